@@ -1,1 +1,49 @@
-//! placeholder
+//! # pipeline-core
+//!
+//! What the five pipelines of pipeline-lab share, so that they differ only in how
+//! they hand work from one thread to the next:
+//!
+//! - [`Config`] and the named [`Scenario`]s: what a run is asked to do;
+//! - [`Stages`]: the three stage functions, download → resize → upload;
+//! - [`Probes`] and [`WorkerProbe`]: what a worker counts, one visible line per event;
+//! - [`Run`]: the source (the camera), the collector (the done queue's reader),
+//!   joining workers, and the [`Report`];
+//! - [`Backend`]: one way of handing work over, as the tests, the lab and the
+//!   benches see it;
+//! - [`heap::CountingAlloc`]: the peak heap of a run;
+//! - with the `testkit` feature, [`conformance_tests!`]: the tests every backend runs.
+//!
+//! ```
+//! use pipeline_core::{Config, Scenario, Stages};
+//!
+//! let config = Config { items: 3, ..Scenario::CAMERA.config() };
+//! config.validate().unwrap();
+//! let stages = Stages::new(&config);
+//! let receipt = stages.upload(stages.resize(stages.download(1)?)?)?;
+//! assert_eq!(receipt.id, 1);
+//! # Ok::<(), pipeline_core::StageError>(())
+//! ```
+
+mod config;
+mod error;
+pub mod heap;
+mod probe;
+mod report;
+mod run;
+mod scenario;
+mod stages;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use config::{
+    Config, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_FRAME_SIDE, MAX_ITEMS, MAX_POLL_SLEEP_MS,
+    MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, Stage, parse_fault,
+};
+pub use error::{ConfigError, PipelineError, StageError};
+pub use probe::{
+    Probes, QueueGauge, WorkerCounts, WorkerProbe, max_rss_bytes, process_cpu_time, thread_cpu_time,
+};
+pub use report::{Latency, Machine, Report, SCHEMA, StageReport, WorkerReport};
+pub use run::{Backend, Collector, Run, spawn_worker};
+pub use scenario::Scenario;
+pub use stages::{Frame, Job, Receipt, Stages, Thumbnail, synthetic_frame};

@@ -1,1 +1,198 @@
-//! placeholder
+//! # Polling: the item's hand-made queue
+//!
+//! The pipeline as the item first writes it: a [`MyQueue`] (a `Mutex<VecDeque>`)
+//! between stages, and workers that poll it. A worker asks its queue for an item;
+//! when there is none it sleeps `poll_sleep_ms` (10 ms, like the item) and asks
+//! again, or, with a sleep of 0, spins with `yield_now`. Every ask is counted.
+//!
+//! What it teaches, by comparison with its siblings:
+//! - **wait**: a worker with nothing to do keeps waking up to look (wasted polls);
+//!   a sleep adds latency to every hand-off, spinning burns a core;
+//! - **stop**: the queue must be closed by hand, stage by stage, and a worker that
+//!   stops early must close its input, or the threads before it wait forever;
+//! - **bound**: a full queue refuses a put, so the producer polls that too;
+//! - **fan-out**: several workers share one queue through its lock.
+//!
+//! ```
+//! use pipeline_core::{Config, Scenario};
+//!
+//! let config = Config { items: 100, ..Scenario::BOOK.config() };
+//! let report = pipeline_polling::run(&config)?;
+//! assert_eq!(report.items_out, 100);
+//! // At least one poll per item per stage, and more for every empty queue found.
+//! assert!(report.total_polls() >= 300);
+//! # Ok::<(), pipeline_core::PipelineError>(())
+//! ```
+
+mod queue;
+
+use std::thread::{self, Scope, ScopedJoinHandle};
+use std::time::Duration;
+
+use pipeline_core::{
+    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+};
+
+pub use queue::{GetError, MyQueue, PutError};
+
+/// The polling pipeline, as the tests, the lab and the benches see it.
+pub const BACKEND: Backend = Backend {
+    name: "polling",
+    rendezvous: false,
+    polls: true,
+    pipeline,
+};
+
+/// Runs the polling pipeline on `config`.
+pub fn run(config: &Config) -> Result<Report, PipelineError> {
+    BACKEND.run(config)
+}
+
+// ANCHOR: pipeline
+fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+    let capacity = run.config().capacity;
+    let download_queue = MyQueue::new(capacity);
+    let resize_queue = MyQueue::new(capacity);
+    let upload_queue = MyQueue::new(capacity);
+    let done_queue = MyQueue::new(capacity);
+    let stages = run.stages();
+    let poll_sleep = run.poll_sleep();
+
+    thread::scope(|s| {
+        let download = start_stage(
+            s,
+            run,
+            Stage::Download,
+            &download_queue,
+            &resize_queue,
+            |id| stages.download(id),
+        );
+        let resize = start_stage(
+            s,
+            run,
+            Stage::Resize,
+            &resize_queue,
+            &upload_queue,
+            |frame| stages.resize(frame),
+        );
+        let upload = start_stage(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
+            stages.upload(thumb)
+        });
+        s.spawn(|| {
+            run.source(|job| put(&download_queue, job, poll_sleep, || {}).is_ok());
+            // End of input flows down stage by stage: close, wait for the workers, go on.
+            download_queue.close();
+            run.join(Stage::Download, download);
+            resize_queue.close();
+            run.join(Stage::Resize, resize);
+            upload_queue.close();
+            run.join(Stage::Upload, upload);
+            done_queue.close();
+        });
+
+        let mut collector = run.collector();
+        loop {
+            match done_queue.get() {
+                Ok(receipt) => collector.arrived(receipt),
+                Err(GetError::Empty) => nap(poll_sleep),
+                Err(GetError::Closed) => break,
+            }
+        }
+        run.finish(collector)
+    })
+}
+// ANCHOR_END: pipeline
+
+/// Starts `stage`'s workers, all polling `input` and putting on `output`.
+fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+    s: &'scope Scope<'scope, '_>,
+    run: &'scope Run,
+    stage: Stage,
+    input: &'scope MyQueue<Job<In>>,
+    output: &'scope MyQueue<Job<Out>>,
+    func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
+) -> Vec<ScopedJoinHandle<'scope, ()>> {
+    (0..run.workers_of(stage))
+        .map(|index| {
+            spawn_worker(s, stage, index, move || {
+                let probe = run.worker_probe(stage, index);
+                worker(probe, input, output, run.poll_sleep(), func);
+            })
+        })
+        .collect()
+}
+
+// ANCHOR: worker
+/// The item's `Worker`: poll, sleep when empty, work, put, count.
+fn worker<In, Out>(
+    probe: WorkerProbe<'_>,
+    input: &MyQueue<Job<In>>,
+    output: &MyQueue<Job<Out>>,
+    poll_sleep: Duration,
+    func: impl Fn(In) -> Result<Out, StageError>,
+) {
+    // However this worker ends (input drained, output closed, a panic), nothing
+    // more will be taken from its input: close it, so the stage before stops too.
+    let _close_input = CloseOnDrop(input);
+    loop {
+        probe.poll();
+        let job = match input.get() {
+            Ok(job) => job,
+            Err(GetError::Empty) => {
+                nap(poll_sleep);
+                continue;
+            }
+            Err(GetError::Closed) => break,
+        };
+        probe.got();
+        let Some(result) = probe.work(job, &func) else {
+            continue;
+        };
+        if put(output, result, poll_sleep, || probe.poll()).is_err() {
+            break;
+        }
+        probe.put();
+    }
+}
+// ANCHOR_END: worker
+
+// ANCHOR: put
+/// Puts `item` on `queue`, polling while it is full (`on_retry` counts each
+/// new try). Fails, giving the item back, only if the queue was closed.
+fn put<T>(
+    queue: &MyQueue<T>,
+    mut item: T,
+    poll_sleep: Duration,
+    mut on_retry: impl FnMut(),
+) -> Result<(), T> {
+    loop {
+        match queue.put(item) {
+            Ok(()) => return Ok(()),
+            Err(PutError::Full(back)) => {
+                item = back;
+                nap(poll_sleep);
+                on_retry();
+            }
+            Err(PutError::Closed(back)) => return Err(back),
+        }
+    }
+}
+// ANCHOR_END: put
+
+/// Waits before the next poll: sleeps, or with no sleep set, yields the core.
+fn nap(poll_sleep: Duration) {
+    if poll_sleep.is_zero() {
+        thread::yield_now();
+    } else {
+        thread::sleep(poll_sleep);
+    }
+}
+
+/// Closes the queue when dropped, also while unwinding from a panic.
+struct CloseOnDrop<'a, T>(&'a MyQueue<T>);
+
+impl<T> Drop for CloseOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}

@@ -1,0 +1,333 @@
+//! What a run is asked to do: items, workers, bounds, waits, frames and injected faults.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+
+/// The largest number of items a run accepts.
+pub const MAX_ITEMS: u64 = 100_000_000;
+/// The largest number of workers a stage accepts.
+pub const MAX_WORKERS: usize = 64;
+/// The largest wait (stage wait or source interval), in milliseconds.
+pub const MAX_WAIT_MS: f64 = 60_000.0;
+/// The largest frame side, in pixels.
+pub const MAX_FRAME_SIDE: u32 = 4096;
+/// The smallest frame side, in pixels: a thumbnail is a quarter of each side.
+pub const MIN_FRAME_SIDE: u32 = 4;
+/// The largest sleep between two empty polls, in milliseconds.
+pub const MAX_POLL_SLEEP_MS: u64 = 10_000;
+/// The polling backend's sleep between two empty polls when none is set (the item's 10 ms).
+pub const DEFAULT_POLL_SLEEP_MS: u64 = 10;
+
+/// One of the three stages of the pipeline, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Fetches a frame from the camera (simulated network wait, synthetic frame).
+    Download,
+    /// Downscales the frame to a thumbnail (real work).
+    Resize,
+    /// Sends the thumbnail to the gallery (simulated network wait, checksum).
+    Upload,
+}
+
+impl Stage {
+    /// The three stages, in pipeline order.
+    pub const ALL: [Stage; 3] = [Stage::Download, Stage::Resize, Stage::Upload];
+
+    /// The stage's name, as used in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Download => "download",
+            Stage::Resize => "resize",
+            Stage::Upload => "upload",
+        }
+    }
+
+    /// The stage's position in the pipeline: 0, 1 or 2.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Stage {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Stage::ALL
+            .into_iter()
+            .find(|stage| stage.name() == s)
+            .ok_or_else(|| ConfigError::UnknownStage(s.to_string()))
+    }
+}
+
+/// What an injected fault does when its item reaches its stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultKind {
+    /// The stage returns an error for the item: it is counted as failed, the run goes on.
+    Error,
+    /// The stage panics: the run stops and reports the stage.
+    Panic,
+}
+
+/// A fault injected into one stage for one item, to test how a pipeline copes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// The stage that fails.
+    pub stage: Stage,
+    /// The id of the item it fails on.
+    pub item: u64,
+    /// Whether it returns an error or panics.
+    pub kind: FaultKind,
+}
+
+/// Everything a pipeline run is asked to do. Build one from a [`crate::Scenario`] and
+/// change what you need, then [`Config::validate`] it (every backend does before it
+/// starts a thread).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// How many items the source (the camera) puts into the download queue.
+    pub items: u64,
+    /// Workers per stage: download, resize, upload.
+    pub workers: [usize; 3],
+    /// The bound of every queue: `None` is unbounded, `Some(0)` a rendezvous.
+    pub capacity: Option<usize>,
+    /// The source waits this long between two items (a camera's frame rate), in ms.
+    pub source_interval_ms: f64,
+    /// The download stage's simulated wait, in ms.
+    pub download_ms: f64,
+    /// The resize stage's simulated wait, in ms (on top of the real downscale).
+    pub resize_ms: f64,
+    /// The upload stage's simulated wait, in ms.
+    pub upload_ms: f64,
+    /// Frame size in pixels, width × height; `None` carries no payload (the item's `object()`).
+    pub frame: Option<(u32, u32)>,
+    /// Polling backend only: sleep between two empty polls, in ms (0 spins with
+    /// `yield_now`). `None` means the backend's default, or "does not poll".
+    pub poll_sleep_ms: Option<u64>,
+    /// Faults to inject (tests and workshops).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
+    /// Where the upload stage also writes each thumbnail as a PNG (the lab's gallery).
+    #[serde(skip)]
+    pub gallery: Option<PathBuf>,
+}
+
+impl Default for Config {
+    /// The item's first pipeline: 1000 items, one worker per stage, no waits, no payload.
+    fn default() -> Self {
+        Config {
+            items: 1000,
+            workers: [1, 1, 1],
+            capacity: None,
+            source_interval_ms: 0.0,
+            download_ms: 0.0,
+            resize_ms: 0.0,
+            upload_ms: 0.0,
+            frame: None,
+            poll_sleep_ms: None,
+            faults: Vec::new(),
+            gallery: None,
+        }
+    }
+}
+
+impl Config {
+    /// How many workers `stage` has.
+    pub fn workers_of(&self, stage: Stage) -> usize {
+        self.workers[stage.index()]
+    }
+
+    /// The simulated wait of `stage`.
+    pub fn wait_of(&self, stage: Stage) -> Duration {
+        let ms = match stage {
+            Stage::Download => self.download_ms,
+            Stage::Resize => self.resize_ms,
+            Stage::Upload => self.upload_ms,
+        };
+        Duration::from_secs_f64(ms / 1000.0)
+    }
+
+    /// The source's interval between two items.
+    pub fn source_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.source_interval_ms / 1000.0)
+    }
+
+    /// The fault injected at `stage` for item `id`, if any.
+    pub fn fault_at(&self, stage: Stage, id: u64) -> Option<FaultKind> {
+        self.faults
+            .iter()
+            .find(|fault| fault.stage == stage && fault.item == id)
+            .map(|fault| fault.kind)
+    }
+
+    /// The shortest wall time the configured waits allow, in seconds:
+    /// the first item's trip through every stage, then one item per
+    /// `bottleneck wait / bottleneck workers` (or per source interval, if slower).
+    /// `None` when the config has no waits (then there is no ideal to compare with).
+    pub fn ideal_wall_s(&self) -> Option<f64> {
+        let waits: Vec<f64> = Stage::ALL
+            .iter()
+            .map(|&stage| self.wait_of(stage).as_secs_f64())
+            .collect();
+        let interval = self.source_interval().as_secs_f64();
+        if self.items == 0 || (waits.iter().all(|&w| w == 0.0) && interval == 0.0) {
+            return None;
+        }
+        let pace = Stage::ALL
+            .iter()
+            .map(|&stage| waits[stage.index()] / self.workers_of(stage) as f64)
+            .fold(interval, f64::max);
+        let trip: f64 = waits.iter().sum();
+        Some(trip + (self.items - 1) as f64 * pace)
+    }
+
+    /// Checks every field and says what to change when one is out of range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.items > MAX_ITEMS {
+            return Err(ConfigError::TooManyItems(self.items));
+        }
+        for stage in Stage::ALL {
+            let n = self.workers_of(stage);
+            if n == 0 || n > MAX_WORKERS {
+                return Err(ConfigError::Workers { stage, workers: n });
+            }
+        }
+        let waits = [
+            ("source interval", self.source_interval_ms),
+            ("download wait", self.download_ms),
+            ("resize wait", self.resize_ms),
+            ("upload wait", self.upload_ms),
+        ];
+        for (what, ms) in waits {
+            if !ms.is_finite() || !(0.0..=MAX_WAIT_MS).contains(&ms) {
+                return Err(ConfigError::Wait { what, ms });
+            }
+        }
+        if let Some((w, h)) = self.frame {
+            let side = MIN_FRAME_SIDE..=MAX_FRAME_SIDE;
+            if !side.contains(&w) || !side.contains(&h) {
+                return Err(ConfigError::Frame {
+                    width: w,
+                    height: h,
+                });
+            }
+        }
+        if let Some(ms) = self.poll_sleep_ms
+            && ms > MAX_POLL_SLEEP_MS
+        {
+            return Err(ConfigError::PollSleep(ms));
+        }
+        for fault in &self.faults {
+            if fault.item >= self.items {
+                return Err(ConfigError::FaultNeverFires {
+                    stage: fault.stage,
+                    item: fault.item,
+                    items: self.items,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses `STAGE:ITEM`, as in `--fail-at resize:10`.
+pub fn parse_fault(s: &str, kind: FaultKind) -> Result<Fault, ConfigError> {
+    let malformed = || ConfigError::MalformedFault(s.to_string());
+    let (stage, item) = s.split_once(':').ok_or_else(malformed)?;
+    let stage = stage.trim().parse()?;
+    let item = item.trim().parse().map_err(|_| malformed())?;
+    Ok(Fault { stage, item, kind })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn zero_workers_are_refused_with_the_stage_named() {
+        let config = Config {
+            workers: [1, 0, 1],
+            ..Config::default()
+        };
+        let message = config.validate().unwrap_err().to_string();
+        assert!(message.contains("resize"), "{message}");
+    }
+
+    #[test]
+    fn negative_and_absurd_waits_are_refused() {
+        for ms in [-1.0, f64::NAN, MAX_WAIT_MS + 1.0] {
+            let config = Config {
+                resize_ms: ms,
+                ..Config::default()
+            };
+            assert!(config.validate().is_err(), "{ms} accepted");
+        }
+    }
+
+    #[test]
+    fn tiny_frames_are_refused() {
+        let config = Config {
+            frame: Some((2, 48)),
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn a_fault_past_the_last_item_is_refused() {
+        let config = Config {
+            items: 10,
+            faults: vec![Fault {
+                stage: Stage::Upload,
+                item: 10,
+                kind: FaultKind::Error,
+            }],
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn ideal_wall_time_follows_the_bottleneck() {
+        let config = Config {
+            items: 1000,
+            workers: [3, 4, 5],
+            download_ms: 1.0,
+            resize_ms: 5.0,
+            upload_ms: 2.0,
+            ..Config::default()
+        };
+        let ideal = config.ideal_wall_s().unwrap();
+        let expected = 0.008 + 999.0 * 0.005 / 4.0;
+        assert!((ideal - expected).abs() < 1e-9, "{ideal} != {expected}");
+        assert_eq!(Config::default().ideal_wall_s(), None);
+    }
+
+    #[test]
+    fn faults_parse_from_stage_and_item() {
+        let fault = parse_fault("resize:12", FaultKind::Panic).unwrap();
+        assert_eq!(fault.stage, Stage::Resize);
+        assert_eq!(fault.item, 12);
+        assert!(parse_fault("resize", FaultKind::Panic).is_err());
+        assert!(parse_fault("crop:1", FaultKind::Panic).is_err());
+        assert!(parse_fault("resize:-1", FaultKind::Panic).is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! The errors: a refused config, a stage that failed one item, a run that stopped.
+
+use thiserror::Error;
+
+use crate::config::{
+    MAX_FRAME_SIDE, MAX_ITEMS, MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, Stage,
+};
+use crate::report::Report;
+
+/// A config refused before any thread starts; the message says what to change.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ConfigError {
+    /// Too many items.
+    #[error("{0} items is too many: use at most {MAX_ITEMS}")]
+    TooManyItems(u64),
+    /// A stage with no workers, or absurdly many.
+    #[error("the {stage} stage has {workers} workers: give it between 1 and {MAX_WORKERS}")]
+    Workers {
+        /// The stage.
+        stage: Stage,
+        /// The workers asked for.
+        workers: usize,
+    },
+    /// A wait that is negative, not a number, or absurdly long.
+    #[error("the {what} of {ms} ms is out of range: use a number of ms from 0 to {MAX_WAIT_MS}")]
+    Wait {
+        /// Which wait.
+        what: &'static str,
+        /// The value asked for.
+        ms: f64,
+    },
+    /// A frame too small to downscale or too large to be sensible.
+    #[error(
+        "a {width}x{height} frame is out of range: each side must be {MIN_FRAME_SIDE} to {MAX_FRAME_SIDE} pixels"
+    )]
+    Frame {
+        /// Width asked for.
+        width: u32,
+        /// Height asked for.
+        height: u32,
+    },
+    /// A sleep between polls that is absurdly long.
+    #[error("a poll sleep of {0} ms is too long: use 0 (spin) to {MAX_POLL_SLEEP_MS} ms")]
+    PollSleep(u64),
+    /// A poll sleep given to a backend that does not poll.
+    #[error(
+        "the {0} backend blocks instead of polling: drop the poll sleep, or use the polling backend"
+    )]
+    PollSleepWithoutPolling(&'static str),
+    /// A rendezvous asked of a queue that cannot do one.
+    #[error("the {0} backend has no rendezvous queue: use a capacity of 1 or more")]
+    NoRendezvous(&'static str),
+    /// A fault injected at an item the source never sends.
+    #[error(
+        "the fault at {stage}:{item} would never fire: the run has {items} items (ids 0 to {items}-1)"
+    )]
+    FaultNeverFires {
+        /// The stage of the fault.
+        stage: Stage,
+        /// The item of the fault.
+        item: u64,
+        /// The run's items.
+        items: u64,
+    },
+    /// A stage name that is not one of the three.
+    #[error("unknown stage '{0}': use download, resize or upload")]
+    UnknownStage(String),
+    /// A fault that is not `STAGE:ITEM`.
+    #[error("malformed fault '{0}': write STAGE:ITEM, e.g. resize:10")]
+    MalformedFault(String),
+    /// A scenario name that is not one of the presets.
+    #[error(
+        "unknown scenario '{0}': use one of book, camera, fanout, bottleneck, paced, throughput"
+    )]
+    UnknownScenario(String),
+    /// A backend name that is not one of the five.
+    #[error("unknown backend '{0}': use one of polling, condvar, mpsc, crossbeam, flume")]
+    UnknownBackend(String),
+    /// A gallery directory that cannot be written.
+    #[error("cannot write thumbnails into '{path}': {reason}")]
+    Gallery {
+        /// The directory.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A stage could not handle one item: the item is counted as failed and the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("the {stage} stage failed on item {item}: {reason}")]
+pub struct StageError {
+    /// The stage.
+    pub stage: Stage,
+    /// The item.
+    pub item: u64,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// A run that could not start or did not finish.
+#[derive(Debug, Error)]
+pub enum PipelineError {
+    /// The config was refused before any thread started.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A stage panicked; every thread was joined; `report` says what was done before.
+    #[error("the {stage} stage panicked: {message}")]
+    StagePanicked {
+        /// The first stage that panicked.
+        stage: Stage,
+        /// The panic's message.
+        message: String,
+        /// What the run did before it stopped.
+        report: Box<Report>,
+    },
+}

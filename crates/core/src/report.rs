@@ -1,0 +1,201 @@
+//! The report of one run: the JSON every tool writes and reads (schema 1).
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+
+/// The report's schema version.
+pub const SCHEMA: u32 = 1;
+
+/// Everything measured in one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Schema version, [`SCHEMA`].
+    pub schema: u32,
+    /// The backend: polling, condvar, mpsc, crossbeam or flume.
+    pub backend: String,
+    /// The named scenario the config came from, if any.
+    pub scenario: Option<String>,
+    /// The config the run was given (the polling sleep filled in with its default).
+    pub config: Config,
+    /// Items the source put into the download queue.
+    pub items_in: u64,
+    /// Receipts that arrived at the done queue.
+    pub items_out: u64,
+    /// Items a stage failed on.
+    pub failed: u64,
+    /// Receipts that arrived more than once (always 0 for a correct pipeline).
+    pub duplicates: u64,
+    /// Receipts that arrived after one with a higher id.
+    pub reordered: u64,
+    /// Seconds from the first put to the last receipt.
+    pub wall_s: f64,
+    /// The shortest wall time the configured waits allow, if they set one.
+    pub ideal_wall_s: Option<f64>,
+    /// User + system CPU seconds of the whole process during the run.
+    pub process_cpu_s: f64,
+    /// The largest live heap during the run, if a counting allocator was installed.
+    pub peak_heap_bytes: Option<u64>,
+    /// The process's peak resident memory, when the run had a process to itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rss_bytes: Option<u64>,
+    /// Per-item latency from entering the download queue to arriving at done.
+    pub latency_us: Latency,
+    /// One entry per stage, in pipeline order.
+    pub stages: Vec<StageReport>,
+    /// The machine the run was measured on.
+    pub machine: Machine,
+}
+
+/// Latency percentiles in microseconds (zeros when no item arrived).
+#[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
+pub struct Latency {
+    /// Median.
+    pub p50: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Largest.
+    pub max: u64,
+}
+
+/// One stage: its input queue's peak and its workers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageReport {
+    /// download, resize or upload.
+    pub name: String,
+    /// The largest number of items counted in the stage's input queue at once.
+    pub queue_peak: u64,
+    /// One entry per worker.
+    pub workers: Vec<WorkerReport>,
+}
+
+impl StageReport {
+    /// Polls over all the stage's workers.
+    pub fn polls(&self) -> u64 {
+        self.workers.iter().map(|w| w.polls).sum()
+    }
+
+    /// Items done over all the stage's workers.
+    pub fn done(&self) -> u64 {
+        self.workers.iter().map(|w| w.done).sum()
+    }
+
+    /// Seconds spent in the stage function over all the stage's workers.
+    pub fn busy_s(&self) -> f64 {
+        self.workers.iter().map(|w| w.busy_s).sum()
+    }
+
+    /// CPU seconds over all the stage's workers.
+    pub fn cpu_s(&self) -> f64 {
+        self.workers.iter().map(|w| w.cpu_s).sum()
+    }
+}
+
+/// One worker thread.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkerReport {
+    /// Times it asked its input queue for an item.
+    pub polls: u64,
+    /// Items it finished.
+    pub done: u64,
+    /// Items its stage function failed on.
+    #[serde(default)]
+    pub failed: u64,
+    /// The thread's own CPU seconds over its whole life.
+    pub cpu_s: f64,
+    /// Wall seconds inside the stage function.
+    pub busy_s: f64,
+}
+
+impl Report {
+    /// Polls over every worker of every stage.
+    pub fn total_polls(&self) -> u64 {
+        self.stages.iter().map(StageReport::polls).sum()
+    }
+
+    /// The stage whose `wait / workers` is the largest: the one that sets the pace.
+    pub fn bottleneck(&self) -> Option<&StageReport> {
+        crate::config::Stage::ALL
+            .iter()
+            .zip(&self.stages)
+            .filter(|(stage, _)| !self.config.wait_of(**stage).is_zero())
+            .max_by(|(a, _), (b, _)| {
+                let pace = |s: crate::config::Stage| {
+                    self.config.wait_of(s).as_secs_f64() / self.config.workers_of(s) as f64
+                };
+                pace(**a).total_cmp(&pace(**b))
+            })
+            .map(|(_, report)| report)
+    }
+
+    /// The bottleneck stage's utilisation: its workers' busy time over
+    /// `workers × wall`. Near 1.0 means the hand-offs never kept it waiting.
+    pub fn bottleneck_utilisation(&self) -> Option<f64> {
+        let stage = self.bottleneck()?;
+        let capacity = stage.workers.len() as f64 * self.wall_s;
+        (capacity > 0.0).then(|| stage.busy_s() / capacity)
+    }
+}
+
+/// The machine a report was measured on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Logical CPUs available to the process.
+    pub cpus: usize,
+    /// The CPU's model name.
+    pub cpu_model: String,
+    /// Operating system and kernel.
+    pub os: String,
+    /// The compiler that built the code.
+    pub rustc: String,
+}
+
+impl Machine {
+    /// This machine (read once, then cached).
+    pub fn this() -> Machine {
+        static MACHINE: OnceLock<Machine> = OnceLock::new();
+        MACHINE.get_or_init(Machine::detect).clone()
+    }
+
+    fn detect() -> Machine {
+        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+        let cpu_model = read("/proc/cpuinfo")
+            .lines()
+            .find_map(|line| line.strip_prefix("model name"))
+            .and_then(|rest| rest.split_once(':'))
+            .map(|(_, model)| model.trim().to_string())
+            .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+        let distro = read("/etc/os-release")
+            .lines()
+            .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+            .map(|name| name.trim_matches('"').to_string())
+            .unwrap_or_else(|| std::env::consts::OS.to_string());
+        let kernel = read("/proc/sys/kernel/osrelease").trim().to_string();
+        let os = if kernel.is_empty() {
+            distro
+        } else {
+            format!("{distro}, Linux {kernel}")
+        };
+        Machine {
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model,
+            os,
+            rustc: env!("PIPELINE_RUSTC_VERSION").to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_is_detected() {
+        let machine = Machine::this();
+        assert!(machine.cpus >= 1);
+        assert!(machine.rustc.starts_with("rustc"), "{}", machine.rustc);
+        assert!(!machine.os.is_empty());
+    }
+}

@@ -1,0 +1,319 @@
+//! What every pipeline shares around its queues: the source, the collector,
+//! joining workers, and turning the probes into a [`Report`].
+
+use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::thread::{self, Scope, ScopedJoinHandle};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+use crate::config::{Config, DEFAULT_POLL_SLEEP_MS, Stage};
+use crate::error::{ConfigError, PipelineError};
+use crate::heap;
+use crate::probe::{Probes, WorkerProbe, process_cpu_time};
+use crate::report::{Latency, Machine, Report, SCHEMA, StageReport, WorkerReport};
+use crate::stages::{Job, Receipt, Stages};
+
+/// One way of handing work between threads: a name, what its queues can do, and
+/// the function that builds and runs the pipeline on them.
+#[derive(Clone, Copy, Debug)]
+pub struct Backend {
+    /// polling, condvar, mpsc, crossbeam or flume.
+    pub name: &'static str,
+    /// Whether a capacity of 0 (a rendezvous) is possible.
+    pub rendezvous: bool,
+    /// Whether its workers poll (and so take a sleep between empty polls).
+    pub polls: bool,
+    /// Builds the queues, starts the threads, runs the items through, joins.
+    pub pipeline: fn(&Run) -> Result<Report, PipelineError>,
+}
+
+impl Backend {
+    /// Runs the pipeline on `config`.
+    pub fn run(&self, config: &Config) -> Result<Report, PipelineError> {
+        self.run_with(config, Arc::new(Probes::new(config)))
+    }
+
+    /// Runs the pipeline on `config`, counting into `probes` (which the caller may
+    /// read while the run goes on, for progress or depth sampling).
+    pub fn run_with(&self, config: &Config, probes: Arc<Probes>) -> Result<Report, PipelineError> {
+        let run = Run::new(self, config, probes)?;
+        (self.pipeline)(&run)
+    }
+
+    /// Checks that `config` suits this backend, and fills in its defaults.
+    pub fn prepare(&self, config: &Config) -> Result<Config, ConfigError> {
+        config.validate()?;
+        let mut config = config.clone();
+        if config.capacity == Some(0) && !self.rendezvous {
+            return Err(ConfigError::NoRendezvous(self.name));
+        }
+        match (self.polls, config.poll_sleep_ms) {
+            (true, None) => config.poll_sleep_ms = Some(DEFAULT_POLL_SLEEP_MS),
+            (false, Some(_)) => return Err(ConfigError::PollSleepWithoutPolling(self.name)),
+            _ => {}
+        }
+        Ok(config)
+    }
+}
+
+/// A run in progress: the config, the stage functions and the probes, shared by
+/// every thread of the pipeline.
+#[derive(Debug)]
+pub struct Run {
+    backend: &'static str,
+    config: Config,
+    stages: Stages,
+    probes: Arc<Probes>,
+    started: OnceLock<Instant>,
+    items_in: AtomicU64,
+    panics: Mutex<Vec<(Stage, String)>>,
+    cpu_at_start: Duration,
+}
+
+impl Run {
+    /// Checks `config` for `backend` and gets ready; no thread starts here.
+    pub fn new(
+        backend: &Backend,
+        config: &Config,
+        probes: Arc<Probes>,
+    ) -> Result<Run, ConfigError> {
+        let config = backend.prepare(config)?;
+        heap::reset_peak();
+        Ok(Run {
+            backend: backend.name,
+            stages: Stages::new(&config),
+            config,
+            probes,
+            started: OnceLock::new(),
+            items_in: AtomicU64::new(0),
+            panics: Mutex::new(Vec::new()),
+            cpu_at_start: process_cpu_time(),
+        })
+    }
+
+    /// The run's config.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The stage functions.
+    pub fn stages(&self) -> &Stages {
+        &self.stages
+    }
+
+    /// The probes.
+    pub fn probes(&self) -> &Probes {
+        &self.probes
+    }
+
+    /// How many workers `stage` has.
+    pub fn workers_of(&self, stage: Stage) -> usize {
+        self.config.workers_of(stage)
+    }
+
+    /// The probe for worker `index` of `stage`; call it first thing in the worker's thread.
+    pub fn worker_probe(&self, stage: Stage, index: usize) -> WorkerProbe<'_> {
+        self.probes.worker_probe(stage, index)
+    }
+
+    /// The polling backend's sleep between two empty polls (zero: spin).
+    pub fn poll_sleep(&self) -> Duration {
+        Duration::from_millis(self.config.poll_sleep_ms.unwrap_or(DEFAULT_POLL_SLEEP_MS))
+    }
+
+    // ANCHOR: source
+    /// The camera: puts ids `0..items` with `put`, one per source interval, and
+    /// stops early if `put` says the pipeline is gone. Returns how many it put.
+    pub fn source(&self, mut put: impl FnMut(Job<u64>) -> bool) -> u64 {
+        let start = *self.started.get_or_init(Instant::now);
+        let interval = self.config.source_interval();
+        for id in 0..self.config.items {
+            if !interval.is_zero() {
+                // Sleep to an absolute deadline, so timer overshoot does not add up.
+                let deadline = start + interval.mul_f64(id as f64);
+                let now = Instant::now();
+                if deadline > now {
+                    thread::sleep(deadline - now);
+                }
+            }
+            let job = Job {
+                id,
+                entered: Instant::now(),
+                item: id,
+            };
+            if !put(job) {
+                break;
+            }
+            self.probes.input_of(Stage::Download).put();
+            self.items_in.fetch_add(1, Relaxed);
+        }
+        self.items_in.load(Relaxed)
+    }
+    // ANCHOR_END: source
+
+    /// The main thread's tally of arriving receipts.
+    pub fn collector(&self) -> Collector<'_> {
+        let words = self.config.items.div_ceil(64) as usize;
+        Collector {
+            run: self,
+            latency: Histogram::new_with_bounds(1, 3_600_000_000, 3)
+                .expect("valid histogram bounds"),
+            seen: vec![0; words],
+            items_out: 0,
+            duplicates: 0,
+            reordered: 0,
+            highest: None,
+            last_arrival: None,
+        }
+    }
+
+    /// Joins a stage's workers, noting any that panicked.
+    pub fn join<'scope>(
+        &self,
+        stage: Stage,
+        workers: impl IntoIterator<Item = ScopedJoinHandle<'scope, ()>>,
+    ) {
+        for worker in workers {
+            if let Err(payload) = worker.join() {
+                self.panics
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((stage, panic_message(payload.as_ref())));
+            }
+        }
+    }
+
+    /// Builds the report once every thread has been joined; an error if a stage panicked.
+    pub fn finish(&self, collector: Collector<'_>) -> Result<Report, PipelineError> {
+        let now = Instant::now();
+        let started = *self.started.get_or_init(|| now);
+        let ended = collector.last_arrival.unwrap_or(now);
+        let quantile = |q| collector.latency.value_at_quantile(q);
+        let stages = Stage::ALL
+            .iter()
+            .map(|&stage| self.stage_report(stage))
+            .collect::<Vec<_>>();
+        let report = Report {
+            schema: SCHEMA,
+            backend: self.backend.to_string(),
+            scenario: None,
+            config: self.config.clone(),
+            items_in: self.items_in.load(Relaxed),
+            items_out: collector.items_out,
+            failed: stages
+                .iter()
+                .flat_map(|s| &s.workers)
+                .map(|w| w.failed)
+                .sum(),
+            duplicates: collector.duplicates,
+            reordered: collector.reordered,
+            wall_s: ended.saturating_duration_since(started).as_secs_f64(),
+            ideal_wall_s: self.config.ideal_wall_s(),
+            process_cpu_s: (process_cpu_time().saturating_sub(self.cpu_at_start)).as_secs_f64(),
+            peak_heap_bytes: heap::peak_bytes(),
+            max_rss_bytes: None,
+            latency_us: Latency {
+                p50: quantile(0.5),
+                p99: quantile(0.99),
+                max: collector.latency.max(),
+            },
+            stages,
+            machine: Machine::this(),
+        };
+        let panics = self.panics.lock().unwrap_or_else(PoisonError::into_inner);
+        match panics.iter().min_by_key(|(stage, _)| stage.index()) {
+            Some((stage, message)) => Err(PipelineError::StagePanicked {
+                stage: *stage,
+                message: message.clone(),
+                report: Box::new(report),
+            }),
+            None => Ok(report),
+        }
+    }
+
+    fn stage_report(&self, stage: Stage) -> StageReport {
+        StageReport {
+            name: stage.name().to_string(),
+            queue_peak: self.probes.input_of(stage).peak(),
+            workers: (0..self.probes.workers_of(stage))
+                .map(|index| {
+                    let counts = self.probes.worker(stage, index);
+                    WorkerReport {
+                        polls: counts.polls,
+                        done: counts.done,
+                        failed: counts.failed,
+                        cpu_s: counts.cpu.as_secs_f64(),
+                        busy_s: counts.busy.as_secs_f64(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Starts worker `index` of `stage` in `scope`, in a thread named after it
+/// (`resize-2`), so a panic message says where it happened.
+pub fn spawn_worker<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    stage: Stage,
+    index: usize,
+    worker: impl FnOnce() + Send + 'scope,
+) -> ScopedJoinHandle<'scope, ()> {
+    thread::Builder::new()
+        .name(format!("{stage}-{index}"))
+        .spawn_scoped(scope, worker)
+        .expect("the operating system refused a thread")
+}
+
+/// The main thread's tally of what arrives at the done queue.
+#[derive(Debug)]
+pub struct Collector<'run> {
+    run: &'run Run,
+    latency: Histogram<u64>,
+    seen: Vec<u64>,
+    items_out: u64,
+    duplicates: u64,
+    reordered: u64,
+    highest: Option<u64>,
+    last_arrival: Option<Instant>,
+}
+
+impl Collector<'_> {
+    // ANCHOR: arrived
+    /// A receipt arrived at the done queue.
+    pub fn arrived(&mut self, receipt: Job<Receipt>) {
+        let now = Instant::now();
+        self.run.probes.done_queue().got();
+        let micros = now.duration_since(receipt.entered).as_micros() as u64;
+        self.latency.saturating_record(micros.max(1));
+        let id = receipt.item.id;
+        let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+        if self.seen[word] & bit != 0 {
+            self.duplicates += 1;
+        }
+        self.seen[word] |= bit;
+        if self.highest.is_some_and(|highest| id < highest) {
+            self.reordered += 1;
+        }
+        self.highest = self.highest.max(Some(id));
+        self.items_out += 1;
+        self.last_arrival = Some(now);
+    }
+    // ANCHOR_END: arrived
+
+    /// Receipts counted so far.
+    pub fn items_out(&self) -> u64 {
+        self.items_out
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}

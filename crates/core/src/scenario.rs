@@ -1,0 +1,161 @@
+//! The named scenarios shared by the tests, the lab, the benches and the book.
+
+use crate::config::Config;
+use crate::error::ConfigError;
+
+/// A named preset: a config, and the capacities it is meant to be run with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scenario {
+    /// The name used on the command line and in reports.
+    pub name: &'static str,
+    /// What the scenario shows, in one line.
+    pub about: &'static str,
+    /// The capacities it is run with (the first is the default).
+    pub capacities: &'static [Option<usize>],
+    items: u64,
+    workers: [usize; 3],
+    source_interval_ms: f64,
+    waits_ms: [f64; 3],
+    frame: Option<(u32, u32)>,
+}
+
+impl Scenario {
+    /// The item's first pipeline: no-op stages, as fast as the hand-offs allow.
+    pub const BOOK: Scenario = Scenario {
+        name: "book",
+        about: "the item's first pipeline: 1000 items through no-op stages",
+        capacities: &[None],
+        items: 1000,
+        workers: [1, 1, 1],
+        source_interval_ms: 0.0,
+        waits_ms: [0.0, 0.0, 0.0],
+        frame: None,
+    };
+    /// Stages that block like network and disk, one worker each: resize sets the pace.
+    pub const CAMERA: Scenario = Scenario {
+        name: "camera",
+        about: "blocking stages (1/5/2 ms) with real 64x48 frames; resize sets the pace",
+        capacities: &[None],
+        items: 1000,
+        workers: [1, 1, 1],
+        source_interval_ms: 0.0,
+        waits_ms: [1.0, 5.0, 2.0],
+        frame: Some((64, 48)),
+    };
+    /// The camera with the item's final 3/4/5 workers per stage.
+    pub const FANOUT: Scenario = Scenario {
+        name: "fanout",
+        about: "the camera with 3/4/5 workers per stage (the item's final version)",
+        capacities: &[None],
+        items: 1000,
+        workers: [3, 4, 5],
+        source_interval_ms: 0.0,
+        waits_ms: [1.0, 5.0, 2.0],
+        frame: Some((64, 48)),
+    };
+    /// A slow resize behind a fast download: what a bound does to memory.
+    pub const BOTTLENECK: Scenario = Scenario {
+        name: "bottleneck",
+        about: "a 5 ms resize behind an instant download of 320x240 frames: unbounded vs bounded",
+        capacities: &[None, Some(8)],
+        items: 400,
+        workers: [1, 1, 1],
+        source_interval_ms: 0.0,
+        waits_ms: [0.0, 5.0, 0.0],
+        frame: Some((320, 240)),
+    };
+    /// A camera that sends a frame every 0.5 ms: idle CPU and hand-off latency.
+    pub const PACED: Scenario = Scenario {
+        name: "paced",
+        about: "a light load: one item every 0.5 ms; idle CPU and hand-off latency",
+        capacities: &[Some(1024)],
+        items: 2000,
+        workers: [1, 1, 1],
+        source_interval_ms: 0.5,
+        waits_ms: [0.0, 0.0, 0.0],
+        frame: None,
+    };
+    /// A million empty items: the raw cost of a hand-off.
+    pub const THROUGHPUT: Scenario = Scenario {
+        name: "throughput",
+        about: "a million empty items as fast as possible: the raw cost of a hand-off",
+        capacities: &[None, Some(1024)],
+        items: 1_000_000,
+        workers: [1, 1, 1],
+        source_interval_ms: 0.0,
+        waits_ms: [0.0, 0.0, 0.0],
+        frame: None,
+    };
+
+    /// Every scenario, in the order the book presents them.
+    pub const ALL: [Scenario; 6] = [
+        Scenario::BOOK,
+        Scenario::CAMERA,
+        Scenario::FANOUT,
+        Scenario::BOTTLENECK,
+        Scenario::PACED,
+        Scenario::THROUGHPUT,
+    ];
+
+    /// Finds a scenario by name.
+    pub fn named(name: &str) -> Result<Scenario, ConfigError> {
+        Scenario::ALL
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| ConfigError::UnknownScenario(name.to_string()))
+    }
+
+    /// The scenario's config with its default (first) capacity.
+    pub fn config(&self) -> Config {
+        self.config_with_capacity(self.capacities[0])
+    }
+
+    /// The scenario's configs, one per capacity it is meant to be run with.
+    pub fn configs(&self) -> Vec<Config> {
+        self.capacities
+            .iter()
+            .map(|&capacity| self.config_with_capacity(capacity))
+            .collect()
+    }
+
+    fn config_with_capacity(&self, capacity: Option<usize>) -> Config {
+        let [download_ms, resize_ms, upload_ms] = self.waits_ms;
+        Config {
+            items: self.items,
+            workers: self.workers,
+            capacity,
+            source_interval_ms: self.source_interval_ms,
+            download_ms,
+            resize_ms,
+            upload_ms,
+            frame: self.frame,
+            ..Config::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_is_valid_and_found_by_name() {
+        for scenario in Scenario::ALL {
+            for config in scenario.configs() {
+                config.validate().unwrap();
+            }
+            assert_eq!(Scenario::named(scenario.name).unwrap(), scenario);
+        }
+        assert!(Scenario::named("nope").is_err());
+    }
+
+    #[test]
+    fn bottleneck_runs_unbounded_and_bounded() {
+        let caps: Vec<_> = Scenario::BOTTLENECK
+            .configs()
+            .iter()
+            .map(|c| c.capacity)
+            .collect();
+        assert_eq!(caps, [None, Some(8)]);
+    }
+}

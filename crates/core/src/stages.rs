@@ -1,0 +1,249 @@
+//! The three stage functions every backend calls: download, resize, upload.
+//!
+//! They live once, here, so that the five pipelines differ only in how they hand
+//! work over. Each stage waits like the I/O it stands for, then does real work.
+
+use std::path::PathBuf;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use image::imageops::{self, FilterType};
+
+use crate::config::{Config, Fault, FaultKind, Stage};
+use crate::error::StageError;
+
+/// An item on its way through the pipeline: its id, when it entered, and what it carries now.
+#[derive(Debug)]
+pub struct Job<T> {
+    /// The item's id, given by the source: 0, 1, 2, …
+    pub id: u64,
+    /// When the source put it into the download queue (for latency).
+    pub entered: Instant,
+    /// What it carries at this point: an id, a frame, a thumbnail, a receipt.
+    pub item: T,
+}
+
+impl<T> Job<T> {
+    /// The same job carrying `item` instead.
+    pub fn with<U>(self, item: U) -> Job<U> {
+        Job {
+            id: self.id,
+            entered: self.entered,
+            item,
+        }
+    }
+}
+
+/// A downloaded camera frame.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The item's id.
+    pub id: u64,
+    /// The pixels, or `None` when the config carries no payload.
+    pub pixels: Option<RgbImage>,
+}
+
+/// A frame downscaled to a quarter of each side.
+#[derive(Debug, Clone)]
+pub struct Thumbnail {
+    /// The item's id.
+    pub id: u64,
+    /// The pixels, or `None` when the config carries no payload.
+    pub pixels: Option<RgbImage>,
+}
+
+/// What the gallery answers for an uploaded thumbnail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// The item's id.
+    pub id: u64,
+    /// A checksum of the uploaded bytes.
+    pub checksum: u64,
+}
+
+/// The stage functions of one run, configured once from its [`Config`].
+#[derive(Debug, Clone)]
+pub struct Stages {
+    waits: [Duration; 3],
+    frame: Option<(u32, u32)>,
+    faults: Vec<Fault>,
+    gallery: Option<PathBuf>,
+}
+
+impl Stages {
+    /// The stage functions for `config`.
+    pub fn new(config: &Config) -> Stages {
+        Stages {
+            waits: Stage::ALL.map(|stage| config.wait_of(stage)),
+            frame: config.frame,
+            faults: config.faults.clone(),
+            gallery: config.gallery.clone(),
+        }
+    }
+
+    // ANCHOR: download
+    /// Waits like a network fetch, then makes the item's frame.
+    pub fn download(&self, id: u64) -> Result<Frame, StageError> {
+        self.enter(Stage::Download, id)?;
+        let pixels = self.frame.map(|(w, h)| synthetic_frame(id, w, h));
+        Ok(Frame { id, pixels })
+    }
+    // ANCHOR_END: download
+
+    // ANCHOR: resize
+    /// Waits, then really downscales the frame to a quarter of each side.
+    pub fn resize(&self, frame: Frame) -> Result<Thumbnail, StageError> {
+        self.enter(Stage::Resize, frame.id)?;
+        let pixels = frame.pixels.map(|image| {
+            let (w, h) = image.dimensions();
+            imageops::resize(&image, w / 4, h / 4, FilterType::Triangle)
+        });
+        Ok(Thumbnail {
+            id: frame.id,
+            pixels,
+        })
+    }
+    // ANCHOR_END: resize
+
+    // ANCHOR: upload
+    /// Waits like a network send, then checksums the thumbnail (and writes it to
+    /// the gallery directory, if one is set).
+    pub fn upload(&self, thumbnail: Thumbnail) -> Result<Receipt, StageError> {
+        let id = thumbnail.id;
+        self.enter(Stage::Upload, id)?;
+        let bytes = thumbnail.pixels.as_ref().map_or(&[][..], |p| p.as_raw());
+        let checksum = fnv1a(bytes, id);
+        if let (Some(dir), Some(pixels)) = (&self.gallery, &thumbnail.pixels) {
+            let path = dir.join(format!("{id:06}.png"));
+            pixels.save(&path).map_err(|e| StageError {
+                stage: Stage::Upload,
+                item: id,
+                reason: format!("cannot write {}: {e}", path.display()),
+            })?;
+        }
+        Ok(Receipt { id, checksum })
+    }
+    // ANCHOR_END: upload
+
+    /// Fires an injected fault for this item, then waits the stage's simulated wait.
+    fn enter(&self, stage: Stage, id: u64) -> Result<(), StageError> {
+        let fault = self
+            .faults
+            .iter()
+            .find(|f| f.stage == stage && f.item == id);
+        match fault.map(|f| f.kind) {
+            Some(FaultKind::Panic) => panic!("injected panic in the {stage} stage at item {id}"),
+            Some(FaultKind::Error) => {
+                return Err(StageError {
+                    stage,
+                    item: id,
+                    reason: "injected fault".into(),
+                });
+            }
+            None => {}
+        }
+        let wait = self.waits[stage.index()];
+        if !wait.is_zero() {
+            thread::sleep(wait);
+        }
+        Ok(())
+    }
+}
+
+/// A deterministic test pattern: the same id always gives the same frame.
+pub fn synthetic_frame(id: u64, width: u32, height: u32) -> RgbImage {
+    let seed = id as u32;
+    RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x.wrapping_mul(7).wrapping_add(seed)) as u8,
+            (y.wrapping_mul(13).wrapping_add(seed.wrapping_mul(3))) as u8,
+            ((x ^ y).wrapping_add(seed.wrapping_mul(5))) as u8,
+        ])
+    })
+}
+
+/// FNV-1a over the id and the bytes: cheap, deterministic, good enough to tell
+/// two thumbnails apart.
+fn fnv1a(bytes: &[u8], id: u64) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in id.to_le_bytes().iter().chain(bytes) {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages(frame: Option<(u32, u32)>) -> Stages {
+        Stages::new(&Config {
+            frame,
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn frames_are_deterministic_and_differ_by_id() {
+        assert_eq!(synthetic_frame(3, 16, 8), synthetic_frame(3, 16, 8));
+        assert_ne!(synthetic_frame(3, 16, 8), synthetic_frame(4, 16, 8));
+    }
+
+    #[test]
+    fn resize_downscales_to_a_quarter_of_each_side() {
+        let s = stages(Some((64, 48)));
+        let thumb = s.resize(s.download(7).unwrap()).unwrap();
+        assert_eq!(thumb.pixels.unwrap().dimensions(), (16, 12));
+    }
+
+    #[test]
+    fn upload_checksums_differ_between_items() {
+        let s = stages(Some((16, 16)));
+        let receipt = |id| {
+            s.upload(s.resize(s.download(id).unwrap()).unwrap())
+                .unwrap()
+        };
+        assert_eq!(receipt(1), receipt(1));
+        assert_ne!(receipt(1).checksum, receipt(2).checksum);
+    }
+
+    #[test]
+    fn no_payload_still_gives_receipts() {
+        let s = stages(None);
+        let r = s.upload(s.resize(s.download(5).unwrap()).unwrap()).unwrap();
+        assert_eq!(r.id, 5);
+    }
+
+    #[test]
+    fn an_injected_error_names_stage_and_item() {
+        let s = Stages::new(&Config {
+            faults: vec![Fault {
+                stage: Stage::Download,
+                item: 2,
+                kind: FaultKind::Error,
+            }],
+            ..Config::default()
+        });
+        assert!(s.download(1).is_ok());
+        let err = s.download(2).unwrap_err();
+        assert_eq!((err.stage, err.item), (Stage::Download, 2));
+    }
+
+    #[test]
+    fn upload_writes_the_gallery() {
+        let dir = std::env::temp_dir().join(format!("pipeline-gallery-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let s = Stages::new(&Config {
+            frame: Some((32, 32)),
+            gallery: Some(dir.clone()),
+            ..Config::default()
+        });
+        s.upload(s.resize(s.download(9).unwrap()).unwrap()).unwrap();
+        let png = image::open(dir.join("000009.png")).unwrap();
+        assert_eq!((png.width(), png.height()), (8, 8));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

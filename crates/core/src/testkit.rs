@@ -1,0 +1,395 @@
+//! The conformance kit: the behaviour every backend must show, run unchanged
+//! against each of them.
+//!
+//! A backend crate runs the whole kit with one line in `tests/conformance.rs`:
+//!
+//! ```ignore
+//! pipeline_core::conformance_tests!(pipeline_mpsc::BACKEND);
+//! ```
+//!
+//! Every test runs its pipelines under a watchdog ([`within`]), so a deadlock fails
+//! the test after [`WATCHDOG`] instead of hanging the suite.
+//!
+//! Polling backends are run with a 1 ms sleep between empty polls (the shape of the
+//! item's 10 ms, without making the suite slow) and, in the property test, also
+//! spinning; one test keeps the default 10 ms.
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, TestRunner};
+
+use crate::{Backend, Config, ConfigError, Fault, FaultKind, PipelineError, Report, Stage};
+
+/// How long one pipeline run may take in a test before it counts as a deadlock.
+pub const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// Runs `f` in its own thread and waits at most `limit` for it; panics with
+/// "deadlock" if it takes longer, and passes on its panic if it panics.
+pub fn within<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        let value = f();
+        let _ = tx.send(());
+        value
+    });
+    match rx.recv_timeout(limit) {
+        Ok(()) => handle.join().expect("the run's thread ended"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
+            Ok(value) => value,
+            Err(payload) => std::panic::resume_unwind(payload),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("deadlock: {what} did not finish within {limit:?}")
+        }
+    }
+}
+
+/// A config for `backend` with `items`, `workers` and `capacity`, everything else
+/// the defaults (polling backends sleep 1 ms between empty polls).
+pub fn config(
+    backend: &Backend,
+    items: u64,
+    workers: [usize; 3],
+    capacity: Option<usize>,
+) -> Config {
+    Config {
+        items,
+        workers,
+        capacity,
+        poll_sleep_ms: backend.polls.then_some(1),
+        ..Config::default()
+    }
+}
+
+/// Runs `config` on `backend` under the watchdog.
+pub fn run(backend: &Backend, config: &Config) -> Result<Report, PipelineError> {
+    let (backend, config) = (*backend, config.clone());
+    let what = format!("{} with {config:?}", backend.name);
+    within(&what, WATCHDOG, move || backend.run(&config))
+}
+
+/// Runs `config`, which must succeed, under the watchdog.
+pub fn run_ok(backend: &Backend, config: &Config) -> Report {
+    run(backend, config).unwrap_or_else(|e| panic!("{} failed: {e}", backend.name))
+}
+
+/// Every item went in once and came out (or failed) exactly once.
+pub fn assert_exactly_once(report: &Report) {
+    let items = report.config.items;
+    assert_eq!(report.items_in, items, "items in");
+    assert_eq!(report.duplicates, 0, "duplicates");
+    assert_eq!(
+        report.items_out + report.failed,
+        items,
+        "items out + failed"
+    );
+    for (stage, s) in Stage::ALL.iter().zip(&report.stages) {
+        assert_eq!(s.name, stage.name());
+        assert_eq!(s.workers.len(), report.config.workers_of(*stage));
+    }
+}
+
+/// The largest depth a queue's gauge may show: its capacity plus the number of
+/// its consumers. The gauge counts after each put and each get, so a consumer
+/// that has taken an item but not yet counted it is one the gauge still holds
+/// (see [`crate::QueueGauge`]); nothing else can push it above the bound.
+pub fn bound_tolerance(capacity: usize, consumers: usize) -> u64 {
+    (capacity + consumers) as u64
+}
+
+/// No queue's gauge went above [`bound_tolerance`].
+pub fn assert_within_bound(report: &Report) {
+    let Some(capacity) = report.config.capacity else {
+        return;
+    };
+    for (&stage, s) in Stage::ALL.iter().zip(&report.stages) {
+        let limit = bound_tolerance(capacity, report.config.workers_of(stage));
+        assert!(
+            s.queue_peak <= limit,
+            "{}: the {stage} queue peaked at {} with capacity {capacity}",
+            report.backend,
+            s.queue_peak
+        );
+    }
+}
+
+/// Capacities worth trying on `backend`: unbounded, tiny, small, and a
+/// rendezvous where it has one.
+pub fn capacities(backend: &Backend) -> Vec<Option<usize>> {
+    let mut caps = vec![None, Some(1), Some(4)];
+    if backend.rendezvous {
+        caps.push(Some(0));
+    }
+    caps
+}
+
+/// An empty run finishes and reports nothing done.
+pub fn zero_items(backend: &Backend) {
+    for capacity in capacities(backend) {
+        let report = run_ok(backend, &config(backend, 0, [1, 1, 1], capacity));
+        assert_eq!((report.items_in, report.items_out), (0, 0));
+        assert_eq!(
+            Stage::ALL.map(|s| report.stages[s.index()].done()),
+            [0, 0, 0]
+        );
+    }
+}
+
+/// One item gets through.
+pub fn one_item(backend: &Backend) {
+    for capacity in capacities(backend) {
+        let report = run_ok(backend, &config(backend, 1, [1, 1, 1], capacity));
+        assert_exactly_once(&report);
+        assert_eq!(report.items_out, 1);
+    }
+}
+
+/// Ten thousand items get through, each once, bounded and not.
+pub fn ten_thousand_items(backend: &Backend) {
+    for capacity in [None, Some(16)] {
+        let report = run_ok(backend, &config(backend, 10_000, [1, 1, 1], capacity));
+        assert_exactly_once(&report);
+        assert_eq!(report.items_out, 10_000);
+        assert_within_bound(&report);
+    }
+}
+
+/// With one worker per stage, items arrive in the order they were sent.
+pub fn order_kept_with_one_worker_per_stage(backend: &Backend) {
+    for capacity in capacities(backend) {
+        let report = run_ok(backend, &config(backend, 2_000, [1, 1, 1], capacity));
+        assert_exactly_once(&report);
+        assert_eq!(report.reordered, 0, "{capacity:?}");
+        for stage in &report.stages {
+            assert_eq!(stage.done(), 2_000, "{}", stage.name);
+        }
+    }
+}
+
+/// Every fan-out shape up to 3/4/5 delivers every item exactly once.
+pub fn exactly_once_fanout(backend: &Backend) {
+    let shapes = [
+        [2, 1, 1],
+        [1, 3, 1],
+        [1, 1, 4],
+        [3, 4, 5],
+        [5, 4, 3],
+        [2, 2, 2],
+    ];
+    for workers in shapes {
+        for capacity in capacities(backend) {
+            let report = run_ok(backend, &config(backend, 1_500, workers, capacity));
+            assert_exactly_once(&report);
+            assert_eq!(report.items_out, 1_500);
+            assert_within_bound(&report);
+        }
+    }
+}
+
+/// Bounded queues never hold more than their bound (see [`bound_tolerance`]),
+/// even when a slow stage makes every queue before it fill up.
+pub fn bounded_queues_stay_within_bound(backend: &Backend) {
+    for capacity in [1, 2, 8] {
+        for workers in [[1, 1, 1], [2, 3, 2]] {
+            let config = Config {
+                resize_ms: 0.2,
+                upload_ms: 0.1,
+                frame: Some((16, 16)),
+                ..config(backend, 300, workers, Some(capacity))
+            };
+            let report = run_ok(backend, &config);
+            assert_exactly_once(&report);
+            assert_within_bound(&report);
+            let download_queue = report.stages[Stage::Resize.index()].queue_peak;
+            assert!(
+                download_queue >= capacity.min(2) as u64,
+                "a slow resize must fill its input queue to the bound: peak {download_queue}"
+            );
+        }
+    }
+}
+
+/// A capacity of 0 is a rendezvous where the backend has one, and is refused
+/// before any thread starts where it has none.
+pub fn rendezvous_or_refused(backend: &Backend) {
+    let config = config(backend, 100, [1, 2, 1], Some(0));
+    if backend.rendezvous {
+        let report = run_ok(backend, &config);
+        assert_exactly_once(&report);
+    } else {
+        match backend.run(&config) {
+            Err(PipelineError::Config(ConfigError::NoRendezvous(name))) => {
+                assert_eq!(name, backend.name)
+            }
+            other => panic!("capacity 0 should be refused, got {other:?}"),
+        }
+    }
+}
+
+/// A config that cannot work is refused before any thread starts.
+pub fn invalid_config_refused(backend: &Backend) {
+    let bad = Config {
+        workers: [1, 0, 1],
+        ..config(backend, 10, [1, 1, 1], None)
+    };
+    let err = backend.run(&bad).unwrap_err();
+    assert!(matches!(err, PipelineError::Config(_)), "{err}");
+    assert!(err.to_string().contains("resize"), "{err}");
+}
+
+/// An item a stage fails on is counted as failed; every other item arrives.
+pub fn injected_error_is_counted(backend: &Backend) {
+    for stage in Stage::ALL {
+        for (workers, capacity) in [([1, 1, 1], Some(1)), ([2, 3, 2], None)] {
+            let config = Config {
+                faults: vec![Fault {
+                    stage,
+                    item: 7,
+                    kind: FaultKind::Error,
+                }],
+                ..config(backend, 50, workers, capacity)
+            };
+            let report = run_ok(backend, &config);
+            assert_exactly_once(&report);
+            assert_eq!((report.failed, report.items_out), (1, 49), "{stage}");
+            let failed_at = &report.stages[stage.index()];
+            assert_eq!(failed_at.workers.iter().map(|w| w.failed).sum::<u64>(), 1);
+        }
+    }
+}
+
+/// A stage that panics stops the run with an error naming it, every thread
+/// joined, within the watchdog, and the report keeps what was done.
+pub fn injected_panic_is_reported(backend: &Backend) {
+    for stage in Stage::ALL {
+        let mut shapes = vec![([1, 1, 1], Some(1)), ([2, 3, 2], None), ([1, 1, 1], None)];
+        if backend.rendezvous {
+            shapes.push(([2, 2, 2], Some(0)));
+        }
+        for (workers, capacity) in shapes {
+            let config = Config {
+                faults: vec![Fault {
+                    stage,
+                    item: 20,
+                    kind: FaultKind::Panic,
+                }],
+                ..config(backend, 200, workers, capacity)
+            };
+            match run(backend, &config) {
+                Err(PipelineError::StagePanicked {
+                    stage: reported,
+                    report,
+                    ..
+                }) => {
+                    assert_eq!(reported, stage, "{workers:?} {capacity:?}");
+                    assert!(report.items_out < 200);
+                    assert_eq!(report.duplicates, 0);
+                    if workers == [1, 1, 1] {
+                        // One worker handles items in order: 0 to 19 were done before 20.
+                        assert_eq!(report.stages[stage.index()].done(), 20, "{capacity:?}");
+                    }
+                }
+                other => panic!("{stage} panicked but the run gave {other:?}"),
+            }
+        }
+    }
+}
+
+/// The item's 10 ms sleep between empty polls (polling backends) still finishes.
+pub fn default_poll_sleep(backend: &Backend) {
+    let config = Config {
+        poll_sleep_ms: None,
+        ..config(backend, 500, [1, 1, 1], None)
+    };
+    let report = run_ok(backend, &config);
+    assert_exactly_once(&report);
+    if backend.polls {
+        assert_eq!(
+            report.config.poll_sleep_ms,
+            Some(crate::DEFAULT_POLL_SLEEP_MS)
+        );
+    } else {
+        assert_eq!(report.config.poll_sleep_ms, None);
+    }
+}
+
+/// A random config that `backend` accepts.
+pub fn arbitrary_config(backend: &Backend) -> impl Strategy<Value = Config> {
+    let min_capacity = if backend.rendezvous { 0 } else { 1 };
+    let polls = backend.polls;
+    (
+        0u64..400,
+        [1usize..=4, 1usize..=4, 1usize..=4],
+        prop_oneof![Just(None), (min_capacity..=6usize).prop_map(Some)],
+        prop_oneof![Just(None), (4u32..=24, 4u32..=24).prop_map(Some)],
+        prop_oneof![3 => Just(0.0), 1 => 0.0f64..0.3],
+        0u64..=2,
+    )
+        .prop_map(
+            move |(items, workers, capacity, frame, resize_ms, poll_sleep)| Config {
+                items,
+                workers,
+                capacity,
+                frame,
+                resize_ms,
+                poll_sleep_ms: polls.then_some(poll_sleep),
+                ..Config::default()
+            },
+        )
+}
+
+/// Over random configs: exactly once, within bounds, in order with one worker per stage.
+pub fn random_configs(backend: &Backend) {
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 32,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&arbitrary_config(backend), |config| {
+            let report = run(backend, &config).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            assert_exactly_once(&report);
+            assert_within_bound(&report);
+            if config.workers == [1, 1, 1] {
+                prop_assert_eq!(report.reordered, 0);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Expands to one `#[test]` per conformance check for the backend given.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($backend:expr) => {
+        $crate::conformance_tests!(@tests $backend;
+            zero_items,
+            one_item,
+            ten_thousand_items,
+            order_kept_with_one_worker_per_stage,
+            exactly_once_fanout,
+            bounded_queues_stay_within_bound,
+            rendezvous_or_refused,
+            invalid_config_refused,
+            injected_error_is_counted,
+            injected_panic_is_reported,
+            default_poll_sleep,
+            random_configs,
+        );
+    };
+    (@tests $backend:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::testkit::$name(&$backend);
+            }
+        )*
+    };
+}
