@@ -1,1 +1,80 @@
-fn main() {}
+//! `cargo xtask`: the workspace's build chores. The work is done in the library
+//! (`crates/xtask/src/lib.rs`); this file only reads the command line.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+// ANCHOR: commands
+/// Build chores for pipeline-lab.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Chore,
+}
+
+#[derive(Subcommand)]
+enum Chore {
+    /// Build the book into target/book/ and print the path of its index.html.
+    Book {
+        /// Also check every include, link and image, and run the book's Rust blocks.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the report bench: `cargo bench -p pipeline-bench --bench report -- ARGS`.
+    Report {
+        /// Arguments for the report bench.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+// ANCHOR_END: commands
+
+fn main() -> ExitCode {
+    let root = xtask::workspace_root();
+    match Cli::parse().command {
+        Chore::Book { check } => book(&root, check),
+        Chore::Report { args } => report(&root, &args),
+    }
+}
+
+/// Builds (and with `check`, checks and tests) the book; prints `index.html`'s path.
+fn book(root: &Path, check: bool) -> ExitCode {
+    let broken = match check {
+        true => xtask::check_book(root).err().unwrap_or_default(),
+        false => Vec::new(),
+    };
+    for line in &broken {
+        eprintln!("{line}");
+    }
+    let index = match xtask::build_book(root) {
+        Ok(index) => index,
+        Err(e) => return fail(&format!("{e:#}")),
+    };
+    if !broken.is_empty() {
+        return fail(&format!("{} broken reference(s) in the book", broken.len()));
+    }
+    if check && let Err(e) = xtask::test_book(root) {
+        return fail(&format!("{e:#}"));
+    }
+    println!("{}", index.display());
+    ExitCode::SUCCESS
+}
+
+/// Runs the report bench and exits as it did.
+fn report(root: &Path, args: &[OsString]) -> ExitCode {
+    match xtask::report_command(root, args).status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status.code().map_or(1, |code| code.clamp(1, 255) as u8)),
+        Err(e) => fail(&format!("cannot run cargo: {e}")),
+    }
+}
+
+/// Prints `message` as one plain error line and returns the failure exit code.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}

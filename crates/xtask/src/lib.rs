@@ -1,0 +1,187 @@
+//! Build chores for pipeline-lab, run as `cargo xtask …` (an alias in `.cargo/config.toml`).
+//!
+//! - `cargo xtask book` builds the mdBook in `book/` into `target/book/` with the
+//!   [`mdbook_driver`] library, so no `mdbook` binary is needed, and prints the path of
+//!   `target/book/index.html` ([`build_book`]).
+//! - `cargo xtask book --check` also checks every reference in the book ([`check_book`])
+//!   and runs its Rust code blocks ([`test_book`]). `cargo test -p xtask` does the same.
+//! - `cargo xtask report [ARGS]…` runs the report bench,
+//!   `cargo bench -p pipeline-bench --bench report -- ARGS…` ([`report_command`]).
+//!
+//! # What the check catches
+//!
+//! mdBook only logs a broken `{{#include}}` and leaves links and images alone, so
+//! [`check_book`] reads SUMMARY.md and every page it lists and reports, as
+//! `file:line: what is broken`:
+//!
+//! - an `{{#include}}`, `{{#rustdoc_include}}` or `{{#playground}}` whose file does not
+//!   exist, whose `ANCHOR: name` / `ANCHOR_END: name` pair is missing, or whose line range
+//!   starts past the end of the file (included files are followed, as mdBook does);
+//! - a relative link to a page that does not exist or is not listed in SUMMARY.md
+//!   (the `#fragment` is not checked), or to any other file that does not exist;
+//! - an image (`![..](path)`, `<img src>`, `<embed src>`, `<object data>`) that does not
+//!   exist, or lies outside `book/src/` (mdBook copies nothing else into the built book);
+//! - a Rust block marked `ignore` that is not simply an `{{#include}}` of crate code.
+//!
+//! # Rust code in the book
+//!
+//! Every Rust block is compiled somewhere. mdbook-driver 0.5 has `MDBook::test`, which
+//! runs `rustdoc --test` on each preprocessed chapter (includes expanded), and
+//! [`test_book`] calls it with no library paths. So:
+//!
+//! - a block that is not `ignore` (plain ```` ```rust ````, `no_run`, `should_panic`,
+//!   `compile_fail`, …) is a standalone program using only `std`, and rustdoc runs it;
+//! - a listing of crate code (which needs the workspace crates, and is often only a
+//!   fragment between `// ANCHOR:` markers) is fenced ```` ```rust,ignore ```` and holds
+//!   nothing but its `{{#include}}`: the crate's own build and tests compile it, and the
+//!   checker rejects any other `ignore`d Rust block.
+//!
+//! Linking rustdoc against the workspace crates (`-L target/debug/deps`) is left out on
+//! purpose: that folder holds several builds of the same crate (with and without
+//! features), and rustdoc then refuses to choose between them.
+
+mod check;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+use mdbook_driver::MDBook;
+
+/// The workspace root (two folders above this crate's manifest).
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest_dir)
+        .to_path_buf()
+}
+
+/// The book's folder, `book/`, which holds `book.toml` and `src/`.
+pub fn book_root(workspace_root: &Path) -> PathBuf {
+    workspace_root.join("book")
+}
+
+/// Builds the book of the workspace at `workspace_root` and returns the absolute path of
+/// its `index.html`, in `target/book/` (the `build-dir` set in `book/book.toml`).
+pub fn build_book(workspace_root: &Path) -> anyhow::Result<PathBuf> {
+    let book_root = book_root(workspace_root);
+    let book = MDBook::load(&book_root)
+        .with_context(|| format!("cannot load the book in {}", book_root.display()))?;
+    book.build().context("cannot build the book")?;
+    let index = book.build_dir_for("html").join("index.html");
+    index
+        .canonicalize()
+        .with_context(|| format!("the book was built but {} is missing", index.display()))
+}
+
+/// Checks every include, internal link, image and `ignore`d Rust block of the book at
+/// `workspace_root` against the files on disk (see the crate docs for the rules).
+///
+/// # Errors
+///
+/// Every broken reference, one per line, as `file:line: what is broken`, with `file`
+/// relative to `workspace_root`.
+pub fn check_book(workspace_root: &Path) -> Result<(), Vec<String>> {
+    let broken = check::check(workspace_root, &book_root(workspace_root));
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken)
+    }
+}
+
+/// Runs the book's Rust code blocks with `rustdoc --test`, chapter by chapter, through
+/// mdbook-driver's `MDBook::test` (needs `rustdoc` on the `PATH`). Blocks may use `std`
+/// only; rustdoc's output for a failing block goes to standard error.
+pub fn test_book(workspace_root: &Path) -> anyhow::Result<()> {
+    let book_root = book_root(workspace_root);
+    let mut book = MDBook::load(&book_root)
+        .with_context(|| format!("cannot load the book in {}", book_root.display()))?;
+    book.test(Vec::new())
+        .context("a Rust code block of the book failed")
+}
+
+/// The command that runs the report bench from `workspace_root`:
+/// `cargo bench -p pipeline-bench --bench report -- ARGS…`, where `args` go to the bench
+/// itself. Uses the `cargo` that runs this program when there is one (`$CARGO`).
+pub fn report_command(workspace_root: &Path, args: &[OsString]) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace_root)
+        .args(["bench", "-p", "pipeline-bench", "--bench", "report", "--"])
+        .args(args);
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// A tiny workspace holding only `book/`, with `intro` as its one page.
+    fn workspace(intro: &str) -> tempfile::TempDir {
+        let root = tempfile::tempdir().expect("temp dir");
+        let src = root.path().join("book/src");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(
+            root.path().join("book/book.toml"),
+            "[book]\ntitle = \"t\"\n[build]\nbuild-dir = \"../target/book\"\n\
+             create-missing = false\n[rust]\nedition = \"2024\"\n",
+        )
+        .unwrap();
+        fs::write(src.join("SUMMARY.md"), "# Summary\n\n[Intro](intro.md)\n").unwrap();
+        fs::write(src.join("intro.md"), intro).unwrap();
+        root
+    }
+
+    #[test]
+    fn the_book_is_built_into_target_book() {
+        let root = workspace("# Intro\n\nHello.\n");
+        let index = build_book(root.path()).expect("the book builds");
+        let expected = root.path().join("target/book/index.html");
+        assert_eq!(index, expected.canonicalize().unwrap());
+        assert!(fs::read_to_string(index).unwrap().contains("Hello."));
+    }
+
+    #[test]
+    fn a_missing_chapter_fails_the_build() {
+        let root = workspace("# Intro\n");
+        fs::remove_file(root.path().join("book/src/intro.md")).unwrap();
+        assert!(build_book(root.path()).is_err());
+        assert!(
+            !root.path().join("book/src/intro.md").exists(),
+            "mdBook made it up"
+        );
+    }
+
+    #[test]
+    fn rust_blocks_are_run() {
+        let passing = workspace("```rust\nassert_eq!(1 + 1, 2);\n```\n");
+        test_book(passing.path()).expect("a passing block passes");
+        let failing = workspace("```rust\nassert_eq!(1 + 1, 3);\n```\n");
+        assert!(test_book(failing.path()).is_err(), "a failing block fails");
+        let ignored = workspace("```rust,ignore\n{{#include ../../nothing.rs}}\n```\n");
+        test_book(ignored.path()).expect("an ignored block is not run");
+    }
+
+    #[test]
+    fn report_runs_the_report_bench_with_the_given_args() {
+        let command = report_command(Path::new("/w"), &["--quick".into()]);
+        let args: Vec<_> = command.get_args().collect();
+        let expected = [
+            "bench",
+            "-p",
+            "pipeline-bench",
+            "--bench",
+            "report",
+            "--",
+            "--quick",
+        ];
+        assert_eq!(args, expected);
+        assert_eq!(command.get_current_dir(), Some(Path::new("/w")));
+    }
+}
