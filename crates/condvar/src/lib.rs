@@ -1,1 +1,166 @@
-//! placeholder
+//! # Condvar: Python's `queue.Queue`, rebuilt on `Mutex` + `Condvar`
+//!
+//! The pipeline on [`Queue`], a blocking queue made from std's `Mutex` and
+//! `Condvar` only: what the channels of the other crates do inside, written out.
+//!
+//! What it teaches, by comparison with its siblings:
+//! - **wait**: `get` sleeps on a condition variable until a `put` wakes it, so a
+//!   worker polls once per item (and once more at the end), like the channels;
+//! - **stop**: the queue must still be closed by hand (Python 3.13's
+//!   `Queue.shutdown()`), stage by stage: close a stage's input, wait for its
+//!   workers to drain it, go on; a worker that stops early closes its input;
+//! - **bound**: `put` sleeps while the queue is full (backpressure); there is no
+//!   rendezvous (capacity 0): a `Condvar` queue needs room for one item;
+//! - **fan-out**: several workers share one queue through its lock, and a close
+//!   wakes them all.
+//!
+//! ```
+//! use pipeline_core::{Config, Scenario};
+//!
+//! let config = Config { items: 100, ..Scenario::BOOK.config() };
+//! let report = pipeline_condvar::run(&config)?;
+//! assert_eq!(report.items_out, 100);
+//! // One poll per item per stage, plus the one that finds the queue closed.
+//! assert_eq!(report.total_polls(), 3 * 101);
+//! # Ok::<(), pipeline_core::PipelineError>(())
+//! ```
+
+pub mod queue;
+
+use std::thread::{self, Scope, ScopedJoinHandle};
+
+use pipeline_core::{
+    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+};
+
+pub use queue::{Closed, Queue};
+
+/// The Condvar-queue pipeline, as the tests, the lab and the benches see it.
+pub const BACKEND: Backend = Backend {
+    name: "condvar",
+    rendezvous: false,
+    polls: false,
+    pipeline,
+};
+
+/// Runs the Condvar-queue pipeline on `config`.
+pub fn run(config: &Config) -> Result<Report, PipelineError> {
+    BACKEND.run(config)
+}
+// ANCHOR: pipeline
+fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+    let capacity = run.config().capacity;
+    let download_queue = queue(capacity);
+    let resize_queue = queue(capacity);
+    let upload_queue = queue(capacity);
+    let done_queue = queue(capacity);
+    let stages = run.stages();
+
+    thread::scope(|s| {
+        let download = start_stage(
+            s,
+            run,
+            Stage::Download,
+            &download_queue,
+            &resize_queue,
+            |id| stages.download(id),
+        );
+        let resize = start_stage(
+            s,
+            run,
+            Stage::Resize,
+            &resize_queue,
+            &upload_queue,
+            |frame| stages.resize(frame),
+        );
+        let upload = start_stage(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
+            stages.upload(thumb)
+        });
+        s.spawn(|| {
+            run.source(|job| download_queue.put(job).is_ok());
+            // End of input flows down stage by stage: close, wait for the workers, go on.
+            download_queue.close();
+            run.join(Stage::Download, download);
+            resize_queue.close();
+            run.join(Stage::Resize, resize);
+            upload_queue.close();
+            run.join(Stage::Upload, upload);
+            done_queue.close();
+        });
+
+        let mut collector = run.collector();
+        for receipt in &done_queue {
+            collector.arrived(receipt);
+        }
+        run.finish(collector)
+    })
+}
+// ANCHOR_END: pipeline
+
+/// Starts `stage`'s workers, all taking from `input` and putting on `output`.
+fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+    s: &'scope Scope<'scope, '_>,
+    run: &'scope Run,
+    stage: Stage,
+    input: &'scope Queue<Job<In>>,
+    output: &'scope Queue<Job<Out>>,
+    func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
+) -> Vec<ScopedJoinHandle<'scope, ()>> {
+    (0..run.workers_of(stage))
+        .map(|index| {
+            spawn_worker(s, stage, index, move || {
+                let probe = run.worker_probe(stage, index);
+                worker(probe, input, output, func);
+            })
+        })
+        .collect()
+}
+
+// ANCHOR: worker
+/// Get (blocking), work, put (blocking while full), count; ends when the
+/// input queue is closed and drained.
+fn worker<In, Out>(
+    probe: WorkerProbe<'_>,
+    input: &Queue<Job<In>>,
+    output: &Queue<Job<Out>>,
+    func: impl Fn(In) -> Result<Out, StageError>,
+) {
+    // However this worker ends (input drained, output closed, a panic), nothing
+    // more will be taken from its input: close it, so the stage before stops too.
+    let _close_input = CloseOnDrop(input);
+    loop {
+        probe.poll();
+        let Some(job) = input.get() else {
+            break;
+        };
+        probe.got();
+        let Some(result) = probe.work(job, &func) else {
+            continue;
+        };
+        if output.put(result).is_err() {
+            break;
+        }
+        probe.put();
+    }
+}
+// ANCHOR_END: worker
+
+// ANCHOR: queue
+/// A queue holding at most `capacity` items (`None`: no bound). Capacity 0 is
+/// refused before the run starts: this backend has no rendezvous.
+fn queue<T>(capacity: Option<usize>) -> Queue<T> {
+    match capacity {
+        None => Queue::unbounded(),
+        Some(n) => Queue::bounded(n),
+    }
+}
+// ANCHOR_END: queue
+
+/// Closes the queue when dropped, also while unwinding from a panic.
+struct CloseOnDrop<'a, T>(&'a Queue<T>);
+
+impl<T> Drop for CloseOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}

@@ -1,1 +1,138 @@
-//! placeholder
+//! # flume: a small, safe multi-producer, multi-consumer channel
+//!
+//! The pipeline on `flume`: `unbounded()` between stages when unbounded,
+//! `bounded(n)` when bounded (`bounded(0)` is a rendezvous). flume is written
+//! without `unsafe`, on a lock and wait queues of its own.
+//!
+//! What it teaches, by comparison with its siblings:
+//! - **wait**: `recv` blocks and wakes as soon as an item arrives: one poll per
+//!   item, and one more at the end;
+//! - **stop**: like std mpsc, the channel closes itself when its last sender is
+//!   dropped;
+//! - **bound**: `bounded(n)`'s `send` blocks while the channel is full, and one
+//!   `Sender` type serves both kinds of channel;
+//! - **fan-out**: the `Receiver` clones: the workers of a stage each hold one,
+//!   with no lock of ours (std mpsc needs a `Mutex` around its receiver).
+//!
+//! ```
+//! use pipeline_core::{Config, Scenario};
+//!
+//! let config = Config { items: 100, ..Scenario::BOOK.config() };
+//! let report = pipeline_flume::run(&config)?;
+//! assert_eq!(report.items_out, 100);
+//! // One poll per item per stage, plus the one that finds the channel closed.
+//! assert_eq!(report.total_polls(), 3 * 101);
+//! # Ok::<(), pipeline_core::PipelineError>(())
+//! ```
+
+use std::thread::{self, Scope, ScopedJoinHandle};
+
+use flume::{Receiver, Sender, bounded, unbounded};
+
+use pipeline_core::{
+    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+};
+
+/// The flume pipeline, as the tests, the lab and the benches see it.
+pub const BACKEND: Backend = Backend {
+    name: "flume",
+    rendezvous: true,
+    polls: false,
+    pipeline,
+};
+
+/// Runs the flume pipeline on `config`.
+pub fn run(config: &Config) -> Result<Report, PipelineError> {
+    BACKEND.run(config)
+}
+
+// ANCHOR: pipeline
+fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+    let capacity = run.config().capacity;
+    let (download_tx, download_rx) = queue(capacity);
+    let (resize_tx, resize_rx) = queue(capacity);
+    let (upload_tx, upload_rx) = queue(capacity);
+    let (done_tx, done_rx) = queue(capacity);
+    let stages = run.stages();
+
+    thread::scope(|s| {
+        let download = start_stage(s, run, Stage::Download, download_rx, resize_tx, |id| {
+            stages.download(id)
+        });
+        let resize = start_stage(s, run, Stage::Resize, resize_rx, upload_tx, |frame| {
+            stages.resize(frame)
+        });
+        let upload = start_stage(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
+            stages.upload(thumb)
+        });
+        s.spawn(move || {
+            run.source(|job| download_tx.send(job).is_ok());
+            // Returning drops `download_tx`: end of input flows down on its own.
+        });
+
+        let mut collector = run.collector();
+        for receipt in done_rx {
+            collector.arrived(receipt);
+        }
+        run.join(Stage::Download, download);
+        run.join(Stage::Resize, resize);
+        run.join(Stage::Upload, upload);
+        run.finish(collector)
+    })
+}
+// ANCHOR_END: pipeline
+
+/// Starts `stage`'s workers, each with a clone of `input` and of `output`.
+fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+    s: &'scope Scope<'scope, '_>,
+    run: &'scope Run,
+    stage: Stage,
+    input: Receiver<Job<In>>,
+    output: Sender<Job<Out>>,
+    func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
+) -> Vec<ScopedJoinHandle<'scope, ()>> {
+    (0..run.workers_of(stage))
+        .map(|index| {
+            let (input, output) = (input.clone(), output.clone());
+            spawn_worker(s, stage, index, move || {
+                let probe = run.worker_probe(stage, index);
+                worker(probe, input, output, func);
+            })
+        })
+        .collect()
+}
+
+// ANCHOR: worker
+/// Receive (blocking), work, send, count; ends when the input channel closes.
+fn worker<In, Out>(
+    probe: WorkerProbe<'_>,
+    input: Receiver<Job<In>>,
+    output: Sender<Job<Out>>,
+    func: impl Fn(In) -> Result<Out, StageError>,
+) {
+    loop {
+        probe.poll();
+        let Ok(job) = input.recv() else {
+            break;
+        };
+        probe.got();
+        let Some(result) = probe.work(job, &func) else {
+            continue;
+        };
+        if output.send(result).is_err() {
+            break;
+        }
+        probe.put();
+    }
+}
+// ANCHOR_END: worker
+
+// ANCHOR: queue
+/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no bound).
+fn queue<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    match capacity {
+        None => unbounded(),
+        Some(n) => bounded(n),
+    }
+}
+// ANCHOR_END: queue

@@ -4,11 +4,12 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+// Under `--cfg loom` the same code runs on loom's model-checked lock.
 #[cfg(loom)]
-use loom::sync::Mutex;
+use loom::sync::{Mutex, MutexGuard};
+use std::sync::PoisonError;
 #[cfg(not(loom))]
-use std::sync::Mutex;
-use std::sync::{MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 /// Why a [`MyQueue::put`] did not put.
 #[derive(Debug, PartialEq, Eq)]
