@@ -76,6 +76,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         let upload = start_stage(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
             stages.upload(thumb)
         });
+        // ANCHOR: stop
         s.spawn(|| {
             run.source(|job| download_queue.put(job).is_ok());
             // End of input flows down stage by stage: close, wait for the workers, go on.
@@ -87,6 +88,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             run.join(Stage::Upload, upload);
             done_queue.close();
         });
+        // ANCHOR_END: stop
 
         let mut collector = run.collector();
         for receipt in &done_queue {
@@ -128,7 +130,7 @@ fn worker<In, Out>(
     // However this worker ends (input drained, output closed, a panic), nothing
     // more will be taken from its input: close it, so the stage before stops too.
     let _close_input = CloseOnDrop(input);
-    loop {
+    while !probe.stopped() {
         probe.poll();
         let Some(job) = input.get() else {
             break;

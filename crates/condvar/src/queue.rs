@@ -42,6 +42,7 @@ use loom::sync::{Condvar, Mutex, MutexGuard};
 #[cfg(not(loom))]
 use std::sync::{Condvar, Mutex, MutexGuard};
 
+// ANCHOR: struct
 /// A multi-producer, multi-consumer FIFO queue whose `get` and `put` block instead of failing.
 ///
 /// Share it between threads by reference (`std::thread::scope`) or in an `Arc`.
@@ -67,6 +68,7 @@ struct State<T> {
     /// Set once by `close`, never cleared.
     closed: bool,
 }
+// ANCHOR_END: struct
 
 /// The error of [`Queue::put`] on a closed queue; it gives the item back.
 ///
@@ -364,6 +366,7 @@ mod tests {
         });
     }
 
+    // ANCHOR: take_turns
     #[test]
     fn bounded_one_makes_producer_and_consumer_take_turns() {
         within(10, || {
@@ -389,6 +392,7 @@ mod tests {
             assert!(position(&events, "consumer got 1") < position(&events, "consumer got 2"));
         });
     }
+    // ANCHOR_END: take_turns
 
     #[test]
     fn put_blocks_while_full_and_len_never_exceeds_capacity() {
@@ -423,6 +427,7 @@ mod tests {
         });
     }
 
+    // ANCHOR: join_test
     #[test]
     fn join_returns_after_every_item_is_task_done() {
         const ITEMS: usize = 100;
@@ -448,6 +453,7 @@ mod tests {
             });
         });
     }
+    // ANCHOR_END: join_test
 
     #[test]
     fn join_on_a_fresh_queue_returns_at_once() {

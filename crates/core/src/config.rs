@@ -13,6 +13,8 @@ use crate::error::ConfigError;
 pub const MAX_ITEMS: u64 = 100_000_000;
 /// The largest number of workers a stage accepts.
 pub const MAX_WORKERS: usize = 64;
+/// The largest bound of a queue: bounded channels allocate their slots up front.
+pub const MAX_CAPACITY: usize = 1_000_000;
 /// The largest wait (stage wait or source interval), in milliseconds.
 pub const MAX_WAIT_MS: f64 = 60_000.0;
 /// The largest frame side, in pixels.
@@ -173,6 +175,7 @@ impl Config {
             .map(|fault| fault.kind)
     }
 
+    // ANCHOR: ideal_wall
     /// The shortest wall time the configured waits allow, in seconds:
     /// the first item's trip through every stage, then one item per
     /// `bottleneck wait / bottleneck workers` (or per source interval, if slower).
@@ -193,6 +196,7 @@ impl Config {
         let trip: f64 = waits.iter().sum();
         Some(trip + (self.items - 1) as f64 * pace)
     }
+    // ANCHOR_END: ideal_wall
 
     /// Checks every field and says what to change when one is out of range.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -204,6 +208,11 @@ impl Config {
             if n == 0 || n > MAX_WORKERS {
                 return Err(ConfigError::Workers { stage, workers: n });
             }
+        }
+        if let Some(capacity) = self.capacity
+            && capacity > MAX_CAPACITY
+        {
+            return Err(ConfigError::Capacity(capacity));
         }
         let waits = [
             ("source interval", self.source_interval_ms),

@@ -3,7 +3,8 @@
 use thiserror::Error;
 
 use crate::config::{
-    MAX_FRAME_SIDE, MAX_ITEMS, MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, Stage,
+    MAX_CAPACITY, MAX_FRAME_SIDE, MAX_ITEMS, MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS,
+    MIN_FRAME_SIDE, Stage,
 };
 use crate::report::Report;
 
@@ -21,6 +22,9 @@ pub enum ConfigError {
         /// The workers asked for.
         workers: usize,
     },
+    /// A bound too large to allocate.
+    #[error("a bound of {0} items is too large: use at most {MAX_CAPACITY}, or no bound")]
+    Capacity(usize),
     /// A wait that is negative, not a number, or absurdly long.
     #[error("the {what} of {ms} ms is out of range: use a number of ms from 0 to {MAX_WAIT_MS}")]
     Wait {

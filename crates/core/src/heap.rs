@@ -21,12 +21,14 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CountingAlloc;
 
+// ANCHOR: grew
 fn grew(bytes: usize) {
     let live = LIVE.fetch_add(bytes, Relaxed) + bytes;
     if live > PEAK.load(Relaxed) {
         PEAK.fetch_max(live, Relaxed);
     }
 }
+// ANCHOR_END: grew
 
 // Safety: every call is forwarded to `System` unchanged; only counters are added.
 unsafe impl GlobalAlloc for CountingAlloc {

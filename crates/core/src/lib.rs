@@ -36,8 +36,8 @@ mod stages;
 pub mod testkit;
 
 pub use config::{
-    Config, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_FRAME_SIDE, MAX_ITEMS, MAX_POLL_SLEEP_MS,
-    MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, Stage, parse_fault,
+    Config, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_CAPACITY, MAX_FRAME_SIDE, MAX_ITEMS,
+    MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, Stage, parse_fault,
 };
 pub use error::{ConfigError, PipelineError, StageError};
 pub use probe::{

@@ -3,25 +3,28 @@
 //! A worker loop reads like this, whatever the queue:
 //!
 //! ```text
-//! probe.poll();                        // about to ask the input queue for an item
-//! let job = input.get()?;
-//! probe.got();                         // one item fewer in the input queue
-//! let job = probe.work(job, &stage)?;  // the stage function, timed; failures counted
-//! output.put(job)?;
-//! probe.put();                         // one item more in the output queue, one done
+//! while !probe.stopped() {                 // unless the run was stopped (a panic)
+//!     probe.poll();                        // about to ask the input queue for an item
+//!     let job = input.get()?;
+//!     probe.got();                         // one item fewer in the input queue
+//!     let job = probe.work(job, &stage)?;  // the stage function, timed; failures counted
+//!     output.put(job)?;
+//!     probe.put();                         // one item more in the output queue, one done
+//! }
 //! ```
 //!
 //! Counters a worker writes are its own (one writer, read by others only to show
 //! progress), so they cost a plain load and store. Queue depths are shared by both
 //! ends of a queue and use atomic read-modify-write.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Stage};
 use crate::error::StageError;
 use crate::stages::Job;
 
+// ANCHOR: thread_cpu_time
 /// The CPU time the calling thread has used so far.
 pub fn thread_cpu_time() -> Duration {
     let mut ts = libc::timespec {
@@ -33,7 +36,9 @@ pub fn thread_cpu_time() -> Duration {
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
+// ANCHOR_END: thread_cpu_time
 
+// ANCHOR: process_cpu_time
 /// The CPU time (user + system) the whole process has used so far.
 pub fn process_cpu_time() -> Duration {
     // Safety: an all-zero rusage is a valid value of this plain C struct.
@@ -44,6 +49,7 @@ pub fn process_cpu_time() -> Duration {
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
+// ANCHOR_END: process_cpu_time
 
 /// The process's peak resident set size so far, in bytes.
 pub fn max_rss_bytes() -> u64 {
@@ -69,6 +75,7 @@ pub struct QueueGauge {
     peak: AtomicI64,
 }
 
+// ANCHOR: queue_gauge
 impl QueueGauge {
     /// Counts one item put.
     pub fn put(&self) {
@@ -82,6 +89,8 @@ impl QueueGauge {
     pub fn got(&self) {
         self.depth.fetch_sub(1, Relaxed);
     }
+
+    // ANCHOR_END: queue_gauge
 
     /// The depth now (never below zero).
     pub fn depth(&self) -> u64 {
@@ -143,6 +152,7 @@ pub struct WorkerCounts {
 pub struct Probes {
     queues: [QueueGauge; 4],
     workers: [Vec<WorkerSlot>; 3],
+    stopped: AtomicBool,
 }
 
 impl Probes {
@@ -155,7 +165,20 @@ impl Probes {
                     .map(|_| WorkerSlot::default())
                     .collect()
             }),
+            stopped: AtomicBool::new(false),
         }
+    }
+
+    /// Asks the run to stop early: the source puts no more items and each worker
+    /// stops before its next one; end of input then flows down as usual. A worker
+    /// that panics calls this, so a panic stops the whole run, not just its thread.
+    pub fn stop(&self) {
+        self.stopped.store(true, Relaxed);
+    }
+
+    /// Whether the run was asked to stop early.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Relaxed)
     }
 
     /// The gauge of `stage`'s input queue.
@@ -207,21 +230,31 @@ impl Probes {
             slot: &self.workers[stage.index()][index],
             input: self.input_of(stage),
             output: self.output_of(stage),
+            stopped: &self.stopped,
             cpu_at_start: thread_cpu_time(),
         }
     }
 }
 
+// ANCHOR: worker_probe
 /// A worker's probe: call one method per event of its loop.
 #[derive(Debug)]
 pub struct WorkerProbe<'a> {
     slot: &'a WorkerSlot,
     input: &'a QueueGauge,
     output: &'a QueueGauge,
+    stopped: &'a AtomicBool,
     cpu_at_start: Duration,
 }
 
 impl WorkerProbe<'_> {
+    /// Whether the run was stopped early (see [`Probes::stop`]): the worker should
+    /// end now instead of taking another item.
+    #[inline]
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(Relaxed)
+    }
+
     /// The worker is about to ask its input queue for an item (or to try a put
     /// again, on a full polling queue).
     #[inline]
@@ -267,13 +300,20 @@ impl WorkerProbe<'_> {
         self.slot.done.add(1);
     }
 }
+// ANCHOR_END: worker_probe
 
+// ANCHOR: probe_drop
 impl Drop for WorkerProbe<'_> {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // This worker is dying: the run cannot finish whole, so stop all of it.
+            self.stopped.store(true, Relaxed);
+        }
         let cpu = thread_cpu_time().saturating_sub(self.cpu_at_start);
         self.slot.cpu_ns.add(cpu.as_nanos() as u64);
     }
 }
+// ANCHOR_END: probe_drop
 
 #[cfg(test)]
 mod tests {
@@ -331,6 +371,7 @@ mod tests {
         assert!(counts.cpu > Duration::ZERO);
         assert_eq!(probes.output_of(Stage::Resize).peak(), 1);
         assert_eq!(probes.done_by(Stage::Resize), 1);
+        assert!(probes.is_stopped(), "a panicking worker stops the run");
     }
 
     #[test]

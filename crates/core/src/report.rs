@@ -130,6 +130,7 @@ impl Report {
             .map(|(_, report)| report)
     }
 
+    // ANCHOR: utilisation
     /// The bottleneck stage's utilisation: its workers' busy time over
     /// `workers × wall`. Near 1.0 means the hand-offs never kept it waiting.
     pub fn bottleneck_utilisation(&self) -> Option<f64> {
@@ -137,6 +138,7 @@ impl Report {
         let capacity = stage.workers.len() as f64 * self.wall_s;
         (capacity > 0.0).then(|| stage.busy_s() / capacity)
     }
+    // ANCHOR_END: utilisation
 }
 
 /// The machine a report was measured on.

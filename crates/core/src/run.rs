@@ -43,6 +43,7 @@ impl Backend {
         (self.pipeline)(&run)
     }
 
+    // ANCHOR: prepare
     /// Checks that `config` suits this backend, and fills in its defaults.
     pub fn prepare(&self, config: &Config) -> Result<Config, ConfigError> {
         config.validate()?;
@@ -57,6 +58,7 @@ impl Backend {
         }
         Ok(config)
     }
+    // ANCHOR_END: prepare
 }
 
 /// A run in progress: the config, the stage functions and the probes, shared by
@@ -126,11 +128,15 @@ impl Run {
 
     // ANCHOR: source
     /// The camera: puts ids `0..items` with `put`, one per source interval, and
-    /// stops early if `put` says the pipeline is gone. Returns how many it put.
+    /// stops early if `put` says the pipeline is gone or the run was stopped.
+    /// Returns how many it put.
     pub fn source(&self, mut put: impl FnMut(Job<u64>) -> bool) -> u64 {
         let start = *self.started.get_or_init(Instant::now);
         let interval = self.config.source_interval();
         for id in 0..self.config.items {
+            if self.probes.is_stopped() {
+                break;
+            }
             if !interval.is_zero() {
                 // Sleep to an absolute deadline, so timer overshoot does not add up.
                 let deadline = start + interval.mul_f64(id as f64);
@@ -254,6 +260,7 @@ impl Run {
     }
 }
 
+// ANCHOR: spawn_worker
 /// Starts worker `index` of `stage` in `scope`, in a thread named after it
 /// (`resize-2`), so a panic message says where it happened.
 pub fn spawn_worker<'scope, 'env>(
@@ -267,6 +274,7 @@ pub fn spawn_worker<'scope, 'env>(
         .spawn_scoped(scope, worker)
         .expect("the operating system refused a thread")
 }
+// ANCHOR_END: spawn_worker
 
 /// The main thread's tally of what arrives at the done queue.
 #[derive(Debug)]

@@ -31,6 +31,7 @@ impl Scenario {
         waits_ms: [0.0, 0.0, 0.0],
         frame: None,
     };
+    // ANCHOR: camera
     /// Stages that block like network and disk, one worker each: resize sets the pace.
     pub const CAMERA: Scenario = Scenario {
         name: "camera",
@@ -53,6 +54,7 @@ impl Scenario {
         waits_ms: [1.0, 5.0, 2.0],
         frame: Some((64, 48)),
     };
+    // ANCHOR_END: camera
     /// A slow resize behind a fast download: what a bound does to memory.
     pub const BOTTLENECK: Scenario = Scenario {
         name: "bottleneck",

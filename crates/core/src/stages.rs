@@ -13,6 +13,7 @@ use image::imageops::{self, FilterType};
 use crate::config::{Config, Fault, FaultKind, Stage};
 use crate::error::StageError;
 
+// ANCHOR: job
 /// An item on its way through the pipeline: its id, when it entered, and what it carries now.
 #[derive(Debug)]
 pub struct Job<T> {
@@ -23,6 +24,7 @@ pub struct Job<T> {
     /// What it carries at this point: an id, a frame, a thumbnail, a receipt.
     pub item: T,
 }
+// ANCHOR_END: job
 
 impl<T> Job<T> {
     /// The same job carrying `item` instead.
@@ -126,6 +128,7 @@ impl Stages {
     }
     // ANCHOR_END: upload
 
+    // ANCHOR: enter
     /// Fires an injected fault for this item, then waits the stage's simulated wait.
     fn enter(&self, stage: Stage, id: u64) -> Result<(), StageError> {
         let fault = self
@@ -149,6 +152,7 @@ impl Stages {
         }
         Ok(())
     }
+    // ANCHOR_END: enter
 }
 
 /// A deterministic test pattern: the same id always gives the same frame.

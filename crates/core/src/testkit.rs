@@ -302,6 +302,34 @@ pub fn injected_panic_is_reported(backend: &Backend) {
     }
 }
 
+/// A panic in one worker of a fanned-out stage stops the whole run, not just its
+/// thread: the source stops feeding and the other workers stop before their next
+/// item, so most items never come out.
+pub fn a_panic_stops_every_worker(backend: &Backend) {
+    let config = Config {
+        resize_ms: 0.5,
+        faults: vec![Fault {
+            stage: Stage::Resize,
+            item: 5,
+            kind: FaultKind::Panic,
+        }],
+        ..config(backend, 2_000, [1, 3, 1], Some(4))
+    };
+    match run(backend, &config) {
+        Err(PipelineError::StagePanicked { stage, report, .. }) => {
+            assert_eq!(stage, Stage::Resize);
+            // Without the stop, the two other resize workers would carry all
+            // 1999 other items through (about 0.3 s of work).
+            assert!(
+                report.items_out < 1_000,
+                "{} items came out after the panic",
+                report.items_out
+            );
+        }
+        other => panic!("resize panicked but the run gave {other:?}"),
+    }
+}
+
 /// The item's 10 ms sleep between empty polls (polling backends) still finishes.
 pub fn default_poll_sleep(backend: &Backend) {
     let config = Config {
@@ -380,6 +408,7 @@ macro_rules! conformance_tests {
             invalid_config_refused,
             injected_error_is_counted,
             injected_panic_is_reported,
+            a_panic_stops_every_worker,
             default_poll_sleep,
             random_configs,
         );

@@ -64,6 +64,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         let upload = start_stage(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
             stages.upload(thumb)
         });
+        // ANCHOR: stop
         s.spawn(move || {
             run.source(|job| download_tx.send(job).is_ok());
             // Returning drops `download_tx`: end of input flows down on its own.
@@ -76,11 +77,13 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         run.join(Stage::Download, download);
         run.join(Stage::Resize, resize);
         run.join(Stage::Upload, upload);
+        // ANCHOR_END: stop
         run.finish(collector)
     })
 }
 // ANCHOR_END: pipeline
 
+// ANCHOR: start_stage
 /// Starts `stage`'s workers, each with a clone of `input` and of `output`.
 fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
     s: &'scope Scope<'scope, '_>,
@@ -100,6 +103,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
         })
         .collect()
 }
+// ANCHOR_END: start_stage
 
 // ANCHOR: worker
 /// Receive (blocking), work, send, count; ends when the input channel closes.
@@ -109,7 +113,7 @@ fn worker<In, Out>(
     output: Sender<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
-    loop {
+    while !probe.stopped() {
         probe.poll();
         let Ok(job) = input.recv() else {
             break;

@@ -1,1 +1,46 @@
-fn main() {}
+//! `lab`: the workshop CLI of pipeline-lab.
+//!
+//! `lab run` runs one pipeline (download → resize → upload) on one of the five
+//! ways of handing work between threads and shows its queues live; `lab compare`
+//! runs them all on one config; `lab scenarios` lists the named presets. Tables go
+//! to stdout (or JSON with `--json`), progress and errors to stderr.
+//! Exit codes: 0 ok, 1 a run failed, 2 bad input.
+
+mod args;
+mod compare;
+mod config;
+mod error;
+mod output;
+mod panics;
+mod progress;
+mod run;
+mod table;
+mod units;
+
+use std::process::ExitCode;
+
+use crate::args::Command;
+use crate::error::LabError;
+
+/// Counts every allocation, so each report has its run's peak heap.
+#[global_allocator]
+static ALLOC: pipeline_core::heap::CountingAlloc = pipeline_core::heap::CountingAlloc;
+
+fn main() -> ExitCode {
+    panics::install_one_line_hook();
+    let cli = args::parse();
+    let outcome = match &cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::compare(args),
+        Command::Scenarios => output::text(&table::scenarios()).map_err(LabError::from),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            for line in error.to_string().lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -63,6 +63,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         let upload = start_stage(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
             stages.upload(thumb)
         });
+        // ANCHOR: stop
         s.spawn(move || {
             run.source(|job| download_tx.send(job).is_ok());
             // Returning drops `download_tx`: end of input flows down on its own.
@@ -75,11 +76,13 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         run.join(Stage::Download, download);
         run.join(Stage::Resize, resize);
         run.join(Stage::Upload, upload);
+        // ANCHOR_END: stop
         run.finish(collector)
     })
 }
 // ANCHOR_END: pipeline
 
+// ANCHOR: start_stage
 /// Starts `stage`'s workers, sharing `input` and each with a clone of `output`.
 fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
     s: &'scope Scope<'scope, '_>,
@@ -104,6 +107,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
         })
         .collect()
 }
+// ANCHOR_END: start_stage
 
 // ANCHOR: worker
 /// Receive (blocking), work, send, count; ends when the input channel closes.
@@ -113,7 +117,7 @@ fn worker<In, Out>(
     output: Sender<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
-    loop {
+    while !probe.stopped() {
         probe.poll();
         let Ok(job) = recv_shared(input) else {
             break;
@@ -130,6 +134,7 @@ fn worker<In, Out>(
 }
 // ANCHOR_END: worker
 
+// ANCHOR: recv_shared
 /// Receives from a receiver shared by a stage's workers. The lock is held only
 /// while this worker waits, so the others wait for the lock instead of the
 /// channel; a worker that panicked never held it, but a poisoned lock would
@@ -137,6 +142,7 @@ fn worker<In, Out>(
 fn recv_shared<T>(input: &Mutex<Receiver<T>>) -> Result<T, RecvError> {
     input.lock().unwrap_or_else(PoisonError::into_inner).recv()
 }
+// ANCHOR_END: recv_shared
 
 // ANCHOR: queue
 /// Either kind of std sender: `channel()`'s, which never blocks, or

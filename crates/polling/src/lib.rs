@@ -78,6 +78,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         let upload = start_stage(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
             stages.upload(thumb)
         });
+        // ANCHOR: stop
         s.spawn(|| {
             run.source(|job| put(&download_queue, job, poll_sleep, || {}).is_ok());
             // End of input flows down stage by stage: close, wait for the workers, go on.
@@ -89,6 +90,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             run.join(Stage::Upload, upload);
             done_queue.close();
         });
+        // ANCHOR_END: stop
 
         let mut collector = run.collector();
         loop {
@@ -134,7 +136,7 @@ fn worker<In, Out>(
     // However this worker ends (input drained, output closed, a panic), nothing
     // more will be taken from its input: close it, so the stage before stops too.
     let _close_input = CloseOnDrop(input);
-    loop {
+    while !probe.stopped() {
         probe.poll();
         let job = match input.get() {
             Ok(job) => job,
@@ -179,6 +181,7 @@ fn put<T>(
 }
 // ANCHOR_END: put
 
+// ANCHOR: nap
 /// Waits before the next poll: sleeps, or with no sleep set, yields the core.
 fn nap(poll_sleep: Duration) {
     if poll_sleep.is_zero() {
@@ -187,7 +190,9 @@ fn nap(poll_sleep: Duration) {
         thread::sleep(poll_sleep);
     }
 }
+// ANCHOR_END: nap
 
+// ANCHOR: close_on_drop
 /// Closes the queue when dropped, also while unwinding from a panic.
 struct CloseOnDrop<'a, T>(&'a MyQueue<T>);
 
@@ -196,3 +201,4 @@ impl<T> Drop for CloseOnDrop<'_, T> {
         self.0.close();
     }
 }
+// ANCHOR_END: close_on_drop

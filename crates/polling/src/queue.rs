@@ -101,11 +101,13 @@ impl<T> MyQueue<T> {
     }
     // ANCHOR_END: my_queue
 
+    // ANCHOR: close
     /// Says no more items will come: puts fail from now on, gets drain what is
     /// left and then report [`GetError::Closed`].
     pub fn close(&self) {
         self.lock().closed = true;
     }
+    // ANCHOR_END: close
 
     /// How many items are in the queue now.
     pub fn len(&self) -> usize {

@@ -1,0 +1,266 @@
+//! The command line: `lab run`, `lab compare` and `lab scenarios`, and the parsers
+//! of the values they take. Every parser's message says what to write instead.
+
+use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+use clap::{Args, Parser, Subcommand};
+use pipeline_core::{Fault, FaultKind, MAX_CAPACITY, parse_fault};
+
+/// Run the image pipeline (download → resize → upload) on five ways of handing work
+/// between threads, watch its queues fill live, and compare them.
+#[derive(Debug, Parser)]
+#[command(name = "lab", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The lab's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one pipeline with live progress, then print its report.
+    Run(RunArgs),
+    /// Run all five pipelines on the same config (polling twice: sleeping and
+    /// spinning) and print one comparison table. With `--capacity 0`, the
+    /// pipelines without a rendezvous queue (polling, condvar) are skipped, with a
+    /// note on stderr.
+    Compare(CompareArgs),
+    /// List the named scenarios and their parameters.
+    Scenarios,
+}
+
+/// `lab run`: one pipeline.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The pipeline: polling, condvar, mpsc, crossbeam or flume.
+    #[arg(long, short, value_name = "NAME")]
+    pub backend: String,
+    /// Also write every thumbnail as a PNG into DIR (created if missing; needs frames).
+    #[arg(long, value_name = "DIR")]
+    pub gallery: Option<PathBuf>,
+    /// What the pipeline is asked to do.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print the report as JSON on stdout, and nothing else.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lab compare`: every pipeline on one config.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// What every pipeline is asked to do.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print a JSON array of the reports on stdout, and nothing else.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The config of a run: a named scenario (or the book's pipeline), then overrides.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Start from a named scenario (see `lab scenarios`); without one, the book's
+    /// pipeline: 1000 items, one worker per stage, no waits, no frames.
+    #[arg(long, short, value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// Items the camera sends.
+    #[arg(long, value_name = "N", value_parser = parse_items, allow_negative_numbers = true)]
+    pub items: Option<u64>,
+    /// Workers per stage: download, resize, upload (e.g. 3,4,5).
+    #[arg(long, value_name = "D,R,U", value_parser = parse_workers)]
+    pub workers: Option<[usize; 3]>,
+    /// The bound of every queue: a number of items (0 is a rendezvous), or `unbounded`.
+    #[arg(long, value_name = "N|unbounded", value_parser = parse_capacity, allow_negative_numbers = true)]
+    pub capacity: Option<Capacity>,
+    /// The camera sends one item every this many ms (0: as fast as it can).
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    pub source_interval_ms: Option<f64>,
+    /// The download stage's wait per item, in ms (a network fetch).
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    pub download_ms: Option<f64>,
+    /// The resize stage's wait per item, in ms (on top of the real downscale).
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    pub resize_ms: Option<f64>,
+    /// The upload stage's wait per item, in ms (a network send).
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    pub upload_ms: Option<f64>,
+    /// The camera's frame size, e.g. 64x48, or `none` for items without pixels.
+    #[arg(long, value_name = "WxH|none", value_parser = parse_frame)]
+    pub frame: Option<FrameSize>,
+    /// Polling only: sleep between two empty polls, in ms (0 spins); default 10.
+    #[arg(long, value_name = "MS", value_parser = parse_poll_sleep, allow_negative_numbers = true)]
+    pub poll_sleep_ms: Option<u64>,
+    /// Make a stage fail on one item (counted as failed; the run goes on). Repeatable.
+    #[arg(long, value_name = "STAGE:ITEM", value_parser = parse_fail_at)]
+    pub fail_at: Vec<Fault>,
+    /// Make a stage panic on one item (the run stops). Repeatable.
+    #[arg(long, value_name = "STAGE:ITEM", value_parser = parse_panic_at)]
+    pub panic_at: Vec<Fault>,
+}
+
+/// A queue bound from the command line: `None` is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity(pub Option<usize>);
+
+/// A frame size from the command line: `None` carries no pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameSize(pub Option<(u32, u32)>);
+
+/// Parses the command line. A usage error is printed as one `error: …` line and
+/// exits with code 2; `--help` and `--version` print and exit with code 0.
+pub fn parse() -> Cli {
+    Cli::try_parse().unwrap_or_else(|error| match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
+        _ => {
+            eprintln!("{}", one_line(&error.render().to_string()));
+            std::process::exit(2);
+        }
+    })
+}
+
+/// Folds clap's multi-line usage error into one line: the message and its details,
+/// without the usage block and the pointer to `--help`.
+fn one_line(rendered: &str) -> String {
+    let mut line = String::new();
+    let mut lines = rendered.lines().map(str::trim).peekable();
+    while let Some(part) = lines.next() {
+        if part.starts_with("Usage:") {
+            // The usage block runs to the next blank line.
+            while lines.next_if(|next| !next.is_empty()).is_some() {}
+        } else if !part.is_empty() && !part.starts_with("For more information") {
+            if !line.is_empty() {
+                line.push_str(if line.ends_with(':') { " " } else { "; " });
+            }
+            line.push_str(part);
+        }
+    }
+    if !line.starts_with("error:") {
+        line.insert_str(0, "error: ");
+    }
+    line
+}
+
+fn parse_items(s: &str) -> Result<u64, String> {
+    whole_number(s).ok_or_else(|| "use a whole number of items, 0 or more (e.g. 200)".into())
+}
+
+fn parse_workers(s: &str) -> Result<[usize; 3], String> {
+    let malformed =
+        || "write the workers of download, resize and upload as D,R,U (e.g. 3,4,5)".to_string();
+    let counts: Vec<usize> = s
+        .split(',')
+        .map(|part| part.trim().parse().map_err(|_| malformed()))
+        .collect::<Result<_, _>>()?;
+    counts.try_into().map_err(|_| malformed())
+}
+
+fn parse_capacity(s: &str) -> Result<Capacity, String> {
+    if s.eq_ignore_ascii_case("unbounded") {
+        return Ok(Capacity(None));
+    }
+    let bound = whole_number(s).ok_or_else(|| {
+        "use a number of items, 0 or more (0 is a rendezvous), or 'unbounded'".to_string()
+    })?;
+    match usize::try_from(bound) {
+        Ok(bound) if bound <= MAX_CAPACITY => Ok(Capacity(Some(bound))),
+        _ => Err(format!(
+            "a bound of {bound} items is too large: use at most {MAX_CAPACITY}, or 'unbounded'"
+        )),
+    }
+}
+
+fn parse_ms(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| "use a number of milliseconds (e.g. 5 or 0.5)".into())
+}
+
+fn parse_frame(s: &str) -> Result<FrameSize, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(FrameSize(None));
+    }
+    let malformed = || "write the frame size as WxH (e.g. 64x48), or 'none'".to_string();
+    let (width, height) = s.split_once(['x', 'X']).ok_or_else(malformed)?;
+    let side = |side: &str| side.trim().parse::<u32>().map_err(|_| malformed());
+    Ok(FrameSize(Some((side(width)?, side(height)?))))
+}
+
+fn parse_poll_sleep(s: &str) -> Result<u64, String> {
+    whole_number(s).ok_or_else(|| "use a whole number of milliseconds, 0 (spin) or more".into())
+}
+
+fn parse_fail_at(s: &str) -> Result<Fault, String> {
+    parse_fault(s, FaultKind::Error).map_err(|e| e.to_string())
+}
+
+fn parse_panic_at(s: &str) -> Result<Fault, String> {
+    parse_fault(s, FaultKind::Panic).map_err(|e| e.to_string())
+}
+
+/// A whole number, 0 or more, with optional `_` separators (`1_000_000`).
+fn whole_number(s: &str) -> Option<u64> {
+    s.trim().replace('_', "").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn workers_take_three_counts() {
+        assert_eq!(parse_workers("3,4,5"), Ok([3, 4, 5]));
+        assert_eq!(parse_workers(" 1, 0 ,1"), Ok([1, 0, 1]));
+        assert!(parse_workers("3,4").is_err());
+        assert!(parse_workers("3,4,5,6").is_err());
+        assert!(parse_workers("a,b,c").is_err());
+        assert!(parse_workers("-1,2,3").is_err());
+    }
+
+    #[test]
+    fn capacity_is_a_bound_or_unbounded() {
+        assert_eq!(parse_capacity("8"), Ok(Capacity(Some(8))));
+        assert_eq!(parse_capacity("0"), Ok(Capacity(Some(0))));
+        assert_eq!(parse_capacity("unbounded"), Ok(Capacity(None)));
+        assert!(parse_capacity("-1").is_err());
+        assert!(parse_capacity("lots").is_err());
+        assert!(parse_capacity("100000000000").is_err());
+    }
+
+    #[test]
+    fn frames_are_width_by_height_or_none() {
+        assert_eq!(parse_frame("64x48"), Ok(FrameSize(Some((64, 48)))));
+        assert_eq!(parse_frame("none"), Ok(FrameSize(None)));
+        assert!(parse_frame("64").is_err());
+        assert!(parse_frame("64x").is_err());
+        assert!(parse_frame("-64x48").is_err());
+    }
+
+    #[test]
+    fn items_are_whole_numbers() {
+        assert_eq!(parse_items("1_000"), Ok(1000));
+        assert!(parse_items("-5").is_err());
+        assert!(parse_items("1.5").is_err());
+    }
+
+    #[test]
+    fn usage_errors_fold_into_one_line() {
+        let rendered = "error: the following required arguments were not provided:\n  \
+                        --backend <NAME>\n\nUsage: lab run --backend <NAME>\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            one_line(rendered),
+            "error: the following required arguments were not provided: --backend <NAME>"
+        );
+    }
+}

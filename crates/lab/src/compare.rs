@@ -1,0 +1,162 @@
+//! `lab compare`: every pipeline on one config, one after another, in one table.
+//!
+//! The polling pipeline runs twice: sleeping between empty polls (10 ms, like the
+//! item, or `--poll-sleep-ms`) and spinning. The blocking pipelines take no poll
+//! sleep. With `--capacity 0` the pipelines without a rendezvous queue are
+//! skipped with a note on stderr: comparing the rendezvous channels is a lesson
+//! of its own, so it should not be refused because two pipelines cannot join in.
+
+use pipeline_core::{Backend, Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Report};
+
+use crate::args::CompareArgs;
+use crate::config::{BACKENDS, Plan};
+use crate::error::LabError;
+use crate::run::what_was_done;
+use crate::table::ComparedRun;
+use crate::{output, progress, table};
+
+/// One run of the comparison: its label in the table, its backend, its config.
+#[derive(Debug, Clone)]
+struct Entry {
+    label: String,
+    backend: Backend,
+    config: Config,
+}
+
+/// Runs every pipeline on the config the arguments ask for, then prints the
+/// comparison (a table, or a JSON array of the reports). Every config is checked
+/// before the first run starts.
+pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
+    let plan = Plan::from_args(&args.config)?;
+    let (entries, skipped) = entries(&plan.config)?;
+    if !skipped.is_empty() {
+        eprintln!(
+            "note: skipping {}: no rendezvous queue (capacity 0)",
+            skipped.join(", ")
+        );
+    }
+
+    let mut reports: Vec<Report> = Vec::new();
+    let mut stopped: Vec<Option<String>> = Vec::new();
+    for (number, entry) in entries.iter().enumerate() {
+        let title = format!("[{}/{}] {}", number + 1, entries.len(), entry.label);
+        let outcome = progress::run_live(&entry.backend, &entry.config, &title);
+        let (mut report, reason) = what_was_done(outcome)?;
+        report.scenario = plan.scenario_name();
+        reports.push(report);
+        stopped.push(reason.map(|reason| format!("{}: {reason}", entry.label)));
+    }
+
+    if args.json {
+        output::json(&reports)?;
+    } else {
+        let rows: Vec<ComparedRun<'_>> = entries
+            .iter()
+            .zip(&reports)
+            .zip(&stopped)
+            .map(|((entry, report), reason)| ComparedRun {
+                label: entry.label.clone(),
+                report,
+                stopped: reason.is_some(),
+            })
+            .collect();
+        let scenario = plan.scenario.map(|s| s.name);
+        output::text(&table::comparison(&plan.config, scenario, &rows))?;
+    }
+    let stopped: Vec<String> = stopped.into_iter().flatten().collect();
+    if stopped.is_empty() {
+        Ok(())
+    } else {
+        Err(LabError::Stopped(stopped))
+    }
+}
+
+/// The runs to make on `base`, each prepared for its backend, and the labels of
+/// those skipped for want of a rendezvous queue.
+fn entries(base: &Config) -> Result<(Vec<Entry>, Vec<String>), ConfigError> {
+    let sleep_ms = base.poll_sleep_ms.unwrap_or(DEFAULT_POLL_SLEEP_MS);
+    let wanted = BACKENDS.iter().flat_map(|&backend| {
+        if backend.polls {
+            vec![
+                (
+                    format!("{} (sleep {sleep_ms} ms)", backend.name),
+                    backend,
+                    Some(sleep_ms),
+                ),
+                (format!("{} (spin)", backend.name), backend, Some(0)),
+            ]
+        } else {
+            vec![(backend.name.to_string(), backend, None)]
+        }
+    });
+    let mut entries = Vec::new();
+    let mut skipped = Vec::new();
+    for (label, backend, poll_sleep_ms) in wanted {
+        let config = Config {
+            poll_sleep_ms,
+            ..base.clone()
+        };
+        match backend.prepare(&config) {
+            Ok(config) => entries.push(Entry {
+                label,
+                backend,
+                config,
+            }),
+            Err(ConfigError::NoRendezvous(_)) => skipped.push(label),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok((entries, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polling_runs_sleeping_then_spinning_and_the_others_without_a_sleep() {
+        let (entries, skipped) = entries(&Config::default()).unwrap();
+        let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "polling (sleep 10 ms)",
+                "polling (spin)",
+                "condvar",
+                "mpsc",
+                "crossbeam",
+                "flume"
+            ]
+        );
+        let sleeps: Vec<_> = entries.iter().map(|e| e.config.poll_sleep_ms).collect();
+        assert_eq!(sleeps, [Some(10), Some(0), None, None, None, None]);
+        assert!(skipped.is_empty());
+    }
+
+    #[test]
+    fn a_given_poll_sleep_goes_to_the_polling_run_only() {
+        let base = Config {
+            poll_sleep_ms: Some(2),
+            ..Config::default()
+        };
+        let (entries, _) = entries(&base).unwrap();
+        assert_eq!(entries[0].label, "polling (sleep 2 ms)");
+        assert_eq!(entries[0].config.poll_sleep_ms, Some(2));
+        assert_eq!(entries[2].config.poll_sleep_ms, None);
+    }
+
+    #[test]
+    fn a_rendezvous_skips_the_queues_without_one() {
+        let base = Config {
+            capacity: Some(0),
+            ..Config::default()
+        };
+        let (entries, skipped) = entries(&base).unwrap();
+        let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(labels, ["mpsc", "crossbeam", "flume"]);
+        assert_eq!(
+            skipped,
+            ["polling (sleep 10 ms)", "polling (spin)", "condvar"]
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! `lab run`: one pipeline, watched live, then its report.
+
+use pipeline_core::{ConfigError, PipelineError, Report};
+
+use crate::args::RunArgs;
+use crate::config::{Plan, backend_named, prepare_gallery};
+use crate::error::LabError;
+use crate::{output, progress, table};
+
+/// Runs the backend and config the arguments ask for and prints the report (a
+/// table, or JSON). A run whose stage panicked prints what it did before it
+/// stopped, then fails with the panic's message.
+pub fn run(args: &RunArgs) -> Result<(), LabError> {
+    let backend = backend_named(&args.backend)?;
+    let plan = Plan::from_args(&args.config)?;
+    let mut config = backend.prepare(&plan.config)?;
+    if let Some(gallery) = &args.gallery {
+        prepare_gallery(gallery, &config)?;
+        config.gallery = Some(gallery.clone());
+    }
+
+    let title = match plan.scenario {
+        Some(scenario) => format!("{} · {}", backend.name, scenario.name),
+        None => backend.name.to_string(),
+    };
+    let (mut report, stopped) = what_was_done(progress::run_live(&backend, &config, &title))?;
+    report.scenario = plan.scenario_name();
+
+    if args.json {
+        output::json(&report)?;
+    } else {
+        output::text(&table::run_report(&report, stopped.as_deref()))?;
+    }
+    match stopped {
+        Some(reason) => Err(LabError::Stopped(vec![reason])),
+        None => Ok(()),
+    }
+}
+
+/// A run's report, whole or up to where a stage panicked, and in that case why
+/// it stopped (`the resize stage panicked: …`).
+pub fn what_was_done(
+    outcome: Result<Report, PipelineError>,
+) -> Result<(Report, Option<String>), ConfigError> {
+    match outcome {
+        Ok(report) => Ok((report, None)),
+        Err(PipelineError::StagePanicked {
+            stage,
+            message,
+            report,
+        }) => Ok((
+            *report,
+            Some(format!("the {stage} stage panicked: {message}")),
+        )),
+        Err(PipelineError::Config(error)) => Err(error),
+    }
+}

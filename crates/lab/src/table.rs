@@ -1,0 +1,427 @@
+//! The text the lab prints: a run's report, the comparison of several runs, the
+//! list of scenarios. Plain aligned tables, numbers with units.
+
+use std::fmt::Write as _;
+
+use pipeline_core::{Config, FaultKind, Machine, Report, Scenario};
+
+use crate::units;
+
+/// How a column's cells line up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text: flush left.
+    Left,
+    /// Numbers: flush right.
+    Right,
+}
+
+/// A plain text table: a header row, then rows, columns two spaces apart.
+#[derive(Debug, Clone)]
+pub struct Table {
+    columns: Vec<(String, Align)>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// An empty table with these column headers.
+    pub fn new(columns: &[(&str, Align)]) -> Table {
+        Table {
+            columns: columns
+                .iter()
+                .map(|&(header, align)| (header.to_string(), align))
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; missing cells are left blank.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as lines of text.
+    pub fn render(&self) -> String {
+        let cell = |row: &[String], column: usize| row.get(column).cloned().unwrap_or_default();
+        let header: Vec<String> = self.columns.iter().map(|(h, _)| h.clone()).collect();
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|column| {
+                std::iter::once(&header)
+                    .chain(&self.rows)
+                    .map(|row| cell(row, column).chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in std::iter::once(&header).chain(&self.rows) {
+            let mut line = String::new();
+            for (column, (_, align)) in self.columns.iter().enumerate() {
+                let text = cell(row, column);
+                let width = widths[column];
+                if column > 0 {
+                    line.push_str("  ");
+                }
+                match align {
+                    Align::Left => write!(line, "{text:<width$}"),
+                    Align::Right => write!(line, "{text:>width$}"),
+                }
+                .expect("writing to a String cannot fail");
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// One run's report: what it was asked, a row per stage and worker, then the
+/// run's figures and the machine. `stopped` says why a run ended early, if it did:
+/// its figures are then up to that point.
+pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
+    let mut out = String::new();
+    let scenario = report
+        .scenario
+        .as_deref()
+        .unwrap_or("none (the book's pipeline)");
+    line(
+        &mut out,
+        "run",
+        &format!("{}, scenario {scenario}", report.backend),
+    );
+    line(&mut out, "config", &config_line(&report.config));
+    if let Some(reason) = stopped {
+        line(
+            &mut out,
+            "stopped",
+            &format!("{reason}; what follows is what was done until then"),
+        );
+    }
+    out.push('\n');
+    out.push_str(&stage_table(report).render());
+    out.push('\n');
+    line(
+        &mut out,
+        "items",
+        &format!(
+            "{} in · {} out · {} failed",
+            report.items_in, report.items_out, report.failed
+        ),
+    );
+    line(&mut out, "wall", &wall_line(report, stopped.is_some()));
+    line(
+        &mut out,
+        "CPU",
+        &format!(
+            "{} (the whole process, user + system)",
+            units::seconds(report.process_cpu_s)
+        ),
+    );
+    let heap = report
+        .peak_heap_bytes
+        .map_or("not measured".into(), units::bytes);
+    line(&mut out, "heap", &format!("peak {heap}"));
+    let latency = report.latency_us;
+    line(
+        &mut out,
+        "latency",
+        &format!(
+            "p50 {} · p99 {} · max {} (from the download queue to done)",
+            units::micros(latency.p50),
+            units::micros(latency.p99),
+            units::micros(latency.max)
+        ),
+    );
+    line(&mut out, "machine", &machine_line(&report.machine));
+    out
+}
+
+/// A row per worker (and one for the whole stage when it has several); the queue
+/// peak is the stage's input queue.
+fn stage_table(report: &Report) -> Table {
+    use Align::{Left, Right};
+    let mut table = Table::new(&[
+        ("stage", Left),
+        ("worker", Left),
+        ("polls", Right),
+        ("done", Right),
+        ("failed", Right),
+        ("CPU", Right),
+        ("busy", Right),
+        ("queue peak", Right),
+    ]);
+    for stage in &report.stages {
+        for (index, worker) in stage.workers.iter().enumerate() {
+            let first = index == 0;
+            table.row(vec![
+                if first {
+                    stage.name.clone()
+                } else {
+                    String::new()
+                },
+                index.to_string(),
+                worker.polls.to_string(),
+                worker.done.to_string(),
+                worker.failed.to_string(),
+                units::seconds(worker.cpu_s),
+                units::seconds(worker.busy_s),
+                if first {
+                    stage.queue_peak.to_string()
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+        if stage.workers.len() > 1 {
+            table.row(vec![
+                String::new(),
+                "all".into(),
+                stage.polls().to_string(),
+                stage.done().to_string(),
+                stage
+                    .workers
+                    .iter()
+                    .map(|w| w.failed)
+                    .sum::<u64>()
+                    .to_string(),
+                units::seconds(stage.cpu_s()),
+                units::seconds(stage.busy_s()),
+            ]);
+        }
+    }
+    table
+}
+
+fn wall_line(report: &Report, stopped: bool) -> String {
+    let mut text = units::seconds(report.wall_s);
+    match report.ideal_wall_s {
+        Some(_) if stopped => write!(text, " · no ideal (the run stopped early)"),
+        Some(ideal) => write!(
+            text,
+            " · ideal {} · ratio {:.2}",
+            units::seconds(ideal),
+            report.wall_s / ideal
+        ),
+        None => write!(text, " · no ideal (no waits set)"),
+    }
+    .expect("writing to a String cannot fail");
+    if let (Some(stage), Some(busy)) = (report.bottleneck(), report.bottleneck_utilisation()) {
+        write!(
+            text,
+            " · {} busy {:.1}% of the time",
+            stage.name,
+            busy * 100.0
+        )
+        .expect("writing to a String cannot fail");
+    }
+    text
+}
+
+/// One row of a comparison.
+#[derive(Debug, Clone)]
+pub struct ComparedRun<'a> {
+    /// What the row is called: the backend, and how it waits if that varies.
+    pub label: String,
+    /// The run's report, whole or up to where it stopped.
+    pub report: &'a Report,
+    /// Whether the run stopped early (a stage panicked).
+    pub stopped: bool,
+}
+
+/// The comparison of several runs of one config: a row per run. The last column
+/// is the bottleneck stage's utilisation, the figure the timer's overshoot does
+/// not blur.
+pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>]) -> String {
+    use Align::{Left, Right};
+    let mut out = String::new();
+    let scenario = scenario.unwrap_or("none (the book's pipeline)");
+    line(&mut out, "compare", &format!("scenario {scenario}"));
+    line(&mut out, "config", &config_line(base));
+    out.push('\n');
+    let mut table = Table::new(&[
+        ("backend", Left),
+        ("items out", Right),
+        ("failed", Right),
+        ("wall", Right),
+        ("× ideal", Right),
+        ("polls", Right),
+        ("CPU", Right),
+        ("peak heap", Right),
+        ("queue peak", Right),
+        ("p50", Right),
+        ("p99", Right),
+        ("bottleneck busy", Right),
+    ]);
+    for ComparedRun {
+        label,
+        report,
+        stopped,
+    } in runs
+    {
+        let max_queue_peak = report.stages.iter().map(|s| s.queue_peak).max();
+        let label = if *stopped {
+            format!("{label} (stopped)")
+        } else {
+            label.clone()
+        };
+        let ideal_ratio = match report.ideal_wall_s {
+            Some(ideal) if !stopped => format!("{:.2}", report.wall_s / ideal),
+            _ => "—".into(),
+        };
+        let bottleneck = match (report.bottleneck(), report.bottleneck_utilisation()) {
+            (Some(stage), Some(busy)) => format!("{} {:.1}%", stage.name, busy * 100.0),
+            _ => "—".into(),
+        };
+        table.row(vec![
+            label,
+            report.items_out.to_string(),
+            report.failed.to_string(),
+            units::seconds(report.wall_s),
+            ideal_ratio,
+            report.total_polls().to_string(),
+            units::seconds(report.process_cpu_s),
+            report.peak_heap_bytes.map_or("—".into(), units::bytes),
+            max_queue_peak.unwrap_or(0).to_string(),
+            units::micros(report.latency_us.p50),
+            units::micros(report.latency_us.p99),
+            bottleneck,
+        ]);
+    }
+    out.push_str(&table.render());
+    if let Some(ComparedRun { report, .. }) = runs.first() {
+        out.push('\n');
+        line(&mut out, "machine", &machine_line(&report.machine));
+    }
+    out
+}
+
+/// The named scenarios, one row each.
+pub fn scenarios() -> String {
+    use Align::{Left, Right};
+    let mut table = Table::new(&[
+        ("name", Left),
+        ("items", Right),
+        ("workers", Left),
+        ("capacity", Left),
+        ("interval", Right),
+        ("waits d/r/u", Right),
+        ("frame", Left),
+        ("about", Left),
+    ]);
+    for scenario in Scenario::ALL {
+        let config = scenario.config();
+        let capacities: Vec<String> = scenario.capacities.iter().map(|&c| capacity(c)).collect();
+        table.row(vec![
+            scenario.name.into(),
+            config.items.to_string(),
+            workers(&config),
+            capacities.join(", "),
+            format!("{} ms", units::ms(config.source_interval_ms)),
+            waits(&config),
+            frame(&config),
+            scenario.about.into(),
+        ]);
+    }
+    let mut out = table.render();
+    out.push_str(
+        "\nThe first capacity is the default; pick another with --capacity. \
+         Any value can be overridden (see `lab run --help`).\n",
+    );
+    out
+}
+
+/// What a config asks for, on one line.
+pub fn config_line(config: &Config) -> String {
+    let mut parts = vec![
+        format!("{} items", config.items),
+        format!("workers {}", workers(config)),
+        format!("capacity {}", capacity(config.capacity)),
+        format!(
+            "source interval {} ms",
+            units::ms(config.source_interval_ms)
+        ),
+        format!("waits {}", waits(config)),
+        format!("frame {}", frame(config)),
+    ];
+    if let Some(ms) = config.poll_sleep_ms {
+        parts.push(match ms {
+            0 => "poll sleep 0 (spin)".into(),
+            ms => format!("poll sleep {ms} ms"),
+        });
+    }
+    for fault in &config.faults {
+        let kind = match fault.kind {
+            FaultKind::Error => "fail",
+            FaultKind::Panic => "panic",
+        };
+        parts.push(format!("{kind} at {}:{}", fault.stage, fault.item));
+    }
+    parts.join(" · ")
+}
+
+/// The machine a report was measured on, on one line.
+pub fn machine_line(machine: &Machine) -> String {
+    format!(
+        "{} CPUs · {} · {} · {}",
+        machine.cpus, machine.cpu_model, machine.os, machine.rustc
+    )
+}
+
+fn line(out: &mut String, label: &str, text: &str) {
+    writeln!(out, "{label:<8} {text}").expect("writing to a String cannot fail");
+}
+
+fn workers(config: &Config) -> String {
+    let [d, r, u] = config.workers;
+    format!("{d}/{r}/{u}")
+}
+
+fn capacity(capacity: Option<usize>) -> String {
+    match capacity {
+        None => "unbounded".into(),
+        Some(0) => "0 (rendezvous)".into(),
+        Some(n) => n.to_string(),
+    }
+}
+
+fn waits(config: &Config) -> String {
+    let [d, r, u] = [config.download_ms, config.resize_ms, config.upload_ms].map(units::ms);
+    format!("{d}/{r}/{u} ms")
+}
+
+fn frame(config: &Config) -> String {
+    config
+        .frame
+        .map_or("none".into(), |(w, h)| format!("{w}x{h}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up() {
+        let mut table = Table::new(&[("name", Align::Left), ("n", Align::Right)]);
+        table.row(vec!["a".into(), "1000".into()]);
+        table.row(vec!["longer".into(), "7".into()]);
+        assert_eq!(table.render(), "name       n\na       1000\nlonger     7\n");
+    }
+
+    #[test]
+    fn every_scenario_is_listed_with_its_parameters() {
+        let text = scenarios();
+        for scenario in Scenario::ALL {
+            assert!(text.contains(scenario.name), "{text}");
+        }
+        assert!(text.contains("unbounded, 8"), "{text}");
+        assert!(text.contains("320x240"), "{text}");
+    }
+
+    #[test]
+    fn a_config_line_names_every_setting() {
+        let text = config_line(&Scenario::FANOUT.config());
+        assert!(text.contains("workers 3/4/5"), "{text}");
+        assert!(text.contains("waits 1/5/2 ms"), "{text}");
+        assert!(text.contains("frame 64x48"), "{text}");
+    }
+}
