@@ -5,8 +5,19 @@
 //!   `target/book/index.html` ([`build_book`]).
 //! - `cargo xtask book --check` also checks every reference in the book ([`check_book`])
 //!   and runs its Rust code blocks ([`test_book`]). `cargo test -p xtask` does the same.
+//! - `cargo xtask exercises` checks the workshop's exercise crates in `book/exercises/`:
+//!   every solution passes its tests, and every exercise's `todo!()` stubs compile and
+//!   fail them ([`check_exercises`]).
 //! - `cargo xtask report [ARGS]…` runs the report bench,
 //!   `cargo bench -p pipeline-bench --bench report -- ARGS…` ([`report_command`]).
+//!
+//! # Figures
+//!
+//! The report bench writes its SVG figures into `reports/figures/`, but mdBook copies
+//! only `book/src/` into the built book. So [`build_book`] and [`check_book`] first copy
+//! the figures into `book/src/figures/` ([`copy_figures`]; that folder is ignored by git),
+//! and pages show them as `figures/<name>.svg`. Markdown tables are included straight
+//! from `reports/` with `{{#include}}`.
 //!
 //! # What the check catches
 //!
@@ -41,13 +52,21 @@
 //! features), and rustdoc then refuses to choose between them.
 
 mod check;
+mod exercises;
 
+use std::collections::HashSet;
 use std::ffi::OsString;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use anyhow::Context;
 use mdbook_driver::MDBook;
+
+pub use exercises::{
+    Exercise, check_exercise, check_exercises, exercise_command, exercises, exercises_root,
+};
 
 /// The workspace root (two folders above this crate's manifest).
 pub fn workspace_root() -> PathBuf {
@@ -64,9 +83,72 @@ pub fn book_root(workspace_root: &Path) -> PathBuf {
     workspace_root.join("book")
 }
 
+/// Where the report bench writes its figures, `reports/figures/`.
+pub fn report_figures(workspace_root: &Path) -> PathBuf {
+    workspace_root.join("reports/figures")
+}
+
+/// Where the book's pages find the figures, `book/src/figures/`.
+pub fn book_figures(workspace_root: &Path) -> PathBuf {
+    book_root(workspace_root).join("src/figures")
+}
+
+/// Copies every `reports/figures/*.svg` into `book/src/figures/` (rewriting only what
+/// changed, each file replaced in one step) and removes the SVGs there that the reports
+/// no longer have. Returns how many figures the book has now. Does nothing when
+/// `reports/figures/` does not exist.
+pub fn copy_figures(workspace_root: &Path) -> anyhow::Result<usize> {
+    static TEMP_FILES: AtomicUsize = AtomicUsize::new(0);
+    let from = report_figures(workspace_root);
+    let to = book_figures(workspace_root);
+    if !from.is_dir() {
+        return Ok(0);
+    }
+    fs::create_dir_all(&to).with_context(|| format!("cannot create {}", to.display()))?;
+    let is_svg = |path: &Path| path.extension().is_some_and(|ext| ext == "svg");
+    let mut figures = HashSet::new();
+    let entries = fs::read_dir(&from).with_context(|| format!("cannot read {}", from.display()))?;
+    for entry in entries {
+        let source = entry?.path();
+        let Some(name) = source.file_name().filter(|_| is_svg(&source)) else {
+            continue;
+        };
+        let bytes =
+            fs::read(&source).with_context(|| format!("cannot read {}", source.display()))?;
+        let target = to.join(name);
+        if fs::read(&target).ok().as_deref() != Some(&bytes[..]) {
+            // Written beside, then renamed: a build running at the same time (the tests
+            // build the book from several threads) never sees half a figure.
+            let n = TEMP_FILES.fetch_add(1, Relaxed);
+            let temp = to.join(format!(".copying-{}-{n}", std::process::id()));
+            fs::write(&temp, &bytes)
+                .and_then(|()| fs::rename(&temp, &target))
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        figures.insert(name.to_owned());
+    }
+    for entry in fs::read_dir(&to).with_context(|| format!("cannot read {}", to.display()))? {
+        let path = entry?.path();
+        let stale = path
+            .file_name()
+            .is_some_and(|name| is_svg(&path) && !figures.contains(name));
+        if stale {
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot remove {}", path.display()));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(figures.len())
+}
+
 /// Builds the book of the workspace at `workspace_root` and returns the absolute path of
 /// its `index.html`, in `target/book/` (the `build-dir` set in `book/book.toml`).
+/// Copies the report bench's figures into the book's sources first ([`copy_figures`]).
 pub fn build_book(workspace_root: &Path) -> anyhow::Result<PathBuf> {
+    copy_figures(workspace_root).context("cannot copy the figures into the book")?;
     let book_root = book_root(workspace_root);
     let book = MDBook::load(&book_root)
         .with_context(|| format!("cannot load the book in {}", book_root.display()))?;
@@ -78,13 +160,19 @@ pub fn build_book(workspace_root: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Checks every include, internal link, image and `ignore`d Rust block of the book at
-/// `workspace_root` against the files on disk (see the crate docs for the rules).
+/// `workspace_root` against the files on disk (see the crate docs for the rules), after
+/// copying the report bench's figures into the book's sources ([`copy_figures`]).
 ///
 /// # Errors
 ///
 /// Every broken reference, one per line, as `file:line: what is broken`, with `file`
 /// relative to `workspace_root`.
 pub fn check_book(workspace_root: &Path) -> Result<(), Vec<String>> {
+    if let Err(e) = copy_figures(workspace_root) {
+        return Err(vec![format!(
+            "cannot copy the figures into the book: {e:#}"
+        )]);
+    }
     let broken = check::check(workspace_root, &book_root(workspace_root));
     if broken.is_empty() {
         Ok(())
@@ -166,6 +254,42 @@ mod tests {
         assert!(test_book(failing.path()).is_err(), "a failing block fails");
         let ignored = workspace("```rust,ignore\n{{#include ../../nothing.rs}}\n```\n");
         test_book(ignored.path()).expect("an ignored block is not run");
+    }
+
+    #[test]
+    fn figures_are_copied_into_the_book_and_stale_ones_removed() {
+        let root = workspace("# Intro\n\n![a](figures/a.svg)\n");
+        let reports = root.path().join("reports/figures");
+        fs::create_dir_all(&reports).unwrap();
+        fs::write(reports.join("a.svg"), "<svg>a</svg>").unwrap();
+        fs::write(reports.join("notes.txt"), "not a figure").unwrap();
+        let figures = root.path().join("book/src/figures");
+        fs::create_dir_all(&figures).unwrap();
+        fs::write(figures.join("gone.svg"), "<svg/>").unwrap();
+
+        assert_eq!(copy_figures(root.path()).unwrap(), 1);
+        assert_eq!(
+            fs::read_to_string(figures.join("a.svg")).unwrap(),
+            "<svg>a</svg>"
+        );
+        assert!(!figures.join("gone.svg").exists(), "a stale figure stays");
+        assert!(!figures.join("notes.txt").exists());
+
+        fs::write(reports.join("a.svg"), "<svg>new</svg>").unwrap();
+        let index = build_book(root.path()).unwrap();
+        let built = index.parent().unwrap().join("figures/a.svg");
+        assert_eq!(fs::read_to_string(built).unwrap(), "<svg>new</svg>");
+        check_book(root.path()).unwrap();
+    }
+
+    #[test]
+    fn without_reports_the_figures_are_left_alone() {
+        let root = workspace("# Intro\n");
+        let figures = root.path().join("book/src/figures");
+        fs::create_dir_all(&figures).unwrap();
+        fs::write(figures.join("kept.svg"), "<svg/>").unwrap();
+        assert_eq!(copy_figures(root.path()).unwrap(), 0);
+        assert!(figures.join("kept.svg").exists());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (`crates/xtask/src/lib.rs`); this file only reads the command line.
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +24,14 @@ enum Chore {
         #[arg(long)]
         check: bool,
     },
+    /// Check the workshop exercises: every solution passes its tests, every exercise's
+    /// stubs compile and fail them.
+    Exercises {
+        /// Build here rather than in the workspace's target/, so that the check can run
+        /// beside another cargo command.
+        #[arg(long, value_name = "DIR", default_value = "target/exercise-check")]
+        target_dir: PathBuf,
+    },
     /// Run the report bench: `cargo bench -p pipeline-bench --bench report -- ARGS`.
     Report {
         /// Arguments for the report bench.
@@ -37,6 +45,7 @@ fn main() -> ExitCode {
     let root = xtask::workspace_root();
     match Cli::parse().command {
         Chore::Book { check } => book(&root, check),
+        Chore::Exercises { target_dir } => exercises(&root, &root.join(target_dir)),
         Chore::Report { args } => report(&root, &args),
     }
 }
@@ -62,6 +71,34 @@ fn book(root: &Path, check: bool) -> ExitCode {
     }
     println!("{}", index.display());
     ExitCode::SUCCESS
+}
+
+/// Checks every exercise crate, printing one line per exercise.
+fn exercises(root: &Path, target_dir: &Path) -> ExitCode {
+    let exercises = match xtask::exercises(root) {
+        Ok(exercises) => exercises,
+        Err(e) => return fail(&format!("{e:#}")),
+    };
+    if exercises.is_empty() {
+        return fail("no exercise crate in book/exercises/");
+    }
+    let mut failed = 0;
+    for exercise in &exercises {
+        match xtask::check_exercise(root, exercise, target_dir) {
+            Ok(()) => println!(
+                "ok: {} (the solution passes, the stubs fail)",
+                exercise.package
+            ),
+            Err(problem) => {
+                failed += 1;
+                eprintln!("{problem}");
+            }
+        }
+    }
+    match failed {
+        0 => ExitCode::SUCCESS,
+        n => fail(&format!("{n} of {} exercises are broken", exercises.len())),
+    }
 }
 
 /// Runs the report bench and exits as it did.

@@ -1,0 +1,100 @@
+//! The tests of the exercise; they run against `exercise.rs` or `solution.rs`.
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use super::*;
+
+/// How long a test may take before it counts as stuck.
+const WATCHDOG: Duration = Duration::from_secs(10);
+
+/// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
+fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel();
+    let body = thread::spawn(move || {
+        let value = f();
+        let _ = done.send(());
+        value
+    });
+    match finished.recv_timeout(WATCHDOG) {
+        Ok(()) => body.join().expect("the test body ended"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!(
+                "stuck: not done after {WATCHDOG:?} (do the workers end when the channel closes?)"
+            )
+        }
+    }
+}
+
+/// Work that takes a while and notes the most workers that were in it at once.
+struct Overlap {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Overlap {
+    fn new() -> Overlap {
+        Overlap {
+            now: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+        }
+    }
+
+    fn work(&self) {
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+        thread::sleep(Duration::from_millis(5));
+        self.now.fetch_sub(1, SeqCst);
+    }
+}
+
+#[test]
+fn every_item_is_done_exactly_once() {
+    let done = within(|| fan_out(200, 4, |_| {}));
+    assert_eq!(done.len(), 4, "one list per worker");
+    let mut all: Vec<u64> = done.into_iter().flatten().collect();
+    all.sort();
+    assert_eq!(all, (0..200).collect::<Vec<_>>());
+}
+
+#[test]
+fn each_worker_takes_its_items_in_queue_order() {
+    let done = within(|| fan_out(200, 3, |_| {}));
+    for items in done {
+        assert!(items.is_sorted(), "{items:?}");
+    }
+}
+
+#[test]
+fn the_workers_work_at_the_same_time() {
+    let overlap = within(|| {
+        let overlap = Overlap::new();
+        let done = fan_out(24, 4, |_| overlap.work());
+        let busy = done.iter().filter(|items| !items.is_empty()).count();
+        assert!(busy >= 2, "only {busy} worker(s) got work: {done:?}");
+        overlap
+    });
+    let most = overlap.most.load(SeqCst);
+    assert!(
+        most >= 2,
+        "never two workers working at once: is the lock held during the work?"
+    );
+}
+
+#[test]
+fn with_nothing_to_do_every_worker_ends() {
+    let done = within(|| fan_out(0, 5, |_| {}));
+    assert_eq!(done, vec![Vec::<u64>::new(); 5]);
+}
+
+#[test]
+fn one_worker_does_everything_in_order() {
+    let done = within(|| fan_out(10, 1, |_| {}));
+    assert_eq!(done, [(0..10).collect::<Vec<_>>()]);
+}

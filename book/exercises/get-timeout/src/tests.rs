@@ -1,0 +1,156 @@
+//! The tests of the exercise; they run against `exercise.rs` or `solution.rs`.
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+/// How long a test may take before it counts as stuck.
+const WATCHDOG: Duration = Duration::from_secs(10);
+/// A timeout long enough that a test returning before it proves the wait was cut short.
+const LONG: Duration = Duration::from_secs(30);
+
+/// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
+fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel();
+    let body = thread::spawn(move || {
+        let value = f();
+        let _ = done.send(());
+        value
+    });
+    match finished.recv_timeout(WATCHDOG) {
+        Ok(()) => body.join().expect("the test body ended"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("stuck: not done after {WATCHDOG:?} (does the wait ever end?)")
+        }
+    }
+}
+
+#[test]
+fn an_item_already_there_is_returned_at_once_even_with_a_zero_timeout() {
+    let queue = Queue::new();
+    queue.put("frame").unwrap();
+    assert_eq!(queue.get_timeout(Duration::ZERO), Ok("frame"));
+}
+
+#[test]
+fn an_empty_queue_times_out_after_the_timeout() {
+    let waited = within(|| {
+        let queue = Queue::<u32>::new();
+        let start = Instant::now();
+        assert_eq!(
+            queue.get_timeout(Duration::from_millis(100)),
+            Err(GetTimeoutError::Timeout)
+        );
+        start.elapsed()
+    });
+    assert!(
+        waited >= Duration::from_millis(100),
+        "returned early: {waited:?}"
+    );
+}
+
+#[test]
+fn a_zero_timeout_on_an_empty_queue_does_not_wait() {
+    within(|| {
+        let queue = Queue::<u32>::new();
+        assert_eq!(
+            queue.get_timeout(Duration::ZERO),
+            Err(GetTimeoutError::Timeout)
+        );
+    });
+}
+
+#[test]
+fn a_put_wakes_a_waiting_get_timeout_before_its_timeout() {
+    within(|| {
+        let queue = Queue::new();
+        thread::scope(|s| {
+            s.spawn(|| {
+                thread::sleep(Duration::from_millis(50));
+                queue.put(7).unwrap();
+            });
+            // Done long before `LONG`, or the watchdog fails the test.
+            assert_eq!(queue.get_timeout(LONG), Ok(7));
+        });
+    });
+}
+
+#[test]
+fn a_closed_empty_queue_answers_closed_at_once() {
+    within(|| {
+        let queue = Queue::<u32>::new();
+        queue.close();
+        assert_eq!(queue.get_timeout(LONG), Err(GetTimeoutError::Closed));
+    });
+}
+
+#[test]
+fn close_wakes_a_waiting_get_timeout() {
+    within(|| {
+        let queue = Queue::<u32>::new();
+        thread::scope(|s| {
+            s.spawn(|| {
+                thread::sleep(Duration::from_millis(50));
+                queue.close();
+            });
+            assert_eq!(queue.get_timeout(LONG), Err(GetTimeoutError::Closed));
+        });
+    });
+}
+
+#[test]
+fn items_put_before_close_are_still_returned() {
+    let queue = Queue::new();
+    queue.put(1).unwrap();
+    queue.put(2).unwrap();
+    queue.close();
+    assert_eq!(queue.get_timeout(LONG), Ok(1));
+    assert_eq!(queue.get_timeout(LONG), Ok(2));
+    assert_eq!(queue.get_timeout(LONG), Err(GetTimeoutError::Closed));
+}
+
+#[test]
+fn a_timeout_too_large_for_a_deadline_waits_without_one() {
+    within(|| {
+        let queue = Queue::new();
+        thread::scope(|s| {
+            s.spawn(|| {
+                thread::sleep(Duration::from_millis(50));
+                queue.put(9).unwrap();
+            });
+            assert_eq!(queue.get_timeout(Duration::MAX), Ok(9));
+        });
+    });
+}
+
+#[test]
+fn each_item_goes_to_one_waiter_and_the_others_time_out() {
+    let results = within(|| {
+        let queue = Queue::new();
+        thread::scope(|s| {
+            let waiters: Vec<_> = (0..3)
+                .map(|_| s.spawn(|| queue.get_timeout(Duration::from_millis(500))))
+                .collect();
+            thread::sleep(Duration::from_millis(50));
+            queue.put(1).unwrap();
+            queue.put(2).unwrap();
+            waiters
+                .into_iter()
+                .map(|waiter| waiter.join().expect("a waiter panicked"))
+                .collect::<Vec<_>>()
+        })
+    });
+    let mut items: Vec<i32> = results.iter().filter_map(|r| r.ok()).collect();
+    items.sort();
+    assert_eq!(items, [1, 2], "{results:?}");
+    assert!(
+        results.contains(&Err(GetTimeoutError::Timeout)),
+        "{results:?}"
+    );
+}

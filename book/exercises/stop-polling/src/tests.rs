@@ -1,0 +1,107 @@
+//! The tests of the exercise; they run against `exercise.rs` or `solution.rs`.
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use pipeline_polling::MyQueue;
+
+use super::*;
+
+/// How long a test may take before it counts as stuck (a worker that never stops).
+const WATCHDOG: Duration = Duration::from_secs(5);
+const POLL_SLEEP: Duration = Duration::from_millis(1);
+
+/// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
+fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel();
+    let body = thread::spawn(move || {
+        let value = f();
+        let _ = done.send(());
+        value
+    });
+    match finished.recv_timeout(WATCHDOG) {
+        Ok(()) => body.join().expect("the test body ended"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("stuck: not done after {WATCHDOG:?} (does every thread stop?)")
+        }
+    }
+}
+
+fn drain(queue: &MyQueue<u64>) -> Vec<u64> {
+    std::iter::from_fn(|| queue.get().ok()).collect()
+}
+
+#[test]
+fn the_worker_drains_a_closed_input_then_returns() {
+    let (counts, output) = within(|| {
+        let (input, output) = (MyQueue::new(None), MyQueue::new(None));
+        for id in 0..3 {
+            input.put(id).unwrap();
+        }
+        input.close();
+        let counts = worker(&input, &output, POLL_SLEEP, |x| x + 100);
+        (counts, drain(&output))
+    });
+    assert_eq!(output, [100, 101, 102]);
+    // Three polls that found an item, and the one that found the queue closed.
+    assert_eq!(counts, Counts { polls: 4, done: 3 });
+}
+
+#[test]
+fn the_worker_waits_for_late_items_until_its_input_is_closed() {
+    let (counts, output) = within(|| {
+        let (input, output) = (MyQueue::new(None), MyQueue::new(None));
+        let counts = thread::scope(|s| {
+            let worker = s.spawn(|| worker(&input, &output, POLL_SLEEP, |x| x));
+            thread::sleep(Duration::from_millis(50));
+            input.put(7).unwrap();
+            thread::sleep(Duration::from_millis(50));
+            input.close();
+            worker.join().expect("the worker panicked")
+        });
+        (counts, drain(&output))
+    });
+    assert_eq!(output, [7]);
+    assert_eq!(counts.done, 1);
+    assert!(
+        counts.polls > 2,
+        "an empty queue is polled again: {counts:?}"
+    );
+}
+
+#[test]
+fn the_worker_stops_when_its_output_is_closed() {
+    let counts = within(|| {
+        let (input, output) = (MyQueue::new(None), MyQueue::new(None));
+        input.put(1).unwrap();
+        input.put(2).unwrap();
+        output.close();
+        // The input stays open: only the closed output can stop this worker.
+        worker(&input, &output, POLL_SLEEP, |x| x)
+    });
+    assert_eq!(counts, Counts { polls: 1, done: 0 });
+}
+
+#[test]
+fn the_pipeline_delivers_every_item_in_order_and_every_worker_stops() {
+    let output = within(|| pipeline(100, POLL_SLEEP));
+    let expected: Vec<u64> = (0..100).map(|id| (id * 10 + 1) * 2).collect();
+    assert_eq!(output.received, expected);
+    for counts in output.counts {
+        assert_eq!(counts.done, 100, "{:?}", output.counts);
+        // At least one poll per item, and one that found the queue closed.
+        assert!(counts.polls > 100, "{:?}", output.counts);
+    }
+}
+
+#[test]
+fn an_empty_pipeline_stops_too() {
+    let output = within(|| pipeline(0, POLL_SLEEP));
+    assert!(output.received.is_empty());
+    assert!(output.counts.iter().all(|counts| counts.done == 0));
+}
