@@ -133,6 +133,7 @@ impl Run {
     pub fn source(&self, mut put: impl FnMut(Job<u64>) -> bool) -> u64 {
         let start = *self.started.get_or_init(Instant::now);
         let interval = self.config.source_interval();
+        let mut items_in = 0;
         for id in 0..self.config.items {
             if self.probes.is_stopped() {
                 break;
@@ -154,9 +155,12 @@ impl Run {
                 break;
             }
             self.probes.input_of(Stage::Download).put();
-            self.items_in.fetch_add(1, Relaxed);
+            items_in += 1;
         }
-        self.items_in.load(Relaxed)
+        // Stored once at the end: a store per item would keep taking the cache
+        // line the workers read their config from.
+        self.items_in.store(items_in, Relaxed);
+        items_in
     }
     // ANCHOR_END: source
 
