@@ -18,7 +18,7 @@
 //! ends of a queue and use atomic read-modify-write.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::{Config, Stage};
 use crate::error::StageError;
@@ -326,6 +326,7 @@ impl Drop for WorkerProbe<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn gauge_tracks_depth_and_exact_peak() {
