@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use anyhow::Context;
 
-/// One workshop exercise: a crate whose `src/exercise.rs` holds the `todo!()` stubs and
+/// One workshop exercise: a crate whose `src/exercise.rs` holds the `todo!` stubs and
 /// whose `src/solution.rs` holds an answer; the `solution` feature (on by default)
 /// selects the answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

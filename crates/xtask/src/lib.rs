@@ -6,7 +6,7 @@
 //! - `cargo xtask book --check` also checks every reference in the book ([`check_book`])
 //!   and runs its Rust code blocks ([`test_book`]). `cargo test -p xtask` does the same.
 //! - `cargo xtask exercises` checks the workshop's exercise crates in `book/exercises/`:
-//!   every solution passes its tests, and every exercise's `todo!()` stubs compile and
+//!   every solution passes its tests, and every exercise's `todo!` stubs compile and
 //!   fail them ([`check_exercises`]).
 //! - `cargo xtask report [ARGS]…` runs the report bench,
 //!   `cargo bench -p pipeline-bench --bench report -- ARGS…` ([`report_command`]).

@@ -49,11 +49,11 @@ fn every_exercise_has_stubs_a_solution_shared_tests_and_pages() {
             assert!(lib.contains(line), "{package}: src/lib.rs lacks `{line}`");
         }
         assert!(
-            file("src/exercise.rs").contains("todo!("),
+            file("src/exercise.rs").contains("todo!"),
             "{package}: no stub"
         );
         assert!(
-            !file("src/solution.rs").contains("todo!("),
+            !file("src/solution.rs").contains("todo!"),
             "{package}: unsolved"
         );
         for part in ["exercise", "solution"] {

@@ -1,0 +1,155 @@
+//! The report bench's case list: what runs, each in its own process.
+
+use pipeline_core::{Config, Scenario};
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Plan;
+use crate::variant::Variant;
+
+/// What a case measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseKind {
+    /// A named scenario, run once by the instrumented pipeline (the tables and figures).
+    Scenario,
+    /// The `throughput` scenario again, for the median of the overhead ratio.
+    Repeat,
+    /// The bare pipeline (no probes) on the `throughput` config: the reference.
+    Bare,
+    /// The `bottleneck` scenario with another item count: peak heap against items.
+    Sweep,
+}
+
+/// One run of the report bench.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// The scenario the config comes from.
+    pub scenario: String,
+    /// What the case measures.
+    pub kind: CaseKind,
+    /// The pipeline.
+    pub variant: Variant,
+    /// The config, already set up for the variant.
+    pub config: Config,
+    /// Which run of the same config this is (0 for the first).
+    pub repeat: u32,
+}
+
+impl Case {
+    /// A short label for progress lines: `camera · mpsc`, `throughput (1024) · bare flume #2`.
+    pub fn label(&self) -> String {
+        let capacity = match self.config.capacity {
+            Some(n) => format!(" ({n})"),
+            None => String::new(),
+        };
+        let items = match self.kind {
+            CaseKind::Sweep => format!(", {} items", self.config.items),
+            _ => String::new(),
+        };
+        let bare = if self.kind == CaseKind::Bare {
+            "bare "
+        } else {
+            ""
+        };
+        let repeat = if self.repeat > 0 {
+            format!(" #{}", self.repeat + 1)
+        } else {
+            String::new()
+        };
+        format!(
+            "{}{capacity}{items} · {bare}{}{repeat}",
+            self.scenario,
+            self.variant.label()
+        )
+    }
+}
+
+/// The blocking backend whose peak heap is swept over item counts.
+pub const SWEEP_VARIANT: Variant = Variant::Crossbeam;
+
+/// Every case of a report run, in the order they run: each scenario of DESIGN.md for
+/// each of its capacities and each variant; the throughput repeats and bare runs
+/// interleaved with the instrumented ones (so a slow spell of the machine hits both);
+/// the peak-heap sweep last.
+pub fn cases(plan: &Plan) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for scenario in Scenario::ALL {
+        let items = plan.report_items(&scenario);
+        for config in scenario.configs() {
+            let config = Config { items, ..config };
+            for variant in Variant::ALL {
+                let case = |kind, repeat| Case {
+                    scenario: scenario.name.to_string(),
+                    kind,
+                    variant,
+                    config: variant.config(&config),
+                    repeat,
+                };
+                cases.push(case(CaseKind::Scenario, 0));
+                if scenario.name == Scenario::THROUGHPUT.name {
+                    cases.push(case(CaseKind::Bare, 0));
+                }
+            }
+        }
+    }
+    for repeat in 1..plan.throughput_repeats() {
+        let items = plan.report_items(&Scenario::THROUGHPUT);
+        for config in Scenario::THROUGHPUT.configs() {
+            let config = Config { items, ..config };
+            // The sleeping poller's time on a full bounded queue is its 10 ms naps
+            // (seconds per run), not its hand-offs: one run of each is enough.
+            for variant in Variant::ALL
+                .into_iter()
+                .filter(|&v| v != Variant::PollingSleep)
+            {
+                for kind in [CaseKind::Repeat, CaseKind::Bare] {
+                    cases.push(Case {
+                        scenario: Scenario::THROUGHPUT.name.to_string(),
+                        kind,
+                        variant,
+                        config: variant.config(&config),
+                        repeat,
+                    });
+                }
+            }
+        }
+    }
+    for &items in plan.sweep_items() {
+        for config in Scenario::BOTTLENECK.configs() {
+            cases.push(Case {
+                scenario: Scenario::BOTTLENECK.name.to_string(),
+                kind: CaseKind::Sweep,
+                variant: SWEEP_VARIANT,
+                config: SWEEP_VARIANT.config(&Config { items, ..config }),
+                repeat: 0,
+            });
+        }
+    }
+    cases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_config_runs_once_per_variant() {
+        let cases = cases(&Plan { quick: false });
+        let scenario_runs = cases
+            .iter()
+            .filter(|c| c.kind == CaseKind::Scenario)
+            .count();
+        assert_eq!(scenario_runs, 8 * Variant::ALL.len());
+        for case in &cases {
+            case.variant.backend().prepare(&case.config).unwrap();
+        }
+    }
+
+    #[test]
+    fn cases_survive_the_trip_to_a_child_process() {
+        for case in cases(&Plan { quick: true }) {
+            let json = serde_json::to_string(&case).unwrap();
+            assert_eq!(serde_json::from_str::<Case>(&json).unwrap(), case);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! One case per process: the report bench starts itself again with `--case <json>`,
+//! the child runs that one case and prints one JSON line, and the parent reads it.
+//! A process of its own gives every case a clean `max_rss_bytes` and peak heap.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use pipeline_core::{PipelineError, Probes, Report, max_rss_bytes};
+use serde::{Deserialize, Serialize};
+
+use crate::bare::{self, BareRun};
+use crate::case::{Case, CaseKind};
+use crate::sampler::{self, DEPTH_INTERVAL_MS, DepthSeries};
+
+/// The argument that makes the report bench run one case and print its result.
+pub const CASE_ARG: &str = "--case";
+
+/// What one case produced: an instrumented run's report and depth series, or a bare run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// The case.
+    pub case: Case,
+    /// The instrumented run's report (with `max_rss_bytes` of its process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+    /// The bare run's timing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bare: Option<BareRun>,
+    /// Every queue's depth over the instrumented run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_series: Option<DepthSeries>,
+}
+
+impl CaseResult {
+    /// Seconds from the first put to the last receipt, whichever kind of run it was.
+    pub fn wall_s(&self) -> f64 {
+        match (&self.report, &self.bare) {
+            (Some(report), _) => report.wall_s,
+            (None, Some(bare)) => bare.wall_s,
+            (None, None) => f64::NAN,
+        }
+    }
+}
+
+/// Runs `case` in this process: the bare pipeline, or the instrumented one with the
+/// depth sampler watching its probes.
+pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
+    if case.kind == CaseKind::Bare {
+        return Ok(CaseResult {
+            case: case.clone(),
+            report: None,
+            bare: Some(bare::run(case.variant, &case.config)),
+            depth_series: None,
+        });
+    }
+    let backend = case.variant.backend();
+    let probes = Arc::new(Probes::new(&case.config));
+    let stop = AtomicBool::new(false);
+    let (report, depth_series) = thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let interval = Duration::from_millis(DEPTH_INTERVAL_MS);
+            sampler::sample(&probes, interval, &stop)
+        });
+        let report = backend.run_with(&case.config, Arc::clone(&probes));
+        stop.store(true, Ordering::Relaxed);
+        (report, sampler.join().expect("the depth sampler panicked"))
+    });
+    let mut report = report?;
+    report.scenario = Some(case.scenario.clone());
+    report.max_rss_bytes = Some(max_rss_bytes());
+    Ok(CaseResult {
+        case: case.clone(),
+        report: Some(report),
+        bare: None,
+        depth_series: Some(depth_series),
+    })
+}
+
+/// The child's side: if `args` hold `--case <json>`, runs that case, prints its
+/// result as one JSON line and returns the exit code (1 if the run failed, 2 if the
+/// case could not be read); `None` when this process is not a child.
+pub fn child_main<S: AsRef<str>>(args: &[S]) -> Option<ExitCode> {
+    let at = args.iter().position(|a| a.as_ref() == CASE_ARG)?;
+    let Some(json) = args.get(at + 1) else {
+        eprintln!("{CASE_ARG} needs the case as JSON");
+        return Some(ExitCode::from(2));
+    };
+    let case: Case = match serde_json::from_str(json.as_ref()) {
+        Ok(case) => case,
+        Err(e) => {
+            eprintln!("cannot read the case: {e}");
+            return Some(ExitCode::from(2));
+        }
+    };
+    Some(match run_here(&case) {
+        Ok(result) => {
+            let line = serde_json::to_string(&result).expect("a result serializes");
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", case.label());
+            ExitCode::from(1)
+        }
+    })
+}
+
+/// The parent's side: runs `case` in a new process of `exe` (this bench binary),
+/// killing it after `timeout`, and reads its result.
+pub fn run_in_child(exe: &Path, case: &Case, timeout: Duration) -> anyhow::Result<CaseResult> {
+    let json = serde_json::to_string(case)?;
+    let mut child = Command::new(exe)
+        .arg(CASE_ARG)
+        .arg(json)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", exe.display()))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let out = thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .filter(|line| !line.trim().is_empty())
+            .last()
+    });
+    let err = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(stderr).read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill()?;
+            child.wait()?;
+            bail!("{} did not finish within {timeout:?}", case.label());
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let line = out.join().expect("the stdout reader panicked");
+    let stderr = err.join().expect("the stderr reader panicked");
+    if !status.success() {
+        bail!("{} failed ({status}): {}", case.label(), stderr.trim());
+    }
+    let line = line.with_context(|| format!("{} printed no result", case.label()))?;
+    serde_json::from_str(&line)
+        .with_context(|| format!("cannot read the result of {}", case.label()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::variant::Variant;
+    use pipeline_core::{Config, Scenario};
+
+    fn case(kind: CaseKind) -> Case {
+        Case {
+            scenario: "bottleneck".into(),
+            kind,
+            variant: Variant::Mpsc,
+            config: Config {
+                items: 20,
+                resize_ms: 1.0,
+                ..Scenario::BOTTLENECK.config()
+            },
+            repeat: 0,
+        }
+    }
+
+    #[test]
+    fn an_instrumented_case_has_report_series_and_rss() {
+        let result = run_here(&case(CaseKind::Scenario)).unwrap();
+        let report = result.report.as_ref().unwrap();
+        assert_eq!(report.items_out, 20);
+        assert_eq!(report.scenario.as_deref(), Some("bottleneck"));
+        assert!(report.max_rss_bytes.unwrap() > 0);
+        assert!(!result.depth_series.unwrap().resize.is_empty());
+        let json = serde_json::to_string(&result.report).unwrap();
+        assert!(json.contains("\"max_rss_bytes\""));
+    }
+
+    #[test]
+    fn a_bare_case_has_only_timing() {
+        let result = run_here(&case(CaseKind::Bare)).unwrap();
+        assert_eq!(result.bare.unwrap().items_out, 20);
+        assert!(result.report.is_none() && result.depth_series.is_none());
+    }
+}

@@ -1,0 +1,198 @@
+//! The data files of `reports/`: `results.json`, `summary.csv` and `machine.md`.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::child::CaseResult;
+use crate::format;
+use crate::results::Results;
+use crate::sleep;
+
+/// `results.json`: the machine, the timer measurement and every run in full (report
+/// and depth series, or the bare run), one run per line.
+pub fn results_json(results: &Results) -> String {
+    let mut out = String::from("{\n");
+    let _ = writeln!(out, "  \"schema\": {},", results.schema);
+    let _ = writeln!(out, "  \"mode\": {},", line(&results.mode));
+    let _ = writeln!(out, "  \"date\": {},", line(&results.date));
+    let _ = writeln!(out, "  \"machine\": {},", line(&results.machine));
+    let _ = writeln!(out, "  \"sleep\": {},", line(&results.sleep));
+    out.push_str("  \"runs\": [\n");
+    for (i, run) in results.runs.iter().enumerate() {
+        let comma = if i + 1 < results.runs.len() { "," } else { "" };
+        let _ = writeln!(out, "    {}{comma}", line(run));
+    }
+    out.push_str("  ]\n}\n");
+    out
+}
+
+/// Compact JSON of a value of the report.
+fn line<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("report values serialize")
+}
+
+/// Reads a `results.json` back.
+pub fn read_results(path: &Path) -> anyhow::Result<Results> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The columns of `summary.csv`.
+pub const CSV_HEADER: &str = "scenario,kind,variant,backend,poll_sleep_ms,capacity,items,workers,repeat,\
+items_out,failed,wall_s,ideal_wall_s,wall_over_ideal,process_cpu_s,total_polls,polls_per_item,\
+latency_p50_us,latency_p99_us,latency_max_us,queue_peak_download,queue_peak_resize,\
+queue_peak_upload,peak_heap_bytes,max_rss_bytes,bottleneck_utilisation";
+
+fn csv_row(run: &CaseResult) -> String {
+    let case = &run.case;
+    let config = &case.config;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let [d, r, u] = config.workers;
+    let mut cells = vec![
+        case.scenario.clone(),
+        serde_json::to_value(case.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        case.variant.id().to_string(),
+        case.variant.backend().name.to_string(),
+        opt(config.poll_sleep_ms.map(|ms| ms.to_string())),
+        opt(config.capacity.map(|c| c.to_string())),
+        config.items.to_string(),
+        format!("{d}/{r}/{u}"),
+        case.repeat.to_string(),
+    ];
+    match (&run.report, &run.bare) {
+        (Some(report), _) => {
+            let peaks: Vec<String> = report
+                .stages
+                .iter()
+                .map(|s| s.queue_peak.to_string())
+                .collect();
+            cells.extend([
+                report.items_out.to_string(),
+                report.failed.to_string(),
+                format!("{:.6}", report.wall_s),
+                opt(report.ideal_wall_s.map(|s| format!("{s:.6}"))),
+                opt(report
+                    .ideal_wall_s
+                    .map(|s| format!("{:.4}", report.wall_s / s))),
+                format!("{:.6}", report.process_cpu_s),
+                report.total_polls().to_string(),
+                format!(
+                    "{:.4}",
+                    report.total_polls() as f64 / report.items_in.max(1) as f64
+                ),
+                report.latency_us.p50.to_string(),
+                report.latency_us.p99.to_string(),
+                report.latency_us.max.to_string(),
+            ]);
+            cells.extend(peaks);
+            cells.extend([
+                opt(report.peak_heap_bytes.map(|b| b.to_string())),
+                opt(report.max_rss_bytes.map(|b| b.to_string())),
+                opt(report.bottleneck_utilisation().map(|u| format!("{u:.4}"))),
+            ]);
+        }
+        (None, Some(bare)) => {
+            cells.extend([
+                bare.items_out.to_string(),
+                String::new(),
+                format!("{:.6}", bare.wall_s),
+                String::new(),
+                String::new(),
+                format!("{:.6}", bare.process_cpu_s),
+            ]);
+            cells.extend(std::iter::repeat_n(String::new(), 11));
+        }
+        (None, None) => cells.extend(std::iter::repeat_n(String::new(), 17)),
+    }
+    cells.join(",")
+}
+
+/// `summary.csv`: one row per run, instrumented or bare.
+pub fn summary_csv(results: &Results) -> String {
+    let mut out = String::from(CSV_HEADER);
+    out.push('\n');
+    for run in &results.runs {
+        out.push_str(&csv_row(run));
+        out.push('\n');
+    }
+    out
+}
+
+/// The versions of the crates a report depends on, read from the workspace's `Cargo.lock`.
+pub fn crate_versions(workspace_root: &Path) -> Vec<(String, String)> {
+    const WANTED: [&str; 7] = [
+        "pipeline-core",
+        "crossbeam-channel",
+        "flume",
+        "image",
+        "hdrhistogram",
+        "criterion",
+        "plotters",
+    ];
+    let lock = std::fs::read_to_string(workspace_root.join("Cargo.lock")).unwrap_or_default();
+    let mut versions = Vec::new();
+    let mut name = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
+            && WANTED.contains(&n.as_str())
+        {
+            versions.push((n, v.trim_matches('"').to_string()));
+        }
+    }
+    versions.sort_by_key(|(n, _)| WANTED.iter().position(|w| *w == n));
+    versions
+}
+
+/// `machine.md`: where and when the reports were measured.
+pub fn machine_md(results: &Results, versions: &[(String, String)], elapsed_s: f64) -> String {
+    let m = &results.machine;
+    let mut out = String::from("The reports in this folder were measured on this machine:\n\n");
+    let rows = [
+        ("cores", m.cpus.to_string()),
+        ("CPU", m.cpu_model.clone()),
+        ("OS", m.os.clone()),
+        ("compiler", m.rustc.clone()),
+        ("date", format!("{} (UTC)", results.date)),
+        (
+            "run",
+            format!(
+                "{} mode, {} runs, each in its own process, {:.0} s",
+                results.mode,
+                results.runs.len(),
+                elapsed_s
+            ),
+        ),
+    ];
+    out.push_str("| | |\n|---|---|\n");
+    for (what, value) in rows {
+        let _ = writeln!(out, "| {what} | {value} |");
+    }
+    out.push_str("\nCrate versions:\n\n| crate | version |\n|---|---|\n");
+    for (name, version) in versions {
+        let _ = writeln!(out, "| {name} | {version} |");
+    }
+    if let Some(five) = results.sleep.iter().find(|s| s.requested_ms == 5.0) {
+        let _ = write!(
+            out,
+            "\nTimer: a requested {} ms sleep lasted {:.3} ms on average ({} sleeps); \
+             the stage waits of the scenarios are such sleeps.\n",
+            five.requested_ms, five.mean_ms, five.samples
+        );
+    }
+    let ideal = results
+        .report("camera", None, crate::variant::Variant::Crossbeam)
+        .and_then(|r| sleep::ideal_with_measured_sleeps(&r.config, &results.sleep));
+    if let Some(ideal) = ideal {
+        let _ = writeln!(
+            out,
+            "With these sleep lengths, `camera` cannot take less than {} s.",
+            format::secs(ideal)
+        );
+    }
+    out
+}

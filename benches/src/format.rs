@@ -1,0 +1,126 @@
+//! Number formats shared by the tables, the terminal summary and the figures.
+
+/// `unbounded` or the bound.
+pub fn capacity(capacity: Option<usize>) -> String {
+    match capacity {
+        None => "unbounded".into(),
+        Some(n) => n.to_string(),
+    }
+}
+
+/// Seconds with three significant figures or at least three decimals.
+pub fn secs(s: f64) -> String {
+    if !s.is_finite() {
+        "–".into()
+    } else if s >= 100.0 {
+        format!("{s:.1}")
+    } else if s >= 10.0 {
+        format!("{s:.2}")
+    } else {
+        format!("{s:.3}")
+    }
+}
+
+/// A latency in microseconds, shown in µs, ms or s.
+pub fn micros(us: u64) -> String {
+    let us = us as f64;
+    if us < 1000.0 {
+        format!("{us:.0} µs")
+    } else if us < 1e6 {
+        format!("{:.2} ms", us / 1e3)
+    } else {
+        format!("{:.2} s", us / 1e6)
+    }
+}
+
+/// Bytes as MiB with two decimals (`–` when unknown).
+pub fn mib(bytes: Option<u64>) -> String {
+    match bytes {
+        Some(b) => format!("{:.2}", b as f64 / (1024.0 * 1024.0)),
+        None => "–".into(),
+    }
+}
+
+/// An integer with thousands separated by commas: `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A ratio with two decimals and a `×`.
+pub fn ratio(r: f64) -> String {
+    if r.is_finite() {
+        format!("{r:.2}×")
+    } else {
+        "–".into()
+    }
+}
+
+/// A ratio with three decimals and a `×`, for ratios close to 1.
+pub fn ratio3(r: f64) -> String {
+    if r.is_finite() {
+        format!("{r:.3}×")
+    } else {
+        "–".into()
+    }
+}
+
+/// A fraction as a percentage with one decimal.
+pub fn percent(f: f64) -> String {
+    if f.is_finite() {
+        format!("{:.1}%", f * 100.0)
+    } else {
+        "–".into()
+    }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    date_of_day((secs / 86_400) as i64)
+}
+
+/// The civil date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+fn date_of_day(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(12), "12");
+        assert_eq!(micros(12), "12 µs");
+        assert_eq!(micros(10_400), "10.40 ms");
+        assert_eq!(capacity(Some(8)), "8");
+        assert_eq!(mib(Some(3 * 1024 * 1024)), "3.00");
+    }
+
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(date_of_day(0), "1970-01-01");
+        assert_eq!(date_of_day(19_723), "2024-01-01");
+        assert_eq!(date_of_day(20_513), "2026-03-01");
+    }
+}

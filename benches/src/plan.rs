@@ -1,0 +1,138 @@
+//! How big a bench run is: the full run for the committed reports, or the quick one
+//! (`PIPELINE_BENCH_QUICK=1`) for CI and for trying things out. Both take the same
+//! code path; quick mode only runs fewer items, repeats and samples.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pipeline_core::Scenario;
+
+/// The environment variable that selects quick mode (any value but empty or `0`).
+pub const QUICK_ENV: &str = "PIPELINE_BENCH_QUICK";
+/// The environment variable that sends the report bench's files elsewhere than `reports/`.
+pub const OUT_ENV: &str = "PIPELINE_BENCH_OUT";
+
+/// The size of a bench run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Fewer items, repeats and samples: the whole `cargo bench` in about a minute.
+    pub quick: bool,
+}
+
+impl Plan {
+    /// Quick when `PIPELINE_BENCH_QUICK` is set (to anything but empty or `0`) or
+    /// when `args` hold `--quick`.
+    pub fn from_env_and_args<S: AsRef<str>>(args: &[S]) -> Plan {
+        let env = std::env::var(QUICK_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
+        let flag = args.iter().any(|a| a.as_ref() == "--quick");
+        Plan { quick: env || flag }
+    }
+
+    /// `"quick"` or `"full"`.
+    pub fn name(&self) -> &'static str {
+        if self.quick { "quick" } else { "full" }
+    }
+
+    /// Items per run of `scenario` in the report bench: the preset's, or fewer when quick.
+    pub fn report_items(&self, scenario: &Scenario) -> u64 {
+        let preset = scenario.config().items;
+        if !self.quick {
+            return preset;
+        }
+        match scenario.name {
+            "camera" => 200,
+            "fanout" => 400,
+            "bottleneck" => 200,
+            "paced" => 1000,
+            "throughput" => 200_000,
+            _ => preset,
+        }
+    }
+
+    /// How many times each `throughput` case runs, instrumented and bare, for the
+    /// instrumentation-overhead ratio (the median is reported).
+    pub fn throughput_repeats(&self) -> u32 {
+        if self.quick { 1 } else { 3 }
+    }
+
+    /// The item counts of the peak-heap sweep (one blocking backend, unbounded vs bounded).
+    pub fn sweep_items(&self) -> &'static [u64] {
+        if self.quick {
+            &[50, 100, 200]
+        } else {
+            &[100, 200, 400]
+        }
+    }
+
+    /// How many sleeps of each length the timer-overshoot measurement times.
+    pub fn sleep_samples(&self) -> u32 {
+        if self.quick { 50 } else { 200 }
+    }
+
+    /// Items per iteration of `scenario` in the criterion benches (shortened scenarios).
+    pub fn criterion_items(&self, scenario: &Scenario) -> u64 {
+        match (scenario.name, self.quick) {
+            ("throughput", false) => 100_000,
+            ("throughput", true) => 20_000,
+            ("camera", false) => 100,
+            ("camera", true) => 20,
+            ("fanout", false) => 200,
+            ("fanout", true) => 40,
+            ("paced", false) => 400,
+            ("paced", true) => 100,
+            (_, false) => scenario.config().items,
+            (_, true) => scenario.config().items / 10,
+        }
+    }
+
+    /// Criterion's warm-up time per benchmark.
+    pub fn warm_up_time(&self) -> Duration {
+        Duration::from_millis(if self.quick { 50 } else { 200 })
+    }
+
+    /// Criterion's measurement time per benchmark (long iterations take one per sample).
+    pub fn measurement_time(&self) -> Duration {
+        Duration::from_millis(if self.quick { 100 } else { 500 })
+    }
+
+    /// Criterion's bootstrap resamples (its analysis runs on one thread here).
+    pub fn resamples(&self) -> usize {
+        if self.quick { 5_000 } else { 20_000 }
+    }
+}
+
+/// Where the report bench writes: `--out DIR` in `args`, else `PIPELINE_BENCH_OUT`,
+/// else `None` (the workspace's `reports/`).
+pub fn out_override<S: AsRef<str>>(args: &[S]) -> Option<PathBuf> {
+    let flag = args
+        .iter()
+        .position(|a| a.as_ref() == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(|dir| PathBuf::from(dir.as_ref()));
+    flag.or_else(|| {
+        std::env::var_os(OUT_ENV)
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_runs_fewer_items_of_every_long_scenario() {
+        let (full, quick) = (Plan { quick: false }, Plan { quick: true });
+        for scenario in Scenario::ALL {
+            assert_eq!(full.report_items(&scenario), scenario.config().items);
+            assert!(quick.report_items(&scenario) <= full.report_items(&scenario));
+            assert!(quick.criterion_items(&scenario) < full.criterion_items(&scenario));
+        }
+    }
+
+    #[test]
+    fn the_out_flag_wins_over_the_environment() {
+        let args = ["--bench", "--out", "/tmp/x"];
+        assert_eq!(out_override(&args), Some(PathBuf::from("/tmp/x")));
+    }
+}

@@ -1,0 +1,986 @@
+//! The SVG figures of `reports/figures/`, drawn with plotters.
+//!
+//! Every figure has a title, axis labels with units and a legend; each variant has
+//! one colour ([`Variant::colour`]) in every figure. Log scales are drawn as the
+//! base-10 logarithm of the values on a linear axis, labelled with the values.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::format;
+use crate::results::Results;
+use crate::sleep;
+use crate::variant::Variant;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+const FONT: &str = "sans-serif";
+const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
+const REFERENCE: RGBColor = RGBColor(0x33, 0x33, 0x33);
+
+/// How a value axis maps values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Scale {
+    Linear,
+    Log10,
+}
+
+impl Scale {
+    fn to_axis(self, value: f64) -> f64 {
+        match self {
+            Scale::Linear => value,
+            Scale::Log10 => value.max(f64::MIN_POSITIVE).log10(),
+        }
+    }
+
+    fn value_at(self, axis: f64) -> f64 {
+        match self {
+            Scale::Linear => axis,
+            Scale::Log10 => 10f64.powf(axis),
+        }
+    }
+
+    /// The axis range and its tick positions for values in `lo..=hi`.
+    fn ticks(self, lo: f64, hi: f64) -> (f64, f64, Vec<f64>) {
+        match self {
+            Scale::Linear => {
+                let (lo, hi) = if hi > lo { (lo, hi) } else { (lo, lo + 1.0) };
+                let step = nice_step((hi - lo) / 6.0);
+                let start = (lo / step).floor() * step;
+                let end = (hi / step).ceil() * step;
+                let ticks = (0..)
+                    .map(|i| start + i as f64 * step)
+                    .take_while(|t| *t <= end + step * 1e-9)
+                    .collect();
+                (start, end, ticks)
+            }
+            Scale::Log10 => {
+                let lo = lo.max(f64::MIN_POSITIVE).log10().floor();
+                let hi = hi.max(f64::MIN_POSITIVE).log10().ceil().max(lo + 1.0);
+                let mut ticks = Vec::new();
+                for decade in lo as i32..=hi as i32 {
+                    let d = f64::from(decade);
+                    ticks.push(d);
+                    if hi - lo <= 2.0 && (d as i32) < hi as i32 {
+                        ticks.push(d + 2f64.log10());
+                        ticks.push(d + 5f64.log10());
+                    }
+                }
+                (lo, hi, ticks)
+            }
+        }
+    }
+}
+
+/// A linear axis with its ticks where we put them (plotters' own `with_key_points`
+/// wrapper cannot take label formatters).
+#[derive(Clone, Debug)]
+struct Axis {
+    range: Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl Axis {
+    fn new(lo: f64, hi: f64, ticks: Vec<f64>) -> Axis {
+        Axis {
+            range: lo..hi,
+            ticks,
+        }
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.range.end - self.range.start;
+        if span == 0.0 {
+            return (limit.0 + limit.1) / 2;
+        }
+        let at = (value - self.range.start) / span;
+        limit.0 + (at * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
+/// 1, 2, 2.5 or 5 times a power of ten, at least `raw`.
+fn nice_step(raw: f64) -> f64 {
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * magnitude)
+}
+
+/// A value as an axis label: `0.5`, `20`, `1k`, `2M`, …
+fn axis_number(v: f64) -> String {
+    let a = v.abs();
+    let trim = |s: String| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if a >= 1e9 {
+        trim(format!("{:.1}", v / 1e9)) + "G"
+    } else if a >= 1e6 {
+        trim(format!("{:.1}", v / 1e6)) + "M"
+    } else if a >= 1e3 {
+        trim(format!("{:.1}", v / 1e3)) + "k"
+    } else if a >= 1.0 || a == 0.0 {
+        trim(format!("{v:.2}"))
+    } else {
+        trim(format!("{v:.4}"))
+    }
+}
+
+/// A value above a bar: three significant figures (`0.137`, `1.91`, `42.9`, `1,234`).
+fn bar_value(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1000.0 {
+        format::count(v.round() as u64)
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// What a legend entry shows next to its label.
+#[derive(Clone, Copy, Debug)]
+enum Swatch {
+    Box(RGBColor),
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Circle(RGBColor),
+    Triangle(RGBColor),
+}
+
+/// Draws the legend across the top of `area`, wrapping into rows.
+fn draw_legend(area: &Area<'_>, legend: &[(Swatch, String)]) -> anyhow::Result<()> {
+    let (width, _) = area.dim_in_pixel();
+    let font = (FONT, 15).into_font().color(&BLACK);
+    let (mut x, mut y) = (20i32, 4i32);
+    for (swatch, label) in legend {
+        let w = 40 + (label.chars().count() as f64 * 8.4) as i32;
+        if x + w > width as i32 - 10 && x > 20 {
+            x = 20;
+            y += 24;
+        }
+        let (sx, sy) = (x, y + 3);
+        match *swatch {
+            Swatch::Box(c) => {
+                area.draw(&Rectangle::new([(sx, sy), (sx + 22, sy + 14)], c.filled()))?;
+            }
+            Swatch::Line(c) => {
+                area.draw(&PathElement::new(
+                    vec![(sx, sy + 7), (sx + 22, sy + 7)],
+                    c.stroke_width(3),
+                ))?;
+            }
+            Swatch::Dashed(c) => {
+                for i in 0..3 {
+                    area.draw(&PathElement::new(
+                        vec![(sx + i * 9, sy + 7), (sx + i * 9 + 5, sy + 7)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+            }
+            Swatch::Circle(c) => {
+                area.draw(&PathElement::new(
+                    vec![(sx, sy + 7), (sx + 22, sy + 7)],
+                    c.stroke_width(2),
+                ))?;
+                area.draw(&Circle::new((sx + 11, sy + 7), 4, c.filled()))?;
+            }
+            Swatch::Triangle(c) => {
+                for i in 0..3 {
+                    area.draw(&PathElement::new(
+                        vec![(sx + i * 9, sy + 7), (sx + i * 9 + 5, sy + 7)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+                area.draw(&TriangleMarker::new((sx + 11, sy + 7), 6, c.filled()))?;
+            }
+        }
+        area.draw(&Text::new(label.clone(), (x + 28, y + 1), font.clone()))?;
+        x += w;
+    }
+    Ok(())
+}
+
+/// How many pixels the legend needs at `width`.
+fn legend_height(width: u32, legend: &[(Swatch, String)]) -> u32 {
+    let mut rows = 1;
+    let mut x = 20i32;
+    for (_, label) in legend {
+        let w = 40 + (label.chars().count() as f64 * 8.4) as i32;
+        if x + w > width as i32 - 10 && x > 20 {
+            x = 20;
+            rows += 1;
+        }
+        x += w;
+    }
+    rows * 24 + 8
+}
+
+/// A figure: the SVG's root, the title, the legend, then `panels` areas side by side.
+fn with_panels(
+    path: &Path,
+    size: (u32, u32),
+    title: &str,
+    legend: &[(Swatch, String)],
+    panels: usize,
+    draw: impl FnOnce(&[Area<'_>]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let root = SVGBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE)?;
+    let body = root.titled(title, (FONT, 24).into_font().color(&BLACK))?;
+    let (legend_area, body) = body.split_vertically(legend_height(size.0, legend));
+    draw_legend(&legend_area, legend)?;
+    let areas = body.split_evenly((1, panels));
+    draw(&areas)?;
+    root.present()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The legend entries of the variants that have data.
+fn variant_legend(variants: &[Variant], swatch: fn(RGBColor) -> Swatch) -> Vec<(Swatch, String)> {
+    variants
+        .iter()
+        .map(|v| (swatch(v.colour()), v.label().to_string()))
+        .collect()
+}
+
+/// A reference line drawn on a bar panel.
+struct Reference {
+    /// The value it marks.
+    value: f64,
+    /// The categories it spans (`None`: the whole panel).
+    category: Option<usize>,
+    colour: RGBColor,
+    dashed: bool,
+}
+
+/// Grouped bars: for each category, one bar per variant.
+struct Bars<'a> {
+    caption: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    scale: Scale,
+    categories: Vec<String>,
+    series: Vec<(Variant, Vec<Option<f64>>)>,
+    /// A short horizontal mark on one bar (category, series index, value).
+    marks: Vec<(usize, usize, f64)>,
+    /// Text above a bar (category, series index, text).
+    notes: Vec<(usize, usize, String)>,
+    references: Vec<Reference>,
+    /// The lowest value the axis must show (linear scales start at 0 unless set).
+    floor: Option<f64>,
+    value_labels: bool,
+    /// How a value above a bar is written.
+    label: fn(f64) -> String,
+}
+
+impl Bars<'_> {
+    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        let bars = self
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().flatten().copied());
+        let marks = self.marks.iter().map(|m| m.2);
+        let refs = self.references.iter().map(|r| r.value);
+        bars.chain(marks).chain(refs).filter(|v| v.is_finite())
+    }
+
+    fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
+        let n = self.categories.len().max(1);
+        let positive = self.values().filter(|v| *v > 0.0);
+        let (min, max) = positive.fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (min, max) = if min.is_finite() {
+            (min, max)
+        } else {
+            (1.0, 10.0)
+        };
+        let lo = match (self.scale, self.floor) {
+            (_, Some(floor)) => floor,
+            (Scale::Linear, None) => 0.0,
+            // Half the smallest value, so the smallest bar never sits on the axis.
+            (Scale::Log10, None) => min / 2.0,
+        };
+        let hi = if self.notes.is_empty() && !self.value_labels {
+            max
+        } else {
+            match self.scale {
+                Scale::Linear => max + (max - lo) * 0.08,
+                Scale::Log10 => max * 2.0,
+            }
+        };
+        let (y0, y1, yticks) = self.scale.ticks(lo, hi);
+        let xticks: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.caption, (FONT, 17))
+            .margin(12)
+            .margin_right(20)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(Axis::new(0.0, n as f64, xticks), Axis::new(y0, y1, yticks))?;
+        let categories = &self.categories;
+        let scale = self.scale;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .bold_line_style(GRID)
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .x_label_formatter(&|x| {
+                categories
+                    .get(x.floor().max(0.0) as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .y_label_formatter(&|y| axis_number(scale.value_at(*y)))
+            .draw()?;
+
+        // Reference lines first: bars and their labels go over them.
+        for r in &self.references {
+            let y = scale.to_axis(r.value);
+            let (x0, x1) = match r.category {
+                Some(c) => (c as f64 + 0.05, c as f64 + 0.95),
+                None => (0.0, n as f64),
+            };
+            if r.dashed {
+                chart.draw_series(DashedLineSeries::new(
+                    vec![(x0, y), (x1, y)],
+                    8,
+                    5,
+                    r.colour.stroke_width(2),
+                ))?;
+            } else {
+                chart.draw_series(LineSeries::new(
+                    vec![(x0, y), (x1, y)],
+                    r.colour.stroke_width(2),
+                ))?;
+            }
+        }
+        let series_count = self.series.len().max(1) as f64;
+        let width = 0.8 / series_count;
+        let left = |category: usize, series: usize| category as f64 + 0.1 + series as f64 * width;
+        for (s, (variant, values)) in self.series.iter().enumerate() {
+            let bars = values.iter().enumerate().filter_map(|(c, v)| {
+                let v = (*v)?;
+                let top = scale.to_axis(v).max(y0);
+                let x0 = left(c, s) + width * 0.06;
+                let x1 = left(c, s) + width * 0.94;
+                Some(Rectangle::new(
+                    [(x0, y0), (x1, top)],
+                    variant.colour().filled(),
+                ))
+            });
+            chart.draw_series(bars)?;
+            if self.value_labels {
+                // Inside the top of a tall bar (in white), above a short one.
+                let above = TextStyle::from((FONT, 12).into_font())
+                    .pos(Pos::new(HPos::Center, VPos::Bottom));
+                let inside = (FONT, 12)
+                    .into_font()
+                    .color(&WHITE)
+                    .pos(Pos::new(HPos::Center, VPos::Top));
+                let labels = values.iter().enumerate().filter_map(|(c, v)| {
+                    let v = (*v)?;
+                    let top = scale.to_axis(v).max(y0);
+                    let x = left(c, s) + width / 2.0;
+                    let text = (self.label)(v);
+                    Some(if (top - y0) / (y1 - y0) > 0.15 {
+                        Text::new(text, (x, top - (y1 - y0) * 0.01), inside.clone())
+                    } else {
+                        Text::new(text, (x, top), above.clone())
+                    })
+                });
+                chart.draw_series(labels)?;
+            }
+        }
+        for &(c, s, value) in &self.marks {
+            let y = scale.to_axis(value);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(left(c, s), y), (left(c, s) + width, y)],
+                BLACK.stroke_width(3),
+            )))?;
+        }
+        let note_style =
+            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
+        for (c, s, text) in &self.notes {
+            let top = self.series[*s].1[*c]
+                .map(|v| scale.to_axis(v))
+                .unwrap_or(y0);
+            let marks = self
+                .marks
+                .iter()
+                .filter(|m| m.0 == *c && m.1 == *s)
+                .map(|m| scale.to_axis(m.2));
+            let top = marks.fold(top, f64::max);
+            let at = (left(*c, *s) + width / 2.0, top + (y1 - y0) * 0.01);
+            chart.draw_series(std::iter::once(Text::new(
+                text.clone(),
+                at,
+                note_style.clone(),
+            )))?;
+        }
+        Ok(())
+    }
+}
+
+/// One line of a line chart.
+struct Line {
+    colour: RGBColor,
+    points: Vec<(f64, f64)>,
+    dashed: bool,
+    marker: Option<Swatch>,
+}
+
+/// Lines over a shared x axis.
+struct Lines<'a> {
+    caption: String,
+    x_label: &'a str,
+    y_label: &'a str,
+    lines: Vec<Line>,
+    /// The smallest top the y axis gets (so a flat, low series is not magnified).
+    y_min_top: f64,
+}
+
+impl Lines<'_> {
+    fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
+        let points = self.lines.iter().flat_map(|l| l.points.iter());
+        let (x_max, y_max) = points.fold((0f64, 0f64), |(x, y), p| (x.max(p.0), y.max(p.1)));
+        let (x0, x1, xticks) = Scale::Linear.ticks(0.0, x_max.max(1e-9));
+        let (y0, y1, yticks) = Scale::Linear.ticks(0.0, (y_max * 1.05).max(self.y_min_top));
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.caption, (FONT, 17))
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(Axis::new(x0, x1, xticks), Axis::new(y0, y1, yticks))?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .x_label_formatter(&|x| axis_number(*x))
+            .y_label_formatter(&|y| axis_number(*y))
+            .draw()?;
+        for line in &self.lines {
+            let style = line.colour.stroke_width(2);
+            if line.dashed {
+                chart.draw_series(DashedLineSeries::new(line.points.clone(), 8, 5, style))?;
+            } else {
+                chart.draw_series(LineSeries::new(line.points.clone(), style))?;
+            }
+            match line.marker {
+                Some(Swatch::Circle(c)) => {
+                    chart
+                        .draw_series(line.points.iter().map(|&p| Circle::new(p, 5, c.filled())))?;
+                }
+                Some(Swatch::Triangle(c)) => {
+                    chart.draw_series(
+                        line.points
+                            .iter()
+                            .map(|&p| TriangleMarker::new(p, 7, c.filled())),
+                    )?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A short label for a scenario run: `bottleneck (8)`.
+fn config_label(scenario: &str, capacity: Option<usize>) -> String {
+    match capacity {
+        None => scenario.to_string(),
+        Some(n) => format!("{scenario} ({n})"),
+    }
+}
+
+/// The value of `get` on every scenario run, per variant.
+fn per_config(
+    results: &Results,
+    configs: &[(String, Option<usize>)],
+    get: impl Fn(&pipeline_core::Report) -> Option<f64>,
+) -> Vec<(Variant, Vec<Option<f64>>)> {
+    Variant::ALL
+        .iter()
+        .map(|&v| {
+            let values = configs
+                .iter()
+                .map(|(s, c)| results.report(s, *c, v).and_then(&get))
+                .collect();
+            (v, values)
+        })
+        .collect()
+}
+
+fn bars<'a>(caption: &'a str, x_label: &'a str, y_label: &'a str, scale: Scale) -> Bars<'a> {
+    Bars {
+        caption,
+        x_label,
+        y_label,
+        scale,
+        categories: Vec::new(),
+        series: Vec::new(),
+        marks: Vec::new(),
+        notes: Vec::new(),
+        references: Vec::new(),
+        floor: None,
+        value_labels: false,
+        label: bar_value,
+    }
+}
+
+/// Total polls of every run, by scenario (log scale).
+fn polls(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let configs = results.scenario_configs();
+    let mut chart = bars(
+        "",
+        "scenario (queue bound)",
+        "total polls, all workers (log scale)",
+        Scale::Log10,
+    );
+    chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
+    chart.series = per_config(results, &configs, |r| Some(r.total_polls() as f64));
+    with_panels(
+        path,
+        (1300, 620),
+        "Total polls per pipeline: how often workers asked their queue for an item",
+        &variant_legend(&Variant::ALL, Swatch::Box),
+        1,
+        |areas| chart.draw(&areas[0]),
+    )
+}
+
+/// Process CPU time of every run, by scenario (log scale).
+fn cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let configs = results.scenario_configs();
+    let mut chart = bars(
+        "",
+        "scenario (queue bound)",
+        "process CPU time (s, log scale)",
+        Scale::Log10,
+    );
+    chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
+    chart.series = per_config(results, &configs, |r| Some(r.process_cpu_s));
+    with_panels(
+        path,
+        (1300, 620),
+        "CPU time per pipeline (user + system, all threads)",
+        &variant_legend(&Variant::ALL, Swatch::Box),
+        1,
+        |areas| chart.draw(&areas[0]),
+    )
+}
+
+/// Peak heap and max RSS on `bottleneck`, unbounded against bounded.
+fn memory(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let capacities = results.capacities("bottleneck");
+    let categories: Vec<String> = capacities
+        .iter()
+        .map(|c| match c {
+            None => "unbounded".to_string(),
+            Some(n) => format!("bounded ({n})"),
+        })
+        .collect();
+    let configs: Vec<(String, Option<usize>)> = capacities
+        .iter()
+        .map(|c| ("bottleneck".to_string(), *c))
+        .collect();
+    let mib = |b: Option<u64>| b.map(|b| b as f64 / (1024.0 * 1024.0));
+    let mut heap = bars("peak heap", "queues", "peak heap (MiB)", Scale::Linear);
+    heap.categories = categories.clone();
+    heap.series = per_config(results, &configs, |r| mib(r.peak_heap_bytes));
+    heap.value_labels = true;
+    let mut rss = bars(
+        "max RSS",
+        "queues",
+        "max resident set size (MiB)",
+        Scale::Linear,
+    );
+    rss.categories = categories;
+    rss.series = per_config(results, &configs, |r| mib(r.max_rss_bytes));
+    rss.value_labels = true;
+    let items = results
+        .report("bottleneck", None, Variant::Crossbeam)
+        .map_or(0, |r| r.config.items);
+    with_panels(
+        path,
+        (1300, 600),
+        &format!(
+            "Memory on bottleneck ({items} frames of 320×240): unbounded queues against bounded (8)"
+        ),
+        &variant_legend(&Variant::ALL, Swatch::Box),
+        2,
+        |areas| {
+            heap.draw(&areas[0])?;
+            rss.draw(&areas[1])
+        },
+    )
+}
+
+/// The resize queue's depth over time on `bottleneck`, one line per variant.
+fn depth(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let capacities = results.capacities("bottleneck");
+    let panels: Vec<Lines<'_>> = capacities
+        .iter()
+        .map(|&capacity| {
+            let lines = Variant::ALL
+                .iter()
+                .filter_map(|&v| {
+                    let series = results
+                        .run("bottleneck", capacity, v)?
+                        .depth_series
+                        .as_ref()?;
+                    let dt = series.interval_ms as f64 / 1000.0;
+                    let points = series
+                        .resize
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &d)| (i as f64 * dt, d as f64))
+                        .collect();
+                    Some(Line {
+                        colour: v.colour(),
+                        points,
+                        dashed: false,
+                        marker: None,
+                    })
+                })
+                .collect();
+            Lines {
+                caption: match capacity {
+                    None => "unbounded".to_string(),
+                    Some(n) => format!("bounded ({n})"),
+                },
+                x_label: "time since the start (s)",
+                y_label: "items in the resize queue",
+                lines,
+                y_min_top: 10.0,
+            }
+        })
+        .collect();
+    with_panels(
+        path,
+        (1300, 600),
+        "Queue depth over time on bottleneck: the resize queue, sampled every 5 ms",
+        &variant_legend(&Variant::ALL, Swatch::Line),
+        panels.len().max(1),
+        |areas| {
+            for (panel, area) in panels.iter().zip(areas) {
+                panel.draw(area)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Peak heap against item count on `bottleneck`, unbounded against bounded.
+fn sweep(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let Some(variant) = results.sweep_variant() else {
+        return Ok(());
+    };
+    let points = results.sweep();
+    let mut capacities: Vec<Option<usize>> = points.iter().map(|p| p.capacity).collect();
+    capacities.dedup();
+    let mut legend = Vec::new();
+    let lines = capacities
+        .iter()
+        .map(|&capacity| {
+            let (marker, dashed, name) = match capacity {
+                None => (
+                    Swatch::Circle(variant.colour()),
+                    false,
+                    "unbounded".to_string(),
+                ),
+                Some(n) => (
+                    Swatch::Triangle(variant.colour()),
+                    true,
+                    format!("bounded ({n})"),
+                ),
+            };
+            legend.push((marker, format!("{}, {name}", variant.label())));
+            Line {
+                colour: variant.colour(),
+                points: points
+                    .iter()
+                    .filter(|p| p.capacity == capacity)
+                    .map(|p| (p.items as f64, p.peak_heap_bytes as f64 / (1024.0 * 1024.0)))
+                    .collect(),
+                dashed,
+                marker: Some(marker),
+            }
+        })
+        .collect();
+    let chart = Lines {
+        caption: String::new(),
+        x_label: "items (320×240 frames)",
+        y_label: "peak heap (MiB)",
+        lines,
+        y_min_top: 1.0,
+    };
+    with_panels(
+        path,
+        (1000, 560),
+        "Peak heap against items on bottleneck: unbounded grows, bounded stays flat",
+        &legend,
+        1,
+        |areas| chart.draw(&areas[0]),
+    )
+}
+
+/// Latency and CPU on `paced`: blocking, spinning and sleeping side by side.
+fn paced(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let capacity = results.capacities("paced").first().copied().flatten();
+    let report = |v| results.report("paced", capacity, v);
+    let mut latency = bars(
+        "latency per item",
+        "percentile",
+        "latency (µs, log scale)",
+        Scale::Log10,
+    );
+    latency.categories = vec!["p50".into(), "p99".into(), "max".into()];
+    latency.series = Variant::ALL
+        .iter()
+        .map(|&v| {
+            let values = report(v).map_or(vec![None; 3], |r| {
+                let l = r.latency_us;
+                vec![Some(l.p50 as f64), Some(l.p99 as f64), Some(l.max as f64)]
+            });
+            (v, values)
+        })
+        .collect();
+    let mut busy = bars(
+        "CPU while mostly idle",
+        "scenario (queue bound)",
+        "CPU time / wall time (cores busy)",
+        Scale::Linear,
+    );
+    busy.categories = vec![config_label("paced", capacity)];
+    busy.series = Variant::ALL
+        .iter()
+        .map(|&v| (v, vec![report(v).map(|r| r.process_cpu_s / r.wall_s)]))
+        .collect();
+    busy.value_labels = true;
+    let interval = report(Variant::Crossbeam).map_or(0.0, |r| r.config.source_interval_ms);
+    with_panels(
+        path,
+        (1300, 600),
+        &format!("paced (one item every {interval} ms): hand-off latency and idle CPU"),
+        &variant_legend(&Variant::ALL, Swatch::Box),
+        2,
+        |areas| {
+            latency.draw(&areas[0])?;
+            busy.draw(&areas[1])
+        },
+    )
+}
+
+/// Items per second on `throughput`, with the bare pipeline as a mark on each bar.
+fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let capacities = results.capacities("throughput");
+    let mut chart = bars("", "queues", "items per second (millions)", Scale::Linear);
+    chart.categories = capacities
+        .iter()
+        .map(|c| match c {
+            None => "unbounded".to_string(),
+            Some(n) => format!("bounded ({n})"),
+        })
+        .collect();
+    for (s, &v) in Variant::ALL.iter().enumerate() {
+        let mut values = Vec::new();
+        for (c, &capacity) in capacities.iter().enumerate() {
+            let overhead = results.overhead(capacity, v);
+            values.push(overhead.map(|o| o.items as f64 / o.instrumented_s / 1e6));
+            if let Some(o) = overhead {
+                chart.marks.push((c, s, o.items as f64 / o.bare_s / 1e6));
+                chart.notes.push((c, s, format::ratio(o.ratio())));
+            }
+        }
+        chart.series.push((v, values));
+    }
+    let mut legend = variant_legend(&Variant::ALL, Swatch::Box);
+    legend.push((Swatch::Line(BLACK), "bare pipeline, no probes".into()));
+    let items = results
+        .report("throughput", None, Variant::Crossbeam)
+        .map_or(0, |r| r.config.items);
+    with_panels(
+        path,
+        (1300, 620),
+        &format!(
+            "Throughput ({} empty items): instrumented bars, bare marks, instrumented/bare above",
+            format::count(items)
+        ),
+        &legend,
+        1,
+        |areas| chart.draw(&areas[0]),
+    )
+}
+
+/// Measured over ideal wall time on `camera` and `fanout`, and resize's utilisation.
+fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let scenarios: Vec<&str> = ["camera", "fanout"]
+        .into_iter()
+        .filter(|s| !results.capacities(s).is_empty())
+        .collect();
+    let configs: Vec<(String, Option<usize>)> = scenarios
+        .iter()
+        .map(|s| (s.to_string(), results.capacities(s)[0]))
+        .collect();
+    let mut ratio = bars(
+        "measured / ideal wall time",
+        "scenario",
+        "wall time / ideal",
+        Scale::Linear,
+    );
+    ratio.categories = scenarios.iter().map(|s| s.to_string()).collect();
+    ratio.series = per_config(results, &configs, |r| Some(r.wall_s / r.ideal_wall_s?));
+    ratio.references.push(Reference {
+        value: 1.0,
+        category: None,
+        colour: REFERENCE,
+        dashed: false,
+    });
+    for (c, (s, capacity)) in configs.iter().enumerate() {
+        let timer = results
+            .report(s, *capacity, Variant::Crossbeam)
+            .and_then(|r| {
+                Some(
+                    sleep::ideal_with_measured_sleeps(&r.config, &results.sleep)?
+                        / r.ideal_wall_s?,
+                )
+            });
+        if let Some(timer) = timer {
+            ratio.references.push(Reference {
+                value: timer,
+                category: Some(c),
+                colour: REFERENCE,
+                dashed: true,
+            });
+        }
+    }
+    let low = ratio.values().fold(f64::INFINITY, f64::min);
+    ratio.floor = Some((low.min(1.0) - 0.02).max(0.0));
+    ratio.value_labels = true;
+    ratio.label = |v| format!("{v:.3}");
+    let mut busy = bars(
+        "resize stage busy",
+        "scenario",
+        "resize busy / (workers × wall) (%)",
+        Scale::Linear,
+    );
+    busy.categories = ratio.categories.clone();
+    busy.series = per_config(results, &configs, |r| {
+        Some(r.bottleneck_utilisation()? * 100.0)
+    });
+    busy.references.push(Reference {
+        value: 98.0,
+        category: None,
+        colour: REFERENCE,
+        dashed: true,
+    });
+    let low = busy.values().fold(f64::INFINITY, f64::min);
+    busy.floor = Some(((low - 2.0) / 5.0).floor().max(0.0) * 5.0);
+    busy.value_labels = true;
+    let mut legend = variant_legend(&Variant::ALL, Swatch::Box);
+    legend.push((Swatch::Line(REFERENCE), "ideal (configured waits)".into()));
+    legend.push((
+        Swatch::Dashed(REFERENCE),
+        "left: ideal with measured sleep lengths; right: 98%".into(),
+    ));
+    with_panels(
+        path,
+        (1300, 620),
+        "Blocking stages (1/5/2 ms): wall time against the ideal, and the bottleneck's utilisation",
+        &legend,
+        2,
+        |areas| {
+            ratio.draw(&areas[0])?;
+            busy.draw(&areas[1])
+        },
+    )
+}
+
+/// Draws every figure into `dir`; returns the files written.
+pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    type Draw = fn(&Results, &Path) -> anyhow::Result<()>;
+    let figures: [(&str, Draw); 8] = [
+        ("polls.svg", polls),
+        ("cpu.svg", cpu),
+        ("memory.svg", memory),
+        ("depth.svg", depth),
+        ("sweep.svg", sweep),
+        ("paced.svg", paced),
+        ("throughput.svg", throughput),
+        ("wall_vs_ideal.svg", wall_vs_ideal),
+    ];
+    let mut written = Vec::new();
+    for (name, draw) in figures {
+        let path = dir.join(name);
+        draw(results, &path).with_context(|| format!("cannot draw {name}"))?;
+        if path.exists() {
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_cover_the_values() {
+        let (lo, hi, ticks) = Scale::Log10.ticks(3.0, 2_000_000.0);
+        assert_eq!((lo, hi), (0.0, 7.0));
+        assert_eq!(ticks.len(), 8);
+        assert_eq!(axis_number(Scale::Log10.value_at(6.0)), "1M");
+    }
+
+    #[test]
+    fn linear_ticks_are_round() {
+        let (lo, hi, ticks) = Scale::Linear.ticks(0.0, 4.3);
+        assert_eq!(lo, 0.0);
+        assert!(hi >= 4.3);
+        assert!(
+            ticks.iter().all(|t| (t * 2.0).fract().abs() < 1e-9),
+            "{ticks:?}"
+        );
+    }
+}

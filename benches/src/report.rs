@@ -1,0 +1,240 @@
+//! The report bench: every variant on every scenario, each case in its own process,
+//! then `reports/` (JSON, CSV, tables, figures, machine) and the book.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use pipeline_core::Machine;
+
+use crate::case::{self, Case, CaseKind};
+use crate::child::{self, CaseResult};
+use crate::plan::{self, Plan};
+use crate::results::{RESULTS_SCHEMA, Results};
+use crate::tables::OVERHEAD_TARGET;
+use crate::variant::Variant;
+use crate::{files, format, plot, sleep, tables};
+
+/// The longest a case may run before its process is killed.
+const CASE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The report bench's `main`: a child running one case (`--case <json>`), or the
+/// parent running them all. Other arguments (cargo passes `--bench`) are ignored,
+/// except `--quick`, `--out DIR` and `--from-results FILE` (redraw the tables and
+/// figures from a saved `results.json`, without running anything).
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = child::child_main(&args) {
+        return code;
+    }
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("report: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let plan = Plan::from_env_and_args(args);
+    let root = xtask::workspace_root();
+    let (out, scratch) = match plan::out_override(args) {
+        Some(dir) => (dir, true),
+        None => (root.join("reports"), false),
+    };
+    for dir in [out.clone(), out.join("tables"), out.join("figures")] {
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    if let Some(path) = from_results(args) {
+        let results = files::read_results(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        write_views(&results, &out)?;
+        eprintln!(
+            "report: tables, figures and summary.csv redrawn from {}",
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    eprintln!("report: {} mode, writing to {}", plan.name(), out.display());
+    let date = format::today();
+    eprintln!(
+        "report: timing thread::sleep (1, 2 and 5 ms, {} each)",
+        plan.sleep_samples()
+    );
+    let sleep = sleep::measure(&sleep::REQUESTED_MS, plan.sleep_samples());
+
+    let cases = case::cases(&plan);
+    let (runs, failures) = run_cases(&cases)?;
+    let results = Results {
+        schema: RESULTS_SCHEMA,
+        mode: plan.name().to_string(),
+        date,
+        machine: Machine::this(),
+        sleep,
+        runs,
+    };
+    write_reports(&results, &out, &root, started.elapsed())?;
+    print_summary(&results);
+    eprintln!(
+        "report: {} runs in {:.0} s; reports in {}",
+        results.runs.len(),
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    if !failures.is_empty() {
+        for failure in &failures {
+            eprintln!("report: {failure}");
+        }
+        eprintln!("report: {} of {} cases failed", failures.len(), cases.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    if scratch {
+        eprintln!("report: writing to a scratch directory, so the book is not rebuilt");
+    } else {
+        let index = xtask::build_book(&root).context("cannot build the book")?;
+        println!("book: {}", index.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs every case in a child process, with a progress bar on stderr (or one line per
+/// case when stderr is not a terminal).
+fn run_cases(cases: &[Case]) -> anyhow::Result<(Vec<CaseResult>, Vec<String>)> {
+    let exe = std::env::current_exe().context("cannot find this bench's own executable")?;
+    let bar = ProgressBar::new(cases.len() as u64).with_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:32}] {pos}/{len} cases, {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    let mut runs = Vec::with_capacity(cases.len());
+    let mut failures = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        bar.set_message(format!("{} left: {}", cases.len() - i, case.label()));
+        let result = child::run_in_child(&exe, case, CASE_TIMEOUT);
+        if bar.is_hidden() {
+            let outcome = match &result {
+                Ok(run) => format!("{} s", format::secs(run.wall_s())),
+                Err(_) => "failed".to_string(),
+            };
+            eprintln!("[{}/{}] {}: {outcome}", i + 1, cases.len(), case.label());
+        }
+        match result {
+            Ok(run) => runs.push(run),
+            Err(e) => {
+                bar.println(format!("failed: {e:#}"));
+                failures.push(format!("{e:#}"));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok((runs, failures))
+}
+
+/// `--from-results FILE`: redraw from a saved `results.json` instead of running.
+fn from_results(args: &[String]) -> Option<PathBuf> {
+    let at = args.iter().position(|a| a == "--from-results")?;
+    args.get(at + 1).map(PathBuf::from)
+}
+
+/// Writes `summary.csv`, the tables and the figures: everything drawn from the results.
+fn write_views(results: &Results, out: &Path) -> anyhow::Result<()> {
+    let path = out.join("summary.csv");
+    fs::write(&path, files::summary_csv(results))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    for (name, text) in tables::all(results) {
+        let path = out.join("tables").join(name);
+        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    plot::all(results, &out.join("figures"))?;
+    Ok(())
+}
+
+/// Writes `results.json`, `summary.csv`, `machine.md`, the tables and the figures.
+fn write_reports(
+    results: &Results,
+    out: &Path,
+    root: &Path,
+    elapsed: Duration,
+) -> anyhow::Result<()> {
+    let write = |path: PathBuf, text: String| {
+        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write(out.join("results.json"), files::results_json(results))?;
+    let versions = files::crate_versions(root);
+    write(
+        out.join("machine.md"),
+        files::machine_md(results, &versions, elapsed.as_secs_f64()),
+    )?;
+    write_views(results, out)
+}
+
+/// The final summary on stdout: one line per run of a named scenario, then the
+/// instrumentation overhead.
+fn print_summary(results: &Results) {
+    println!();
+    println!(
+        "{:<18} {:<10} {:<22} {:>9} {:>9} {:>12} {:>10} {:>10} {:>10}",
+        "scenario", "queues", "pipeline", "wall s", "CPU s", "polls", "p50", "p99", "heap MiB"
+    );
+    for (scenario, capacity) in results.scenario_configs() {
+        for variant in Variant::ALL {
+            let Some(r) = results.report(&scenario, capacity, variant) else {
+                continue;
+            };
+            println!(
+                "{:<18} {:<10} {:<22} {:>9} {:>9} {:>12} {:>10} {:>10} {:>10}",
+                scenario,
+                format::capacity(capacity),
+                variant.label(),
+                format::secs(r.wall_s),
+                format::secs(r.process_cpu_s),
+                format::count(r.total_polls()),
+                format::micros(r.latency_us.p50),
+                format::micros(r.latency_us.p99),
+                format::mib(r.peak_heap_bytes),
+            );
+        }
+    }
+    println!();
+    println!("instrumented / bare wall time on throughput (target ≤ {OVERHEAD_TARGET}×):");
+    for capacity in results.capacities("throughput") {
+        for variant in Variant::ALL {
+            if let Some(o) = results.overhead(capacity, variant) {
+                println!(
+                    "  {:<10} {:<22} {:>7}  ({} s against {} s, median of {})",
+                    format::capacity(capacity),
+                    variant.label(),
+                    format::ratio(o.ratio()),
+                    format::secs(o.instrumented_s),
+                    format::secs(o.bare_s),
+                    o.runs
+                );
+            }
+        }
+    }
+    let sweeps = results
+        .runs
+        .iter()
+        .filter(|r| r.case.kind == CaseKind::Sweep)
+        .count();
+    if sweeps > 0 {
+        println!();
+        println!("peak heap on bottleneck against items:");
+        for p in results.sweep() {
+            println!(
+                "  {:>6} items, {:<10} {:>8} MiB",
+                p.items,
+                format::capacity(p.capacity),
+                format::mib(Some(p.peak_heap_bytes))
+            );
+        }
+    }
+    println!();
+}

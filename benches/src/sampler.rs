@@ -1,0 +1,97 @@
+//! The depth sampler: every queue's depth at a fixed interval while a run goes on,
+//! read from the run's probes by a thread of its own.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use pipeline_core::{Probes, Stage};
+use serde::{Deserialize, Serialize};
+
+/// The sampling interval of the depth series, in milliseconds.
+pub const DEPTH_INTERVAL_MS: u64 = 5;
+
+/// Every queue's depth over a run, one value per interval from the start.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DepthSeries {
+    /// Milliseconds between two samples.
+    pub interval_ms: u64,
+    /// The download queue (the source's output).
+    pub download: Vec<u64>,
+    /// The resize queue.
+    pub resize: Vec<u64>,
+    /// The upload queue.
+    pub upload: Vec<u64>,
+    /// The done queue (receipts waiting for the main thread).
+    pub done: Vec<u64>,
+}
+
+impl DepthSeries {
+    /// The series of `stage`'s input queue.
+    pub fn input_of(&self, stage: Stage) -> &[u64] {
+        match stage {
+            Stage::Download => &self.download,
+            Stage::Resize => &self.resize,
+            Stage::Upload => &self.upload,
+        }
+    }
+
+    fn push(&mut self, probes: &Probes) {
+        self.download.push(probes.input_of(Stage::Download).depth());
+        self.resize.push(probes.input_of(Stage::Resize).depth());
+        self.upload.push(probes.input_of(Stage::Upload).depth());
+        self.done.push(probes.done_queue().depth());
+    }
+}
+
+/// Samples `probes` every `interval` until `stop` is set, then returns the series.
+/// Sample `i` is the depth at `i × interval` from the start: a late wake-up fills the
+/// slots it missed with what it reads, so the time axis stays true.
+pub fn sample(probes: &Probes, interval: Duration, stop: &AtomicBool) -> DepthSeries {
+    let mut series = DepthSeries {
+        interval_ms: interval.as_millis() as u64,
+        ..DepthSeries::default()
+    };
+    let start = Instant::now();
+    loop {
+        let stopping = stop.load(Ordering::Relaxed);
+        let slot = (start.elapsed().as_nanos() / interval.as_nanos().max(1)) as usize;
+        while series.download.len() <= slot {
+            series.push(probes);
+        }
+        if stopping {
+            return series;
+        }
+        let next = start + interval * (slot as u32 + 1);
+        let now = Instant::now();
+        if next > now {
+            thread::sleep(next - now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeline_core::Config;
+
+    #[test]
+    fn samples_keep_to_the_clock() {
+        let probes = Probes::new(&Config::default());
+        let stop = AtomicBool::new(false);
+        let series = thread::scope(|s| {
+            let sampler = s.spawn(|| sample(&probes, Duration::from_millis(5), &stop));
+            probes.input_of(Stage::Resize).put();
+            thread::sleep(Duration::from_millis(50));
+            stop.store(true, Ordering::Relaxed);
+            sampler.join().unwrap()
+        });
+        assert!(
+            (9..=20).contains(&series.resize.len()),
+            "{}",
+            series.resize.len()
+        );
+        assert_eq!(series.resize.last(), Some(&1));
+        assert_eq!(series.download.len(), series.done.len());
+    }
+}

@@ -1,0 +1,280 @@
+//! The markdown tables of `reports/tables/`, one file per table, for the book.
+
+use std::fmt::Write;
+
+use pipeline_core::{Report, Scenario};
+
+use crate::format;
+use crate::results::Results;
+use crate::sleep;
+use crate::variant::Variant;
+
+/// The largest instrumented/bare wall-time ratio the instrumentation may cost.
+pub const OVERHEAD_TARGET: f64 = 1.15;
+
+/// A markdown table from a header and rows.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let rule: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .map(|(i, _)| if i == 0 { "---" } else { "---:" })
+        .collect();
+    let _ = writeln!(out, "|{}|", rule.join("|"));
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out
+}
+
+/// One line saying what a scenario runs (from the first config that ran).
+fn describe(results: &Results, scenario: &str) -> String {
+    let about = Scenario::named(scenario).map_or("", |s| s.about);
+    let config = Variant::ALL
+        .iter()
+        .find_map(|&v| {
+            let capacity = *results.capacities(scenario).first()?;
+            results.report(scenario, capacity, v)
+        })
+        .map(|r| &r.config);
+    let Some(config) = config else {
+        return format!("**{scenario}**: {about}.\n");
+    };
+    let [d, r, u] = config.workers;
+    let frame = config
+        .frame
+        .map_or("no payload".to_string(), |(w, h)| format!("{w}×{h} frames"));
+    let interval = if config.source_interval_ms > 0.0 {
+        format!(", one item every {} ms", config.source_interval_ms)
+    } else {
+        String::new()
+    };
+    format!(
+        "**{scenario}**: {about}. {} items, workers {d}/{r}/{u}, stage waits {}/{}/{} ms{interval}, {frame}.\n",
+        format::count(config.items),
+        config.download_ms,
+        config.resize_ms,
+        config.upload_ms,
+    )
+}
+
+fn queue_peaks(report: &Report) -> String {
+    let peaks: Vec<String> = report
+        .stages
+        .iter()
+        .map(|s| format::count(s.queue_peak))
+        .collect();
+    peaks.join(" / ")
+}
+
+/// The table of one scenario: every variant on every capacity it ran with.
+pub fn scenario_table(results: &Results, scenario: &str) -> String {
+    let header = [
+        "pipeline",
+        "queues",
+        "wall (s)",
+        "CPU (s)",
+        "cores busy",
+        "polls",
+        "polls per item",
+        "latency p50",
+        "p99",
+        "max",
+        "queue peaks d / r / u",
+        "peak heap (MiB)",
+        "max RSS (MiB)",
+    ];
+    let mut rows = Vec::new();
+    for capacity in results.capacities(scenario) {
+        for variant in Variant::ALL {
+            let Some(r) = results.report(scenario, capacity, variant) else {
+                continue;
+            };
+            rows.push(vec![
+                variant.label().to_string(),
+                format::capacity(capacity),
+                format::secs(r.wall_s),
+                format::secs(r.process_cpu_s),
+                format!("{:.2}", r.process_cpu_s / r.wall_s),
+                format::count(r.total_polls()),
+                format!("{:.2}", r.total_polls() as f64 / r.items_in.max(1) as f64),
+                format::micros(r.latency_us.p50),
+                format::micros(r.latency_us.p99),
+                format::micros(r.latency_us.max),
+                queue_peaks(r),
+                format::mib(r.peak_heap_bytes),
+                format::mib(r.max_rss_bytes),
+            ]);
+        }
+    }
+    format!("{}\n{}", describe(results, scenario), table(&header, &rows))
+}
+
+/// Instrumented against bare on `throughput`: what the probes cost.
+pub fn overhead_table(results: &Results) -> String {
+    let header = [
+        "pipeline",
+        "queues",
+        "instrumented (s)",
+        "bare (s)",
+        "instrumented / bare",
+        "within 1.15×",
+        "items/s instrumented",
+        "items/s bare",
+        "runs",
+    ];
+    let mut rows = Vec::new();
+    for capacity in results.capacities("throughput") {
+        for variant in Variant::ALL {
+            let Some(o) = results.overhead(capacity, variant) else {
+                continue;
+            };
+            rows.push(vec![
+                variant.label().to_string(),
+                format::capacity(capacity),
+                format::secs(o.instrumented_s),
+                format::secs(o.bare_s),
+                format::ratio(o.ratio()),
+                if o.ratio() <= OVERHEAD_TARGET {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_string(),
+                format::count((o.items as f64 / o.instrumented_s) as u64),
+                format::count((o.items as f64 / o.bare_s) as u64),
+                o.runs.to_string(),
+            ]);
+        }
+    }
+    format!(
+        "**Instrumentation overhead** on `throughput`: the instrumented pipeline against \
+         the bare one (same queues, threads and stage functions, no probes). Wall time from \
+         the first put to the last receipt, median of the runs, each in its own process.\n\n{}",
+        table(&header, &rows)
+    )
+}
+
+/// Camera and fanout: measured wall time against the ideal, with and without the
+/// timer's overshoot, and the bottleneck stage's utilisation.
+pub fn timing_table(results: &Results) -> String {
+    let header = [
+        "scenario",
+        "pipeline",
+        "wall (s)",
+        "ideal (s)",
+        "wall / ideal",
+        "ideal with measured sleeps (s)",
+        "wall / that",
+        "gap explained by sleep overshoot",
+        "resize busy",
+    ];
+    let mut rows = Vec::new();
+    for scenario in ["camera", "fanout"] {
+        for capacity in results.capacities(scenario) {
+            for variant in Variant::ALL {
+                let Some(r) = results.report(scenario, capacity, variant) else {
+                    continue;
+                };
+                let ideal = r.ideal_wall_s.unwrap_or(f64::NAN);
+                let timer = sleep::ideal_with_measured_sleeps(&r.config, &results.sleep)
+                    .unwrap_or(f64::NAN);
+                let explained = (timer - ideal) / (r.wall_s - ideal);
+                rows.push(vec![
+                    scenario.to_string(),
+                    variant.label().to_string(),
+                    format::secs(r.wall_s),
+                    format::secs(ideal),
+                    format::ratio3(r.wall_s / ideal),
+                    format::secs(timer),
+                    format::ratio3(r.wall_s / timer),
+                    format::percent(explained.min(1.0)),
+                    format::percent(r.bottleneck_utilisation().unwrap_or(f64::NAN)),
+                ]);
+            }
+        }
+    }
+    format!(
+        "**Wall time against the ideal** (`fill + items × bottleneck wait / its workers`). \
+         The second ideal uses the sleep lengths measured on this machine (see the sleep \
+         table); \"gap explained\" is the part of `wall − ideal` that the timer's overshoot \
+         accounts for. \"resize busy\" is the bottleneck stage's utilisation: its workers' \
+         time inside the stage function over `workers × wall`.\n\n{}",
+        table(&header, &rows)
+    )
+}
+
+/// How long the operating system's sleeps really last.
+pub fn sleep_table(results: &Results) -> String {
+    let header = [
+        "requested (ms)",
+        "sleeps",
+        "mean (ms)",
+        "median (ms)",
+        "max (ms)",
+        "overshoot (ms)",
+        "overshoot",
+    ];
+    let rows: Vec<Vec<String>> = results
+        .sleep
+        .iter()
+        .map(|s| {
+            vec![
+                format!("{}", s.requested_ms),
+                s.samples.to_string(),
+                format!("{:.3}", s.mean_ms),
+                format!("{:.3}", s.p50_ms),
+                format!("{:.3}", s.max_ms),
+                format!("{:.3}", s.overshoot_ms()),
+                format::percent(s.overshoot_ms() / s.requested_ms),
+            ]
+        })
+        .collect();
+    format!(
+        "**Sleep overshoot**: `thread::sleep` timed back to back on an otherwise idle \
+         machine, before the runs.\n\n{}",
+        table(&header, &rows)
+    )
+}
+
+/// Peak heap against item count, unbounded and bounded.
+pub fn sweep_table(results: &Results) -> String {
+    let header = ["items", "queues", "peak heap (MiB)", "max RSS (MiB)"];
+    let rows: Vec<Vec<String>> = results
+        .sweep()
+        .iter()
+        .map(|p| {
+            vec![
+                format::count(p.items),
+                format::capacity(p.capacity),
+                format::mib(Some(p.peak_heap_bytes)),
+                format::mib(Some(p.max_rss_bytes)),
+            ]
+        })
+        .collect();
+    let who = results.sweep_variant().map_or("", Variant::label);
+    format!(
+        "**Peak heap against items** on `bottleneck` ({who}): an unbounded queue in front of \
+         the slow resize holds every frame the download stage has made; a bounded one holds \
+         at most its bound.\n\n{}",
+        table(&header, &rows)
+    )
+}
+
+/// Every table file: (file name, markdown).
+pub fn all(results: &Results) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut seen = Vec::new();
+    for (scenario, _) in results.scenario_configs() {
+        if !seen.contains(&scenario) {
+            files.push((format!("{scenario}.md"), scenario_table(results, &scenario)));
+            seen.push(scenario);
+        }
+    }
+    files.push(("overhead.md".into(), overhead_table(results)));
+    files.push(("timing.md".into(), timing_table(results)));
+    files.push(("sleep.md".into(), sleep_table(results)));
+    files.push(("sweep.md".into(), sweep_table(results)));
+    files
+}
