@@ -1,7 +1,5 @@
 //! The tests of the exercise; they run against `exercise.rs` or `solution.rs`.
 
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
 use super::*;
@@ -13,22 +11,7 @@ const RESIZE: Duration = Duration::from_millis(2);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let body = thread::spawn(move || {
-        let value = f();
-        let _ = done.send(());
-        value
-    });
-    match finished.recv_timeout(WATCHDOG) {
-        Ok(()) => body.join().expect("the test body ended"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("stuck: not done after {WATCHDOG:?} (does the camera's channel close?)")
-        }
-    }
+    pipeline_core::testkit::within("the test (does the camera's channel close?)", WATCHDOG, f)
 }
 
 fn all_frames() -> Vec<u64> {

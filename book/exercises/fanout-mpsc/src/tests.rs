@@ -1,7 +1,6 @@
 //! The tests of the exercise; they run against `exercise.rs` or `solution.rs`.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -12,24 +11,7 @@ const WATCHDOG: Duration = Duration::from_secs(10);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let body = thread::spawn(move || {
-        let value = f();
-        let _ = done.send(());
-        value
-    });
-    match finished.recv_timeout(WATCHDOG) {
-        Ok(()) => body.join().expect("the test body ended"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!(
-                "stuck: not done after {WATCHDOG:?} (do the workers end when the channel closes?)"
-            )
-        }
-    }
+    pipeline_core::testkit::within("the test", WATCHDOG, f)
 }
 
 /// Work that takes a while and notes the most workers that were in it at once.

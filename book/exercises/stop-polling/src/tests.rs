@@ -1,6 +1,5 @@
 //! The tests of the exercise; they run against `exercise.rs` or `solution.rs`.
 
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -14,22 +13,7 @@ const POLL_SLEEP: Duration = Duration::from_millis(1);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let body = thread::spawn(move || {
-        let value = f();
-        let _ = done.send(());
-        value
-    });
-    match finished.recv_timeout(WATCHDOG) {
-        Ok(()) => body.join().expect("the test body ended"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("stuck: not done after {WATCHDOG:?} (does every thread stop?)")
-        }
-    }
+    pipeline_core::testkit::within("the test (does every thread stop?)", WATCHDOG, f)
 }
 
 fn drain(queue: &MyQueue<u64>) -> Vec<u64> {
