@@ -25,7 +25,7 @@
 //! # Ok::<(), pipeline_core::PipelineError>(())
 //! ```
 
-pub mod queue;
+mod queue;
 
 use std::thread::{self, Scope, ScopedJoinHandle};
 
@@ -33,7 +33,7 @@ use pipeline_core::{
     Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
 };
 
-pub use queue::{Closed, Queue};
+pub use queue::{Closed, Iter, Queue};
 
 /// The Condvar-queue pipeline, as the tests, the lab and the benches see it.
 pub const BACKEND: Backend = Backend {
@@ -47,6 +47,7 @@ pub const BACKEND: Backend = Backend {
 pub fn run(config: &Config) -> Result<Report, PipelineError> {
     BACKEND.run(config)
 }
+
 // ANCHOR: pipeline
 fn pipeline(run: &Run) -> Result<Report, PipelineError> {
     let capacity = run.config().capacity;
@@ -120,14 +121,16 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 
 // ANCHOR: worker
 /// Get (blocking), work, put (blocking while full), count; ends when the
-/// input queue is closed and drained.
+/// input queue is closed and drained, the output queue is closed, or the run
+/// is stopped.
 fn worker<In, Out>(
     probe: WorkerProbe<'_>,
     input: &Queue<Job<In>>,
     output: &Queue<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
-    // However this worker ends (input drained, output closed, a panic), nothing
+    // However this worker ends (input drained, output closed, the run stopped,
+    // a panic), nothing
     // more will be taken from its input: close it, so the stage before stops too.
     let _close_input = CloseOnDrop(input);
     while !probe.stopped() {
@@ -158,6 +161,7 @@ fn queue<T>(capacity: Option<usize>) -> Queue<T> {
 }
 // ANCHOR_END: queue
 
+// ANCHOR: close_on_drop
 /// Closes the queue when dropped, also while unwinding from a panic.
 struct CloseOnDrop<'a, T>(&'a Queue<T>);
 
@@ -166,3 +170,4 @@ impl<T> Drop for CloseOnDrop<'_, T> {
         self.0.close();
     }
 }
+// ANCHOR_END: close_on_drop

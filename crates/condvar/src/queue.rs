@@ -8,13 +8,13 @@
 //!
 //! Where Python stops its workers with a sentinel item (or, since 3.13, `Queue.shutdown()`),
 //! this queue has [`Queue::close`]: puts fail from then on, gets drain what is left and
-//! then return `None`, so a worker is simply `for item in &queue { ... }`.
+//! then return `None`, so a worker can be simply `for item in &queue { ... }`.
 //!
 //! The layout follows "Rust Atomics and Locks", chapter 5 (a `Mutex<VecDeque>` and a
 //! `Condvar`), with the bound, the task counter and the close flag added.
 //!
 //! ```
-//! use pipeline_condvar::queue::Queue;
+//! use pipeline_condvar::Queue;
 //! use std::thread;
 //!
 //! let queue = Queue::bounded(1);

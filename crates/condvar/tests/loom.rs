@@ -9,7 +9,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use pipeline_condvar::queue::{Closed, Queue};
+use pipeline_condvar::{Closed, Queue};
 
 #[test]
 fn bounded_one_delivers_in_order_then_ends() {

@@ -3,13 +3,13 @@
 //! A worker loop reads like this, whatever the queue:
 //!
 //! ```text
-//! while !probe.stopped() {                 // unless the run was stopped (a panic)
-//!     probe.poll();                        // about to ask the input queue for an item
-//!     let job = input.get()?;
-//!     probe.got();                         // one item fewer in the input queue
-//!     let job = probe.work(job, &stage)?;  // the stage function, timed; failures counted
-//!     output.put(job)?;
-//!     probe.put();                         // one item more in the output queue, one done
+//! while !probe.stopped() {                // unless the run was stopped (a panic)
+//!     probe.poll();                       // about to ask the input queue for an item
+//!     let Some(job) = input.get() else { break };
+//!     probe.got();                        // one item fewer in the input queue
+//!     let Some(result) = probe.work(job, &stage) else { continue };  // timed; a failure is counted
+//!     if output.put(result).is_err() { break }
+//!     probe.put();                        // one item more in the output queue, one done
 //! }
 //! ```
 //!
@@ -173,7 +173,8 @@ impl Probes {
 
     /// Asks the run to stop early: the source puts no more items and each worker
     /// stops before its next one; end of input then flows down as usual. A worker
-    /// that panics calls this, so a panic stops the whole run, not just its thread.
+    /// that panics raises the same flag (its probe does, as the thread unwinds), so
+    /// a panic stops the whole run, not just its thread.
     pub fn stop(&self) {
         self.stopped.store(true, Relaxed);
     }

@@ -34,7 +34,8 @@ pub struct Report {
     pub wall_s: f64,
     /// The shortest wall time the configured waits allow, if they set one.
     pub ideal_wall_s: Option<f64>,
-    /// User + system CPU seconds of the whole process during the run.
+    /// User + system CPU seconds of the whole process from the first put until
+    /// every thread was joined (thread start-up is left out).
     pub process_cpu_s: f64,
     /// The largest live heap during the run, if a counting allocator was installed.
     pub peak_heap_bytes: Option<u64>,

@@ -69,10 +69,10 @@ pub struct Run {
     config: Config,
     stages: Stages,
     probes: Arc<Probes>,
-    started: OnceLock<Instant>,
+    /// When the source started, by the wall clock and the process's CPU clock.
+    started: OnceLock<(Instant, Duration)>,
     items_in: AtomicU64,
     panics: Mutex<Vec<(Stage, String)>>,
-    cpu_at_start: Duration,
 }
 
 impl Run {
@@ -92,7 +92,6 @@ impl Run {
             started: OnceLock::new(),
             items_in: AtomicU64::new(0),
             panics: Mutex::new(Vec::new()),
-            cpu_at_start: process_cpu_time(),
         })
     }
 
@@ -131,7 +130,9 @@ impl Run {
     /// stops early if `put` says the pipeline is gone or the run was stopped.
     /// Returns how many it put.
     pub fn source(&self, mut put: impl FnMut(Job<u64>) -> bool) -> u64 {
-        let start = *self.started.get_or_init(Instant::now);
+        let (start, _) = *self
+            .started
+            .get_or_init(|| (Instant::now(), process_cpu_time()));
         let interval = self.config.source_interval();
         let mut items_in = 0;
         for id in 0..self.config.items {
@@ -199,7 +200,7 @@ impl Run {
     /// Builds the report once every thread has been joined; an error if a stage panicked.
     pub fn finish(&self, collector: Collector<'_>) -> Result<Report, PipelineError> {
         let now = Instant::now();
-        let started = *self.started.get_or_init(|| now);
+        let (started, cpu_at_start) = *self.started.get_or_init(|| (now, process_cpu_time()));
         let ended = collector.last_arrival.unwrap_or(now);
         let quantile = |q| collector.latency.value_at_quantile(q);
         let stages = Stage::ALL
@@ -222,7 +223,7 @@ impl Run {
             reordered: collector.reordered,
             wall_s: ended.saturating_duration_since(started).as_secs_f64(),
             ideal_wall_s: self.config.ideal_wall_s(),
-            process_cpu_s: (process_cpu_time().saturating_sub(self.cpu_at_start)).as_secs_f64(),
+            process_cpu_s: (process_cpu_time().saturating_sub(cpu_at_start)).as_secs_f64(),
             peak_heap_bytes: heap::peak_bytes(),
             max_rss_bytes: None,
             latency_us: Latency {

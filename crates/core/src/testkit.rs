@@ -14,14 +14,14 @@
 //! item's 10 ms, without making the suite slow) and, in the property test, also
 //! spinning; one test keeps the default 10 ms.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 
-use crate::{Backend, Config, ConfigError, Fault, FaultKind, PipelineError, Report, Stage};
+use crate::{Backend, Config, ConfigError, Fault, FaultKind, PipelineError, Probes, Report, Stage};
 
 /// How long one pipeline run may take in a test before it counts as a deadlock.
 pub const WATCHDOG: Duration = Duration::from_secs(60);
@@ -207,10 +207,10 @@ pub fn bounded_queues_stay_within_bound(backend: &Backend) {
             let report = run_ok(backend, &config);
             assert_exactly_once(&report);
             assert_within_bound(&report);
-            let download_queue = report.stages[Stage::Resize.index()].queue_peak;
+            let resize_queue = report.stages[Stage::Resize.index()].queue_peak;
             assert!(
-                download_queue >= capacity.min(2) as u64,
-                "a slow resize must fill its input queue to the bound: peak {download_queue}"
+                resize_queue >= capacity.min(2) as u64,
+                "a slow resize must fill its input queue to the bound: peak {resize_queue}"
             );
         }
     }
@@ -313,13 +313,16 @@ pub fn a_panic_stops_every_worker(backend: &Backend) {
             item: 5,
             kind: FaultKind::Panic,
         }],
-        ..config(backend, 2_000, [1, 3, 1], Some(4))
+        // Unbounded, so that nearly every item is already waiting in the resize
+        // queue when the panic comes: closing that queue alone would not stop the
+        // other workers from draining it.
+        ..config(backend, 2_000, [1, 3, 1], None)
     };
     match run(backend, &config) {
         Err(PipelineError::StagePanicked { stage, report, .. }) => {
             assert_eq!(stage, Stage::Resize);
-            // Without the stop, the two other resize workers would carry all
-            // 1999 other items through (about 0.3 s of work).
+            // Without the stop, the two other resize workers would carry the
+            // 1999 other items through.
             assert!(
                 report.items_out < 1_000,
                 "{} items came out after the panic",
@@ -328,6 +331,30 @@ pub fn a_panic_stops_every_worker(backend: &Backend) {
         }
         other => panic!("resize panicked but the run gave {other:?}"),
     }
+}
+
+/// A run stopped from outside ([`crate::Probes::stop`]) ends early and cleanly:
+/// no error, every thread joined, and what it did counted.
+pub fn stopped_from_outside(backend: &Backend) {
+    let config = Config {
+        resize_ms: 0.2,
+        ..config(backend, 100_000, [1, 2, 1], Some(8))
+    };
+    let probes = Arc::new(Probes::new(&config));
+    let (runner, watcher) = (*backend, Arc::clone(&probes));
+    let report = within("a stopped run", WATCHDOG, move || {
+        let run = thread::spawn(move || runner.run_with(&config, watcher));
+        while probes.done_by(Stage::Upload) < 10 {
+            thread::sleep(Duration::from_millis(1));
+        }
+        probes.stop();
+        run.join().expect("the run's thread ended")
+    })
+    .unwrap_or_else(|e| panic!("a stopped run is not an error: {e}"));
+    assert!(report.items_in < 100_000, "the source kept feeding");
+    assert!(report.items_out >= 10);
+    assert_eq!(report.duplicates, 0);
+    assert!(report.items_out + report.failed <= report.items_in);
 }
 
 /// The item's 10 ms sleep between empty polls (polling backends) still finishes.
@@ -409,6 +436,7 @@ macro_rules! conformance_tests {
             injected_error_is_counted,
             injected_panic_is_reported,
             a_panic_stops_every_worker,
+            stopped_from_outside,
             default_poll_sleep,
             random_configs,
         );

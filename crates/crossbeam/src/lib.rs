@@ -106,7 +106,8 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 // ANCHOR_END: start_stage
 
 // ANCHOR: worker
-/// Receive (blocking), work, send, count; ends when the input channel closes.
+/// Receive (blocking), work, send, count; ends when the input channel closes,
+/// the output channel's receivers are gone, or the run is stopped.
 fn worker<In, Out>(
     probe: WorkerProbe<'_>,
     input: Receiver<Job<In>>,

@@ -125,7 +125,9 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 }
 
 // ANCHOR: worker
-/// The item's `Worker`: poll, sleep when empty, work, put, count.
+/// The item's `Worker`: poll, sleep when empty, work, put, count; ends when the
+/// input queue is closed and drained, the output queue is closed, or the run
+/// is stopped.
 fn worker<In, Out>(
     probe: WorkerProbe<'_>,
     input: &MyQueue<Job<In>>,
@@ -133,7 +135,8 @@ fn worker<In, Out>(
     poll_sleep: Duration,
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
-    // However this worker ends (input drained, output closed, a panic), nothing
+    // However this worker ends (input drained, output closed, the run stopped,
+    // a panic), nothing
     // more will be taken from its input: close it, so the stage before stops too.
     let _close_input = CloseOnDrop(input);
     while !probe.stopped() {
