@@ -11,7 +11,11 @@ const WATCHDOG: Duration = Duration::from_secs(10);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within("the test", WATCHDOG, f)
+    pipeline_core::testkit::within(
+        "the test (does every worker end when the channel is drained?)",
+        WATCHDOG,
+        f,
+    )
 }
 
 /// Work that takes a while and notes the most workers that were in it at once.
