@@ -10,9 +10,10 @@ use crate::variant::Variant;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaseKind {
-    /// A named scenario, run once by the instrumented pipeline (the tables and figures).
+    /// A named scenario, run by the instrumented pipeline (the tables and figures).
     Scenario,
-    /// The `throughput` scenario again, for the median of the overhead ratio.
+    /// The `throughput` scenario again: the tables, the figures and the overhead ratio
+    /// show the run with the median wall time of it and its repeats.
     Repeat,
     /// The bare pipeline (no probes) on the `throughput` config: the reference.
     Bare,

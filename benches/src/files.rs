@@ -17,6 +17,9 @@ pub fn results_json(results: &Results) -> String {
     let _ = writeln!(out, "  \"date\": {},", line(&results.date));
     let _ = writeln!(out, "  \"machine\": {},", line(&results.machine));
     let _ = writeln!(out, "  \"sleep\": {},", line(&results.sleep));
+    if let Some(elapsed) = results.elapsed_s {
+        let _ = writeln!(out, "  \"elapsed_s\": {},", line(&elapsed));
+    }
     out.push_str("  \"runs\": [\n");
     for (i, run) in results.runs.iter().enumerate() {
         let comma = if i + 1 < results.runs.len() { "," } else { "" };
@@ -148,30 +151,45 @@ pub fn crate_versions(workspace_root: &Path) -> Vec<(String, String)> {
     versions
 }
 
-/// `machine.md`: where and when the reports were measured.
-pub fn machine_md(results: &Results, versions: &[(String, String)], elapsed_s: f64) -> String {
+/// The first line of `machine.md`'s machine table, counted from 1; the table is also
+/// marked by the anchor [`MACHINE_ANCHOR`], for the book's `{{#include …:machine}}`.
+pub const MACHINE_TABLE_FIRST_LINE: usize = 3;
+/// The mdBook anchor around `machine.md`'s machine table.
+pub const MACHINE_ANCHOR: &str = "machine";
+
+/// `machine.md`: where and when the reports were measured, all from `results` (the
+/// run's length from [`Results::elapsed_s`], else `elapsed_s`) and the crate
+/// versions. The text reads right both on its own and included in the book; the
+/// machine table is on lines 3 to 10, between mdBook anchor comments.
+pub fn machine_md(
+    results: &Results,
+    versions: &[(String, String)],
+    elapsed_s: Option<f64>,
+) -> String {
     let m = &results.machine;
-    let mut out = String::from("The reports in this folder were measured on this machine:\n\n");
+    let mut out = String::from("These reports were measured on this machine:\n");
+    let _ = writeln!(out, "<!-- ANCHOR: {MACHINE_ANCHOR} -->");
+    let mut run = format!(
+        "{} mode, {} runs, each in its own process",
+        results.mode,
+        results.runs.len()
+    );
+    if let Some(s) = results.elapsed_s.or(elapsed_s) {
+        let _ = write!(run, ", {s:.0} s");
+    }
     let rows = [
         ("cores", m.cpus.to_string()),
         ("CPU", m.cpu_model.clone()),
         ("OS", m.os.clone()),
         ("compiler", m.rustc.clone()),
         ("date", format!("{} (UTC)", results.date)),
-        (
-            "run",
-            format!(
-                "{} mode, {} runs, each in its own process, {:.0} s",
-                results.mode,
-                results.runs.len(),
-                elapsed_s
-            ),
-        ),
+        ("run", run),
     ];
     out.push_str("| | |\n|---|---|\n");
     for (what, value) in rows {
         let _ = writeln!(out, "| {what} | {value} |");
     }
+    let _ = writeln!(out, "<!-- ANCHOR_END: {MACHINE_ANCHOR} -->");
     out.push_str("\nCrate versions:\n\n| crate | version |\n|---|---|\n");
     for (name, version) in versions {
         let _ = writeln!(out, "| {name} | {version} |");
@@ -190,9 +208,86 @@ pub fn machine_md(results: &Results, versions: &[(String, String)], elapsed_s: f
     if let Some(ideal) = ideal {
         let _ = writeln!(
             out,
-            "With these sleep lengths, `camera` cannot take less than {} s.",
+            "With these sleep lengths, `camera` is expected to take about {} s: an \
+             estimate from the mean sleep lengths, not a lower bound (a run whose \
+             sleeps came out shorter than the mean can take less).",
             format::secs(ideal)
         );
     }
     out
+}
+
+/// The run's length in seconds as an earlier `machine.md` recorded it (the `run`
+/// row's last figure), for redrawing from a `results.json` that does not hold it.
+pub fn elapsed_from_machine_md(text: &str) -> Option<f64> {
+    let row = text.lines().find(|l| l.starts_with("| run |"))?;
+    let value = row.trim_end().trim_end_matches('|').trim_end();
+    let seconds = value.strip_suffix(" s")?;
+    seconds.rsplit([' ', ',']).next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Case, CaseKind};
+    use crate::variant::Variant;
+    use pipeline_core::{Machine, Scenario};
+
+    fn results() -> Results {
+        let config = Scenario::BOOK.config();
+        let case = Case {
+            scenario: "book".into(),
+            kind: CaseKind::Scenario,
+            variant: Variant::Crossbeam,
+            config: config.clone(),
+            repeat: 0,
+        };
+        Results {
+            schema: crate::results::RESULTS_SCHEMA,
+            mode: "quick".into(),
+            date: "2026-01-01".into(),
+            machine: Machine::this(),
+            sleep: Vec::new(),
+            runs: vec![CaseResult {
+                case,
+                report: None,
+                bare: None,
+                depth_series: None,
+            }],
+            elapsed_s: Some(42.0),
+        }
+    }
+
+    #[test]
+    fn the_machine_table_sits_between_its_anchors_on_lines_3_to_10() {
+        let text = machine_md(&results(), &[], None);
+        let lines: Vec<&str> = text.lines().collect();
+        let first = MACHINE_TABLE_FIRST_LINE - 1;
+        assert_eq!(lines[first - 1], "<!-- ANCHOR: machine -->");
+        assert_eq!(lines[first], "| | |");
+        assert!(
+            lines[first + 7].starts_with("| run |"),
+            "{}",
+            lines[first + 7]
+        );
+        assert_eq!(lines[first + 8], "<!-- ANCHOR_END: machine -->");
+        assert!(!text.contains("this folder"));
+    }
+
+    #[test]
+    fn the_run_length_survives_a_redraw() {
+        let mut results = results();
+        let text = machine_md(&results, &[], None);
+        assert_eq!(elapsed_from_machine_md(&text), Some(42.0));
+        results.elapsed_s = None;
+        let redrawn = machine_md(&results, &[], elapsed_from_machine_md(&text));
+        assert_eq!(redrawn, text);
+    }
+
+    #[test]
+    fn results_round_trip_through_json() {
+        let results = results();
+        let back: Results = serde_json::from_str(&results_json(&results)).unwrap();
+        assert_eq!(back, results);
+    }
 }

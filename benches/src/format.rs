@@ -21,6 +21,29 @@ pub fn secs(s: f64) -> String {
     }
 }
 
+/// A duration given in seconds, with its unit: µs below a millisecond, ms with
+/// three significant figures below a second, else seconds as [`secs`] writes them.
+pub fn duration(s: f64) -> String {
+    if !s.is_finite() {
+        "–".into()
+    } else if s < 0.999_5e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 0.999_5 {
+        let ms = s * 1e3;
+        // Three significant figures (a value that rounds up to the next decade is
+        // written in its style: 9.996 ms as 10.0 ms).
+        if ms < 9.995 {
+            format!("{ms:.2} ms")
+        } else if ms < 99.95 {
+            format!("{ms:.1} ms")
+        } else {
+            format!("{ms:.0} ms")
+        }
+    } else {
+        format!("{} s", secs(s))
+    }
+}
+
 /// A latency in microseconds, shown in µs, ms or s.
 pub fn micros(us: u64) -> String {
     let us = us as f64;
@@ -115,6 +138,12 @@ mod tests {
         assert_eq!(micros(10_400), "10.40 ms");
         assert_eq!(capacity(Some(8)), "8");
         assert_eq!(mib(Some(3 * 1024 * 1024)), "3.00");
+        assert_eq!(duration(0.000_447), "447 µs");
+        assert_eq!(duration(0.001_07), "1.07 ms");
+        assert_eq!(duration(0.020_3), "20.3 ms");
+        assert_eq!(duration(0.330), "330 ms");
+        assert_eq!(duration(5.092), "5.092 s");
+        assert_eq!(duration(10.02), "10.02 s");
     }
 
     #[test]

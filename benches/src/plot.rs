@@ -17,6 +17,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::format;
 use crate::results::Results;
 use crate::sleep;
+use crate::tables::UTILISATION_TARGET;
 use crate::variant::Variant;
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -910,7 +911,7 @@ fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
         Some(r.bottleneck_utilisation()? * 100.0)
     });
     busy.references.push(Reference {
-        value: 98.0,
+        value: UTILISATION_TARGET * 100.0,
         category: None,
         colour: REFERENCE,
         dashed: true,
@@ -922,7 +923,11 @@ fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
     legend.push((Swatch::Line(REFERENCE), "ideal (configured waits)".into()));
     legend.push((
         Swatch::Dashed(REFERENCE),
-        "left: ideal with measured sleep lengths; right: 98%".into(),
+        format!(
+            "left: ideal with measured sleep lengths (an estimate); right: the goal, resize \
+             busy ≥ {:.0}% for the blocking backends",
+            UTILISATION_TARGET * 100.0
+        ),
     ));
     with_panels(
         path,

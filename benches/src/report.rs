@@ -23,8 +23,10 @@ const CASE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The report bench's `main`: a child running one case (`--case <json>`), or the
 /// parent running them all. Other arguments (cargo passes `--bench`) are ignored,
-/// except `--quick`, `--out DIR` and `--from-results FILE` (redraw the tables and
-/// figures from a saved `results.json`, without running anything).
+/// except `--quick`, `--out DIR` and `--from-results FILE` (redraw `machine.md`,
+/// `summary.csv`, the tables and the figures from a saved `results.json`, without
+/// running anything; `results.json` itself is left as it is). Relative paths are
+/// taken from the workspace root.
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(code) = child::child_main(&args) {
@@ -44,18 +46,25 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let plan = Plan::from_env_and_args(args);
     let root = xtask::workspace_root();
     let (out, scratch) = match plan::out_override(args) {
-        Some(dir) => (dir, true),
+        Some(dir) => (from_root(&root, dir), true),
         None => (root.join("reports"), false),
     };
     for dir in [out.clone(), out.join("tables"), out.join("figures")] {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     if let Some(path) = from_results(args) {
+        let path = from_root(&root, path);
         let results = files::read_results(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
+        // A results.json written before the run's length was recorded in it: keep
+        // the length the previous machine.md gave.
+        let elapsed = fs::read_to_string(out.join("machine.md"))
+            .ok()
+            .and_then(|text| files::elapsed_from_machine_md(&text));
+        write_machine(&results, &out, &root, elapsed)?;
         write_views(&results, &out)?;
         eprintln!(
-            "report: tables, figures and summary.csv redrawn from {}",
+            "report: machine.md, tables, figures and summary.csv redrawn from {}",
             path.display()
         );
         return Ok(ExitCode::SUCCESS);
@@ -78,8 +87,9 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         machine: Machine::this(),
         sleep,
         runs,
+        elapsed_s: Some(started.elapsed().as_secs_f64()),
     };
-    write_reports(&results, &out, &root, started.elapsed())?;
+    write_reports(&results, &out, &root)?;
     print_summary(&results);
     eprintln!(
         "report: {} runs in {:.0} s; reports in {}",
@@ -137,6 +147,16 @@ fn run_cases(cases: &[Case]) -> anyhow::Result<(Vec<CaseResult>, Vec<String>)> {
     Ok((runs, failures))
 }
 
+/// `path`, or `root/path` when it is relative: cargo runs a bench in its package's
+/// directory, so relative paths are taken from the workspace root.
+fn from_root(root: &Path, path: PathBuf) -> PathBuf {
+    if path.is_relative() {
+        root.join(path)
+    } else {
+        path
+    }
+}
+
 /// `--from-results FILE`: redraw from a saved `results.json` instead of running.
 fn from_results(args: &[String]) -> Option<PathBuf> {
     let at = args.iter().position(|a| a == "--from-results")?;
@@ -156,22 +176,26 @@ fn write_views(results: &Results, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `results.json`, `summary.csv`, `machine.md`, the tables and the figures.
-fn write_reports(
+/// Writes `machine.md` from the results and the crate versions of `Cargo.lock`
+/// (`elapsed_s` when the results do not hold the run's length).
+fn write_machine(
     results: &Results,
     out: &Path,
     root: &Path,
-    elapsed: Duration,
+    elapsed_s: Option<f64>,
 ) -> anyhow::Result<()> {
-    let write = |path: PathBuf, text: String| {
-        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
-    };
-    write(out.join("results.json"), files::results_json(results))?;
+    let path = out.join("machine.md");
     let versions = files::crate_versions(root);
-    write(
-        out.join("machine.md"),
-        files::machine_md(results, &versions, elapsed.as_secs_f64()),
-    )?;
+    fs::write(&path, files::machine_md(results, &versions, elapsed_s))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes `results.json`, `summary.csv`, `machine.md`, the tables and the figures.
+fn write_reports(results: &Results, out: &Path, root: &Path) -> anyhow::Result<()> {
+    let path = out.join("results.json");
+    fs::write(&path, files::results_json(results))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    write_machine(results, out, root, None)?;
     write_views(results, out)
 }
 

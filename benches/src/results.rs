@@ -27,18 +27,22 @@ pub struct Results {
     pub sleep: Vec<SleepStat>,
     /// Every case, in the order it ran.
     pub runs: Vec<CaseResult>,
+    /// How long the whole report run took, in seconds (absent in files written
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_s: Option<f64>,
 }
 
 /// Instrumented against bare wall time on one `throughput` config.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Overhead {
-    /// Median wall seconds of the instrumented pipeline.
+    /// Wall seconds of the instrumented pipeline's median run ([`Results::run`]).
     pub instrumented_s: f64,
     /// Median wall seconds of the bare pipeline.
     pub bare_s: f64,
     /// Items per run.
     pub items: u64,
-    /// Runs of each behind the medians.
+    /// Runs of each behind the medians (the fewer of the two counts).
     pub runs: usize,
 }
 
@@ -76,20 +80,44 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// The run whose wall time is the median of `runs` (the lower middle one for an
+/// even count; `None` when empty).
+fn median_run(mut runs: Vec<&CaseResult>) -> Option<&CaseResult> {
+    runs.sort_by(|a, b| a.wall_s().total_cmp(&b.wall_s()));
+    runs.get(runs.len().saturating_sub(1) / 2).copied()
+}
+
 impl Results {
-    /// The named-scenario run of `variant` on `scenario` with `capacity`.
+    /// Every instrumented run of `variant` on the named scenario `scenario` with
+    /// `capacity` (the first run and its repeats), in the order they ran.
+    pub fn runs_of(
+        &self,
+        scenario: &str,
+        capacity: Option<usize>,
+        variant: Variant,
+    ) -> Vec<&CaseResult> {
+        self.runs
+            .iter()
+            .filter(|r| {
+                matches!(r.case.kind, CaseKind::Scenario | CaseKind::Repeat)
+                    && r.case.scenario == scenario
+                    && r.case.config.capacity == capacity
+                    && r.case.variant == variant
+                    && r.report.is_some()
+            })
+            .collect()
+    }
+
+    /// The run of `variant` on `scenario` with `capacity` that the tables and figures
+    /// show: the one whose wall time is the median of [`Results::runs_of`] (the lower
+    /// middle one for an even count), or the only one.
     pub fn run(
         &self,
         scenario: &str,
         capacity: Option<usize>,
         variant: Variant,
     ) -> Option<&CaseResult> {
-        self.runs.iter().find(|r| {
-            r.case.kind == CaseKind::Scenario
-                && r.case.scenario == scenario
-                && r.case.config.capacity == capacity
-                && r.case.variant == variant
-        })
+        median_run(self.runs_of(scenario, capacity, variant))
     }
 
     /// The report of that run.
@@ -129,30 +157,31 @@ impl Results {
 
     /// Instrumented against bare on `throughput` with `capacity`, for `variant`.
     pub fn overhead(&self, capacity: Option<usize>, variant: Variant) -> Option<Overhead> {
-        let walls = |kinds: &[CaseKind]| -> Vec<f64> {
-            self.runs
-                .iter()
-                .filter(|r| {
-                    kinds.contains(&r.case.kind)
-                        && r.case.scenario == "throughput"
-                        && r.case.config.capacity == capacity
-                        && r.case.variant == variant
-                })
-                .map(CaseResult::wall_s)
-                .filter(|w| w.is_finite() && *w > 0.0)
-                .collect()
-        };
-        let instrumented = walls(&[CaseKind::Scenario, CaseKind::Repeat]);
-        let bare = walls(&[CaseKind::Bare]);
-        if instrumented.is_empty() || bare.is_empty() {
+        let bare: Vec<f64> = self
+            .runs
+            .iter()
+            .filter(|r| {
+                r.case.kind == CaseKind::Bare
+                    && r.case.scenario == "throughput"
+                    && r.case.config.capacity == capacity
+                    && r.case.variant == variant
+            })
+            .map(CaseResult::wall_s)
+            .filter(|w| w.is_finite() && *w > 0.0)
+            .collect();
+        // The instrumented time is the median run's, the same run the throughput
+        // table shows.
+        let runs = self.runs_of("throughput", capacity, variant);
+        let count = runs.len();
+        let instrumented = median_run(runs)?;
+        if bare.is_empty() || !(instrumented.wall_s().is_finite() && instrumented.wall_s() > 0.0) {
             return None;
         }
-        let items = self.report("throughput", capacity, variant)?.items_in;
         Some(Overhead {
-            runs: instrumented.len().min(bare.len()),
-            instrumented_s: median(instrumented),
+            runs: count.min(bare.len()),
+            instrumented_s: instrumented.wall_s(),
             bare_s: median(bare),
-            items,
+            items: instrumented.report.as_ref()?.items_in,
         })
     }
 
@@ -188,6 +217,69 @@ impl Results {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bare::BareRun;
+    use crate::case::Case;
+    use pipeline_core::{Config, Scenario};
+
+    fn throughput_run(kind: CaseKind, repeat: u32, wall_s: f64) -> CaseResult {
+        let variant = Variant::Crossbeam;
+        let config = variant.config(&Config {
+            items: 10,
+            ..Scenario::THROUGHPUT.config()
+        });
+        let (report, bare) = if kind == CaseKind::Bare {
+            let bare = BareRun {
+                items_out: config.items,
+                wall_s,
+                process_cpu_s: 0.0,
+            };
+            (None, Some(bare))
+        } else {
+            let mut report = variant.backend().run(&config).unwrap();
+            report.wall_s = wall_s;
+            (Some(report), None)
+        };
+        CaseResult {
+            case: Case {
+                scenario: "throughput".into(),
+                kind,
+                variant,
+                config,
+                repeat,
+            },
+            report,
+            bare,
+            depth_series: None,
+        }
+    }
+
+    #[test]
+    fn tables_figures_and_overhead_show_the_median_run() {
+        let results = Results {
+            schema: RESULTS_SCHEMA,
+            mode: "quick".into(),
+            date: "2026-01-01".into(),
+            machine: Machine::this(),
+            sleep: Vec::new(),
+            runs: vec![
+                throughput_run(CaseKind::Scenario, 0, 3.0),
+                throughput_run(CaseKind::Bare, 0, 1.0),
+                throughput_run(CaseKind::Repeat, 1, 1.0),
+                throughput_run(CaseKind::Bare, 1, 1.0),
+                throughput_run(CaseKind::Repeat, 2, 2.0),
+                throughput_run(CaseKind::Bare, 2, 1.0),
+            ],
+            elapsed_s: None,
+        };
+        let capacity = Scenario::THROUGHPUT.config().capacity;
+        let variant = Variant::Crossbeam;
+        assert_eq!(results.runs_of("throughput", capacity, variant).len(), 3);
+        let shown = results.report("throughput", capacity, variant).unwrap();
+        assert_eq!(shown.wall_s, 2.0);
+        let overhead = results.overhead(capacity, variant).unwrap();
+        assert_eq!(overhead.instrumented_s, shown.wall_s);
+        assert_eq!((overhead.bare_s, overhead.runs), (1.0, 3));
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

@@ -77,8 +77,9 @@ pub fn actual_ms(sleeps: &[SleepStat], ms: f64) -> f64 {
         .map_or(ms, |nearest| ms + nearest.overshoot_ms())
 }
 
-/// [`Config::ideal_wall_s`] with every stage wait replaced by the sleep length
-/// measured on this machine: what the timer alone allows.
+/// [`Config::ideal_wall_s`] with every stage wait replaced by the mean sleep length
+/// measured on this machine: an estimate of the wall time the timer alone allows
+/// (not a lower bound: single sleeps can come out shorter than the mean).
 pub fn ideal_with_measured_sleeps(config: &Config, sleeps: &[SleepStat]) -> Option<f64> {
     config.ideal_wall_s()?;
     let waits: Vec<f64> = Stage::ALL

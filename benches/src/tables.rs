@@ -9,8 +9,14 @@ use crate::results::Results;
 use crate::sleep;
 use crate::variant::Variant;
 
-/// The largest instrumented/bare wall-time ratio the instrumentation may cost.
+/// The goal for the probes' cost: the largest instrumented/bare wall-time ratio on
+/// `throughput` (at most 15% added to a bare pipeline's wall time).
 pub const OVERHEAD_TARGET: f64 = 1.15;
+
+/// The goal for the blocking backends on `camera` and `fanout`: the bottleneck stage
+/// (resize) is busy at least this fraction of the wall time (its workers' busy time
+/// over `workers × wall`).
+pub const UTILISATION_TARGET: f64 = 0.98;
 
 /// A markdown table from a header and rows.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -68,13 +74,50 @@ fn queue_peaks(report: &Report) -> String {
     peaks.join(" / ")
 }
 
-/// The table of one scenario: every variant on every capacity it ran with.
+/// The shortest wall time whose "cores busy" the scenario tables show.
+pub const CORES_BUSY_MIN_WALL_S: f64 = 0.010;
+
+/// "Cores busy" (process CPU time over wall time), or `–` for a run shorter than
+/// [`CORES_BUSY_MIN_WALL_S`].
+fn cores_busy(report: &Report) -> String {
+    if report.wall_s >= CORES_BUSY_MIN_WALL_S {
+        format!("{:.2}", report.process_cpu_s / report.wall_s)
+    } else {
+        "–".into()
+    }
+}
+
+/// What a scenario table's rows are when some case ran more than once: "median of
+/// N runs", with the variants that ran another number of times named.
+fn runs_note(counts: &[(Variant, usize)]) -> Option<String> {
+    let most = counts.iter().map(|&(_, n)| n).max().filter(|&n| n > 1)?;
+    let mut others: Vec<String> = Vec::new();
+    for &(variant, n) in counts.iter().filter(|&&(_, n)| n != most) {
+        let runs = if n == 1 { "run" } else { "runs" };
+        let other = format!("{}: {n} {runs}", variant.label());
+        if !others.contains(&other) {
+            others.push(other);
+        }
+    }
+    let others = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", others.join("; "))
+    };
+    Some(format!(
+        "Each row is the run whose wall time is the median of {most} runs{others}, each in \
+         its own process; the figures and the overhead table use the same run.\n"
+    ))
+}
+
+/// The table of one scenario: every variant on every capacity it ran with, each the
+/// median run ([`Results::run`]).
 pub fn scenario_table(results: &Results, scenario: &str) -> String {
     let header = [
         "pipeline",
         "queues",
-        "wall (s)",
-        "CPU (s)",
+        "wall",
+        "CPU",
         "cores busy",
         "polls",
         "polls per item",
@@ -86,17 +129,21 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
         "max RSS (MiB)",
     ];
     let mut rows = Vec::new();
+    let mut counts = Vec::new();
+    let mut short = false;
     for capacity in results.capacities(scenario) {
         for variant in Variant::ALL {
             let Some(r) = results.report(scenario, capacity, variant) else {
                 continue;
             };
+            counts.push((variant, results.runs_of(scenario, capacity, variant).len()));
+            short |= r.wall_s < CORES_BUSY_MIN_WALL_S;
             rows.push(vec![
                 variant.label().to_string(),
                 format::capacity(capacity),
-                format::secs(r.wall_s),
-                format::secs(r.process_cpu_s),
-                format!("{:.2}", r.process_cpu_s / r.wall_s),
+                format::duration(r.wall_s),
+                format::duration(r.process_cpu_s),
+                cores_busy(r),
                 format::count(r.total_polls()),
                 format!("{:.2}", r.total_polls() as f64 / r.items_in.max(1) as f64),
                 format::micros(r.latency_us.p50),
@@ -108,18 +155,33 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
             ]);
         }
     }
-    format!("{}\n{}", describe(results, scenario), table(&header, &rows))
+    let mut caption = describe(results, scenario);
+    if let Some(note) = runs_note(&counts) {
+        caption.push('\n');
+        caption.push_str(&note);
+    }
+    if short {
+        let _ = write!(
+            caption,
+            "\n\"Cores busy\" is CPU time over wall time; it is left out (–) for runs shorter \
+             than {} ms: the process CPU time includes starting and joining the threads, \
+             which dominate a run that short.\n",
+            CORES_BUSY_MIN_WALL_S * 1e3
+        );
+    }
+    format!("{caption}\n{}", table(&header, &rows))
 }
 
 /// Instrumented against bare on `throughput`: what the probes cost.
 pub fn overhead_table(results: &Results) -> String {
+    let goal = format!("within {OVERHEAD_TARGET}×");
     let header = [
         "pipeline",
         "queues",
         "instrumented (s)",
         "bare (s)",
         "instrumented / bare",
-        "within 1.15×",
+        &goal,
         "items/s instrumented",
         "items/s bare",
         "runs",
@@ -151,9 +213,23 @@ pub fn overhead_table(results: &Results) -> String {
     format!(
         "**Instrumentation overhead** on `throughput`: the instrumented pipeline against \
          the bare one (same queues, threads and stage functions, no probes). Wall time from \
-         the first put to the last receipt, median of the runs, each in its own process.\n\n{}",
+         the first put to the last receipt, median of the runs, each in its own process \
+         (the instrumented run is the one the throughput table shows). The goal is that the \
+         probes add at most {:.0}% to a bare pipeline's wall time on `throughput`: \
+         \"{goal}\" says whether instrumented / bare is at most {OVERHEAD_TARGET}×.\n\n{}",
+        (OVERHEAD_TARGET - 1.0) * 100.0,
         table(&header, &rows)
     )
+}
+
+/// The labels of the blocking variants: `condvar, mpsc, crossbeam, flume`.
+pub fn blocking_labels() -> String {
+    let labels: Vec<&str> = Variant::ALL
+        .into_iter()
+        .filter(|v| v.blocks())
+        .map(Variant::label)
+        .collect();
+    labels.join(", ")
 }
 
 /// Camera and fanout: measured wall time against the ideal, with and without the
@@ -196,11 +272,18 @@ pub fn timing_table(results: &Results) -> String {
         }
     }
     format!(
-        "**Wall time against the ideal** (`fill + items × bottleneck wait / its workers`). \
-         The second ideal uses the sleep lengths measured on this machine (see the sleep \
-         table); \"gap explained\" is the part of `wall − ideal` that the timer's overshoot \
-         accounts for. \"resize busy\" is the bottleneck stage's utilisation: its workers' \
-         time inside the stage function over `workers × wall`.\n\n{}",
+        "**Wall time against the ideal**. The ideal is the first item's trip through every \
+         stage (the sum of the stage waits), plus `(items − 1) × pace`, where the pace is \
+         the largest of each stage's wait ÷ its workers and the source interval. The second \
+         ideal is the same formula with the sleep lengths measured on this machine (the \
+         mean of each length in the sleep table): an estimate, not a lower bound, so a run \
+         can come out slightly below it. \"gap explained\" is the part of `wall − ideal` \
+         that the timer's overshoot accounts for. \"resize busy\" is the bottleneck stage's \
+         utilisation: its workers' time inside the stage function over `workers × wall`; \
+         the goal is at least {:.0}% for every blocking backend ({}) on `camera` and \
+         `fanout`.\n\n{}",
+        UTILISATION_TARGET * 100.0,
+        blocking_labels(),
         table(&header, &rows)
     )
 }
@@ -277,4 +360,29 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
     files.push(("sleep.md".into(), sleep_table(results)));
     files.push(("sweep.md".into(), sweep_table(results)));
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runs_note_names_the_odd_ones_out() {
+        assert_eq!(runs_note(&[(Variant::Mpsc, 1), (Variant::Flume, 1)]), None);
+        let note = runs_note(&[
+            (Variant::PollingSleep, 1),
+            (Variant::Mpsc, 3),
+            (Variant::PollingSleep, 1),
+        ])
+        .unwrap();
+        assert!(
+            note.contains("median of 3 runs (polling (sleep 10 ms): 1 run)"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn blocking_backends_are_named() {
+        assert_eq!(blocking_labels(), "condvar, mpsc, crossbeam, flume");
+    }
 }
