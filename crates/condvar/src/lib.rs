@@ -78,7 +78,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             stages.upload(thumb)
         });
         // ANCHOR: stop
-        s.spawn(|| {
+        let camera = s.spawn(|| {
             run.source(|job| download_queue.put(job).is_ok());
             // End of input flows down stage by stage: close, wait for the workers, go on.
             download_queue.close();
@@ -95,6 +95,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         for receipt in &done_queue {
             collector.arrived(receipt);
         }
+        camera.join().expect("the camera thread never panics");
         run.finish(collector)
     })
 }

@@ -65,7 +65,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             stages.upload(thumb)
         });
         // ANCHOR: stop
-        s.spawn(move || {
+        let camera = s.spawn(move || {
             run.source(|job| download_tx.send(job).is_ok());
             // Returning drops `download_tx`: end of input flows down on its own.
         });
@@ -77,6 +77,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
         run.join(Stage::Download, download);
         run.join(Stage::Resize, resize);
         run.join(Stage::Upload, upload);
+        camera.join().expect("the camera thread never panics");
         // ANCHOR_END: stop
         run.finish(collector)
     })

@@ -79,7 +79,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             stages.upload(thumb)
         });
         // ANCHOR: stop
-        s.spawn(|| {
+        let camera = s.spawn(|| {
             run.source(|job| put(&download_queue, job, poll_sleep, || {}).is_ok());
             // End of input flows down stage by stage: close, wait for the workers, go on.
             download_queue.close();
@@ -100,6 +100,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
                 Err(GetError::Closed) => break,
             }
         }
+        camera.join().expect("the camera thread never panics");
         run.finish(collector)
     })
 }
