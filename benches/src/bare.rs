@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use pipeline_condvar::Queue;
 use pipeline_core::{
-    Config, Job, Receipt, Stage, StageError, Stages, process_cpu_time, spawn_worker,
+    Config, Job, Receipt, Stage, StageError, Stages, pace, process_cpu_time, spawn_worker,
 };
-use pipeline_polling::{GetError, MyQueue, PutError};
+use pipeline_polling::{GetError, MyQueue, nap, put};
 use serde::{Deserialize, Serialize};
 
 use crate::variant::Variant;
@@ -84,13 +84,7 @@ fn source(config: &Config, clock: &Clock, mut put: impl FnMut(Job<u64>) -> bool)
     let start = *clock.started.get_or_init(Instant::now);
     let interval = config.source_interval();
     for id in 0..config.items {
-        if !interval.is_zero() {
-            let deadline = start + interval.mul_f64(id as f64);
-            let now = Instant::now();
-            if deadline > now {
-                thread::sleep(deadline - now);
-            }
-        }
+        pace(start, interval, id);
         let job = Job {
             id,
             entered: Instant::now(),
@@ -149,27 +143,6 @@ fn join(workers: Vec<ScopedJoinHandle<'_, ()>>) {
 
 // The item's polling queue.
 
-fn nap(poll_sleep: Duration) {
-    if poll_sleep.is_zero() {
-        thread::yield_now();
-    } else {
-        thread::sleep(poll_sleep);
-    }
-}
-
-fn polling_put<T>(queue: &MyQueue<T>, mut item: T, poll_sleep: Duration) -> Result<(), T> {
-    loop {
-        match queue.put(item) {
-            Ok(()) => return Ok(()),
-            Err(PutError::Full(back)) => {
-                item = back;
-                nap(poll_sleep);
-            }
-            Err(PutError::Closed(back)) => return Err(back),
-        }
-    }
-}
-
 fn polling_worker<In, Out>(
     input: &MyQueue<Job<In>>,
     output: &MyQueue<Job<Out>>,
@@ -188,7 +161,7 @@ fn polling_worker<In, Out>(
         let Some(result) = work(job, &func) else {
             continue;
         };
-        if polling_put(output, result, poll_sleep).is_err() {
+        if put(output, result, poll_sleep, || {}).is_err() {
             break;
         }
     }
@@ -213,9 +186,7 @@ fn polling(config: &Config, poll_sleep: Duration, clock: &Clock) -> u64 {
             polling_worker(uq, doneq, poll_sleep, |thumb| stages.upload(thumb));
         });
         s.spawn(move || {
-            source(config, clock, |job| {
-                polling_put(dq, job, poll_sleep).is_ok()
-            });
+            source(config, clock, |job| put(dq, job, poll_sleep, || {}).is_ok());
             dq.close();
             join(download);
             rq.close();

@@ -87,8 +87,3 @@ pub fn reset_peak() -> bool {
 pub fn peak_bytes() -> Option<u64> {
     INSTALLED.load(Relaxed).then(|| PEAK.load(Relaxed) as u64)
 }
-
-/// The live heap bytes now, or `None` if the counting allocator is not installed.
-pub fn live_bytes() -> Option<u64> {
-    INSTALLED.load(Relaxed).then(|| LIVE.load(Relaxed) as u64)
-}

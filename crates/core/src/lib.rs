@@ -44,6 +44,6 @@ pub use probe::{
     Probes, QueueGauge, WorkerCounts, WorkerProbe, max_rss_bytes, process_cpu_time, thread_cpu_time,
 };
 pub use report::{Latency, Machine, Report, SCHEMA, StageReport, WorkerReport};
-pub use run::{Backend, Collector, Run, spawn_worker};
+pub use run::{Backend, Collector, Run, pace, spawn_worker};
 pub use scenario::Scenario;
 pub use stages::{Frame, Job, Receipt, Stages, Thumbnail, synthetic_frame};

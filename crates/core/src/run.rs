@@ -139,14 +139,7 @@ impl Run {
             if self.probes.is_stopped() {
                 break;
             }
-            if !interval.is_zero() {
-                // Sleep to an absolute deadline, so timer overshoot does not add up.
-                let deadline = start + interval.mul_f64(id as f64);
-                let now = Instant::now();
-                if deadline > now {
-                    thread::sleep(deadline - now);
-                }
-            }
+            pace(start, interval, id);
             let job = Job {
                 id,
                 entered: Instant::now(),
@@ -266,6 +259,20 @@ impl Run {
 }
 
 // ANCHOR: spawn_worker
+/// Waits until item `id` is due, one `interval` after the other from `start` (the
+/// camera's frame rate; no wait when the interval is zero). Sleeps to an absolute
+/// deadline, so the timer's overshoot does not add up over the run.
+pub fn pace(start: Instant, interval: Duration, id: u64) {
+    if interval.is_zero() {
+        return;
+    }
+    let deadline = start + interval.mul_f64(id as f64);
+    let now = Instant::now();
+    if deadline > now {
+        thread::sleep(deadline - now);
+    }
+}
+
 /// Starts worker `index` of `stage` in `scope`, in a thread named after it
 /// (`resize-2`), so a panic message says where it happened.
 pub fn spawn_worker<'scope, 'env>(
@@ -316,11 +323,6 @@ impl Collector<'_> {
         self.last_arrival = Some(now);
     }
     // ANCHOR_END: arrived
-
-    /// Receipts counted so far.
-    pub fn items_out(&self) -> u64 {
-        self.items_out
-    }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

@@ -42,16 +42,13 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
 pub fn what_was_done(
     outcome: Result<Report, PipelineError>,
 ) -> Result<(Report, Option<String>), ConfigError> {
-    match outcome {
-        Ok(report) => Ok((report, None)),
-        Err(PipelineError::StagePanicked {
-            stage,
-            message,
-            report,
-        }) => Ok((
-            *report,
-            Some(format!("the {stage} stage panicked: {message}")),
-        )),
-        Err(PipelineError::Config(error)) => Err(error),
+    let error = match outcome {
+        Ok(report) => return Ok((report, None)),
+        Err(error) => error,
+    };
+    let reason = error.to_string();
+    match error {
+        PipelineError::StagePanicked { report, .. } => Ok((*report, Some(reason))),
+        PipelineError::Config(error) => Err(error),
     }
 }

@@ -165,7 +165,7 @@ fn worker<In, Out>(
 // ANCHOR: put
 /// Puts `item` on `queue`, polling while it is full (`on_retry` counts each
 /// new try). Fails, giving the item back, only if the queue was closed.
-fn put<T>(
+pub fn put<T>(
     queue: &MyQueue<T>,
     mut item: T,
     poll_sleep: Duration,
@@ -187,7 +187,7 @@ fn put<T>(
 
 // ANCHOR: nap
 /// Waits before the next poll: sleeps, or with no sleep set, yields the core.
-fn nap(poll_sleep: Duration) {
+pub fn nap(poll_sleep: Duration) {
     if poll_sleep.is_zero() {
         thread::yield_now();
     } else {
