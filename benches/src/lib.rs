@@ -34,6 +34,7 @@
 
 pub mod bare;
 pub mod case;
+pub mod claims;
 pub mod child;
 pub mod cpu;
 pub mod files;

@@ -16,7 +16,7 @@ use crate::plan::{self, Plan};
 use crate::results::{RESULTS_SCHEMA, Results};
 use crate::tables::OVERHEAD_TARGET;
 use crate::variant::Variant;
-use crate::{files, format, plot, sleep, tables};
+use crate::{claims, files, format, plot, sleep, tables};
 
 /// The longest a case may run before its process is killed.
 const CASE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -24,7 +24,7 @@ const CASE_TIMEOUT: Duration = Duration::from_secs(300);
 /// The report bench's `main`: a child running one case (`--case <json>`), or the
 /// parent running them all. Other arguments (cargo passes `--bench`) are ignored,
 /// except `--quick`, `--out DIR` and `--from-results FILE` (redraw `machine.md`,
-/// `summary.csv`, the tables and the figures from a saved `results.json`, without
+/// `summary.csv`, the tables, the figures and `claims.md` from a saved `results.json`, without
 /// running anything; `results.json` itself is left as it is). Relative paths are
 /// taken from the workspace root.
 pub fn main() -> ExitCode {
@@ -64,7 +64,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         write_machine(&results, &out, &root, elapsed)?;
         write_views(&results, &out)?;
         eprintln!(
-            "report: machine.md, tables, figures and summary.csv redrawn from {}",
+            "report: machine.md, tables, figures, claims.md and summary.csv redrawn from {}",
             path.display()
         );
         return Ok(ExitCode::SUCCESS);
@@ -163,7 +163,8 @@ fn from_results(args: &[String]) -> Option<PathBuf> {
     args.get(at + 1).map(PathBuf::from)
 }
 
-/// Writes `summary.csv`, the tables and the figures: everything drawn from the results.
+/// Writes `summary.csv`, the tables, the figures and `claims.md`: everything drawn from
+/// the results.
 fn write_views(results: &Results, out: &Path) -> anyhow::Result<()> {
     let path = out.join("summary.csv");
     fs::write(&path, files::summary_csv(results))
@@ -173,6 +174,9 @@ fn write_views(results: &Results, out: &Path) -> anyhow::Result<()> {
         fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     plot::all(results, &out.join("figures"))?;
+    let path = out.join("claims.md");
+    fs::write(&path, claims::markdown(results))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
