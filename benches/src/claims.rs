@@ -87,7 +87,11 @@ fn min_max(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
 }
 
 /// The range of `get` over `reports`, formatted with `fmt`.
-fn range_of(reports: &[&Report], get: impl Fn(&Report) -> f64, fmt: impl Fn(f64) -> String) -> String {
+fn range_of(
+    reports: &[&Report],
+    get: impl Fn(&Report) -> f64,
+    fmt: impl Fn(f64) -> String,
+) -> String {
     let (lo, hi) = min_max(reports.iter().map(|r| get(r)));
     span(fmt(lo), fmt(hi))
 }
@@ -107,7 +111,9 @@ fn number(n: usize) -> String {
         "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
         "eleven", "twelve",
     ];
-    WORDS.get(n).map_or_else(|| n.to_string(), |w| w.to_string())
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| w.to_string())
 }
 
 /// `camera` or `bottleneck (8)`.
@@ -185,7 +191,10 @@ fn book_polls(results: &Results) -> Option<Claim> {
         ) else {
             continue;
         };
-        let most = blocking.iter().map(|r| polls_per_item(r)).fold(0.0, f64::max);
+        let most = blocking
+            .iter()
+            .map(|r| polls_per_item(r))
+            .fold(0.0, f64::max);
         if most > 0.0 && polls_per_item(spin) > 10.0 * most {
             waste.push((
                 polls_per_item(spin),
@@ -395,9 +404,7 @@ fn compare(results: &Results) -> Option<Claim> {
     if !far.is_empty() {
         let names: Vec<String> = far
             .iter()
-            .map(|(n, r)| {
-                format!("{n} ({} theirs)", format::ratio(*r))
-            })
+            .map(|(n, r)| format!("{n} ({} theirs)", format::ratio(*r)))
             .collect();
         let _ = write!(
             text,
@@ -915,7 +922,12 @@ mod tests {
         let broken: Vec<String> = claims
             .iter()
             .filter(|c| !c.holds)
-            .map(|c| format!("`{}`: expects {}; the data says: {}", c.anchor, c.expects, c.text))
+            .map(|c| {
+                format!(
+                    "`{}`: expects {}; the data says: {}",
+                    c.anchor, c.expects, c.text
+                )
+            })
             .collect();
         assert!(
             broken.is_empty(),
@@ -943,15 +955,18 @@ mod tests {
             "caveats-cores",
             "caveats-throughput",
         ] {
-            assert!(anchors.contains(&anchor), "no claim `{anchor}`: {anchors:?}");
+            assert!(
+                anchors.contains(&anchor),
+                "no claim `{anchor}`: {anchors:?}"
+            );
         }
     }
 
     #[test]
     fn the_committed_claims_are_the_ones_the_committed_results_give() {
         let root = xtask::workspace_root();
-        let committed_md = std::fs::read_to_string(root.join("reports/claims.md"))
-            .expect("reports/claims.md");
+        let committed_md =
+            std::fs::read_to_string(root.join("reports/claims.md")).expect("reports/claims.md");
         assert_eq!(
             committed_md,
             markdown(&committed()),
@@ -963,7 +978,10 @@ mod tests {
     #[test]
     fn core_count_sentences_follow_the_machine() {
         let two = committed();
-        assert_eq!(two.machine.cpus, 2, "the committed results are from two cores");
+        assert_eq!(
+            two.machine.cpus, 2,
+            "the committed results are from two cores"
+        );
         let mut four = two.clone();
         four.machine.cpus = 4;
         let mut many = two.clone();
@@ -976,8 +994,16 @@ mod tests {
                 .unwrap()
         };
         for anchor in ["caveats-cores", "caveats-throughput", "fanout"] {
-            assert!(text(&two, anchor).contains("two cores"), "{}", text(&two, anchor));
-            assert!(text(&four, anchor).contains("four cores"), "{}", text(&four, anchor));
+            assert!(
+                text(&two, anchor).contains("two cores"),
+                "{}",
+                text(&two, anchor)
+            );
+            assert!(
+                text(&four, anchor).contains("four cores"),
+                "{}",
+                text(&four, anchor)
+            );
             assert!(!text(&four, anchor).contains("two cores"));
         }
         // Five threads on four cores are still more than the cores; on 32 they are not.

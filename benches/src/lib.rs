@@ -34,8 +34,8 @@
 
 pub mod bare;
 pub mod case;
-pub mod claims;
 pub mod child;
+pub mod claims;
 pub mod cpu;
 pub mod files;
 pub mod format;

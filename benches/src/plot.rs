@@ -1,8 +1,11 @@
 //! The SVG figures of `reports/figures/`, drawn with plotters.
 //!
-//! Every figure has a title, axis labels with units and a legend; each variant has
-//! one colour ([`Variant::colour`]) in every figure. Log scales are drawn as the
-//! base-10 logarithm of the values on a linear axis, labelled with the values.
+//! Every figure is drawn for the book's column: [`WIDTH`] pixels wide, so that the
+//! page shows it at its own size, with no text smaller than 12 px, and one panel per
+//! figure. Every figure has a title, axis labels with units and a legend; each variant
+//! has one colour ([`Variant::colour`], a colour-blind-safe palette) and, on line
+//! charts, one marker shape, in every figure. Log scales are drawn as the base-10
+//! logarithm of the values on a linear axis, labelled with the values.
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +26,19 @@ use crate::variant::Variant;
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 const FONT: &str = "sans-serif";
+
+/// The width of every figure: the book's content column (mdBook's 750 px).
+pub const WIDTH: u32 = 750;
+/// The smallest text in a figure, in pixels.
+pub const MIN_TEXT: u32 = 12;
+/// Title, legend, axis labels and tick labels.
+const TITLE: u32 = 18;
+const LEGEND: u32 = 15;
+const AXIS: u32 = 15;
+const TICKS: u32 = 14;
+const VALUES: u32 = MIN_TEXT + 1;
+/// About how wide a legend character is at [`LEGEND`] px (sans-serif).
+const LEGEND_CHAR: f64 = 7.4;
 const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
 const REFERENCE: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
@@ -180,15 +196,77 @@ enum Swatch {
     Dashed(RGBColor),
     Circle(RGBColor),
     Triangle(RGBColor),
+    /// A line with a marker of its own shape, dashed or not.
+    Marked(RGBColor, Mark, bool),
+}
+
+/// The marker shape of a line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mark {
+    Circle,
+    Triangle,
+    Square,
+    Cross,
+    Ring,
+    Diamond,
+}
+
+impl Mark {
+    /// One shape per variant, in [`Variant::ALL`] order.
+    fn of(variant: Variant) -> Mark {
+        match variant {
+            Variant::PollingSleep => Mark::Circle,
+            Variant::PollingSpin => Mark::Triangle,
+            Variant::Condvar => Mark::Square,
+            Variant::Mpsc => Mark::Cross,
+            Variant::Crossbeam => Mark::Ring,
+            Variant::Flume => Mark::Diamond,
+        }
+    }
+
+    /// Draws the marker centred on `at` (pixel coordinates).
+    fn draw(self, area: &Area<'_>, at: (i32, i32), colour: RGBColor) -> anyhow::Result<()> {
+        let (x, y) = at;
+        let r = 5;
+        match self {
+            Mark::Circle => area.draw(&Circle::new(at, r, colour.filled()))?,
+            Mark::Triangle => area.draw(&TriangleMarker::new(at, r + 2, colour.filled()))?,
+            Mark::Square => area.draw(&Rectangle::new(
+                [(x - r, y - r), (x + r, y + r)],
+                colour.filled(),
+            ))?,
+            Mark::Cross => {
+                area.draw(&PathElement::new(
+                    vec![(x - r, y - r), (x + r, y + r)],
+                    colour.stroke_width(3),
+                ))?;
+                area.draw(&PathElement::new(
+                    vec![(x - r, y + r), (x + r, y - r)],
+                    colour.stroke_width(3),
+                ))?;
+            }
+            Mark::Ring => area.draw(&Circle::new(at, r, colour.stroke_width(2)))?,
+            Mark::Diamond => area.draw(&Polygon::new(
+                vec![
+                    (x, y - r - 1),
+                    (x + r + 1, y),
+                    (x, y + r + 1),
+                    (x - r - 1, y),
+                ],
+                colour.filled(),
+            ))?,
+        }
+        Ok(())
+    }
 }
 
 /// Draws the legend across the top of `area`, wrapping into rows.
 fn draw_legend(area: &Area<'_>, legend: &[(Swatch, String)]) -> anyhow::Result<()> {
     let (width, _) = area.dim_in_pixel();
-    let font = (FONT, 15).into_font().color(&BLACK);
+    let font = (FONT, LEGEND).into_font().color(&BLACK);
     let (mut x, mut y) = (20i32, 4i32);
     for (swatch, label) in legend {
-        let w = 40 + (label.chars().count() as f64 * 8.4) as i32;
+        let w = 40 + (label.chars().count() as f64 * LEGEND_CHAR) as i32;
         if x + w > width as i32 - 10 && x > 20 {
             x = 20;
             y += 24;
@@ -228,6 +306,22 @@ fn draw_legend(area: &Area<'_>, legend: &[(Swatch, String)]) -> anyhow::Result<(
                 }
                 area.draw(&TriangleMarker::new((sx + 11, sy + 7), 6, c.filled()))?;
             }
+            Swatch::Marked(c, mark, dashed) => {
+                if dashed {
+                    for i in 0..3 {
+                        area.draw(&PathElement::new(
+                            vec![(sx + i * 9, sy + 7), (sx + i * 9 + 5, sy + 7)],
+                            c.stroke_width(2),
+                        ))?;
+                    }
+                } else {
+                    area.draw(&PathElement::new(
+                        vec![(sx, sy + 7), (sx + 22, sy + 7)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+                mark.draw(area, (sx + 11, sy + 7), c)?;
+            }
         }
         area.draw(&Text::new(label.clone(), (x + 28, y + 1), font.clone()))?;
         x += w;
@@ -240,7 +334,7 @@ fn legend_height(width: u32, legend: &[(Swatch, String)]) -> u32 {
     let mut rows = 1;
     let mut x = 20i32;
     for (_, label) in legend {
-        let w = 40 + (label.chars().count() as f64 * 8.4) as i32;
+        let w = 40 + (label.chars().count() as f64 * LEGEND_CHAR) as i32;
         if x + w > width as i32 - 10 && x > 20 {
             x = 20;
             rows += 1;
@@ -261,7 +355,7 @@ fn with_panels(
 ) -> anyhow::Result<()> {
     let root = SVGBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
-    let body = root.titled(title, (FONT, 24).into_font().color(&BLACK))?;
+    let body = root.titled(title, (FONT, TITLE).into_font().color(&BLACK))?;
     let (legend_area, body) = body.split_vertically(legend_height(size.0, legend));
     draw_legend(&legend_area, legend)?;
     let areas = body.split_evenly((1, panels));
@@ -307,6 +401,9 @@ struct Bars<'a> {
     value_labels: bool,
     /// How a value above a bar is written.
     label: fn(f64) -> String,
+    /// Bars along the x axis, categories down the y axis (the first at the top): for
+    /// many categories, whose names would not fit side by side. Draws the bars only.
+    horizontal: bool,
 }
 
 impl Bars<'_> {
@@ -344,9 +441,12 @@ impl Bars<'_> {
             }
         };
         let (y0, y1, yticks) = self.scale.ticks(lo, hi);
+        if self.horizontal {
+            return self.draw_horizontal(area, (y0, y1, yticks));
+        }
         let xticks: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
         let mut chart = ChartBuilder::on(area)
-            .caption(self.caption, (FONT, 17))
+            .caption(self.caption, (FONT, AXIS))
             .margin(12)
             .margin_right(20)
             .x_label_area_size(48)
@@ -358,8 +458,8 @@ impl Bars<'_> {
             .configure_mesh()
             .disable_x_mesh()
             .bold_line_style(GRID)
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
+            .label_style((FONT, TICKS))
+            .axis_desc_style((FONT, AXIS))
             .x_desc(self.x_label)
             .y_desc(self.y_label)
             .x_label_formatter(&|x| {
@@ -409,9 +509,9 @@ impl Bars<'_> {
             chart.draw_series(bars)?;
             if self.value_labels {
                 // Inside the top of a tall bar (in white), above a short one.
-                let above = TextStyle::from((FONT, 12).into_font())
+                let above = TextStyle::from((FONT, VALUES).into_font())
                     .pos(Pos::new(HPos::Center, VPos::Bottom));
-                let inside = (FONT, 12)
+                let inside = (FONT, VALUES)
                     .into_font()
                     .color(&WHITE)
                     .pos(Pos::new(HPos::Center, VPos::Top));
@@ -436,8 +536,8 @@ impl Bars<'_> {
                 BLACK.stroke_width(3),
             )))?;
         }
-        let note_style =
-            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let note_style = TextStyle::from((FONT, VALUES + 1).into_font())
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
         for (c, s, text) in &self.notes {
             let top = self.series[*s].1[*c]
                 .map(|v| scale.to_axis(v))
@@ -459,12 +559,73 @@ impl Bars<'_> {
     }
 }
 
+impl Bars<'_> {
+    /// The bars of [`Bars::draw`] laid along the x axis, the categories down the y
+    /// axis from the top; `values` is the value axis's range and ticks.
+    fn draw_horizontal(
+        &self,
+        area: &Area<'_>,
+        (v0, v1, vticks): (f64, f64, Vec<f64>),
+    ) -> anyhow::Result<()> {
+        let n = self.categories.len().max(1);
+        // Category c is drawn between n - c - 1 and n - c: the first at the top.
+        let cticks: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.caption, (FONT, AXIS))
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(48)
+            .y_label_area_size(118)
+            .build_cartesian_2d(Axis::new(v0, v1, vticks), Axis::new(0.0, n as f64, cticks))?;
+        let categories = &self.categories;
+        let scale = self.scale;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(GRID)
+            .label_style((FONT, TICKS))
+            .axis_desc_style((FONT, AXIS))
+            .x_desc(self.y_label)
+            .y_desc(self.x_label)
+            .y_label_formatter(&|y| {
+                let from_top = n as f64 - y.floor() - 1.0;
+                categories
+                    .get(from_top.max(0.0) as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .x_label_formatter(&|x| axis_number(scale.value_at(*x)))
+            .draw()?;
+        let series_count = self.series.len().max(1) as f64;
+        let height = 0.84 / series_count;
+        let top =
+            |category: usize, series: usize| (n - category) as f64 - 0.08 - series as f64 * height;
+        for (s, (variant, values)) in self.series.iter().enumerate() {
+            let bars = values.iter().enumerate().filter_map(|(c, v)| {
+                let v = (*v)?;
+                let end = scale.to_axis(v).max(v0);
+                let y0 = top(c, s) - height * 0.08;
+                let y1 = top(c, s) - height * 0.92;
+                Some(Rectangle::new(
+                    [(v0, y0), (end, y1)],
+                    variant.colour().filled(),
+                ))
+            });
+            chart.draw_series(bars)?;
+        }
+        Ok(())
+    }
+}
+
 /// One line of a line chart.
 struct Line {
     colour: RGBColor,
     points: Vec<(f64, f64)>,
     dashed: bool,
     marker: Option<Swatch>,
+    /// A marker of its own shape every `.1` points, from point `.2` on (staggered, so
+    /// that lines lying on top of each other still show every marker).
+    marks: Option<(Mark, usize, usize)>,
 }
 
 /// Lines over a shared x axis.
@@ -484,7 +645,7 @@ impl Lines<'_> {
         let (x0, x1, xticks) = Scale::Linear.ticks(0.0, x_max.max(1e-9));
         let (y0, y1, yticks) = Scale::Linear.ticks(0.0, (y_max * 1.05).max(self.y_min_top));
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.caption, (FONT, 17))
+            .caption(&self.caption, (FONT, AXIS))
             .margin(12)
             .margin_right(24)
             .x_label_area_size(48)
@@ -493,8 +654,8 @@ impl Lines<'_> {
         chart
             .configure_mesh()
             .bold_line_style(GRID)
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
+            .label_style((FONT, TICKS))
+            .axis_desc_style((FONT, AXIS))
             .x_desc(self.x_label)
             .y_desc(self.y_label)
             .x_label_formatter(&|x| axis_number(*x))
@@ -521,9 +682,77 @@ impl Lines<'_> {
                 }
                 _ => {}
             }
+            if let Some((mark, every, first)) = line.marks {
+                let points: Vec<(f64, f64)> = line
+                    .points
+                    .iter()
+                    .skip(first)
+                    .step_by(every.max(1))
+                    .copied()
+                    .collect();
+                draw_marks(&mut chart, &points, mark, line.colour)?;
+            }
         }
         Ok(())
     }
+}
+
+/// Draws `mark` at each of `points` (data coordinates).
+fn draw_marks(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<Axis, Axis>>,
+    points: &[(f64, f64)],
+    mark: Mark,
+    colour: RGBColor,
+) -> anyhow::Result<()> {
+    let r = 5;
+    let at = |p: (f64, f64)| EmptyElement::at(p);
+    match mark {
+        Mark::Circle => {
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|&p| at(p) + Circle::new((0, 0), r, colour.filled())),
+            )?;
+        }
+        Mark::Ring => {
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|&p| at(p) + Circle::new((0, 0), r, colour.stroke_width(2))),
+            )?;
+        }
+        Mark::Triangle => {
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|&p| at(p) + TriangleMarker::new((0, 0), r + 2, colour.filled())),
+            )?;
+        }
+        Mark::Square => {
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|&p| at(p) + Rectangle::new([(-r, -r), (r, r)], colour.filled())),
+            )?;
+        }
+        Mark::Cross => {
+            chart.draw_series(points.iter().map(|&p| {
+                at(p)
+                    + PathElement::new(vec![(-r, -r), (r, r)], colour.stroke_width(3))
+                    + PathElement::new(vec![(-r, r), (r, -r)], colour.stroke_width(3))
+            }))?;
+        }
+        Mark::Diamond => {
+            chart.draw_series(points.iter().map(|&p| {
+                at(p)
+                    + Polygon::new(
+                        vec![(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
+                        colour.filled(),
+                    )
+            }))?;
+        }
+    }
+    Ok(())
 }
 
 /// A short label for a scenario run: `bottleneck (8)`.
@@ -566,7 +795,13 @@ fn bars<'a>(caption: &'a str, x_label: &'a str, y_label: &'a str, scale: Scale) 
         floor: None,
         value_labels: false,
         label: bar_value,
+        horizontal: false,
     }
+}
+
+/// The height of a horizontal bar chart of `categories` groups of six bars.
+fn horizontal_height(categories: usize, legend: &[(Swatch, String)]) -> u32 {
+    60 + legend_height(WIDTH, legend) + 60 + categories as u32 * 62
 }
 
 /// Total polls of every run, by scenario (log scale).
@@ -578,13 +813,15 @@ fn polls(results: &Results, path: &Path) -> anyhow::Result<()> {
         "total polls, all workers (log scale)",
         Scale::Log10,
     );
+    chart.horizontal = true;
     chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
     chart.series = per_config(results, &configs, |r| Some(r.total_polls() as f64));
+    let legend = variant_legend(&Variant::ALL, Swatch::Box);
     with_panels(
         path,
-        (1300, 620),
-        "Total polls per pipeline: how often workers asked their queue for an item",
-        &variant_legend(&Variant::ALL, Swatch::Box),
+        (WIDTH, horizontal_height(configs.len(), &legend)),
+        "Total polls: how often workers asked their queue for an item",
+        &legend,
         1,
         |areas| chart.draw(&areas[0]),
     )
@@ -599,116 +836,117 @@ fn cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
         "process CPU time (s, log scale)",
         Scale::Log10,
     );
+    chart.horizontal = true;
     chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
     chart.series = per_config(results, &configs, |r| Some(r.process_cpu_s));
+    let legend = variant_legend(&Variant::ALL, Swatch::Box);
     with_panels(
         path,
-        (1300, 620),
+        (WIDTH, horizontal_height(configs.len(), &legend)),
         "CPU time per pipeline (user + system, all threads)",
-        &variant_legend(&Variant::ALL, Swatch::Box),
+        &legend,
         1,
         |areas| chart.draw(&areas[0]),
     )
 }
 
-/// Peak heap and max RSS on `bottleneck`, unbounded against bounded.
-fn memory(results: &Results, path: &Path) -> anyhow::Result<()> {
+/// `unbounded` or `bounded (8)`.
+fn bound_label(capacity: Option<usize>) -> String {
+    match capacity {
+        None => "unbounded".to_string(),
+        Some(n) => format!("bounded ({n})"),
+    }
+}
+
+/// One of the memory measures on `bottleneck`, unbounded against bounded.
+fn memory(
+    results: &Results,
+    path: &Path,
+    what: &str,
+    y_label: &str,
+    get: fn(&pipeline_core::Report) -> Option<u64>,
+) -> anyhow::Result<()> {
     let capacities = results.capacities("bottleneck");
-    let categories: Vec<String> = capacities
-        .iter()
-        .map(|c| match c {
-            None => "unbounded".to_string(),
-            Some(n) => format!("bounded ({n})"),
-        })
-        .collect();
     let configs: Vec<(String, Option<usize>)> = capacities
         .iter()
         .map(|c| ("bottleneck".to_string(), *c))
         .collect();
-    let mib = |b: Option<u64>| b.map(|b| b as f64 / (1024.0 * 1024.0));
-    let mut heap = bars("peak heap", "queues", "peak heap (MiB)", Scale::Linear);
-    heap.categories = categories.clone();
-    heap.series = per_config(results, &configs, |r| mib(r.peak_heap_bytes));
-    heap.value_labels = true;
-    let mut rss = bars(
-        "max RSS",
-        "queues",
-        "max resident set size (MiB)",
-        Scale::Linear,
-    );
-    rss.categories = categories;
-    rss.series = per_config(results, &configs, |r| mib(r.max_rss_bytes));
-    rss.value_labels = true;
+    let mut chart = bars("", "queues", y_label, Scale::Linear);
+    chart.categories = capacities.iter().map(|&c| bound_label(c)).collect();
+    chart.series = per_config(results, &configs, |r| {
+        get(r).map(|b| b as f64 / (1024.0 * 1024.0))
+    });
+    chart.value_labels = true;
     let items = results
         .report("bottleneck", None, Variant::Crossbeam)
         .map_or(0, |r| r.config.items);
+    let legend = variant_legend(&Variant::ALL, Swatch::Box);
     with_panels(
         path,
-        (1300, 600),
-        &format!(
-            "Memory on bottleneck ({items} frames of 320×240): unbounded queues against bounded (8)"
-        ),
-        &variant_legend(&Variant::ALL, Swatch::Box),
-        2,
-        |areas| {
-            heap.draw(&areas[0])?;
-            rss.draw(&areas[1])
-        },
+        (WIDTH, 480),
+        &format!("{what} on bottleneck ({items} frames of 320×240)"),
+        &legend,
+        1,
+        |areas| chart.draw(&areas[0]),
     )
 }
 
-/// The resize queue's depth over time on `bottleneck`, one line per variant.
-fn depth(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let capacities = results.capacities("bottleneck");
-    let panels: Vec<Lines<'_>> = capacities
+/// The resize queue's depth over time on `bottleneck` with `capacity`, one line per
+/// variant, each with its own marker.
+fn depth(results: &Results, path: &Path, capacity: Option<usize>) -> anyhow::Result<()> {
+    let mut legend = Vec::new();
+    let lines: Vec<Line> = Variant::ALL
         .iter()
-        .map(|&capacity| {
-            let lines = Variant::ALL
+        .enumerate()
+        .filter_map(|(i, &v)| {
+            let series = results
+                .run("bottleneck", capacity, v)?
+                .depth_series
+                .as_ref()?;
+            let dt = series.interval_ms as f64 / 1000.0;
+            let points: Vec<(f64, f64)> = series
+                .resize
                 .iter()
-                .filter_map(|&v| {
-                    let series = results
-                        .run("bottleneck", capacity, v)?
-                        .depth_series
-                        .as_ref()?;
-                    let dt = series.interval_ms as f64 / 1000.0;
-                    let points = series
-                        .resize
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &d)| (i as f64 * dt, d as f64))
-                        .collect();
-                    Some(Line {
-                        colour: v.colour(),
-                        points,
-                        dashed: false,
-                        marker: None,
-                    })
-                })
+                .enumerate()
+                .map(|(i, &d)| (i as f64 * dt, d as f64))
                 .collect();
-            Lines {
-                caption: match capacity {
-                    None => "unbounded".to_string(),
-                    Some(n) => format!("bounded ({n})"),
-                },
-                x_label: "time since the start (s)",
-                y_label: "items in the resize queue",
-                lines,
-                y_min_top: 10.0,
-            }
+            // About eight markers a line, staggered between the lines.
+            let every = (points.len() / 8).max(1);
+            let first = i * every / Variant::ALL.len();
+            let dashed = !v.blocks();
+            legend.push((
+                Swatch::Marked(v.colour(), Mark::of(v), dashed),
+                v.label().to_string(),
+            ));
+            Some(Line {
+                colour: v.colour(),
+                points,
+                dashed,
+                marker: None,
+                marks: Some((Mark::of(v), every, first)),
+            })
         })
         .collect();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let chart = Lines {
+        caption: String::new(),
+        x_label: "time since the start (s)",
+        y_label: "items in the resize queue",
+        lines,
+        y_min_top: 10.0,
+    };
     with_panels(
         path,
-        (1300, 600),
-        "Queue depth over time on bottleneck: the resize queue, sampled every 5 ms",
-        &variant_legend(&Variant::ALL, Swatch::Line),
-        panels.len().max(1),
-        |areas| {
-            for (panel, area) in panels.iter().zip(areas) {
-                panel.draw(area)?;
-            }
-            Ok(())
-        },
+        (WIDTH, 460),
+        &format!(
+            "Resize queue depth on bottleneck, {}",
+            bound_label(capacity)
+        ),
+        &legend,
+        1,
+        |areas| chart.draw(&areas[0]),
     )
 }
 
@@ -746,6 +984,7 @@ fn sweep(results: &Results, path: &Path) -> anyhow::Result<()> {
                     .collect(),
                 dashed,
                 marker: Some(marker),
+                marks: None,
             }
         })
         .collect();
@@ -758,24 +997,19 @@ fn sweep(results: &Results, path: &Path) -> anyhow::Result<()> {
     };
     with_panels(
         path,
-        (1000, 560),
-        "Peak heap against items on bottleneck: unbounded grows, bounded stays flat",
+        (WIDTH, 440),
+        "Peak heap against items on bottleneck",
         &legend,
         1,
         |areas| chart.draw(&areas[0]),
     )
 }
 
-/// Latency and CPU on `paced`: blocking, spinning and sleeping side by side.
-fn paced(results: &Results, path: &Path) -> anyhow::Result<()> {
+/// Latency per item on `paced`: blocking, spinning and sleeping side by side.
+fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()> {
     let capacity = results.capacities("paced").first().copied().flatten();
     let report = |v| results.report("paced", capacity, v);
-    let mut latency = bars(
-        "latency per item",
-        "percentile",
-        "latency (µs, log scale)",
-        Scale::Log10,
-    );
+    let mut latency = bars("", "percentile", "latency (µs, log scale)", Scale::Log10);
     latency.categories = vec!["p50".into(), "p99".into(), "max".into()];
     latency.series = Variant::ALL
         .iter()
@@ -787,8 +1021,23 @@ fn paced(results: &Results, path: &Path) -> anyhow::Result<()> {
             (v, values)
         })
         .collect();
+    let interval = report(Variant::Crossbeam).map_or(0.0, |r| r.config.source_interval_ms);
+    with_panels(
+        path,
+        (WIDTH, 480),
+        &format!("Latency per item on paced (one item every {interval} ms)"),
+        &variant_legend(&Variant::ALL, Swatch::Box),
+        1,
+        |areas| latency.draw(&areas[0]),
+    )
+}
+
+/// CPU over wall time on `paced`: how busy the idle pipelines keep the cores.
+fn paced_cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let capacity = results.capacities("paced").first().copied().flatten();
+    let report = |v| results.report("paced", capacity, v);
     let mut busy = bars(
-        "CPU while mostly idle",
+        "",
         "scenario (queue bound)",
         "CPU time / wall time (cores busy)",
         Scale::Linear,
@@ -802,14 +1051,11 @@ fn paced(results: &Results, path: &Path) -> anyhow::Result<()> {
     let interval = report(Variant::Crossbeam).map_or(0.0, |r| r.config.source_interval_ms);
     with_panels(
         path,
-        (1300, 600),
-        &format!("paced (one item every {interval} ms): hand-off latency and idle CPU"),
+        (WIDTH, 440),
+        &format!("CPU while mostly idle on paced (one item every {interval} ms)"),
         &variant_legend(&Variant::ALL, Swatch::Box),
-        2,
-        |areas| {
-            latency.draw(&areas[0])?;
-            busy.draw(&areas[1])
-        },
+        1,
+        |areas| busy.draw(&areas[0]),
     )
 }
 
@@ -817,13 +1063,7 @@ fn paced(results: &Results, path: &Path) -> anyhow::Result<()> {
 fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
     let capacities = results.capacities("throughput");
     let mut chart = bars("", "queues", "items per second (millions)", Scale::Linear);
-    chart.categories = capacities
-        .iter()
-        .map(|c| match c {
-            None => "unbounded".to_string(),
-            Some(n) => format!("bounded ({n})"),
-        })
-        .collect();
+    chart.categories = capacities.iter().map(|&c| bound_label(c)).collect();
     for (s, &v) in Variant::ALL.iter().enumerate() {
         let mut values = Vec::new();
         for (c, &capacity) in capacities.iter().enumerate() {
@@ -843,9 +1083,9 @@ fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
         .map_or(0, |r| r.config.items);
     with_panels(
         path,
-        (1300, 620),
+        (WIDTH, 520),
         &format!(
-            "Throughput ({} empty items): instrumented bars, bare marks, instrumented/bare above",
+            "Throughput, {} empty items (instrumented / bare above each bar)",
             format::count(items)
         ),
         &legend,
@@ -854,23 +1094,20 @@ fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// Measured over ideal wall time on `camera` and `fanout`, and resize's utilisation.
-fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let scenarios: Vec<&str> = ["camera", "fanout"]
+/// The runs of `camera` and `fanout` the timing figures show.
+fn timing_configs(results: &Results) -> Vec<(String, Option<usize>)> {
+    ["camera", "fanout"]
         .into_iter()
         .filter(|s| !results.capacities(s).is_empty())
-        .collect();
-    let configs: Vec<(String, Option<usize>)> = scenarios
-        .iter()
         .map(|s| (s.to_string(), results.capacities(s)[0]))
-        .collect();
-    let mut ratio = bars(
-        "measured / ideal wall time",
-        "scenario",
-        "wall time / ideal",
-        Scale::Linear,
-    );
-    ratio.categories = scenarios.iter().map(|s| s.to_string()).collect();
+        .collect()
+}
+
+/// Measured over ideal wall time on `camera` and `fanout`.
+fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let configs = timing_configs(results);
+    let mut ratio = bars("", "scenario", "wall time / ideal", Scale::Linear);
+    ratio.categories = configs.iter().map(|(s, _)| s.clone()).collect();
     ratio.series = per_config(results, &configs, |r| Some(r.wall_s / r.ideal_wall_s?));
     ratio.references.push(Reference {
         value: 1.0,
@@ -900,13 +1137,32 @@ fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
     ratio.floor = Some((low.min(1.0) - 0.02).max(0.0));
     ratio.value_labels = true;
     ratio.label = |v| format!("{v:.3}");
+    let mut legend = variant_legend(&Variant::ALL, Swatch::Box);
+    legend.push((Swatch::Line(REFERENCE), "ideal (configured waits)".into()));
+    legend.push((
+        Swatch::Dashed(REFERENCE),
+        "ideal with the measured sleep lengths (an estimate)".into(),
+    ));
+    with_panels(
+        path,
+        (WIDTH, 500),
+        "Blocking stages (1/5/2 ms): wall time against the ideal",
+        &legend,
+        1,
+        |areas| ratio.draw(&areas[0]),
+    )
+}
+
+/// The bottleneck stage's utilisation on `camera` and `fanout`, against the goal.
+fn resize_busy(results: &Results, path: &Path) -> anyhow::Result<()> {
+    let configs = timing_configs(results);
     let mut busy = bars(
-        "resize stage busy",
+        "",
         "scenario",
         "resize busy / (workers × wall) (%)",
         Scale::Linear,
     );
-    busy.categories = ratio.categories.clone();
+    busy.categories = configs.iter().map(|(s, _)| s.clone()).collect();
     busy.series = per_config(results, &configs, |r| {
         Some(r.bottleneck_utilisation()? * 100.0)
     });
@@ -920,40 +1176,71 @@ fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
     busy.floor = Some(((low - 2.0) / 5.0).floor().max(0.0) * 5.0);
     busy.value_labels = true;
     let mut legend = variant_legend(&Variant::ALL, Swatch::Box);
-    legend.push((Swatch::Line(REFERENCE), "ideal (configured waits)".into()));
     legend.push((
         Swatch::Dashed(REFERENCE),
         format!(
-            "left: ideal with measured sleep lengths (an estimate); right: the goal, resize \
-             busy ≥ {:.0}% for the blocking backends",
+            "the goal for the blocking backends: at least {:.0}%",
             UTILISATION_TARGET * 100.0
         ),
     ));
     with_panels(
         path,
-        (1300, 620),
-        "Blocking stages (1/5/2 ms): wall time against the ideal, and the bottleneck's utilisation",
+        (WIDTH, 500),
+        "Blocking stages (1/5/2 ms): how busy the bottleneck (resize) is",
         &legend,
-        2,
-        |areas| {
-            ratio.draw(&areas[0])?;
-            busy.draw(&areas[1])
-        },
+        1,
+        |areas| busy.draw(&areas[0]),
     )
 }
+
+/// The file name of every figure [`all`] draws, in its order.
+pub const FIGURES: [&str; 12] = [
+    "polls.svg",
+    "cpu.svg",
+    "memory_heap.svg",
+    "memory_rss.svg",
+    "depth_unbounded.svg",
+    "depth_bounded.svg",
+    "sweep.svg",
+    "paced_latency.svg",
+    "paced_cpu.svg",
+    "throughput.svg",
+    "wall_vs_ideal.svg",
+    "resize_busy.svg",
+];
 
 /// Draws every figure into `dir`; returns the files written.
 pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     type Draw = fn(&Results, &Path) -> anyhow::Result<()>;
-    let figures: [(&str, Draw); 8] = [
+    let figures: [(&str, Draw); FIGURES.len()] = [
         ("polls.svg", polls),
         ("cpu.svg", cpu),
-        ("memory.svg", memory),
-        ("depth.svg", depth),
+        ("memory_heap.svg", |r, p| {
+            memory(r, p, "Peak heap", "peak heap (MiB)", |r| r.peak_heap_bytes)
+        }),
+        ("memory_rss.svg", |r, p| {
+            memory(r, p, "Max RSS", "max resident set size (MiB)", |r| {
+                r.max_rss_bytes
+            })
+        }),
+        ("depth_unbounded.svg", |r, p| depth(r, p, None)),
+        ("depth_bounded.svg", |r, p| {
+            let bound = r
+                .capacities("bottleneck")
+                .into_iter()
+                .find(Option::is_some)
+                .flatten();
+            match bound {
+                Some(n) => depth(r, p, Some(n)),
+                None => Ok(()),
+            }
+        }),
         ("sweep.svg", sweep),
-        ("paced.svg", paced),
+        ("paced_latency.svg", paced_latency),
+        ("paced_cpu.svg", paced_cpu),
         ("throughput.svg", throughput),
         ("wall_vs_ideal.svg", wall_vs_ideal),
+        ("resize_busy.svg", resize_busy),
     ];
     let mut written = Vec::new();
     for (name, draw) in figures {
