@@ -185,7 +185,7 @@ pub fn machine_md(
         ("date", format!("{} (UTC)", results.date)),
         ("run", run),
     ];
-    out.push_str("| | |\n|---|---|\n");
+    out.push_str("| what | this machine |\n|---|---|\n");
     for (what, value) in rows {
         let _ = writeln!(out, "| {what} | {value} |");
     }
@@ -264,7 +264,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let first = MACHINE_TABLE_FIRST_LINE - 1;
         assert_eq!(lines[first - 1], "<!-- ANCHOR: machine -->");
-        assert_eq!(lines[first], "| | |");
+        assert_eq!(lines[first], "| what | this machine |");
         assert!(
             lines[first + 7].starts_with("| run |"),
             "{}",

@@ -65,15 +65,6 @@ fn describe(results: &Results, scenario: &str) -> String {
     )
 }
 
-fn queue_peaks(report: &Report) -> String {
-    let peaks: Vec<String> = report
-        .stages
-        .iter()
-        .map(|s| format::count(s.queue_peak))
-        .collect();
-    peaks.join(" / ")
-}
-
 /// The shortest wall time whose "cores busy" the scenario tables show.
 pub const CORES_BUSY_MIN_WALL_S: f64 = 0.010;
 
@@ -110,25 +101,13 @@ fn runs_note(counts: &[(Variant, usize)]) -> Option<String> {
     ))
 }
 
-/// The table of one scenario: every variant on every capacity it ran with, each the
-/// median run ([`Results::run`]).
+/// The tables of one scenario: every variant on every capacity it ran with, each the
+/// median run ([`Results::run`]). Three narrow tables rather than one wide one, so
+/// that each fits the book's column: time, CPU and polls; latency; queues and memory.
 pub fn scenario_table(results: &Results, scenario: &str) -> String {
-    let header = [
-        "pipeline",
-        "queues",
-        "wall",
-        "CPU",
-        "cores busy",
-        "polls",
-        "polls per item",
-        "latency p50",
-        "p99",
-        "max",
-        "queue peaks d / r / u",
-        "peak heap (MiB)",
-        "max RSS (MiB)",
-    ];
-    let mut rows = Vec::new();
+    let mut time = Vec::new();
+    let mut latency = Vec::new();
+    let mut memory = Vec::new();
     let mut counts = Vec::new();
     let mut short = false;
     for capacity in results.capacities(scenario) {
@@ -138,21 +117,40 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
             };
             counts.push((variant, results.runs_of(scenario, capacity, variant).len()));
             short |= r.wall_s < CORES_BUSY_MIN_WALL_S;
-            rows.push(vec![
-                variant.label().to_string(),
-                format::capacity(capacity),
-                format::duration(r.wall_s),
-                format::duration(r.process_cpu_s),
-                cores_busy(r),
-                format::count(r.total_polls()),
-                format!("{:.2}", r.total_polls() as f64 / r.items_in.max(1) as f64),
-                format::micros(r.latency_us.p50),
-                format::micros(r.latency_us.p99),
-                format::micros(r.latency_us.max),
-                queue_peaks(r),
-                format::mib(r.peak_heap_bytes),
-                format::mib(r.max_rss_bytes),
-            ]);
+            let who = vec![variant.label().to_string(), format::capacity(capacity)];
+            time.push(
+                [
+                    who.clone(),
+                    vec![
+                        format::duration(r.wall_s),
+                        format::duration(r.process_cpu_s),
+                        cores_busy(r),
+                        format::count(r.total_polls()),
+                        format!("{:.2}", r.total_polls() as f64 / r.items_in.max(1) as f64),
+                    ],
+                ]
+                .concat(),
+            );
+            latency.push(
+                [
+                    who.clone(),
+                    vec![
+                        format::micros(r.latency_us.p50),
+                        format::micros(r.latency_us.p99),
+                        format::micros(r.latency_us.max),
+                    ],
+                ]
+                .concat(),
+            );
+            let peaks = r.stages.iter().map(|s| format::count(s.queue_peak));
+            memory.push(
+                [
+                    who,
+                    peaks.collect(),
+                    vec![format::mib(r.peak_heap_bytes), format::mib(r.max_rss_bytes)],
+                ]
+                .concat(),
+            );
         }
     }
     let mut caption = describe(results, scenario);
@@ -169,7 +167,32 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
             CORES_BUSY_MIN_WALL_S * 1e3
         );
     }
-    format!("{caption}\n{}", table(&header, &rows))
+    let time_header = [
+        "pipeline",
+        "queues",
+        "wall",
+        "CPU",
+        "cores busy",
+        "polls",
+        "polls per item",
+    ];
+    let latency_header = ["pipeline", "queues", "latency p50", "p99", "max"];
+    let memory_header = [
+        "pipeline",
+        "queues",
+        "peak in download queue",
+        "in resize queue",
+        "in upload queue",
+        "peak heap (MiB)",
+        "max RSS (MiB)",
+    ];
+    format!(
+        "{caption}\n*Time, CPU and polls:*\n\n{}\n*Latency per item, from entering the \
+         download queue to arriving at done:*\n\n{}\n*Queue peaks (items) and memory:*\n\n{}",
+        table(&time_header, &time),
+        table(&latency_header, &latency),
+        table(&memory_header, &memory),
+    )
 }
 
 /// Instrumented against bare on `throughput`: what the probes cost.

@@ -12,6 +12,10 @@ use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
 /// mdBook stops expanding includes inside includes at this depth, and so do we.
 const MAX_INCLUDE_DEPTH: usize = 10;
 
+/// The longest line a listing may have: a longer one is cut off (or scrolls) in the
+/// book's column.
+pub(crate) const MAX_LISTING_LINE: usize = 80;
+
 /// Pages mdBook writes itself, so a link to them is never dead.
 const GENERATED_PAGES: [&str; 4] = ["index.html", "print.html", "toc.html", "404.html"];
 
@@ -104,6 +108,8 @@ impl Checker {
         self.check_includes(text, file, first_line, &include_dir, link_dir, depth);
 
         let mut code_block: Option<(bool, usize, String)> = None;
+        // The links the parser is inside of, innermost last.
+        let mut links: Vec<String> = Vec::new();
         let parser = new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter();
         for (event, range) in parser {
             let at = || {
@@ -117,10 +123,21 @@ impl Checker {
                 Event::Start(Tag::Link { dest_url, .. }) => {
                     let at = at();
                     self.check_link(&dest_url, &at, link_dir);
+                    links.push(dest_url.to_string());
+                }
+                Event::End(TagEnd::Link) => {
+                    links.pop();
                 }
                 Event::Start(Tag::Image { dest_url, .. }) => {
                     let at = at();
                     self.check_image(&dest_url, &at, link_dir);
+                    if dest_url.ends_with(".svg") && links.last().map(String::as_str) != Some(&*dest_url)
+                    {
+                        self.broken.push(format!(
+                            "{at}: figure `{dest_url}` does not link to its full-size file: \
+                             write [![…]({dest_url})]({dest_url})"
+                        ));
+                    }
                 }
                 Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_) => {
                     let html = &text[range.clone()];
@@ -196,8 +213,31 @@ impl Checker {
             } else if target.extension().is_some_and(|ext| ext == "md") {
                 self.check_markdown(part, &target, part_first_line, link_dir, depth + 1);
             } else {
+                self.check_listing_width(part, &target, part_first_line, &at);
                 let dir = target.parent().unwrap_or(include_dir).to_path_buf();
                 self.check_includes(part, &target, part_first_line, &dir, link_dir, depth + 1);
+            }
+        }
+    }
+
+    /// Every line of an included listing fits the book's column: at most
+    /// [`MAX_LISTING_LINE`] characters. Anchor lines (which mdBook drops) and
+    /// rustdoc's hidden lines (`# ...`) do not count.
+    fn check_listing_width(&mut self, part: &str, file: &Path, first_line: usize, at: &str) {
+        for (i, line) in part.lines().enumerate() {
+            let shown = line.trim_end();
+            let hidden = shown.trim_start() == "#" || shown.trim_start().starts_with("# ");
+            if hidden || shown.contains("ANCHOR:") || shown.contains("ANCHOR_END:") {
+                continue;
+            }
+            let width = shown.chars().count();
+            if width > MAX_LISTING_LINE {
+                self.broken.push(format!(
+                    "{}:{}: listing line of {width} characters, over {MAX_LISTING_LINE}: it is \
+                     cut off in the page (included at {at}); wrap it or leave it out of the anchor",
+                    self.show(file),
+                    first_line + i
+                ));
             }
         }
     }
@@ -637,10 +677,41 @@ mod tests {
             See [the other page](other.md#top), [the same page](#here), [print](print.html)\n\
             and [the web](https://example.com/x.md).\n\
             \n\
-            ![a figure](figures/ok.svg) <img src=\"figures/ok.svg\">\n\
+            [![a figure](figures/ok.svg)](figures/ok.svg) <img src=\"figures/ok.svg\">\n\
             \n\
             <object data='./figures/ok.svg'></object>\n";
         assert_eq!(broken(intro), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_listing_line_over_the_limit_is_broken() {
+        let long = format!("    let x = \"{}\";", "a".repeat(MAX_LISTING_LINE));
+        let found = broken_with(&[
+            (
+                "code/wide.rs",
+                &format!("// ANCHOR: body\n{long}\n# {long}\n// ANCHOR_END: body\n"),
+            ),
+            (
+                "book/src/intro.md",
+                "```rust,ignore\n{{#include ../../code/wide.rs:body}}\n```\n",
+            ),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("code/wide.rs:2: listing line of 95 characters, over 80"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_figure_must_link_to_its_full_size_file() {
+        let found = broken(
+            "![bare](figures/ok.svg)\n\n[![linked](figures/ok.svg)](figures/ok.svg)\n\n\
+             [![elsewhere](figures/ok.svg)](other.md)\n",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("book/src/intro.md:1: figure `figures/ok.svg` does not link"));
+        assert!(found[1].starts_with("book/src/intro.md:5: figure"));
     }
 
     #[test]
@@ -722,20 +793,21 @@ mod tests {
     #[test]
     fn a_missing_image_is_broken() {
         let found = broken(
-            "![fig](figures/gone.svg)\n\n<img alt=\"x\" src=\"figures/gone.png\" />\n\n\
+            "[![fig](figures/gone.svg)](figures/gone.svg)\n\n<img alt=\"x\" src=\"figures/gone.png\" />\n\n\
              <p>\n<object type=\"image/svg+xml\"\n data=\"figures/gone2.svg\"></object>\n</p>\n",
         );
-        assert_eq!(found.len(), 3, "{found:?}");
-        assert!(found[0].starts_with("book/src/intro.md:1: missing image `figures/gone.svg`"));
-        assert!(found[1].starts_with("book/src/intro.md:3 (src): missing image"));
-        assert!(found[2].starts_with("book/src/intro.md:7 (data): missing image"));
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[0].starts_with("book/src/intro.md:1: dead link `figures/gone.svg`"));
+        assert!(found[1].starts_with("book/src/intro.md:1: missing image `figures/gone.svg`"));
+        assert!(found[2].starts_with("book/src/intro.md:3 (src): missing image"));
+        assert!(found[3].starts_with("book/src/intro.md:7 (data): missing image"));
     }
 
     #[test]
     fn an_image_outside_the_book_sources_is_broken() {
         let found = broken_with(&[
             ("reports/figures/x.svg", "<svg/>"),
-            ("book/src/intro.md", "![x](../../reports/figures/x.svg)\n"),
+            ("book/src/intro.md", "[![x](../../reports/figures/x.svg)](../../reports/figures/x.svg)\n"),
         ]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(

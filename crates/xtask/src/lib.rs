@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn figures_are_copied_into_the_book_and_stale_ones_removed() {
-        let root = workspace("# Intro\n\n![a](figures/a.svg)\n");
+        let root = workspace("# Intro\n\n[![a](figures/a.svg)](figures/a.svg)\n");
         let reports = root.path().join("reports/figures");
         fs::create_dir_all(&reports).unwrap();
         fs::write(reports.join("a.svg"), "<svg>a</svg>").unwrap();
