@@ -131,7 +131,8 @@ impl Checker {
                 Event::Start(Tag::Image { dest_url, .. }) => {
                     let at = at();
                     self.check_image(&dest_url, &at, link_dir);
-                    if dest_url.ends_with(".svg") && links.last().map(String::as_str) != Some(&*dest_url)
+                    if dest_url.ends_with(".svg")
+                        && links.last().map(String::as_str) != Some(&*dest_url)
                     {
                         self.broken.push(format!(
                             "{at}: figure `{dest_url}` does not link to its full-size file: \
@@ -807,7 +808,10 @@ mod tests {
     fn an_image_outside_the_book_sources_is_broken() {
         let found = broken_with(&[
             ("reports/figures/x.svg", "<svg/>"),
-            ("book/src/intro.md", "[![x](../../reports/figures/x.svg)](../../reports/figures/x.svg)\n"),
+            (
+                "book/src/intro.md",
+                "[![x](../../reports/figures/x.svg)](../../reports/figures/x.svg)\n",
+            ),
         ]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(

@@ -50,7 +50,11 @@ pub struct Run {
 }
 
 /// The resize worker: takes frames until the channel closes, `resize` each.
-fn resize_worker(frames: Receiver<u64>, resize: Duration, gauge: &Gauge) -> Vec<u64> {
+fn resize_worker(
+    frames: Receiver<u64>,
+    resize: Duration,
+    gauge: &Gauge,
+) -> Vec<u64> {
     let mut received = Vec::new();
     for frame in frames {
         gauge.got();
@@ -94,6 +98,8 @@ pub fn unbounded(frames: u64, resize: Duration) -> Run {
 /// (0: a rendezvous). The camera waits while the queue is full, and counts how
 /// many times it had to.
 pub fn bounded(frames: u64, capacity: usize, resize: Duration) -> Run {
-    todo!("`unbounded` with `mpsc::sync_channel(capacity)`; count the camera's waits")
+    todo!(
+        "`unbounded` with `mpsc::sync_channel(capacity)`; count the camera's waits"
+    )
 }
 // ANCHOR_END: bounded

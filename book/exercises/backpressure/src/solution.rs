@@ -47,7 +47,11 @@ pub struct Run {
 }
 
 /// The resize worker: takes frames until the channel closes, `resize` each.
-fn resize_worker(frames: Receiver<u64>, resize: Duration, gauge: &Gauge) -> Vec<u64> {
+fn resize_worker(
+    frames: Receiver<u64>,
+    resize: Duration,
+    gauge: &Gauge,
+) -> Vec<u64> {
     let mut received = Vec::new();
     for frame in frames {
         gauge.got();
@@ -106,14 +110,17 @@ pub fn bounded(frames: u64, capacity: usize, resize: Duration) -> Run {
                         waits += 1;
                         tx.send(frame).expect("the resize worker is listening");
                     }
-                    Err(TrySendError::Disconnected(_)) => panic!("the resize worker is gone"),
+                    Err(TrySendError::Disconnected(_)) => {
+                        panic!("the resize worker is gone")
+                    }
                 }
                 gauge.put();
             }
             (start.elapsed(), waits)
         });
         let received = resize_worker(rx, resize, gauge);
-        let (camera_time, camera_waits) = camera.join().expect("the camera panicked");
+        let (camera_time, camera_waits) =
+            camera.join().expect("the camera panicked");
         Run {
             received,
             queue_peak: gauge.peak(),

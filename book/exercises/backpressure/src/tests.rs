@@ -11,7 +11,11 @@ const RESIZE: Duration = Duration::from_millis(2);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within("the test (does the camera's channel close?)", WATCHDOG, f)
+    pipeline_core::testkit::within(
+        "the test (does the camera's channel close?)",
+        WATCHDOG,
+        f,
+    )
 }
 
 fn all_frames() -> Vec<u64> {

@@ -11,7 +11,11 @@ const WATCHDOG: Duration = Duration::from_secs(5);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within("the test (does the stop reach every thread?)", WATCHDOG, f)
+    pipeline_core::testkit::within(
+        "the test (does the stop reach every thread?)",
+        WATCHDOG,
+        f,
+    )
 }
 
 #[test]

@@ -12,14 +12,20 @@ use std::thread;
 // ANCHOR: fan_out
 /// Runs `work` on items `0..items` with `workers` threads that all take from one
 /// std channel. Returns, for each worker, the items it did, in the order it did them.
-pub fn fan_out(items: u64, workers: usize, work: impl Fn(u64) + Sync) -> Vec<Vec<u64>> {
+pub fn fan_out(
+    items: u64,
+    workers: usize,
+    work: impl Fn(u64) + Sync,
+) -> Vec<Vec<u64>> {
     let (tx, rx) = mpsc::channel();
     for item in 0..items {
         tx.send(item).expect("the receiver is still here");
     }
     // No more items: once the queue is drained, `recv` fails and the workers end.
     drop(tx);
-    todo!("start `workers` threads that share `rx`, run `worker` in each, collect their lists")
+    todo!(
+        "start `workers` threads that share `rx`, run `worker` in each, collect their lists"
+    )
 }
 // ANCHOR_END: fan_out
 
@@ -27,6 +33,8 @@ pub fn fan_out(items: u64, workers: usize, work: impl Fn(u64) + Sync) -> Vec<Vec
 /// One worker: takes the next item, works on it, and again, until the channel
 /// is closed and drained. Returns the items it did.
 pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
-    todo!("take the next item, work on it, note it; again, until the channel is drained")
+    todo!(
+        "take the next item, work on it, note it; again, until the channel is drained"
+    )
 }
 // ANCHOR_END: worker

@@ -9,7 +9,11 @@ use std::thread;
 // ANCHOR: fan_out
 /// Runs `work` on items `0..items` with `workers` threads that all take from one
 /// std channel. Returns, for each worker, the items it did, in the order it did them.
-pub fn fan_out(items: u64, workers: usize, work: impl Fn(u64) + Sync) -> Vec<Vec<u64>> {
+pub fn fan_out(
+    items: u64,
+    workers: usize,
+    work: impl Fn(u64) + Sync,
+) -> Vec<Vec<u64>> {
     let (tx, rx) = mpsc::channel();
     for item in 0..items {
         tx.send(item).expect("the receiver is still here");

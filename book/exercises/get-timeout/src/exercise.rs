@@ -106,7 +106,9 @@ impl<T> Queue<T> {
     /// An item already in the queue is returned at once, whatever the timeout;
     /// a closed, empty queue answers [`GetTimeoutError::Closed`] at once.
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
-        todo!("like `get`, but wait with `Condvar::wait_timeout`, until a deadline")
+        todo!(
+            "like `get`, but wait with `Condvar::wait_timeout`, until a deadline"
+        )
     }
 }
 // ANCHOR_END: get_timeout

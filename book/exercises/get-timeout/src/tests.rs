@@ -12,7 +12,11 @@ const LONG: Duration = Duration::from_secs(30);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within("the test (does the wait ever end?)", WATCHDOG, f)
+    pipeline_core::testkit::within(
+        "the test (does the wait ever end?)",
+        WATCHDOG,
+        f,
+    )
 }
 
 #[test]
@@ -124,7 +128,9 @@ fn each_item_goes_to_one_waiter_and_the_others_time_out() {
         let queue = Queue::new();
         thread::scope(|s| {
             let waiters: Vec<_> = (0..3)
-                .map(|_| s.spawn(|| queue.get_timeout(Duration::from_millis(500))))
+                .map(|_| {
+                    s.spawn(|| queue.get_timeout(Duration::from_millis(500)))
+                })
                 .collect();
             thread::sleep(Duration::from_millis(50));
             queue.put(1).unwrap();

@@ -42,7 +42,9 @@ pub fn worker(
     loop {
         counts.polls += 1;
         match input.get() {
-            Ok(item) => todo!("put func(item) on the output; stop if it is closed; count one done"),
+            Ok(item) => todo!(
+                "put func(item) on the output; stop if it is closed; count one done"
+            ),
             Err(GetError::Empty) => thread::sleep(poll_sleep),
             Err(GetError::Closed) => todo!("nothing more will come: stop"),
         }
@@ -59,13 +61,19 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
     let upload_queue = MyQueue::new(None);
     let done_queue = MyQueue::new(None);
     thread::scope(|s| {
-        let download = s.spawn(|| worker(&download_queue, &resize_queue, poll_sleep, |id| id * 10));
-        let resize = s.spawn(|| worker(&resize_queue, &upload_queue, poll_sleep, |x| x + 1));
-        let upload = s.spawn(|| worker(&upload_queue, &done_queue, poll_sleep, |x| x * 2));
+        let download = s.spawn(|| {
+            worker(&download_queue, &resize_queue, poll_sleep, |id| id * 10)
+        });
+        let resize = s.spawn(|| {
+            worker(&resize_queue, &upload_queue, poll_sleep, |x| x + 1)
+        });
+        let upload = s.spawn(|| {
+            worker(&upload_queue, &done_queue, poll_sleep, |x| x * 2)
+        });
         for id in 0..items {
-            download_queue
-                .put(id)
-                .expect("nobody closes the download queue before the source is done");
+            download_queue.put(id).expect(
+                "nobody closes the download queue before the source is done",
+            );
         }
         let counts = stop(
             [&download_queue, &resize_queue, &upload_queue],
@@ -83,7 +91,12 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
 /// Stops the stages in pipeline order: closes a stage's input queue, so that its
 /// worker returns once it has drained it, joins that worker, then goes on to the
 /// next stage. Returns the workers' counts.
-fn stop(inputs: [&MyQueue<u64>; 3], workers: [ScopedJoinHandle<'_, Counts>; 3]) -> [Counts; 3] {
-    todo!("for each stage in order: close its input, join its worker, keep its counts")
+fn stop(
+    inputs: [&MyQueue<u64>; 3],
+    workers: [ScopedJoinHandle<'_, Counts>; 3],
+) -> [Counts; 3] {
+    todo!(
+        "for each stage in order: close its input, join its worker, keep its counts"
+    )
 }
 // ANCHOR_END: stop

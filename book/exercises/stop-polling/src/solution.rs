@@ -62,13 +62,19 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
     let upload_queue = MyQueue::new(None);
     let done_queue = MyQueue::new(None);
     thread::scope(|s| {
-        let download = s.spawn(|| worker(&download_queue, &resize_queue, poll_sleep, |id| id * 10));
-        let resize = s.spawn(|| worker(&resize_queue, &upload_queue, poll_sleep, |x| x + 1));
-        let upload = s.spawn(|| worker(&upload_queue, &done_queue, poll_sleep, |x| x * 2));
+        let download = s.spawn(|| {
+            worker(&download_queue, &resize_queue, poll_sleep, |id| id * 10)
+        });
+        let resize = s.spawn(|| {
+            worker(&resize_queue, &upload_queue, poll_sleep, |x| x + 1)
+        });
+        let upload = s.spawn(|| {
+            worker(&upload_queue, &done_queue, poll_sleep, |x| x * 2)
+        });
         for id in 0..items {
-            download_queue
-                .put(id)
-                .expect("nobody closes the download queue before the source is done");
+            download_queue.put(id).expect(
+                "nobody closes the download queue before the source is done",
+            );
         }
         let counts = stop(
             [&download_queue, &resize_queue, &upload_queue],
@@ -86,9 +92,14 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
 /// Stops the stages in pipeline order: closes a stage's input queue, so that its
 /// worker returns once it has drained it, joins that worker, then goes on to the
 /// next stage. Returns the workers' counts.
-fn stop(inputs: [&MyQueue<u64>; 3], workers: [ScopedJoinHandle<'_, Counts>; 3]) -> [Counts; 3] {
+fn stop(
+    inputs: [&MyQueue<u64>; 3],
+    workers: [ScopedJoinHandle<'_, Counts>; 3],
+) -> [Counts; 3] {
     let mut counts = [Counts::default(); 3];
-    for ((input, worker), counts) in inputs.into_iter().zip(workers).zip(&mut counts) {
+    for ((input, worker), counts) in
+        inputs.into_iter().zip(workers).zip(&mut counts)
+    {
         input.close();
         *counts = worker.join().expect("a worker panicked");
     }

@@ -13,7 +13,11 @@ const POLL_SLEEP: Duration = Duration::from_millis(1);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within("the test (does every thread stop?)", WATCHDOG, f)
+    pipeline_core::testkit::within(
+        "the test (does every thread stop?)",
+        WATCHDOG,
+        f,
+    )
 }
 
 fn drain(queue: &MyQueue<u64>) -> Vec<u64> {
