@@ -131,8 +131,8 @@ fn worker<In, Out>(
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
     // However this worker ends (input drained, output closed, the run stopped,
-    // a panic), nothing
-    // more will be taken from its input: close it, so the stage before stops too.
+    // a panic), nothing more will be taken from its input: close it, so the
+    // stage before stops too.
     let _close_input = CloseOnDrop(input);
     while !probe.stopped() {
         probe.poll();

@@ -43,17 +43,20 @@ use loom::sync::{Condvar, Mutex, MutexGuard};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 // ANCHOR: struct
-/// A multi-producer, multi-consumer FIFO queue whose `get` and `put` block instead of failing.
+/// A multi-producer, multi-consumer FIFO queue whose `get` and `put` block
+/// instead of failing.
 ///
 /// Share it between threads by reference (`std::thread::scope`) or in an `Arc`.
 pub struct Queue<T> {
     /// Everything that changes, behind one lock.
     state: Mutex<State<T>>,
-    /// The most items the queue holds at once; `None` means unbounded. Never changes.
+    /// The most items the queue holds at once; `None` means unbounded. Never
+    /// changes.
     capacity: Option<usize>,
     /// Signalled when an item arrives (and on close): wakes a waiting `get`.
     not_empty: Condvar,
-    /// Signalled when an item leaves (and on close): wakes a `put` waiting for room.
+    /// Signalled when an item leaves (and on close): wakes a `put` waiting for
+    /// room.
     not_full: Condvar,
     /// Signalled when the last unfinished task is marked done: wakes `join`.
     all_done: Condvar,
@@ -63,7 +66,8 @@ pub struct Queue<T> {
 struct State<T> {
     /// The items waiting to be taken, oldest first.
     items: VecDeque<T>,
-    /// Items put but not yet marked with `task_done` (Python's `unfinished_tasks`).
+    /// Items put but not yet marked with `task_done` (Python's
+    /// `unfinished_tasks`).
     unfinished_tasks: usize,
     /// Set once by `close`, never cleared.
     closed: bool,
@@ -117,12 +121,13 @@ impl<T> Queue<T> {
     // ANCHOR: put
     /// Adds `item` at the back, first waiting while a bounded queue is full.
     ///
-    /// Fails, giving the item back, once the queue is closed, also when it was closed while
-    /// this put was waiting for room.
+    /// Fails, giving the item back, once the queue is closed, also when it was
+    /// closed while this put was waiting for room.
     pub fn put(&self, item: T) -> Result<(), Closed<T>> {
         let mut state = self.lock();
-        // A loop, not an `if`: another putter may take the room between the wake-up and
-        // the moment this thread holds the lock again (and condvars may wake spuriously).
+        // A loop, not an `if`: another putter may take the room between the
+        // wake-up and the moment this thread holds the lock again (and condvars
+        // may wake spuriously).
         while !state.closed && self.is_full(&state) {
             state = wait(&self.not_full, state);
         }
@@ -139,16 +144,19 @@ impl<T> Queue<T> {
     // ANCHOR_END: put
 
     // ANCHOR: get
-    /// Removes and returns the oldest item, first waiting while the queue is empty.
+    /// Removes and returns the oldest item, first waiting while the queue is
+    /// empty.
     ///
-    /// Returns `None` only when the queue is closed and empty: after `close`, gets still
-    /// drain the items that were put before (Python 3.13's `shutdown()`, not immediate).
+    /// Returns `None` only when the queue is closed and empty: after `close`,
+    /// gets still drain the items that were put before (Python 3.13's
+    /// `shutdown()`, not immediate).
     pub fn get(&self) -> Option<T> {
         let mut state = self.lock();
         loop {
             if let Some(item) = state.items.pop_front() {
                 drop(state);
-                // One free slot can satisfy one putter (nobody waits on an unbounded queue).
+                // One free slot can satisfy one putter (nobody waits on an
+                // unbounded queue).
                 self.not_full.notify_one();
                 return Some(item);
             }
@@ -171,7 +179,8 @@ impl<T> Queue<T> {
     pub fn task_done(&self) {
         let mut state = self.lock();
         let Some(unfinished) = state.unfinished_tasks.checked_sub(1) else {
-            // Release the lock before panicking, so the panic does not poison it.
+            // Release the lock before panicking, so the panic does not poison
+            // it.
             drop(state);
             panic!("task_done() called more times than there were items put");
         };
@@ -185,8 +194,8 @@ impl<T> Queue<T> {
 
     /// Waits until every item ever put has been marked with `task_done`.
     ///
-    /// Returns at once if that is already so. Closing the queue does not end the wait:
-    /// the items still in it are work that has not been done.
+    /// Returns at once if that is already so. Closing the queue does not end
+    /// the wait: the items still in it are work that has not been done.
     pub fn join(&self) {
         let mut state = self.lock();
         while state.unfinished_tasks > 0 {
@@ -196,14 +205,16 @@ impl<T> Queue<T> {
     // ANCHOR_END: task_done
 
     // ANCHOR: close
-    /// Closes the queue: from now on puts fail, and gets return `None` once it is empty.
+    /// Closes the queue: from now on puts fail, and gets return `None` once it
+    /// is empty.
     ///
-    /// Wakes every thread waiting in `get` or `put`, so none of them is left blocked.
-    /// Closing twice is harmless.
+    /// Wakes every thread waiting in `get` or `put`, so none of them is left
+    /// blocked. Closing twice is harmless.
     pub fn close(&self) {
         self.lock().closed = true;
-        // Every waiter must see the change, not just one: waiting getters return `None`
-        // (or take a leftover item), waiting putters get their item back.
+        // Every waiter must see the change, not just one: waiting getters
+        // return `None` (or take a leftover item), waiting putters get their
+        // item back.
         self.not_empty.notify_all();
         self.not_full.notify_all();
     }
@@ -386,10 +397,12 @@ mod tests {
                 queue.put(2).unwrap();
                 events.lock().unwrap().push("producer put 2");
             });
-            // The second put found the queue full and had to wait for the first get.
-            assert!(position(&events, "producer put 1") < position(&events, "producer put 2"));
-            assert!(position(&events, "consumer getting 1") < position(&events, "producer put 2"));
-            assert!(position(&events, "consumer got 1") < position(&events, "consumer got 2"));
+            // The second put found the queue full and had to wait for the first
+            // get.
+            let at = |event| position(&events, event);
+            assert!(at("producer put 1") < at("producer put 2"));
+            assert!(at("consumer getting 1") < at("producer put 2"));
+            assert!(at("consumer got 1") < at("consumer got 2"));
         });
     }
     // ANCHOR_END: take_turns

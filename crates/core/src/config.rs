@@ -176,17 +176,18 @@ impl Config {
     }
 
     // ANCHOR: ideal_wall
-    /// The shortest wall time the configured waits allow, in seconds:
-    /// the first item's trip through every stage, then one item per
-    /// `bottleneck wait / bottleneck workers` (or per source interval, if slower).
-    /// `None` when the config has no waits (then there is no ideal to compare with).
+    /// The shortest wall time the configured waits allow, in seconds: the first
+    /// item's trip through every stage, then one item per `bottleneck wait /
+    /// bottleneck workers` (or per source interval, if slower). `None` when the
+    /// config has no waits (then there is no ideal to compare with).
     pub fn ideal_wall_s(&self) -> Option<f64> {
         let waits: Vec<f64> = Stage::ALL
             .iter()
             .map(|&stage| self.wait_of(stage).as_secs_f64())
             .collect();
         let interval = self.source_interval().as_secs_f64();
-        if self.items == 0 || (waits.iter().all(|&w| w == 0.0) && interval == 0.0) {
+        let idle = waits.iter().all(|&w| w == 0.0) && interval == 0.0;
+        if self.items == 0 || idle {
             return None;
         }
         let pace = Stage::ALL

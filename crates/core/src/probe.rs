@@ -31,8 +31,10 @@ pub fn thread_cpu_time() -> Duration {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // Safety: `ts` is a valid, writable timespec and the clock id is a constant libc knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    // Safety: `ts` is a valid, writable timespec and the clock id is a constant
+    // libc knows.
+    let clock = libc::CLOCK_THREAD_CPUTIME_ID;
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
@@ -46,7 +48,10 @@ pub fn process_cpu_time() -> Duration {
     // Safety: `usage` is a valid, writable rusage.
     let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     assert_eq!(rc, 0, "getrusage(RUSAGE_SELF) failed");
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let tv = |t: libc::timeval| {
+        let nanos = t.tv_usec as u32 * 1000;
+        Duration::new(t.tv_sec as u64, nanos)
+    };
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 // ANCHOR_END: process_cpu_time
@@ -253,8 +258,8 @@ pub struct WorkerProbe<'a> {
 }
 
 impl WorkerProbe<'_> {
-    /// Whether the run was stopped early (see [`Probes::stop`]): the worker should
-    /// end now instead of taking another item.
+    /// Whether the run was stopped early (see [`Probes::stop`]): the worker
+    /// should end now instead of taking another item.
     #[inline]
     pub fn stopped(&self) -> bool {
         self.stopped.load(Relaxed)
@@ -315,7 +320,8 @@ impl WorkerProbe<'_> {
 impl Drop for WorkerProbe<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            // This worker is dying: the run cannot finish whole, so stop all of it.
+            // This worker is dying: the run cannot finish whole, so stop all of
+            // it.
             self.stopped.store(true, Relaxed);
         }
         let cpu = thread_cpu_time().saturating_sub(self.cpu_at_start);

@@ -53,7 +53,9 @@ impl Backend {
         }
         match (self.polls, config.poll_sleep_ms) {
             (true, None) => config.poll_sleep_ms = Some(DEFAULT_POLL_SLEEP_MS),
-            (false, Some(_)) => return Err(ConfigError::PollSleepWithoutPolling(self.name)),
+            (false, Some(_)) => {
+                return Err(ConfigError::PollSleepWithoutPolling(self.name));
+            }
             _ => {}
         }
         Ok(config)
@@ -259,9 +261,9 @@ impl Run {
 }
 
 // ANCHOR: spawn_worker
-/// Waits until item `id` is due, one `interval` after the other from `start` (the
-/// camera's frame rate; no wait when the interval is zero). Sleeps to an absolute
-/// deadline, so the timer's overshoot does not add up over the run.
+/// Waits until item `id` is due, one `interval` after the other from `start`
+/// (the camera's frame rate; no wait when the interval is zero). Sleeps to an
+/// absolute deadline, so the timer's overshoot does not add up over the run.
 pub fn pace(start: Instant, interval: Duration, id: u64) {
     if interval.is_zero() {
         return;

@@ -32,10 +32,11 @@ impl Scenario {
         frame: None,
     };
     // ANCHOR: camera
-    /// Stages that block like network and disk, one worker each: resize sets the pace.
+    /// Stages that block like network and disk, one worker each: resize sets
+    /// the pace.
     pub const CAMERA: Scenario = Scenario {
         name: "camera",
-        about: "blocking stages (1/5/2 ms) with real 64x48 frames; resize sets the pace",
+        about: "blocking stages (1/5/2 ms), 64x48 frames: resize sets the pace",
         capacities: &[None],
         items: 1000,
         workers: [1, 1, 1],
@@ -46,7 +47,7 @@ impl Scenario {
     /// The camera with the item's final 3/4/5 workers per stage.
     pub const FANOUT: Scenario = Scenario {
         name: "fanout",
-        about: "the camera with 3/4/5 workers per stage (the item's final version)",
+        about: "camera with 3/4/5 workers per stage (the item's final version)",
         capacities: &[None],
         items: 1000,
         workers: [3, 4, 5],

@@ -14,7 +14,8 @@ use crate::config::{Config, Fault, FaultKind, Stage};
 use crate::error::StageError;
 
 // ANCHOR: job
-/// An item on its way through the pipeline: its id, when it entered, and what it carries now.
+/// An item on its way through the pipeline: its id, when it entered, and what
+/// it carries now.
 #[derive(Debug)]
 pub struct Job<T> {
     /// The item's id, given by the source: 0, 1, 2, …
@@ -109,8 +110,8 @@ impl Stages {
     // ANCHOR_END: resize
 
     // ANCHOR: upload
-    /// Waits like a network send, then checksums the thumbnail (and writes it to
-    /// the gallery directory, if one is set).
+    /// Waits like a network send, then checksums the thumbnail (and writes it
+    /// to the gallery directory, if one is set).
     pub fn upload(&self, thumbnail: Thumbnail) -> Result<Receipt, StageError> {
         let id = thumbnail.id;
         self.enter(Stage::Upload, id)?;
@@ -129,14 +130,17 @@ impl Stages {
     // ANCHOR_END: upload
 
     // ANCHOR: enter
-    /// Fires an injected fault for this item, then waits the stage's simulated wait.
+    /// Fires an injected fault for this item, then waits the stage's simulated
+    /// wait.
     fn enter(&self, stage: Stage, id: u64) -> Result<(), StageError> {
         let fault = self
             .faults
             .iter()
             .find(|f| f.stage == stage && f.item == id);
         match fault.map(|f| f.kind) {
-            Some(FaultKind::Panic) => panic!("injected panic in the {stage} stage at item {id}"),
+            Some(FaultKind::Panic) => {
+                panic!("injected panic in the {stage} stage at item {id}")
+            }
             Some(FaultKind::Error) => {
                 return Err(StageError {
                     stage,

@@ -133,7 +133,8 @@ fn worker<In, Out>(
 // ANCHOR_END: worker
 
 // ANCHOR: queue
-/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no bound).
+/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no
+/// bound).
 fn queue<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
     match capacity {
         None => unbounded(),

@@ -28,7 +28,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError,
+    WorkerProbe, spawn_worker,
 };
 
 /// The std mpsc pipeline, as the tests, the lab and the benches see it.
@@ -54,19 +55,27 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
     let stages = run.stages();
 
     thread::scope(|s| {
-        let download = start_stage(s, run, Stage::Download, download_rx, resize_tx, |id| {
-            stages.download(id)
-        });
-        let resize = start_stage(s, run, Stage::Resize, resize_rx, upload_tx, |frame| {
-            stages.resize(frame)
-        });
-        let upload = start_stage(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
-            stages.upload(thumb)
-        });
+        let download = start_stage(
+            s,
+            run,
+            Stage::Download,
+            download_rx,
+            resize_tx,
+            |id| stages.download(id),
+        );
+        let resize =
+            start_stage(s, run, Stage::Resize, resize_rx, upload_tx, |frame| {
+                stages.resize(frame)
+            });
+        let upload =
+            start_stage(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
+                stages.upload(thumb)
+            });
         // ANCHOR: stop
         let camera = s.spawn(move || {
             run.source(|job| download_tx.send(job).is_ok());
-            // Returning drops `download_tx`: end of input flows down on its own.
+            // Returning drops `download_tx`: end of input flows down on its
+            // own.
         });
 
         let mut collector = run.collector();
@@ -172,7 +181,8 @@ impl<T> Clone for Sender<T> {
     }
 }
 
-/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no bound).
+/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no
+/// bound).
 fn queue<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
     match capacity {
         None => {

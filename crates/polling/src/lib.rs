@@ -30,7 +30,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::Duration;
 
 use pipeline_core::{
-    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError,
+    WorkerProbe, spawn_worker,
 };
 
 pub use queue::{GetError, MyQueue, PutError};
@@ -75,13 +76,21 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             &upload_queue,
             |frame| stages.resize(frame),
         );
-        let upload = start_stage(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
-            stages.upload(thumb)
-        });
+        let upload = start_stage(
+            s,
+            run,
+            Stage::Upload,
+            &upload_queue,
+            &done_queue,
+            |thumb| stages.upload(thumb),
+        );
         // ANCHOR: stop
         let camera = s.spawn(|| {
-            run.source(|job| put(&download_queue, job, poll_sleep, || {}).is_ok());
-            // End of input flows down stage by stage: close, wait for the workers, go on.
+            run.source(|job| {
+                put(&download_queue, job, poll_sleep, || {}).is_ok()
+            });
+            // End of input flows down stage by stage: close, wait for the
+            // workers, go on.
             download_queue.close();
             run.join(Stage::Download, download);
             resize_queue.close();
@@ -137,8 +146,8 @@ fn worker<In, Out>(
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
     // However this worker ends (input drained, output closed, the run stopped,
-    // a panic), nothing
-    // more will be taken from its input: close it, so the stage before stops too.
+    // a panic), nothing more will be taken from its input: close it, so the
+    // stage before stops too.
     let _close_input = CloseOnDrop(input);
     while !probe.stopped() {
         probe.poll();

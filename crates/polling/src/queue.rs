@@ -58,7 +58,8 @@ struct State<T> {
 
 // ANCHOR: my_queue
 /// A `Mutex<VecDeque>`: the item's hand-made queue, with an optional bound and
-/// an explicit close (the item stops its workers by breaking the queue instead).
+/// an explicit close (the item stops its workers by breaking the queue
+/// instead).
 #[derive(Debug)]
 pub struct MyQueue<T> {
     state: Mutex<State<T>>,

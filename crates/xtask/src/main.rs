@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Where `cargo xtask exercises` builds by default.
+const EXERCISE_CHECK_DIR: &str = "target/exercise-check";
+
 // ANCHOR: commands
 /// Build chores for pipeline-lab.
 #[derive(Parser)]
@@ -20,19 +23,21 @@ struct Cli {
 enum Chore {
     /// Build the book into target/book/ and print the path of its index.html.
     Book {
-        /// Also check every include, link and image, and run the book's Rust blocks.
+        /// Also check every include, link and image, and run the book's Rust
+        /// blocks.
         #[arg(long)]
         check: bool,
     },
-    /// Check the workshop exercises: every solution passes its tests, every exercise's
-    /// stubs compile and fail them.
+    /// Check the workshop exercises: every solution passes its tests, every
+    /// exercise's stubs compile and fail them.
     Exercises {
-        /// Build here rather than in the workspace's target/, so that the check can run
-        /// beside another cargo command.
-        #[arg(long, value_name = "DIR", default_value = "target/exercise-check")]
+        /// Build here rather than in the workspace's target/, so that the check
+        /// can run beside another cargo command.
+        #[arg(long, value_name = "DIR", default_value = EXERCISE_CHECK_DIR)]
         target_dir: PathBuf,
     },
-    /// Run the report bench: `cargo bench -p pipeline-bench --bench report -- ARGS`.
+    /// Run the report bench: `cargo bench -p pipeline-bench --bench report --
+    /// ARGS`.
     Report {
         /// Arguments for the report bench.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]

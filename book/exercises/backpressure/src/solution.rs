@@ -63,9 +63,9 @@ fn resize_worker(
 // ANCHOR_END: given
 
 // ANCHOR: unbounded
-/// The camera sends `frames` frames as fast as it can to a resize worker that takes
-/// `resize` per frame. No bound: the camera never waits, and every frame the
-/// worker has not taken yet waits in the queue.
+/// The camera sends `frames` frames as fast as it can to a resize worker that
+/// takes `resize` per frame. No bound: the camera never waits, and every frame
+/// the worker has not taken yet waits in the queue.
 pub fn unbounded(frames: u64, resize: Duration) -> Run {
     let gauge = Gauge::default();
     let (tx, rx) = mpsc::channel();

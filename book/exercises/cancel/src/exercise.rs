@@ -53,15 +53,16 @@ pub fn camera(frames: SyncSender<u64>) -> u64 {
 
 // ANCHOR: stage
 /// One stage's worker: receives, applies `func`, sends on. Ends when its input
-/// closes, and also when its output's receiver is gone; either way it drops both
-/// ends, so the stop spreads to the stages on both sides.
+/// closes, and also when its output's receiver is gone; either way it drops
+/// both ends, so the stop spreads to the stages on both sides.
 pub fn stage(
     input: Receiver<u64>,
     output: SyncSender<u64>,
     func: impl Fn(u64) -> u64,
 ) {
     todo!(
-        "receive, apply `func`, send on; stop when the input closes or a send fails"
+        "receive, apply `func`, send on; \
+         stop when the input closes or a send fails"
     )
 }
 // ANCHOR_END: stage

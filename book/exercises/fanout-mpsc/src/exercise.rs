@@ -10,8 +10,9 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 
 // ANCHOR: fan_out
-/// Runs `work` on items `0..items` with `workers` threads that all take from one
-/// std channel. Returns, for each worker, the items it did, in the order it did them.
+/// Runs `work` on items `0..items` with `workers` threads that all take from
+/// one std channel. Returns, for each worker, the items it did, in the order it
+/// did them.
 pub fn fan_out(
     items: u64,
     workers: usize,
@@ -21,10 +22,12 @@ pub fn fan_out(
     for item in 0..items {
         tx.send(item).expect("the receiver is still here");
     }
-    // No more items: once the queue is drained, `recv` fails and the workers end.
+    // No more items: once the queue is drained, `recv` fails and the workers
+    // end.
     drop(tx);
     todo!(
-        "start `workers` threads that share `rx`, run `worker` in each, collect their lists"
+        "start `workers` threads that share `rx`, run `worker` in \
+         each, collect their lists"
     )
 }
 // ANCHOR_END: fan_out
@@ -34,7 +37,8 @@ pub fn fan_out(
 /// is closed and drained. Returns the items it did.
 pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
     todo!(
-        "take the next item, work on it, note it; again, until the channel is drained"
+        "take the next item, work on it, note it; \
+         again, until the channel is drained"
     )
 }
 // ANCHOR_END: worker

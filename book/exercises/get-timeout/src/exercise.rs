@@ -49,8 +49,8 @@ impl<T> Queue<T> {
         }
     }
 
-    /// Adds `item` at the back and wakes one waiting getter; gives the item back
-    /// if the queue is closed.
+    /// Adds `item` at the back and wakes one waiting getter; gives the item
+    /// back if the queue is closed.
     pub fn put(&self, item: T) -> Result<(), T> {
         let mut state = self.lock();
         if state.closed {
@@ -62,8 +62,8 @@ impl<T> Queue<T> {
         Ok(())
     }
 
-    /// Takes the oldest item, waiting while the queue is empty; `None` once it is
-    /// closed and empty.
+    /// Takes the oldest item, waiting while the queue is empty; `None` once it
+    /// is closed and empty.
     pub fn get(&self) -> Option<T> {
         let mut state = self.lock();
         loop {
@@ -107,7 +107,8 @@ impl<T> Queue<T> {
     /// a closed, empty queue answers [`GetTimeoutError::Closed`] at once.
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         todo!(
-            "like `get`, but wait with `Condvar::wait_timeout`, until a deadline"
+            "like `get`, but wait with `Condvar::wait_timeout`, until a \
+             deadline"
         )
     }
 }

@@ -31,7 +31,8 @@ pub struct Output {
 // ANCHOR: worker
 /// The item's `Worker`, with a way out. Polls `input`: when it is empty, sleeps
 /// `poll_sleep` and polls again; when it is closed and drained, returns. Puts
-/// `func(item)` on `output`, and returns if `output` is closed (nobody will take it).
+/// `func(item)` on `output`, and returns if `output` is closed (nobody will
+/// take it).
 pub fn worker(
     input: &MyQueue<u64>,
     output: &MyQueue<u64>,
@@ -43,7 +44,8 @@ pub fn worker(
         counts.polls += 1;
         match input.get() {
             Ok(item) => todo!(
-                "put func(item) on the output; stop if it is closed; count one done"
+                "put func(item) on the output; \
+                 stop if it is closed; count one done"
             ),
             Err(GetError::Empty) => thread::sleep(poll_sleep),
             Err(GetError::Closed) => todo!("nothing more will come: stop"),
@@ -88,15 +90,16 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
 // ANCHOR_END: pipeline
 
 // ANCHOR: stop
-/// Stops the stages in pipeline order: closes a stage's input queue, so that its
-/// worker returns once it has drained it, joins that worker, then goes on to the
-/// next stage. Returns the workers' counts.
+/// Stops the stages in pipeline order: closes a stage's input queue, so that
+/// its worker returns once it has drained it, joins that worker, then goes on
+/// to the next stage. Returns the workers' counts.
 fn stop(
     inputs: [&MyQueue<u64>; 3],
     workers: [ScopedJoinHandle<'_, Counts>; 3],
 ) -> [Counts; 3] {
     todo!(
-        "for each stage in order: close its input, join its worker, keep its counts"
+        "for each stage in order: close its input, join its worker, \
+         keep its counts"
     )
 }
 // ANCHOR_END: stop
