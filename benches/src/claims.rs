@@ -517,7 +517,10 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
                 continue;
             };
             rows += 1;
-            let name = format!("{} ({})", variant.label(), format::capacity(capacity));
+            let name = match capacity {
+                None => format!("{}, unbounded", variant.label()),
+                Some(n) => format!("{}, bound {n}", variant.label()),
+            };
             if !variant.blocks() {
                 polling.push(format!("{} for {name}", format::ratio(o.ratio())));
             }
@@ -529,7 +532,7 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
             let (lo, hi) = min_max(runs.iter().copied());
             if runs.len() > 1 && lo <= OVERHEAD_TARGET && hi > OVERHEAD_TARGET {
                 straddle.push(format!(
-                    "{name} (from {} to {})",
+                    "{name} (runs from {} to {})",
                     format::ratio(lo),
                     format::ratio(hi)
                 ));
@@ -544,7 +547,7 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
         let _ = write!(
             text,
             "The polling pipelines' ratios are {}. ",
-            and_list(&polling)
+            polling.join("; ")
         );
     }
     if straddle.is_empty() {
@@ -556,10 +559,10 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
     } else {
         let _ = write!(
             text,
-            "The verdicts of {} are within the noise: their single runs' ratios fall on \
-             both sides of {OVERHEAD_TARGET}× (each against the bare median), so the \
+            "Some verdicts are within the noise: {}. Their single runs' ratios (each \
+             against the bare median) fall on both sides of {OVERHEAD_TARGET}×, so the \
              median's yes or no could go either way on another run.",
-            and_list(&straddle)
+            straddle.join("; ")
         );
     }
     Some(Claim::new("overhead-noise", "", text, true))

@@ -25,7 +25,14 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let rule: Vec<&str> = header
         .iter()
         .enumerate()
-        .map(|(i, _)| if i == 0 { "---" } else { "---:" })
+        .map(|(i, name)| {
+            // Names on the left, numbers on the right.
+            if i == 0 || matches!(*name, "pipeline" | "scenario") {
+                "---"
+            } else {
+                "---:"
+            }
+        })
         .collect();
     let _ = writeln!(out, "|{}|", rule.join("|"));
     for row in rows {
