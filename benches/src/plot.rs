@@ -29,16 +29,17 @@ const FONT: &str = "sans-serif";
 
 /// The width of every figure: the book's content column (mdBook's 750 px).
 pub const WIDTH: u32 = 750;
-/// The smallest text in a figure, in pixels.
+/// The smallest text in a figure, in pixels (of the SVG, shown 1:1 in the page).
 pub const MIN_TEXT: u32 = 12;
-/// Title, legend, axis labels and tick labels.
-const TITLE: u32 = 18;
-const LEGEND: u32 = 15;
-const AXIS: u32 = 15;
-const TICKS: u32 = 14;
-const VALUES: u32 = MIN_TEXT + 1;
-/// About how wide a legend character is at [`LEGEND`] px (sans-serif).
-const LEGEND_CHAR: f64 = 7.4;
+/// Font sizes of the title, legend, axis labels, tick labels and values, as plotters
+/// takes them: it writes a size `s` as `s / 1.24` px in the SVG, so 16 is 12.9 px.
+const TITLE: u32 = 21;
+const LEGEND: u32 = 17;
+const AXIS: u32 = 17;
+const TICKS: u32 = 16;
+const VALUES: u32 = 16;
+/// About how wide a legend character is at [`LEGEND`] (sans-serif).
+const LEGEND_CHAR: f64 = 7.6;
 const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
 const REFERENCE: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
@@ -449,8 +450,8 @@ impl Bars<'_> {
             .caption(self.caption, (FONT, AXIS))
             .margin(12)
             .margin_right(20)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
+            .x_label_area_size(54)
+            .y_label_area_size(78)
             .build_cartesian_2d(Axis::new(0.0, n as f64, xticks), Axis::new(y0, y1, yticks))?;
         let categories = &self.categories;
         let scale = self.scale;
@@ -536,8 +537,8 @@ impl Bars<'_> {
                 BLACK.stroke_width(3),
             )))?;
         }
-        let note_style = TextStyle::from((FONT, VALUES + 1).into_font())
-            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let note_style =
+            TextStyle::from((FONT, VALUES).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
         for (c, s, text) in &self.notes {
             let top = self.series[*s].1[*c]
                 .map(|v| scale.to_axis(v))
@@ -574,8 +575,8 @@ impl Bars<'_> {
             .caption(self.caption, (FONT, AXIS))
             .margin(12)
             .margin_right(24)
-            .x_label_area_size(48)
-            .y_label_area_size(118)
+            .x_label_area_size(54)
+            .y_label_area_size(140)
             .build_cartesian_2d(Axis::new(v0, v1, vticks), Axis::new(0.0, n as f64, cticks))?;
         let categories = &self.categories;
         let scale = self.scale;
@@ -648,8 +649,8 @@ impl Lines<'_> {
             .caption(&self.caption, (FONT, AXIS))
             .margin(12)
             .margin_right(24)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
+            .x_label_area_size(54)
+            .y_label_area_size(78)
             .build_cartesian_2d(Axis::new(x0, x1, xticks), Axis::new(y0, y1, yticks))?;
         chart
             .configure_mesh()
@@ -1256,6 +1257,46 @@ pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_figure_fits_the_column_with_readable_text() {
+        let root = xtask::workspace_root();
+        let results = crate::files::read_results(&root.join("reports/results.json"))
+            .expect("the committed reports/results.json");
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let written = all(&results, dir.path()).expect("the figures draw");
+        assert_eq!(written.len(), FIGURES.len());
+        let size = regex_lite_number("font-size=\"");
+        for path in written {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            assert!(FIGURES.contains(&name.as_str()), "{name}");
+            let svg = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                svg.contains(&format!("width=\"{WIDTH}\"")),
+                "{name} is not {WIDTH} px wide"
+            );
+            let sizes = size(&svg);
+            assert!(!sizes.is_empty(), "{name} has no text");
+            let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
+            assert!(
+                smallest >= f64::from(MIN_TEXT),
+                "{name} has text of {smallest} px"
+            );
+        }
+    }
+
+    /// Every number that follows `prefix` in a text.
+    fn regex_lite_number(prefix: &'static str) -> impl Fn(&str) -> Vec<f64> {
+        move |text| {
+            text.match_indices(prefix)
+                .filter_map(|(at, _)| {
+                    let rest = &text[at + prefix.len()..];
+                    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+                    rest[..end].parse().ok()
+                })
+                .collect()
+        }
+    }
 
     #[test]
     fn log_ticks_cover_the_values() {
