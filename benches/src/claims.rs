@@ -169,14 +169,14 @@ fn book_polls(results: &Results) -> Option<Claim> {
     let mut text = format!(
         "On `book` the blocking queues poll {} times per item ({} polls in all: one per \
          item and stage, and one more per worker to learn that its input has ended); the \
-         sleeping poller polls {} times ({}) and the spinning one {} ({}). So on `book` \
+         sleeping poller polls {:.2} times ({}) and the spinning one {:.2} ({}). So on `book` \
          the sleeping poller wastes only {} of its {} polls ({}): the camera puts all \
          items at once and the stages do nothing, so its queues are rarely found empty.",
         range_of(&blocking, polls_per_item, |v| format!("{v:.2}")),
         format::count(fewest),
-        format!("{:.2}", polls_per_item(sleep)),
+        polls_per_item(sleep),
         format::count(sleep.total_polls()),
-        format!("{:.2}", polls_per_item(spin)),
+        polls_per_item(spin),
         format::count(spin.total_polls()),
         format::count(wasted),
         format::count(sleep.total_polls()),

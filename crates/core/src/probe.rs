@@ -31,9 +31,9 @@ pub fn thread_cpu_time() -> Duration {
         tv_sec: 0,
         tv_nsec: 0,
     };
+    let clock = libc::CLOCK_THREAD_CPUTIME_ID;
     // Safety: `ts` is a valid, writable timespec and the clock id is a constant
     // libc knows.
-    let clock = libc::CLOCK_THREAD_CPUTIME_ID;
     let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
