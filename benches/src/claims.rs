@@ -759,6 +759,9 @@ fn depth(results: &Results) -> Option<Claim> {
     let reports: Vec<&Report> = series.iter().map(|(_, r, _, _)| *r).collect();
     let resize_peak = |r: &Report| r.stages.get(1).map_or(0.0, |s| s.queue_peak as f64);
     let close = (gap as f64) <= 0.1 * peak as f64;
+    // "Nearly every frame then waits in the resize queue."
+    let (fewest, _) = min_max(reports.iter().map(|r| resize_peak(r)));
+    let nearly_all = fewest >= 0.9 * items as f64;
     let settled_s = settled as f64 * series[0].3 as f64 / 1000.0;
     let text = format!(
         "With unbounded queues the resize queue holds up to {} of the {} frames. From \
@@ -781,10 +784,80 @@ fn depth(results: &Results) -> Option<Claim> {
     );
     Some(Claim::new(
         "depth",
-        "every pipeline's unbounded resize queue drains the same way (the lines coincide \
-         within 10% of the peak once they have peaked)",
+        "every pipeline's unbounded resize queue holds nearly every frame (90% or more) \
+         and drains the same way (the lines coincide within 10% of the peak once they \
+         have peaked)",
         text,
-        close,
+        close && nearly_all,
+    ))
+}
+
+/// `backpressure/measured.md`: peak heap against items, unbounded and bounded.
+fn sweep(results: &Results) -> Option<Claim> {
+    let points = results.sweep();
+    let variant = results.sweep_variant()?;
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let unbounded: Vec<_> = points.iter().filter(|p| p.capacity.is_none()).collect();
+    let bounded: Vec<_> = points.iter().filter(|p| p.capacity.is_some()).collect();
+    let (first, last) = (unbounded.first()?, unbounded.last()?);
+    let (b_lo, b_hi) = min_max(bounded.iter().map(|p| mib(p.peak_heap_bytes)));
+    let grows =
+        last.items > first.items && mib(last.peak_heap_bytes) > 1.5 * mib(first.peak_heap_bytes);
+    let flat = b_lo.is_finite() && b_hi <= 1.2 * b_lo;
+    let text = format!(
+        "With {}, the unbounded pipeline's peak heap goes from {} MiB for {} items to {} \
+         MiB for {}; the bounded one's stays between {b_lo:.2} and {b_hi:.2} MiB.",
+        variant.label(),
+        format::mib(Some(first.peak_heap_bytes)),
+        format::count(first.items),
+        format::mib(Some(last.peak_heap_bytes)),
+        format::count(last.items),
+    );
+    Some(Claim::new(
+        "sweep",
+        "the unbounded peak heap grows with the items while the bounded one stays flat \
+         (within 20%)",
+        text,
+        grows && flat,
+    ))
+}
+
+/// `choosing/caveats.md`: sleeps overshoot, and every blocking run is above its ideal.
+fn sleeps(results: &Results) -> Option<Claim> {
+    if results.sleep.is_empty() {
+        return None;
+    }
+    let (o_lo, o_hi) = min_max(
+        results
+            .sleep
+            .iter()
+            .map(|s| s.overshoot_ms() / s.requested_ms),
+    );
+    let mut ratios = Vec::new();
+    for scenario in ["camera", "fanout"] {
+        for capacity in results.capacities(scenario) {
+            for r in blocking_reports(results, scenario, capacity) {
+                if let Some(ideal) = r.ideal_wall_s {
+                    ratios.push(r.wall_s / ideal);
+                }
+            }
+        }
+    }
+    let (r_lo, r_hi) = min_max(ratios.iter().copied());
+    if !r_lo.is_finite() {
+        return None;
+    }
+    let text = format!(
+        "Here every requested sleep lasted longer than asked, by {} on average, and every \
+         blocking run of `camera` and `fanout` took {} times its ideal.",
+        span(format::percent(o_lo), format::percent(o_hi)),
+        span(format!("{r_lo:.3}"), format!("{r_hi:.3}")),
+    );
+    Some(Claim::new(
+        "sleeps",
+        "sleeps overshoot and every blocking run is above its ideal",
+        text,
+        o_lo > 0.0 && r_lo > 1.0,
     ))
 }
 
@@ -877,6 +950,7 @@ pub fn all(results: &Results) -> Vec<Claim> {
         depth(results),
         bottleneck(results),
         peaks(results, "bottleneck", "bottleneck-peaks"),
+        sweep(results),
         fanout(results),
         compare(results),
         differ_most(results),
@@ -885,6 +959,7 @@ pub fn all(results: &Results) -> Vec<Claim> {
         sleeper_bounded(results),
         caveats_cores(results),
         caveats_throughput(results),
+        sleeps(results),
     ]
     .into_iter()
     .flatten()
@@ -949,6 +1024,8 @@ mod tests {
             "depth",
             "bottleneck",
             "bottleneck-peaks",
+            "sweep",
+            "sleeps",
             "fanout",
             "compare",
             "differ-most",
