@@ -602,9 +602,9 @@ fn peaks(results: &Results, scenario: &'static str, anchor: &'static str) -> Opt
             format!(
                 "With a bound of {}, {} of the {} queue peaks in the table read more than \
                  the bound (up to {}). The queue never held that many: a peak is the \
-                 queue's depth counter, which the probes update just after a put or a get \
-                 returns, so for a moment it can count an item already taken or not yet \
-                 counted out, at most one per thread using the queue at that moment.",
+                 largest value of the queue's depth counter, which the probes update just \
+                 after a put or a get returns, so for a moment it can still count items \
+                 that consumers have already taken, at most one per consumer.",
                 format::count(bound as u64),
                 number(above),
                 number(total),
