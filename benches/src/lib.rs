@@ -38,6 +38,7 @@ pub mod child;
 pub mod cpu;
 pub mod files;
 pub mod format;
+pub mod parallel;
 pub mod plan;
 pub mod plot;
 pub mod report;
