@@ -69,6 +69,9 @@ pub struct Point {
     pub wall_s: f64,
     /// The one-worker median over this one.
     pub speedup: f64,
+    /// Process CPU seconds over wall seconds, median of the runs: how many cores the
+    /// pipeline kept busy (Rust only; `None` for Python).
+    pub cores_busy: Option<f64>,
 }
 
 /// The Rust points of `results`, one per measured worker count (empty without runs).
@@ -101,6 +104,7 @@ fn points(walls: &[(usize, f64)]) -> Vec<Point> {
             workers,
             wall_s,
             speedup: one / wall_s,
+            cores_busy: None,
         })
         .collect()
 }
@@ -172,17 +176,20 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
     let rust = rust_points(results);
     let py = python.map(PythonResult::points).unwrap_or_default();
     let mut out = String::from(
-        "| resize workers | Rust wall time | Rust speed-up | Python wall time | Python speed-up |\n\
-         |---:|---:|---:|---:|---:|\n",
+        "| resize workers | Rust wall time | Rust speed-up | Rust cores busy | Python wall time | Python speed-up |\n\
+         |---:|---:|---:|---:|---:|---:|\n",
     );
     for workers in RESIZE_WORKERS {
         let r = rust.iter().find(|p| p.workers == workers);
         let p = py.iter().find(|p| p.workers == workers);
         let cell = |point: Option<&Point>, f: fn(&Point) -> String| point.map_or("–".into(), f);
         out.push_str(&format!(
-            "| {workers} | {} | {} | {} | {} |\n",
+            "| {workers} | {} | {} | {} | {} | {} |\n",
             cell(r, |p| format!("{} s", format::secs(p.wall_s))),
             cell(r, |p| format::ratio(p.speedup)),
+            cell(r, |p| p
+                .cores_busy
+                .map_or("–".into(), |b| format!("{b:.2}"))),
             cell(p, |p| format!("{} s", format::secs(p.wall_s))),
             cell(p, |p| format::ratio(p.speedup)),
         ));
@@ -196,9 +203,17 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
             .find(|r| r.case.kind == CaseKind::Parallel)
             .map_or(0, |r| r.case.config.items);
         out.push_str(&format!(
-            "Rust ({} pipeline, {items} frames): the best speed-up is {} with {} resize \
-             workers, on a machine with {cores} logical CPUs.",
+            "Rust ({} pipeline, {items} frames, median of {} runs): the best speed-up is {} \
+             with {} resize workers, on a machine with {cores} logical CPUs. \
+             \"Cores busy\" is the process's CPU time over its wall time: a speed-up needs \
+             the cores to be free, so a figure well below the worker count (at most {cores}) \
+             means the machine was busy with other work during the run.",
             PARALLEL_VARIANT.label(),
+            results
+                .runs
+                .iter()
+                .filter(|r| r.case.kind == CaseKind::Parallel && r.case.config.workers[1] == 1)
+                .count(),
             format::ratio(best.speedup),
             best.workers,
         ));

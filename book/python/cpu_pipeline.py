@@ -7,8 +7,8 @@ of a 320x240 grey frame to 80x60, written in pure Python. No stage sleeps.
 
     python3 book/python/cpu_pipeline.py            # prints and writes cpu_pipeline.json
 
-It runs 300 frames with 1, 2, 3 and 4 resize threads, three times each, and records
-the median wall time of each. The JSON it writes beside itself is what the book's
+It runs 300 frames with 1, 2, 3 and 4 resize threads, five times each (interleaved),
+and records the median wall time of each. The JSON it writes beside itself is what the book's
 CPU-parallelism figure puts next to Rust's measured speed-up.
 """
 
@@ -24,7 +24,7 @@ from threading import Thread
 WIDTH, HEIGHT, FACTOR = 320, 240, 4
 FRAMES = 300
 THREADS = (1, 2, 3, 4)
-REPEATS = 3
+REPEATS = 5
 
 
 class ClosableQueue(Queue):
@@ -138,10 +138,14 @@ def main():
     one_frame = time.perf_counter()
     resize(download(0))
     one_frame = time.perf_counter() - one_frame
-    walls = {}
+    # Repeats interleaved (1, 2, 3, 4, 1, 2, ...), so that a slow spell of a shared
+    # machine hits every thread count alike.
+    runs = {threads: [] for threads in THREADS}
+    for _ in range(REPEATS):
+        for threads in THREADS:
+            runs[threads].append(run(threads, FRAMES))
+    walls = {threads: statistics.median(runs[threads]) for threads in THREADS}
     for threads in THREADS:
-        runs = [run(threads, FRAMES) for _ in range(REPEATS)]
-        walls[threads] = statistics.median(runs)
         print(f"{threads} resize thread(s): {walls[threads]:.3f} s "
               f"(median of {REPEATS}), speed-up {walls[1] / walls[threads]:.2f}x")
     result = {

@@ -16,6 +16,7 @@ pub fn fan_out(items: u64, workers: usize, work: impl Fn(u64) + Sync) -> Vec<Vec
     }
     // No more items: once the queue is drained, `recv` fails and the workers end.
     drop(tx);
+    // ANCHOR: learner_fan_out
     // std's `Receiver` cannot be cloned, and it is not `Sync`: to share it, lock it.
     let rx = Mutex::new(rx);
     thread::scope(|s| {
@@ -27,6 +28,7 @@ pub fn fan_out(items: u64, workers: usize, work: impl Fn(u64) + Sync) -> Vec<Vec
             .map(|worker| worker.join().expect("a worker panicked"))
             .collect()
     })
+    // ANCHOR_END: learner_fan_out
 }
 // ANCHOR_END: fan_out
 
@@ -34,6 +36,7 @@ pub fn fan_out(items: u64, workers: usize, work: impl Fn(u64) + Sync) -> Vec<Vec
 /// One worker: takes the next item, works on it, and again, until the channel
 /// is closed and drained. Returns the items it did.
 pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
+    // ANCHOR: learner_worker
     let mut done = Vec::new();
     // Not `while let Ok(item) = input.lock().unwrap().recv()`: the guard of a
     // `while let` condition lives until the end of the loop body, so the lock
@@ -43,13 +46,16 @@ pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
         done.push(item);
     }
     done
+    // ANCHOR_END: learner_worker
 }
 
+// ANCHOR: learner_next
 /// Receives the next item, holding the lock only while receiving; `None` once
 /// the channel is closed and drained.
 fn next(input: &Mutex<Receiver<u64>>) -> Option<u64> {
     let receiver = input.lock().unwrap_or_else(PoisonError::into_inner);
     receiver.recv().ok()
 }
+// ANCHOR_END: learner_next
 // ANCHOR_END: worker
 // ANCHOR_END: solution

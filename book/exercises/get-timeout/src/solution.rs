@@ -103,6 +103,7 @@ impl<T> Queue<T> {
     /// An item already in the queue is returned at once, whatever the timeout;
     /// a closed, empty queue answers [`GetTimeoutError::Closed`] at once.
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
+        // ANCHOR: learner_get_timeout
         // The deadline is fixed once: a wake-up that finds nothing (another getter
         // was faster, or a spurious wake-up) waits only for the time that is left.
         // A timeout too large for an `Instant` means: no deadline.
@@ -133,6 +134,7 @@ impl<T> Queue<T> {
                 .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+        // ANCHOR_END: learner_get_timeout
     }
 }
 // ANCHOR_END: get_timeout

@@ -39,6 +39,7 @@ pub fn worker(
     loop {
         counts.polls += 1;
         match input.get() {
+            // ANCHOR: learner_got_item
             Ok(item) => {
                 if output.put(func(item)).is_err() {
                     // The next stage is gone: whatever this worker makes is lost.
@@ -46,8 +47,11 @@ pub fn worker(
                 }
                 counts.done += 1;
             }
+            // ANCHOR_END: learner_got_item
             Err(GetError::Empty) => thread::sleep(poll_sleep),
+            // ANCHOR: learner_closed
             Err(GetError::Closed) => return counts,
+            // ANCHOR_END: learner_closed
         }
     }
 }
@@ -87,12 +91,14 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
 /// worker returns once it has drained it, joins that worker, then goes on to the
 /// next stage. Returns the workers' counts.
 fn stop(inputs: [&MyQueue<u64>; 3], workers: [ScopedJoinHandle<'_, Counts>; 3]) -> [Counts; 3] {
+    // ANCHOR: learner_stop
     let mut counts = [Counts::default(); 3];
     for ((input, worker), counts) in inputs.into_iter().zip(workers).zip(&mut counts) {
         input.close();
         *counts = worker.join().expect("a worker panicked");
     }
     counts
+    // ANCHOR_END: learner_stop
 }
 // ANCHOR_END: stop
 // ANCHOR_END: solution
