@@ -76,21 +76,28 @@ pub struct Point {
 
 /// The Rust points of `results`, one per measured worker count (empty without runs).
 pub fn rust_points(results: &Results) -> Vec<Point> {
-    let walls: Vec<(usize, f64)> = RESIZE_WORKERS
+    let measured: Vec<(usize, f64, f64)> = RESIZE_WORKERS
         .iter()
         .filter_map(|&workers| {
-            let walls: Vec<f64> = results
+            let reports: Vec<_> = results
                 .runs
                 .iter()
                 .filter(|r| {
                     r.case.kind == CaseKind::Parallel && r.case.config.workers[1] == workers
                 })
-                .filter_map(|r| r.report.as_ref().map(|report| report.wall_s))
+                .filter_map(|r| r.report.as_ref())
                 .collect();
-            (!walls.is_empty()).then(|| (workers, median(walls)))
+            let walls = reports.iter().map(|r| r.wall_s).collect();
+            let busy = reports.iter().map(|r| r.process_cpu_s / r.wall_s).collect();
+            (!reports.is_empty()).then(|| (workers, median(walls), median(busy)))
         })
         .collect();
-    points(&walls)
+    let walls: Vec<(usize, f64)> = measured.iter().map(|&(w, wall, _)| (w, wall)).collect();
+    let mut points = points(&walls);
+    for (point, &(_, _, busy)) in points.iter_mut().zip(&measured) {
+        point.cores_busy = Some(busy);
+    }
+    points
 }
 
 /// Speed-ups against the one-worker wall time.
@@ -128,6 +135,10 @@ pub struct PythonResult {
     pub filter: String,
     /// Runs per thread count (the median is kept).
     pub repeats: u32,
+    /// The machine's one-minute load average when the runs ended (absent where the
+    /// system has none).
+    #[serde(default)]
+    pub load_average: Option<f64>,
     /// Median wall time per resize thread count.
     pub runs: Vec<PythonRun>,
 }
@@ -148,6 +159,9 @@ pub struct PythonRun {
     pub resize_threads: usize,
     /// Median wall seconds.
     pub wall_s: f64,
+    /// Median process CPU time over wall time (absent in older files).
+    #[serde(default)]
+    pub cores_busy: Option<f64>,
 }
 
 impl PythonResult {
@@ -166,7 +180,11 @@ impl PythonResult {
             .iter()
             .map(|r| (r.resize_threads, r.wall_s))
             .collect();
-        points(&walls)
+        let mut points = points(&walls);
+        for (point, run) in points.iter_mut().zip(&self.runs) {
+            point.cores_busy = run.cores_busy;
+        }
+        points
     }
 }
 
@@ -176,22 +194,21 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
     let rust = rust_points(results);
     let py = python.map(PythonResult::points).unwrap_or_default();
     let mut out = String::from(
-        "| resize workers | Rust wall time | Rust speed-up | Rust cores busy | Python wall time | Python speed-up |\n\
-         |---:|---:|---:|---:|---:|---:|\n",
+        "| resize workers | Rust wall time | Rust speed-up | Rust cores busy | Python wall time | Python speed-up | Python cores busy |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for workers in RESIZE_WORKERS {
         let r = rust.iter().find(|p| p.workers == workers);
         let p = py.iter().find(|p| p.workers == workers);
         let cell = |point: Option<&Point>, f: fn(&Point) -> String| point.map_or("–".into(), f);
         out.push_str(&format!(
-            "| {workers} | {} | {} | {} | {} | {} |\n",
+            "| {workers} | {} | {} | {} | {} | {} | {} |\n",
             cell(r, |p| format!("{} s", format::secs(p.wall_s))),
             cell(r, |p| format::ratio(p.speedup)),
-            cell(r, |p| p
-                .cores_busy
-                .map_or("–".into(), |b| format!("{b:.2}"))),
+            cell(r, busy),
             cell(p, |p| format!("{} s", format::secs(p.wall_s))),
             cell(p, |p| format::ratio(p.speedup)),
+            cell(p, busy),
         ));
     }
     out.push('\n');
@@ -205,9 +222,9 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
         out.push_str(&format!(
             "Rust ({} pipeline, {items} frames, median of {} runs): the best speed-up is {} \
              with {} resize workers, on a machine with {cores} logical CPUs. \
-             \"Cores busy\" is the process's CPU time over its wall time: a speed-up needs \
-             the cores to be free, so a figure well below the worker count (at most {cores}) \
-             means the machine was busy with other work during the run.",
+             \"Cores busy\" is the process's CPU time over its wall time: with more workers \
+             than one it can rise towards {cores}, the machine's CPUs, if they are free; a \
+             figure below 1 means other programs had the cores for part of the run.",
             PARALLEL_VARIANT.label(),
             results
                 .runs
@@ -222,7 +239,7 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
         let speedups: Vec<String> = py.iter().map(|p| format::ratio(p.speedup)).collect();
         out.push_str(&format!(
             " Python {} (GIL {}, {} frames of {}×{}, {} filter, median of {}, measured {} \
-             on {} logical CPUs, {}): speed-ups {} at {} threads.",
+             on {} logical CPUs, {}{}): speed-ups {} at {} threads.",
             python.python,
             if python.gil { "on" } else { "off" },
             python.frames,
@@ -233,6 +250,9 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
             python.date,
             python.machine.cores,
             python.machine.cpu,
+            python
+                .load_average
+                .map_or(String::new(), |load| format!(", load average {load:.1}")),
             speedups.join(", "),
             py.iter()
                 .map(|p| p.workers.to_string())
@@ -242,6 +262,13 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
     }
     out.push('\n');
     out
+}
+
+/// A point's cores busy, two decimals, or a dash.
+fn busy(point: &Point) -> String {
+    point
+        .cores_busy
+        .map_or("–".into(), |busy| format!("{busy:.2}"))
 }
 
 /// Writes `tables/parallel.md` and `figures/parallel.svg` into `out` (nothing when the
@@ -283,7 +310,8 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
         .map(|p| p.speedup)
         .fold(cores, f64::max)
         .max(RESIZE_WORKERS.len() as f64)
-        + 0.5;
+        .ceil()
+        + 1.0;
     let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -298,6 +326,7 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
     chart
         .configure_mesh()
         .x_labels(4)
+        .y_labels(top as usize + 1)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{y:.0}×"))
         .x_desc("resize workers (threads)")
@@ -311,8 +340,8 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
     let limit = |x: f64| x.min(cores);
     chart
         .draw_series(LineSeries::new(
-            (0..=40).map(|i| {
-                let x = 0.5 + f64::from(i) * 0.1;
+            (0..=35).map(|i| {
+                let x = 1.0 + f64::from(i) * 0.1;
                 (x, limit(x))
             }),
             LIMIT_COLOUR.stroke_width(1),
@@ -322,11 +351,14 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
         ))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], LIMIT_COLOUR));
     let rust_colour = PARALLEL_VARIANT.colour();
+    // Rust's labels above its points, Python's below, so that near-equal speed-ups do
+    // not print on top of each other.
     let series = [
         (
             &rust,
             rust_colour,
             "Rust threads (measured here)".to_string(),
+            top * 0.03,
         ),
         (
             &py,
@@ -334,9 +366,10 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
             python.map_or(String::new(), |p| {
                 format!("Python {} threads, GIL (measured {})", p.python, p.date)
             }),
+            -top * 0.07,
         ),
     ];
-    for (points, colour, label) in series {
+    for (points, colour, label, offset) in series {
         if points.is_empty() {
             continue;
         }
@@ -361,7 +394,7 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
                     format::ratio(p.speedup),
                     format::secs(p.wall_s)
                 ),
-                (p.workers as f64 + 0.06, p.speedup + top * 0.03),
+                (p.workers as f64 + 0.06, p.speedup + offset),
                 (FONT, 12).into_font().color(&colour.mix(0.9)),
             )
         }))?;

@@ -113,14 +113,16 @@ def run(resize_threads, frames):
     resize_workers = start_threads(resize_threads, resize, resize_queue, upload_queue)
     upload_threads = start_threads(1, upload, upload_queue, done_queue)
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for frame_id in range(frames):
         download_queue.put(frame_id)
     stop_threads(download_queue, download_threads)
     stop_threads(resize_queue, resize_workers)
     stop_threads(upload_queue, upload_threads)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     assert done_queue.qsize() == frames, done_queue.qsize()
-    return elapsed
+    return elapsed, cpu
 
 
 def cpu_model():
@@ -144,10 +146,14 @@ def main():
     for _ in range(REPEATS):
         for threads in THREADS:
             runs[threads].append(run(threads, FRAMES))
-    walls = {threads: statistics.median(runs[threads]) for threads in THREADS}
+    walls = {t: statistics.median(wall for wall, _ in runs[t]) for t in THREADS}
+    # CPU time over wall time: how many cores the threads kept busy. With the GIL it
+    # cannot pass 1, however many threads there are and however idle the machine is.
+    busy = {t: statistics.median(cpu / wall for wall, cpu in runs[t]) for t in THREADS}
     for threads in THREADS:
         print(f"{threads} resize thread(s): {walls[threads]:.3f} s "
-              f"(median of {REPEATS}), speed-up {walls[1] / walls[threads]:.2f}x")
+              f"(median of {REPEATS}), speed-up {walls[1] / walls[threads]:.2f}x, "
+              f"cores busy {busy[threads]:.2f}")
     result = {
         "program": "book/python/cpu_pipeline.py",
         "python": platform.python_version(),
@@ -160,7 +166,10 @@ def main():
         "filter": f"{FACTOR}x{FACTOR} box",
         "repeats": REPEATS,
         "one_resize_s": one_frame,
-        "runs": [{"resize_threads": t, "wall_s": walls[t]} for t in THREADS],
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "runs": [
+            {"resize_threads": t, "wall_s": walls[t], "cores_busy": busy[t]} for t in THREADS
+        ],
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpu_pipeline.json")
     with open(path, "w") as out:
