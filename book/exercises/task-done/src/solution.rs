@@ -3,8 +3,12 @@
 
 // ANCHOR: solution
 use std::thread;
+use std::time::Duration;
 
 use pipeline_condvar::Queue;
+
+/// How long the upload stage takes per item.
+const UPLOAD: Duration = Duration::from_micros(500);
 
 /// What came out of the pipeline.
 #[derive(Debug)]
@@ -52,7 +56,8 @@ pub fn wait_until_processed(inputs: [&Queue<u64>; 3], done: &Queue<u64>) -> usiz
 // ANCHOR_END: wait
 
 // ANCHOR: pipeline
-/// Three stages (×10, +1, ×2) with 1, 2 and 2 workers. Puts each batch of items in
+/// Three stages (×10, +1, ×2) with 1, 2 and 2 workers; the upload (×2) takes half a
+/// millisecond an item, like a network send. Puts each batch of items in
 /// turn and waits until it is processed, with every worker still running; then closes
 /// the queues so that the workers end, and collects the results.
 pub fn pipeline(batches: &[u64]) -> Output {
@@ -63,7 +68,12 @@ pub fn pipeline(batches: &[u64]) -> Output {
         s.spawn(|| worker(download, resize, |id| id * 10));
         for _ in 0..2 {
             s.spawn(|| worker(resize, upload, |x| x + 1));
-            s.spawn(|| worker(upload, done, |x| x * 2));
+            s.spawn(|| {
+                worker(upload, done, |x| {
+                    thread::sleep(UPLOAD);
+                    x * 2
+                })
+            });
         }
         let mut next_id = 0;
         for &batch in batches {
