@@ -1,6 +1,6 @@
 //! The item's `Queue(1)` demo on std's bounded channel, with capacity 1 and 0.
 //!
-//! `cargo run -p pipeline-mpsc --example turns` (both), or `-- 1` / `-- 0` for one.
+//! `cargo run -p pipeline-mpsc --example sync_turns` (both), or `-- 1` / `-- 0` for one.
 //!
 //! The producer sends three items; the consumer waits 100 ms before each receive. With
 //! `sync_channel(1)` the first send finds room at once, as with `Queue(1)`. With
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         Some("0") => vec![0],
         Some("1") => vec![1],
         Some(other) => {
-            eprintln!("turns: the capacity must be 0 or 1, not {other:?}");
+            eprintln!("sync_turns: the capacity must be 0 or 1, not {other:?}");
             return ExitCode::from(2);
         }
     };
