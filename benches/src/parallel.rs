@@ -212,7 +212,8 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
         ));
     }
     out.push('\n');
-    let cores = results.machine.cpus;
+    let machine = sweep_machine(results);
+    let cores = machine.cpus;
     if let Some(best) = rust.iter().max_by(|a, b| a.speedup.total_cmp(&b.speedup)) {
         let items = results
             .runs
@@ -221,7 +222,7 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
             .map_or(0, |r| r.case.config.items);
         out.push_str(&format!(
             "Rust ({} pipeline, {items} frames, median of {} runs): the best speed-up is {} \
-             with {} resize workers, on a machine with {cores} logical CPUs. \
+             with {} resize workers, on {} with {cores} logical CPUs. \
              \"Cores busy\" is the process's CPU time over its wall time: with more workers \
              than one it can rise towards {cores}, the machine's CPUs, if they are free; a \
              figure below 1 means other programs had the cores for part of the run.",
@@ -233,6 +234,7 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
                 .count(),
             format::ratio(best.speedup),
             best.workers,
+            machine.cpu_model,
         ));
     }
     if let Some(python) = python {
@@ -262,6 +264,17 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
     }
     out.push('\n');
     out
+}
+
+/// The machine the worker sweep ran on, as its own reports record it (the results'
+/// machine when they hold none).
+fn sweep_machine(results: &Results) -> pipeline_core::Machine {
+    results
+        .runs
+        .iter()
+        .filter(|r| r.case.kind == CaseKind::Parallel)
+        .find_map(|r| r.report.as_ref().map(|report| report.machine.clone()))
+        .unwrap_or_else(|| results.machine.clone())
 }
 
 /// A point's cores busy, two decimals, or a dash.
@@ -303,7 +316,7 @@ const LIMIT_COLOUR: RGBColor = RGBColor(0x33, 0x33, 0x33);
 pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> anyhow::Result<()> {
     let rust = rust_points(results);
     let py = python.map(PythonResult::points).unwrap_or_default();
-    let cores = results.machine.cpus as f64;
+    let cores = sweep_machine(results).cpus as f64;
     let top = rust
         .iter()
         .chain(&py)
