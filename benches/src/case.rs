@@ -19,6 +19,8 @@ pub enum CaseKind {
     Bare,
     /// The `bottleneck` scenario with another item count: peak heap against items.
     Sweep,
+    /// The `cpu` scenario with another resize worker count: what more cores buy.
+    Parallel,
 }
 
 /// One run of the report bench.
@@ -45,6 +47,7 @@ impl Case {
         };
         let items = match self.kind {
             CaseKind::Sweep => format!(", {} items", self.config.items),
+            CaseKind::Parallel => format!(", {} resize workers", self.config.workers[1]),
             _ => String::new(),
         };
         let bare = if self.kind == CaseKind::Bare {
@@ -126,6 +129,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
             });
         }
     }
+    cases.extend(crate::parallel::cases(plan));
     cases
 }
 
@@ -140,7 +144,7 @@ mod tests {
             .iter()
             .filter(|c| c.kind == CaseKind::Scenario)
             .count();
-        assert_eq!(scenario_runs, 8 * Variant::ALL.len());
+        assert_eq!(scenario_runs, 9 * Variant::ALL.len());
         for case in &cases {
             case.variant.backend().prepare(&case.config).unwrap();
         }

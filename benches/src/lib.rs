@@ -39,6 +39,7 @@ pub mod claims;
 pub mod cpu;
 pub mod files;
 pub mod format;
+pub mod parallel;
 pub mod plan;
 pub mod plot;
 pub mod report;

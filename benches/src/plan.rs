@@ -45,6 +45,7 @@ impl Plan {
             "bottleneck" => 200,
             "paced" => 1000,
             "throughput" => 200_000,
+            "cpu" => 400,
             _ => preset,
         }
     }
@@ -80,6 +81,8 @@ impl Plan {
             ("fanout", true) => 40,
             ("paced", false) => 400,
             ("paced", true) => 100,
+            ("cpu", false) => 200,
+            ("cpu", true) => 40,
             (_, false) => scenario.config().items,
             (_, true) => scenario.config().items / 10,
         }

@@ -63,6 +63,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             .and_then(|text| files::elapsed_from_machine_md(&text));
         write_machine(&results, &out, &root, elapsed)?;
         write_views(&results, &out)?;
+        crate::parallel::write(&results, &out, &root)?;
         eprintln!(
             "report: machine.md, tables, figures, claims.md and summary.csv redrawn from {}",
             path.display()
@@ -200,7 +201,9 @@ fn write_reports(results: &Results, out: &Path, root: &Path) -> anyhow::Result<(
     fs::write(&path, files::results_json(results))
         .with_context(|| format!("cannot write {}", path.display()))?;
     write_machine(results, out, root, None)?;
-    write_views(results, out)
+    write_views(results, out)?;
+    crate::parallel::write(results, out, root)?;
+    Ok(())
 }
 
 /// The final summary on stdout: one line per run of a named scenario, then the

@@ -279,6 +279,7 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
+// ANCHOR: iter
 /// The iterator of [`Queue::iter`]: yields items until the queue is closed and empty.
 pub struct Iter<'a, T> {
     queue: &'a Queue<T>,
@@ -304,6 +305,7 @@ impl<'a, T> IntoIterator for &'a Queue<T> {
         self.iter()
     }
 }
+// ANCHOR_END: iter
 
 impl<T> fmt::Debug for Closed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

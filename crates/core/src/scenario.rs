@@ -90,14 +90,30 @@ impl Scenario {
         frame: None,
     };
 
+    // ANCHOR: cpu
+    /// A resize that is all CPU: no stage waits, so only more cores make it faster.
+    /// The same 320x240 frames as the item's CPU-bound Python measurement.
+    pub const CPU: Scenario = Scenario {
+        name: "cpu",
+        about: "a CPU-bound resize of 320x240 frames, no simulated waits: do threads run in parallel?",
+        capacities: &[Some(16)],
+        items: 2000,
+        workers: [1, 1, 1],
+        source_interval_ms: 0.0,
+        waits_ms: [0.0, 0.0, 0.0],
+        frame: Some((320, 240)),
+    };
+    // ANCHOR_END: cpu
+
     /// Every scenario, in the order the book presents them.
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::BOOK,
         Scenario::CAMERA,
         Scenario::FANOUT,
         Scenario::BOTTLENECK,
         Scenario::PACED,
         Scenario::THROUGHPUT,
+        Scenario::CPU,
     ];
 
     /// Finds a scenario by name.

@@ -53,6 +53,7 @@
 
 mod check;
 mod exercises;
+mod schedule;
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -63,6 +64,10 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use anyhow::Context;
 use mdbook_driver::MDBook;
+
+pub use schedule::{
+    Page, SCHEDULE_PAGE, SCHEDULE_SOURCE, Schedule, Segment, check_schedule, write_schedule,
+};
 
 pub use exercises::{
     Exercise, check_exercise, check_exercises, exercise_command, exercises, exercises_root,
@@ -173,7 +178,11 @@ pub fn check_book(workspace_root: &Path) -> Result<(), Vec<String>> {
             "cannot copy the figures into the book: {e:#}"
         )]);
     }
-    let broken = check::check(workspace_root, &book_root(workspace_root));
+    let mut broken = check::check(workspace_root, &book_root(workspace_root));
+    // A book with a workshop day (`book/schedule.txt`) must keep it in order.
+    if book_root(workspace_root).join(SCHEDULE_SOURCE).is_file() {
+        broken.extend(check_schedule(workspace_root));
+    }
     if broken.is_empty() {
         Ok(())
     } else {

@@ -36,6 +36,9 @@ enum Chore {
         #[arg(long, value_name = "DIR", default_value = EXERCISE_CHECK_DIR)]
         target_dir: PathBuf,
     },
+    /// Regenerate the workshop's schedule table (book/src/workshop/schedule.md)
+    /// from book/schedule.txt, where every page has its minutes.
+    Schedule,
     /// Run the report bench: `cargo bench -p pipeline-bench --bench report --
     /// ARGS`.
     Report {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Chore::Book { check } => book(&root, check),
         Chore::Exercises { target_dir } => exercises(&root, &root.join(target_dir)),
         Chore::Report { args } => report(&root, &args),
+        Chore::Schedule => schedule(&root),
     }
 }
 
@@ -119,4 +123,25 @@ fn report(root: &Path, args: &[OsString]) -> ExitCode {
 fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
+}
+
+/// Regenerates the schedule's table and prints the page's path, then any problem the
+/// book check would report about the schedule.
+fn schedule(root: &Path) -> ExitCode {
+    match xtask::write_schedule(root) {
+        Ok(path) => println!("{}", path.display()),
+        Err(e) => {
+            eprintln!("schedule: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let problems = xtask::check_schedule(root);
+    for problem in &problems {
+        eprintln!("{problem}");
+    }
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -95,6 +95,7 @@ pub fn unbounded(frames: u64, resize: Duration) -> Run {
 /// (0: a rendezvous). The camera waits while the queue is full, and counts how
 /// many times it had to.
 pub fn bounded(frames: u64, capacity: usize, resize: Duration) -> Run {
+    // ANCHOR: learner_bounded
     let gauge = Gauge::default();
     let (tx, rx) = mpsc::sync_channel(capacity);
     thread::scope(|s| {
@@ -128,6 +129,7 @@ pub fn bounded(frames: u64, capacity: usize, resize: Duration) -> Run {
             camera_waits,
         }
     })
+    // ANCHOR_END: learner_bounded
 }
 // ANCHOR_END: bounded
 // ANCHOR_END: solution

@@ -44,28 +44,32 @@ pub fn first_n(n: usize) -> Cancelled {
 /// The camera: sends frames 0, 1, 2, … for as long as anybody listens, then
 /// returns how many it sent.
 pub fn camera(frames: SyncSender<u64>) -> u64 {
+    // ANCHOR: learner_camera
     let mut sent = 0;
     while frames.send(sent).is_ok() {
         sent += 1;
     }
     sent
+    // ANCHOR_END: learner_camera
 }
 // ANCHOR_END: camera
 
 // ANCHOR: stage
 /// One stage's worker: receives, applies `func`, sends on. Ends when its input
-/// closes, and also when its output's receiver is gone; either way it drops
-/// both ends, so the stop spreads to the stages on both sides.
+/// closes, and also when its output's receiver is gone; either way it drops both
+/// ends, so the stop spreads to the stages on both sides.
 pub fn stage(
     input: Receiver<u64>,
     output: SyncSender<u64>,
     func: impl Fn(u64) -> u64,
 ) {
+    // ANCHOR: learner_stage
     for item in input {
         if output.send(func(item)).is_err() {
             break;
         }
     }
+    // ANCHOR_END: learner_stage
 }
 // ANCHOR_END: stage
 // ANCHOR_END: solution

@@ -7,9 +7,8 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 
 // ANCHOR: fan_out
-/// Runs `work` on items `0..items` with `workers` threads that all take from
-/// one std channel. Returns, for each worker, the items it did, in the order it
-/// did them.
+/// Runs `work` on items `0..items` with `workers` threads that all take from one
+/// std channel. Returns, for each worker, the items it did, in the order it did them.
 pub fn fan_out(
     items: u64,
     workers: usize,
@@ -19,11 +18,10 @@ pub fn fan_out(
     for item in 0..items {
         tx.send(item).expect("the receiver is still here");
     }
-    // No more items: once the queue is drained, `recv` fails and the workers
-    // end.
+    // No more items: once the queue is drained, `recv` fails and the workers end.
     drop(tx);
-    // std's `Receiver` cannot be cloned, and it is not `Sync`: to share it,
-    // lock it.
+    // ANCHOR: learner_fan_out
+    // std's `Receiver` cannot be cloned, and it is not `Sync`: to share it, lock it.
     let rx = Mutex::new(rx);
     thread::scope(|s| {
         let workers: Vec<_> = (0..workers)
@@ -34,6 +32,7 @@ pub fn fan_out(
             .map(|worker| worker.join().expect("a worker panicked"))
             .collect()
     })
+    // ANCHOR_END: learner_fan_out
 }
 // ANCHOR_END: fan_out
 
@@ -41,6 +40,7 @@ pub fn fan_out(
 /// One worker: takes the next item, works on it, and again, until the channel
 /// is closed and drained. Returns the items it did.
 pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
+    // ANCHOR: learner_worker
     let mut done = Vec::new();
     // Not `while let Ok(item) = input.lock().unwrap().recv()`: the guard of a
     // `while let` condition lives until the end of the loop body, so the lock
@@ -50,13 +50,16 @@ pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
         done.push(item);
     }
     done
+    // ANCHOR_END: learner_worker
 }
 
+// ANCHOR: learner_next
 /// Receives the next item, holding the lock only while receiving; `None` once
 /// the channel is closed and drained.
 fn next(input: &Mutex<Receiver<u64>>) -> Option<u64> {
     let receiver = input.lock().unwrap_or_else(PoisonError::into_inner);
     receiver.recv().ok()
 }
+// ANCHOR_END: learner_next
 // ANCHOR_END: worker
 // ANCHOR_END: solution

@@ -53,7 +53,10 @@ fn every_item_is_done_exactly_once() {
 fn each_worker_takes_its_items_in_queue_order() {
     let done = within(|| fan_out(200, 3, |_| {}));
     for items in done {
-        assert!(items.is_sorted(), "{items:?}");
+        assert!(
+            items.is_sorted(),
+            "a worker should take its items in queue order, but one took {items:?}"
+        );
     }
 }
 
@@ -63,7 +66,12 @@ fn the_workers_work_at_the_same_time() {
         let overlap = Overlap::new();
         let done = fan_out(24, 4, |_| overlap.work());
         let busy = done.iter().filter(|items| !items.is_empty()).count();
-        assert!(busy >= 2, "only {busy} worker(s) got work: {done:?}");
+        let counts: Vec<usize> = done.iter().map(Vec::len).collect();
+        assert!(
+            busy >= 2,
+            "only {busy} worker(s) got work (items per worker: {counts:?}): is the lock held \
+             during the work?"
+        );
         overlap
     });
     let most = overlap.most.load(SeqCst);

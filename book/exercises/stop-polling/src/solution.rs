@@ -28,8 +28,7 @@ pub struct Output {
 // ANCHOR: worker
 /// The item's `Worker`, with a way out. Polls `input`: when it is empty, sleeps
 /// `poll_sleep` and polls again; when it is closed and drained, returns. Puts
-/// `func(item)` on `output`, and returns if `output` is closed (nobody will
-/// take it).
+/// `func(item)` on `output`, and returns if `output` is closed (nobody will take it).
 pub fn worker(
     input: &MyQueue<u64>,
     output: &MyQueue<u64>,
@@ -40,16 +39,19 @@ pub fn worker(
     loop {
         counts.polls += 1;
         match input.get() {
+            // ANCHOR: learner_got_item
             Ok(item) => {
                 if output.put(func(item)).is_err() {
-                    // The next stage is gone: whatever this worker makes is
-                    // lost.
+                    // The next stage is gone: whatever this worker makes is lost.
                     return counts;
                 }
                 counts.done += 1;
             }
+            // ANCHOR_END: learner_got_item
             Err(GetError::Empty) => thread::sleep(poll_sleep),
+            // ANCHOR: learner_closed
             Err(GetError::Closed) => return counts,
+            // ANCHOR_END: learner_closed
         }
     }
 }
@@ -91,13 +93,14 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
 // ANCHOR_END: pipeline
 
 // ANCHOR: stop
-/// Stops the stages in pipeline order: closes a stage's input queue, so that
-/// its worker returns once it has drained it, joins that worker, then goes on
-/// to the next stage. Returns the workers' counts.
+/// Stops the stages in pipeline order: closes a stage's input queue, so that its
+/// worker returns once it has drained it, joins that worker, then goes on to the
+/// next stage. Returns the workers' counts.
 fn stop(
     inputs: [&MyQueue<u64>; 3],
     workers: [ScopedJoinHandle<'_, Counts>; 3],
 ) -> [Counts; 3] {
+    // ANCHOR: learner_stop
     let mut counts = [Counts::default(); 3];
     for ((input, worker), counts) in
         inputs.into_iter().zip(workers).zip(&mut counts)
@@ -106,6 +109,7 @@ fn stop(
         *counts = worker.join().expect("a worker panicked");
     }
     counts
+    // ANCHOR_END: learner_stop
 }
 // ANCHOR_END: stop
 // ANCHOR_END: solution

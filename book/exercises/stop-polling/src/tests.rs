@@ -35,9 +35,20 @@ fn the_worker_drains_a_closed_input_then_returns() {
         let counts = worker(&input, &output, POLL_SLEEP, |x| x + 100);
         (counts, drain(&output))
     });
-    assert_eq!(output, [100, 101, 102]);
+    assert_eq!(
+        output,
+        [100, 101, 102],
+        "the worker should put func(item) for each item"
+    );
     // Three polls that found an item, and the one that found the queue closed.
-    assert_eq!(counts, Counts { polls: 4, done: 3 });
+    assert_eq!(
+        (counts.polls, counts.done),
+        (4, 3),
+        "expected 4 polls (3 items and the one that found the queue closed) and 3 done, \
+         counted {} polls and {} done",
+        counts.polls,
+        counts.done
+    );
 }
 
 #[test]
@@ -54,8 +65,8 @@ fn the_worker_waits_for_late_items_until_its_input_is_closed() {
         });
         (counts, drain(&output))
     });
-    assert_eq!(output, [7]);
-    assert_eq!(counts.done, 1);
+    assert_eq!(output, [7], "the late item should come out");
+    assert_eq!(counts.done, 1, "the worker should count one item done");
     assert!(
         counts.polls > 2,
         "an empty queue is polled again: {counts:?}"
@@ -72,18 +83,46 @@ fn the_worker_stops_when_its_output_is_closed() {
         // The input stays open: only the closed output can stop this worker.
         worker(&input, &output, POLL_SLEEP, |x| x)
     });
-    assert_eq!(counts, Counts { polls: 1, done: 0 });
+    assert_eq!(
+        (counts.polls, counts.done),
+        (1, 0),
+        "the worker should stop at its first failed put (1 poll, 0 done), counted {} polls \
+         and {} done",
+        counts.polls,
+        counts.done
+    );
 }
 
 #[test]
 fn the_pipeline_delivers_every_item_in_order_and_every_worker_stops() {
     let output = within(|| pipeline(100, POLL_SLEEP));
     let expected: Vec<u64> = (0..100).map(|id| (id * 10 + 1) * 2).collect();
-    assert_eq!(output.received, expected);
-    for counts in output.counts {
-        assert_eq!(counts.done, 100, "{:?}", output.counts);
+    assert_eq!(
+        output.received.len(),
+        100,
+        "all 100 items should reach the done queue; {} did (are the stages closed one \
+         at a time, each joined before the next is closed?)",
+        output.received.len()
+    );
+    assert_eq!(
+        output.received, expected,
+        "the items should come out in order"
+    );
+    for (stage, counts) in
+        ["download", "resize", "upload"].iter().zip(output.counts)
+    {
+        assert_eq!(
+            counts.done, 100,
+            "the {stage} worker should finish all 100 items, but finished {}",
+            counts.done
+        );
         // At least one poll per item, and one that found the queue closed.
-        assert!(counts.polls > 100, "{:?}", output.counts);
+        assert!(
+            counts.polls > 100,
+            "the {stage} worker should poll once per item and once more to find its input \
+             closed, but polled {} times",
+            counts.polls
+        );
     }
 }
 
