@@ -7,7 +7,8 @@
 use crate::step2;
 
 // ANCHOR: sentinel
-/// Step 2's queue with the item's `ClosableQueue` on top: `close` puts a sentinel.
+/// Step 2's queue with the item's `ClosableQueue` on top: `close` puts a
+/// sentinel.
 pub struct ClosableQueue<T>(step2::Queue<Option<T>>);
 
 impl<T> ClosableQueue<T> {
@@ -48,8 +49,8 @@ mod tests {
     use crate::watch::{still_blocked_after, wait_until, within};
 
     // ANCHOR: one_per_worker
-    /// With three workers on a queue, one sentinel stops one of them; the other two wait
-    /// for theirs. A close flag (step 3) stops all of them at once.
+    /// With three workers on a queue, one sentinel stops one of them; the other
+    /// two wait for theirs. A close flag (step 3) stops all of them at once.
     #[test]
     fn a_sentinel_stops_one_worker_only() {
         let queue = Arc::new(ClosableQueue::<u32>::bounded(8));
@@ -70,7 +71,9 @@ mod tests {
         });
         let blocked = workers
             .iter()
-            .filter(|worker| still_blocked_after(worker, Duration::from_millis(500)))
+            .filter(|worker| {
+                still_blocked_after(worker, Duration::from_millis(500))
+            })
             .count();
         assert_eq!(
             blocked, 2,

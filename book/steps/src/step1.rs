@@ -34,8 +34,8 @@ impl<T> Queue<T> {
             if let Some(item) = items.pop_front() {
                 return item;
             }
-            // Unlocks, sleeps until notified, locks again: one step, so no `put`
-            // can slip in between the look and the sleep.
+            // Unlocks, sleeps until notified, locks again: one step, so no
+            // `put` can slip in between the look and the sleep.
             items = self.not_empty.wait(items).unwrap();
         }
     }
@@ -73,7 +73,8 @@ mod tests {
         within(|| {
             let queue = Queue::new();
             let got = thread::scope(|s| {
-                let consumer = s.spawn(|| [queue.get(), queue.get(), queue.get()]);
+                let consumer =
+                    s.spawn(|| [queue.get(), queue.get(), queue.get()]);
                 for id in 0..3 {
                     queue.put(id);
                 }
@@ -103,8 +104,9 @@ mod tests {
     }
 
     // ANCHOR: flaw
-    /// The flaw step 2 fixes: a producer faster than its consumer makes the queue
-    /// hold everything it has produced. With real frames, that is memory without limit.
+    /// The flaw step 2 fixes: a producer faster than its consumer makes the
+    /// queue hold everything it has produced. With real frames, that is memory
+    /// without limit.
     #[test]
     fn a_fast_producer_fills_the_queue_without_limit() {
         const FRAMES: usize = 10_000;
@@ -112,7 +114,8 @@ mod tests {
             let queue = Queue::new();
             let consumer_may_start = AtomicBool::new(false);
             thread::scope(|s| {
-                // A slow consumer: it has not taken anything yet when the producer ends.
+                // A slow consumer: it has not taken anything yet when the
+                // producer ends.
                 s.spawn(|| {
                     wait_until(|| consumer_may_start.load(Ordering::SeqCst));
                     for _ in 0..FRAMES {
@@ -122,7 +125,8 @@ mod tests {
                 for id in 0..FRAMES {
                     queue.put(vec![id as u8; 1024]); // a 1 KiB "frame"
                 }
-                // The producer is done and nothing has been taken: all of it is held.
+                // The producer is done and nothing has been taken: all of it is
+                // held.
                 assert_eq!(queue.len(), FRAMES, "every frame produced is held");
                 consumer_may_start.store(true, Ordering::SeqCst);
             });

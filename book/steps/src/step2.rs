@@ -78,8 +78,8 @@ mod tests {
     use crate::watch::{still_blocked_after, wait_until, within};
 
     // ANCHOR: backpressure
-    /// Step 1's flaw, fixed: the same fast producer now waits once the queue is full,
-    /// and the queue never holds more than its bound.
+    /// Step 1's flaw, fixed: the same fast producer now waits once the queue is
+    /// full, and the queue never holds more than its bound.
     #[test]
     fn a_fast_producer_waits_while_the_queue_is_full() {
         const FRAMES: usize = 10_000;
@@ -94,7 +94,8 @@ mod tests {
                         produced.fetch_add(1, Ordering::SeqCst);
                     }
                 });
-                // Nothing is taken yet: the producer fills the queue, then waits.
+                // Nothing is taken yet: the producer fills the queue, then
+                // waits.
                 wait_until(|| produced.load(Ordering::SeqCst) == 8);
                 assert_eq!(queue.len(), 8, "it waits at the bound");
                 assert!(!producer.is_finished());
@@ -110,8 +111,8 @@ mod tests {
     // ANCHOR_END: backpressure
 
     // ANCHOR: flaw
-    /// The flaw step 3 fixes: the producer is done, but a worker waiting on the empty
-    /// queue cannot be told so. It sleeps in `get` forever.
+    /// The flaw step 3 fixes: the producer is done, but a worker waiting on the
+    /// empty queue cannot be told so. It sleeps in `get` forever.
     #[test]
     fn a_worker_never_learns_that_no_more_will_come() {
         let queue = Arc::new(Queue::bounded(8));
@@ -133,8 +134,8 @@ mod tests {
             let taken = Arc::clone(&taken);
             move || wait_until(|| taken.load(Ordering::SeqCst) == 3)
         });
-        // ...and then waits for a fourth that will never come: its loop has no way out.
-        // (The thread stays blocked until the test process ends.)
+        // ...and then waits for a fourth that will never come: its loop has no
+        // way out. (The thread stays blocked until the test process ends.)
         assert!(
             still_blocked_after(&worker, Duration::from_secs(1)),
             "the worker cannot have ended: nothing can wake it"

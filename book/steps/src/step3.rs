@@ -41,7 +41,8 @@ impl<T> Queue<T> {
     }
 
     // ANCHOR: put_get
-    /// Adds `item` at the back, sleeping while the queue is full; fails once it is closed.
+    /// Adds `item` at the back, sleeping while the queue is full; fails once it
+    /// is closed.
     pub fn put(&self, item: T) -> Result<(), Closed<T>> {
         let mut state = self.state.lock().unwrap();
         while !state.closed && state.items.len() >= self.capacity {
@@ -56,8 +57,8 @@ impl<T> Queue<T> {
         Ok(())
     }
 
-    /// The oldest item, sleeping while the queue is empty; `None` once it is closed
-    /// and drained.
+    /// The oldest item, sleeping while the queue is empty; `None` once it is
+    /// closed and drained.
     pub fn get(&self) -> Option<T> {
         let mut state = self.state.lock().unwrap();
         loop {
@@ -75,7 +76,8 @@ impl<T> Queue<T> {
     // ANCHOR_END: put_get
 
     // ANCHOR: close
-    /// Closes the queue and wakes every waiting `get` and `put`, so none sleeps forever.
+    /// Closes the queue and wakes every waiting `get` and `put`, so none sleeps
+    /// forever.
     pub fn close(&self) {
         self.state.lock().unwrap().closed = true;
         self.not_empty.notify_all();
@@ -95,7 +97,8 @@ impl<T> Queue<T> {
 }
 
 // ANCHOR: iter
-/// The iterator of `for item in &queue`: calls `get` until the queue is closed and drained.
+/// The iterator of `for item in &queue`: calls `get` until the queue is closed
+/// and drained.
 pub struct Iter<'a, T>(&'a Queue<T>);
 
 impl<T> Iterator for Iter<'_, T> {
@@ -125,8 +128,8 @@ mod tests {
     use crate::watch::{wait_until, within};
 
     // ANCHOR: fixed
-    /// Step 2's flaw, fixed: the worker is a `for` loop, and it ends once the producer
-    /// closes the queue and the worker has drained it.
+    /// Step 2's flaw, fixed: the worker is a `for` loop, and it ends once the
+    /// producer closes the queue and the worker has drained it.
     #[test]
     fn a_worker_ends_once_its_queue_is_closed_and_drained() {
         let taken = within(|| {
@@ -166,10 +169,10 @@ mod tests {
     }
 
     // ANCHOR: flaw
-    /// The flaw step 4 fixes: an empty queue says the items were *taken*, not that
-    /// they were *processed*. A producer that waits for "empty" goes on while the last
-    /// item is still being worked on; the only sure wait here is close and join the
-    /// thread, which ends the worker.
+    /// The flaw step 4 fixes: an empty queue says the items were *taken*, not
+    /// that they were *processed*. A producer that waits for "empty" goes on
+    /// while the last item is still being worked on; the only sure wait here is
+    /// close and join the thread, which ends the worker.
     #[test]
     fn empty_does_not_mean_processed() {
         within(|| {
@@ -179,7 +182,8 @@ mod tests {
             thread::scope(|s| {
                 s.spawn(|| {
                     for _frame in &queue {
-                        // A slow stage: still working when the queue is already empty.
+                        // A slow stage: still working when the queue is already
+                        // empty.
                         wait_until(|| work_may_finish.load(Ordering::SeqCst));
                         processed.fetch_add(1, Ordering::SeqCst);
                     }

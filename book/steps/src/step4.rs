@@ -21,7 +21,8 @@ pub struct Queue<T> {
 struct State<T> {
     items: VecDeque<T>,
     closed: bool,
-    /// Items put but not yet marked with `task_done` (Python's `unfinished_tasks`).
+    /// Items put but not yet marked with `task_done` (Python's
+    /// `unfinished_tasks`).
     unfinished_tasks: usize,
 }
 // ANCHOR_END: state
@@ -154,8 +155,8 @@ mod tests {
     use crate::watch::{wait_until, within};
 
     // ANCHOR: fixed
-    /// Step 3's flaw, fixed: `join` returns only once the slow worker has marked the
-    /// item done, and the worker is still there for the next batch.
+    /// Step 3's flaw, fixed: `join` returns only once the slow worker has
+    /// marked the item done, and the worker is still there for the next batch.
     #[test]
     fn join_waits_for_the_work_not_for_the_queue_to_empty() {
         within(|| {
@@ -173,7 +174,8 @@ mod tests {
                 queue.put("frame").unwrap();
                 let joiner = s.spawn(|| {
                     queue.join();
-                    // Whatever the timing, join returns after the work, never before.
+                    // Whatever the timing, join returns after the work, never
+                    // before.
                     processed.load(Ordering::SeqCst)
                 });
                 wait_until(|| queue.is_empty());
@@ -181,7 +183,8 @@ mod tests {
                 assert!(!joiner.is_finished());
                 work_may_finish.store(true, Ordering::SeqCst);
                 assert_eq!(joiner.join().unwrap(), 1);
-                // The worker is still alive: a second batch, joined the same way.
+                // The worker is still alive: a second batch, joined the same
+                // way.
                 for _ in 0..5 {
                     queue.put("frame").unwrap();
                 }

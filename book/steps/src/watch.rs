@@ -32,7 +32,10 @@ pub fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 ///
 /// A thread that can never end is "still blocked" however loaded the machine is, so a
 /// test may assert it; a thread that does end makes this false at once.
-pub fn still_blocked_after<T>(thread: &JoinHandle<T>, patience: Duration) -> bool {
+pub fn still_blocked_after<T>(
+    thread: &JoinHandle<T>,
+    patience: Duration,
+) -> bool {
     let started = Instant::now();
     while started.elapsed() < patience {
         if thread.is_finished() {

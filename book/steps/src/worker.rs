@@ -6,9 +6,13 @@ use std::thread;
 use pipeline_condvar::Queue;
 
 // ANCHOR: worker
-/// Takes every item of `input` until it is closed and drained, puts `func(item)` on
-/// `output`; stops early if `output` is closed.
-pub fn worker<T, U>(input: &Queue<T>, output: &Queue<U>, func: impl Fn(T) -> U) {
+/// Takes every item of `input` until it is closed and drained, puts
+/// `func(item)` on `output`; stops early if `output` is closed.
+pub fn worker<T, U>(
+    input: &Queue<T>,
+    output: &Queue<U>,
+    func: impl Fn(T) -> U,
+) {
     for item in input {
         let Ok(()) = output.put(func(item)) else {
             break;
@@ -19,14 +23,16 @@ pub fn worker<T, U>(input: &Queue<T>, output: &Queue<U>, func: impl Fn(T) -> U) 
 
 // ANCHOR: pipeline
 /// The three stages (×10, +1, ×2) with `workers` threads each; the source puts
-/// `0..items`, then the pipeline is stopped stage by stage. Returns what came out.
+/// `0..items`, then the pipeline is stopped stage by stage. Returns what came
+/// out.
 pub fn pipeline(items: u64, workers: [usize; 3]) -> Vec<u64> {
     let queues: [Queue<u64>; 4] = std::array::from_fn(|_| Queue::bounded(16));
     let funcs: [fn(u64) -> u64; 3] = [|id| id * 10, |x| x + 1, |x| x * 2];
     thread::scope(|s| {
         let stages: Vec<Vec<_>> = (0..3)
             .map(|stage| {
-                let (input, output, func) = (&queues[stage], &queues[stage + 1], funcs[stage]);
+                let (input, output, func) =
+                    (&queues[stage], &queues[stage + 1], funcs[stage]);
                 (0..workers[stage])
                     .map(|_| s.spawn(move || worker(input, output, func)))
                     .collect()
@@ -36,7 +42,8 @@ pub fn pipeline(items: u64, workers: [usize; 3]) -> Vec<u64> {
         for id in 0..items {
             queues[0].put(id).expect("the download queue is open");
         }
-        // Stage by stage: close a stage's input, wait for its workers to drain it.
+        // Stage by stage: close a stage's input, wait for its workers to drain
+        // it.
         for (input, workers) in queues.iter().zip(stages) {
             input.close();
             for worker in workers {
@@ -52,7 +59,11 @@ pub fn pipeline(items: u64, workers: [usize; 3]) -> Vec<u64> {
 // ANCHOR: joined_worker
 /// The item's worker with `task_done`: marks each item of `input` done once its
 /// result is on `output`.
-pub fn joined_worker<T, U>(input: &Queue<T>, output: &Queue<U>, func: impl Fn(T) -> U) {
+pub fn joined_worker<T, U>(
+    input: &Queue<T>,
+    output: &Queue<U>,
+    func: impl Fn(T) -> U,
+) {
     for item in input {
         let put = output.put(func(item));
         input.task_done();
@@ -64,15 +75,16 @@ pub fn joined_worker<T, U>(input: &Queue<T>, output: &Queue<U>, func: impl Fn(T)
 // ANCHOR_END: joined_worker
 
 // ANCHOR: joined
-/// The item's last step 7: the main thread puts `items`, then `join`s each queue in
-/// order, and counts what is finished while the workers are still running. Returns
-/// that count, and what came out in all.
+/// The item's last step 7: the main thread puts `items`, then `join`s each
+/// queue in order, and counts what is finished while the workers are still
+/// running. Returns that count, and what came out in all.
 pub fn joined_pipeline(items: u64, workers: [usize; 3]) -> (usize, Vec<u64>) {
     let queues: [Queue<u64>; 4] = std::array::from_fn(|_| Queue::unbounded());
     let funcs: [fn(u64) -> u64; 3] = [|id| id * 10, |x| x + 1, |x| x * 2];
     thread::scope(|s| {
         for stage in 0..3 {
-            let (input, output, func) = (&queues[stage], &queues[stage + 1], funcs[stage]);
+            let (input, output, func) =
+                (&queues[stage], &queues[stage + 1], funcs[stage]);
             for _ in 0..workers[stage] {
                 s.spawn(move || joined_worker(input, output, func));
             }
@@ -80,12 +92,14 @@ pub fn joined_pipeline(items: u64, workers: [usize; 3]) -> (usize, Vec<u64>) {
         for id in 0..items {
             queues[0].put(id).expect("the download queue is open");
         }
-        // Each join returns once its queue's items are done, that is, on the next queue.
+        // Each join returns once its queue's items are done, that is, on the
+        // next queue.
         for queue in &queues[..3] {
             queue.join();
         }
         let finished = queues[3].len();
-        // The workers are idle, not gone: close the queues so that their loops end.
+        // The workers are idle, not gone: close the queues so that their loops
+        // end.
         for queue in &queues {
             queue.close();
         }
@@ -118,7 +132,8 @@ mod tests {
 
     #[test]
     fn after_the_joins_every_item_is_finished() {
-        let (finished, mut received) = within(|| joined_pipeline(1000, [3, 4, 5]));
+        let (finished, mut received) =
+            within(|| joined_pipeline(1000, [3, 4, 5]));
         assert_eq!(finished, 1000, "join returned before the work was done");
         received.sort_unstable();
         assert_eq!(received, expected(1000));

@@ -16,7 +16,8 @@ use pipeline_condvar::Queue;
 fn main() {
     let queue = Queue::bounded(1);
     let started = Instant::now();
-    // One lock around printing keeps each line whole and in the order it happened.
+    // One lock around printing keeps each line whole and in the order it
+    // happened.
     let say = Mutex::new(());
     let say = |line: String| {
         let _turn = say.lock().unwrap();

@@ -280,7 +280,8 @@ impl<T> fmt::Debug for Queue<T> {
 }
 
 // ANCHOR: iter
-/// The iterator of [`Queue::iter`]: yields items until the queue is closed and empty.
+/// The iterator of [`Queue::iter`]: yields items until the queue is closed and
+/// empty.
 pub struct Iter<'a, T> {
     queue: &'a Queue<T>,
 }
@@ -293,8 +294,8 @@ impl<T> Iterator for Iter<'_, T> {
     }
 }
 
-// Once `get` has returned `None` the queue is closed and empty, and it stays so: a closed
-// queue refuses every put.
+// Once `get` has returned `None` the queue is closed and empty, and it stays
+// so: a closed queue refuses every put.
 impl<T> FusedIterator for Iter<'_, T> {}
 
 impl<'a, T> IntoIterator for &'a Queue<T> {

@@ -91,11 +91,12 @@ impl Scenario {
     };
 
     // ANCHOR: cpu
-    /// A resize that is all CPU: no stage waits, so only more cores make it faster.
-    /// The same 320x240 frames as the item's CPU-bound Python measurement.
+    /// A resize that is all CPU: no stage waits, so only more cores make it
+    /// faster. The same 320x240 frames as the item's CPU-bound Python
+    /// measurement.
     pub const CPU: Scenario = Scenario {
         name: "cpu",
-        about: "a CPU-bound resize of 320x240 frames, no simulated waits: do threads run in parallel?",
+        about: "a CPU-bound resize of 320x240 frames: does it run in parallel?",
         capacities: &[Some(16)],
         items: 2000,
         workers: [1, 1, 1],

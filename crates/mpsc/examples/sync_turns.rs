@@ -25,7 +25,8 @@ fn turns(capacity: usize) {
     };
     let say = &say;
     thread::scope(|s| {
-        // The receiver moves to the consumer's thread: std's `Receiver` is not `Sync`.
+        // The receiver moves to the consumer's thread: std's `Receiver` is not
+        // `Sync`.
         s.spawn(move || {
             for _ in 0..3 {
                 thread::sleep(Duration::from_millis(100));

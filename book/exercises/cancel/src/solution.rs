@@ -56,8 +56,8 @@ pub fn camera(frames: SyncSender<u64>) -> u64 {
 
 // ANCHOR: stage
 /// One stage's worker: receives, applies `func`, sends on. Ends when its input
-/// closes, and also when its output's receiver is gone; either way it drops both
-/// ends, so the stop spreads to the stages on both sides.
+/// closes, and also when its output's receiver is gone; either way it drops
+/// both ends, so the stop spreads to the stages on both sides.
 pub fn stage(
     input: Receiver<u64>,
     output: SyncSender<u64>,

@@ -7,8 +7,9 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 
 // ANCHOR: fan_out
-/// Runs `work` on items `0..items` with `workers` threads that all take from one
-/// std channel. Returns, for each worker, the items it did, in the order it did them.
+/// Runs `work` on items `0..items` with `workers` threads that all take from
+/// one std channel. Returns, for each worker, the items it did, in the order it
+/// did them.
 pub fn fan_out(
     items: u64,
     workers: usize,
@@ -18,10 +19,12 @@ pub fn fan_out(
     for item in 0..items {
         tx.send(item).expect("the receiver is still here");
     }
-    // No more items: once the queue is drained, `recv` fails and the workers end.
+    // No more items: once the queue is drained, `recv` fails and the workers
+    // end.
     drop(tx);
     // ANCHOR: learner_fan_out
-    // std's `Receiver` cannot be cloned, and it is not `Sync`: to share it, lock it.
+    // std's `Receiver` cannot be cloned, and it is not `Sync`: to share it,
+    // lock it.
     let rx = Mutex::new(rx);
     thread::scope(|s| {
         let workers: Vec<_> = (0..workers)

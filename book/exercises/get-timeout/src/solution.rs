@@ -46,8 +46,8 @@ impl<T> Queue<T> {
         }
     }
 
-    /// Adds `item` at the back and wakes one waiting getter; gives the item back
-    /// if the queue is closed.
+    /// Adds `item` at the back and wakes one waiting getter; gives the item
+    /// back if the queue is closed.
     pub fn put(&self, item: T) -> Result<(), T> {
         let mut state = self.lock();
         if state.closed {
@@ -59,8 +59,8 @@ impl<T> Queue<T> {
         Ok(())
     }
 
-    /// Takes the oldest item, waiting while the queue is empty; `None` once it is
-    /// closed and empty.
+    /// Takes the oldest item, waiting while the queue is empty; `None` once it
+    /// is closed and empty.
     pub fn get(&self) -> Option<T> {
         let mut state = self.lock();
         loop {
@@ -104,9 +104,10 @@ impl<T> Queue<T> {
     /// a closed, empty queue answers [`GetTimeoutError::Closed`] at once.
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
         // ANCHOR: learner_get_timeout
-        // The deadline is fixed once: a wake-up that finds nothing (another getter
-        // was faster, or a spurious wake-up) waits only for the time that is left.
-        // A timeout too large for an `Instant` means: no deadline.
+        // The deadline is fixed once: a wake-up that finds nothing (another
+        // getter was faster, or a spurious wake-up) waits only for the time
+        // that is left. A timeout too large for an `Instant` means: no
+        // deadline.
         let deadline = Instant::now().checked_add(timeout);
         let mut state = self.lock();
         loop {
@@ -127,8 +128,8 @@ impl<T> Queue<T> {
             if left.is_zero() {
                 return Err(GetTimeoutError::Timeout);
             }
-            // `wait_timeout` also says whether it timed out; the loop looks again
-            // either way, since an item may have come just in time.
+            // `wait_timeout` also says whether it timed out; the loop looks
+            // again either way, since an item may have come just in time.
             (state, _) = self
                 .not_empty
                 .wait_timeout(state, left)

@@ -28,7 +28,8 @@ pub struct Output {
 // ANCHOR: worker
 /// The item's `Worker`, with a way out. Polls `input`: when it is empty, sleeps
 /// `poll_sleep` and polls again; when it is closed and drained, returns. Puts
-/// `func(item)` on `output`, and returns if `output` is closed (nobody will take it).
+/// `func(item)` on `output`, and returns if `output` is closed (nobody will
+/// take it).
 pub fn worker(
     input: &MyQueue<u64>,
     output: &MyQueue<u64>,
@@ -42,7 +43,8 @@ pub fn worker(
             // ANCHOR: learner_got_item
             Ok(item) => {
                 if output.put(func(item)).is_err() {
-                    // The next stage is gone: whatever this worker makes is lost.
+                    // The next stage is gone: whatever this worker makes is
+                    // lost.
                     return counts;
                 }
                 counts.done += 1;
@@ -93,9 +95,9 @@ pub fn pipeline(items: u64, poll_sleep: Duration) -> Output {
 // ANCHOR_END: pipeline
 
 // ANCHOR: stop
-/// Stops the stages in pipeline order: closes a stage's input queue, so that its
-/// worker returns once it has drained it, joins that worker, then goes on to the
-/// next stage. Returns the workers' counts.
+/// Stops the stages in pipeline order: closes a stage's input queue, so that
+/// its worker returns once it has drained it, joins that worker, then goes on
+/// to the next stage. Returns the workers' counts.
 fn stop(
     inputs: [&MyQueue<u64>; 3],
     workers: [ScopedJoinHandle<'_, Counts>; 3],

@@ -24,10 +24,10 @@ pub struct Output {
 }
 
 // ANCHOR: worker
-/// The item's worker: takes every item of `input` until it is closed and drained, puts
-/// `func(item)` on `output`, then marks the item done on `input`, so that a `join` on
-/// `input` can return. If `output` is closed, it marks the item done all the same and
-/// stops.
+/// The item's worker: takes every item of `input` until it is closed and
+/// drained, puts `func(item)` on `output`, then marks the item done on `input`,
+/// so that a `join` on `input` can return. If `output` is closed, it marks the
+/// item done all the same and stops.
 pub fn worker(
     input: &Queue<u64>,
     output: &Queue<u64>,
@@ -35,30 +35,33 @@ pub fn worker(
 ) {
     for item in input {
         todo!(
-            "put func(item) on the output; mark the item done on the input; stop if the put failed"
+            "put func(item) on the output; mark the item done on the input; \
+             stop if the put failed"
         )
     }
 }
 // ANCHOR_END: worker
 
 // ANCHOR: wait
-/// Waits until every item put on the pipeline so far is processed: joins the three
-/// stages' input queues in pipeline order. Returns how many results are on `done` then.
+/// Waits until every item put on the pipeline so far is processed: joins the
+/// three stages' input queues in pipeline order. Returns how many results are
+/// on `done` then.
 pub fn wait_until_processed(
     inputs: [&Queue<u64>; 3],
     done: &Queue<u64>,
 ) -> usize {
     todo!(
-        "join each input queue in order, then count the results on the done queue"
+        "join each input queue in order, \
+         then count the results on the done queue"
     )
 }
 // ANCHOR_END: wait
 
 // ANCHOR: pipeline
-/// Three stages (×10, +1, ×2) with 1, 2 and 2 workers; the upload (×2) takes half a
-/// millisecond an item, like a network send. Puts each batch of items in
-/// turn and waits until it is processed, with every worker still running; then closes
-/// the queues so that the workers end, and collects the results.
+/// Three stages (×10, +1, ×2) with 1, 2 and 2 workers; the upload (×2) takes
+/// half a millisecond an item, like a network send. Puts each batch of items in
+/// turn and waits until it is processed, with every worker still running; then
+/// closes the queues so that the workers end, and collects the results.
 pub fn pipeline(batches: &[u64]) -> Output {
     let queues: [Queue<u64>; 4] = std::array::from_fn(|_| Queue::unbounded());
     let [download, resize, upload, done] = &queues;
@@ -83,7 +86,8 @@ pub fn pipeline(batches: &[u64]) -> Output {
             finished_after_each_batch
                 .push(wait_until_processed([download, resize, upload], done));
         }
-        // The workers are idle, not gone: closing their inputs ends their loops.
+        // The workers are idle, not gone: closing their inputs ends their
+        // loops.
         for queue in &queues {
             queue.close();
         }

@@ -13,18 +13,19 @@ const UPLOAD: Duration = Duration::from_micros(500);
 /// What came out of the pipeline.
 #[derive(Debug)]
 pub struct Output {
-    /// How many results were on the done queue when `wait_until_processed` returned,
-    /// after each batch (the done queue is drained only at the end, so it adds up).
+    /// How many results were on the done queue when `wait_until_processed`
+    /// returned, after each batch (the done queue is drained only at the end,
+    /// so it adds up).
     pub finished_after_each_batch: Vec<usize>,
     /// Every result, once the queues were closed.
     pub received: Vec<u64>,
 }
 
 // ANCHOR: worker
-/// The item's worker: takes every item of `input` until it is closed and drained, puts
-/// `func(item)` on `output`, then marks the item done on `input`, so that a `join` on
-/// `input` can return. If `output` is closed, it marks the item done all the same and
-/// stops.
+/// The item's worker: takes every item of `input` until it is closed and
+/// drained, puts `func(item)` on `output`, then marks the item done on `input`,
+/// so that a `join` on `input` can return. If `output` is closed, it marks the
+/// item done all the same and stops.
 pub fn worker(
     input: &Queue<u64>,
     output: &Queue<u64>,
@@ -33,8 +34,9 @@ pub fn worker(
     for item in input {
         // ANCHOR: learner_worker
         let put = output.put(func(item));
-        // Done after the put: when `join` on `input` returns, the result is on `output`.
-        // Done even if the put failed: the item is finished with, if lost.
+        // Done after the put: when `join` on `input` returns, the result is on
+        // `output`. Done even if the put failed: the item is finished with, if
+        // lost.
         input.task_done();
         if put.is_err() {
             break;
@@ -45,15 +47,17 @@ pub fn worker(
 // ANCHOR_END: worker
 
 // ANCHOR: wait
-/// Waits until every item put on the pipeline so far is processed: joins the three
-/// stages' input queues in pipeline order. Returns how many results are on `done` then.
+/// Waits until every item put on the pipeline so far is processed: joins the
+/// three stages' input queues in pipeline order. Returns how many results are
+/// on `done` then.
 pub fn wait_until_processed(
     inputs: [&Queue<u64>; 3],
     done: &Queue<u64>,
 ) -> usize {
     // ANCHOR: learner_wait
-    // In order: once the download queue is joined, everything it held is on the resize
-    // queue, so joining the resize queue next waits for that too, and so on.
+    // In order: once the download queue is joined, everything it held is on the
+    // resize queue, so joining the resize queue next waits for that too, and so
+    // on.
     for input in inputs {
         input.join();
     }
@@ -63,10 +67,10 @@ pub fn wait_until_processed(
 // ANCHOR_END: wait
 
 // ANCHOR: pipeline
-/// Three stages (×10, +1, ×2) with 1, 2 and 2 workers; the upload (×2) takes half a
-/// millisecond an item, like a network send. Puts each batch of items in
-/// turn and waits until it is processed, with every worker still running; then closes
-/// the queues so that the workers end, and collects the results.
+/// Three stages (×10, +1, ×2) with 1, 2 and 2 workers; the upload (×2) takes
+/// half a millisecond an item, like a network send. Puts each batch of items in
+/// turn and waits until it is processed, with every worker still running; then
+/// closes the queues so that the workers end, and collects the results.
 pub fn pipeline(batches: &[u64]) -> Output {
     let queues: [Queue<u64>; 4] = std::array::from_fn(|_| Queue::unbounded());
     let [download, resize, upload, done] = &queues;
@@ -91,7 +95,8 @@ pub fn pipeline(batches: &[u64]) -> Output {
             finished_after_each_batch
                 .push(wait_until_processed([download, resize, upload], done));
         }
-        // The workers are idle, not gone: closing their inputs ends their loops.
+        // The workers are idle, not gone: closing their inputs ends their
+        // loops.
         for queue in &queues {
             queue.close();
         }
