@@ -1,0 +1,243 @@
+//! The translation glossary, `book/po/GLOSSARY.md`, and the check that a catalog keeps to
+//! it.
+//!
+//! The glossary is a markdown table, one term per row:
+//!
+//! ```text
+//! | English | Korean | not | note |
+//! |---|---|---|---|
+//! | backpressure | 백프레셔 | 배압 | the seed leaves the choice open; this one |
+//! ```
+//!
+//! - **English**: one or more forms, separated by commas. A form matches a word of the
+//!   English text that *starts* with it (`queue` matches `queues`, `queued`), outside
+//!   code spans and not glued to another word by a hyphen or underscore.
+//! - **Korean**: the term the translation uses. Every finished translation of a message
+//!   whose English has the term must contain it (outside code spans).
+//! - **not**: variants the translation must never use (comma separated, may be empty).
+
+use std::fmt;
+
+use polib::catalog::Catalog;
+
+/// One row of the glossary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The English forms (lowercase).
+    pub english: Vec<String>,
+    /// The Korean term.
+    pub korean: String,
+    /// Variants that must not be used.
+    pub avoid: Vec<String>,
+}
+
+/// A message that does not keep to the glossary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inconsistency {
+    /// Where the message is (`file:line`).
+    pub source: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl fmt::Display for Inconsistency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source, self.problem)
+    }
+}
+
+/// Reads the glossary's table (see the module docs). Rows whose Korean cell is empty
+/// are skipped; the header and separator rows too.
+pub fn parse(markdown: &str) -> Vec<Term> {
+    let mut terms = Vec::new();
+    let mut seen_header = false;
+    for line in markdown.lines() {
+        let line = line.trim();
+        if !line.starts_with('|') {
+            seen_header = false;
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        if !seen_header {
+            seen_header = true;
+            continue;
+        }
+        if cells.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':'))) {
+            continue;
+        }
+        let list = |cell: Option<&&str>| -> Vec<String> {
+            cell.map(|cell| {
+                cell.split(',')
+                    .map(|form| form.trim().trim_matches('`').to_lowercase())
+                    .filter(|form| !form.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let korean = cells.get(1).map(|c| c.trim_matches('`').to_string());
+        let english = list(cells.first());
+        match korean {
+            Some(korean) if !korean.is_empty() && !english.is_empty() => terms.push(Term {
+                english,
+                korean,
+                avoid: list(cells.get(2)),
+            }),
+            _ => {}
+        }
+    }
+    terms
+}
+
+/// `text` without its code spans (`` `…` ``) and link targets (`](…)`), which hold code
+/// and paths rather than prose.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let tick = rest.find('`');
+        let link = rest.find("](");
+        let tick_first = match (tick, link) {
+            (Some(t), Some(l)) => t < l,
+            (tick, _) => tick.is_some(),
+        };
+        match (tick, link) {
+            (Some(t), _) if tick_first => {
+                out.push_str(&rest[..t]);
+                let run = rest[t..].len() - rest[t..].trim_start_matches('`').len();
+                let fence = &rest[t..t + run];
+                let after = &rest[t + run..];
+                match after.find(fence) {
+                    Some(end) => rest = &after[end + run..],
+                    None => {
+                        rest = after;
+                    }
+                }
+                out.push(' ');
+            }
+            (_, Some(l)) => {
+                out.push_str(&rest[..l + 1]);
+                let after = &rest[l + 2..];
+                rest = after.find(')').map_or("", |end| &after[end + 1..]);
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+/// Whether the English `text` (lowercase prose) uses `form` as the start of a word.
+fn uses(text: &str, form: &str) -> bool {
+    let glued = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(form).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after_form = text[at + form.len()..].chars().next();
+        before.is_none_or(|c| !glued(c)) && after_form.is_none_or(|c| !(c == '-' || c == '_'))
+    })
+}
+
+/// Checks every finished translation of `catalog` against `terms`; returns what does not
+/// keep to them.
+pub fn check(catalog: &Catalog, terms: &[Term]) -> Vec<Inconsistency> {
+    let mut found = Vec::new();
+    for message in catalog.messages() {
+        if !message.is_translated() || message.is_fuzzy() {
+            continue;
+        }
+        let english = prose(message.msgid()).to_lowercase();
+        let translated = prose(message.msgstr().unwrap_or_default());
+        let source = message.source().lines().next().unwrap_or("").to_string();
+        for term in terms {
+            if term.english.iter().any(|form| uses(&english, form))
+                && !translated.contains(&term.korean)
+            {
+                found.push(Inconsistency {
+                    source: source.clone(),
+                    problem: format!(
+                        "`{}` is not translated as `{}`: {}",
+                        term.english[0],
+                        term.korean,
+                        message.msgstr().unwrap_or_default()
+                    ),
+                });
+            }
+            for variant in &term.avoid {
+                if translated.contains(variant.as_str()) {
+                    found.push(Inconsistency {
+                        source: source.clone(),
+                        problem: format!(
+                            "uses `{variant}` where the glossary has `{}`: {}",
+                            term.korean,
+                            message.msgstr().unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polib::message::Message;
+    use polib::metadata::CatalogMetadata;
+
+    const GLOSSARY: &str = "# Glossary\n\n| English | Korean | not | note |\n|---|---|---|---|\n\
+        | backpressure | 백프레셔 | 배압 | chosen |\n| queue | 큐 | | |\n";
+
+    fn catalog(pairs: &[(&str, &str)]) -> Catalog {
+        let mut catalog = Catalog::new(CatalogMetadata::new());
+        for (id, text) in pairs {
+            catalog.append_or_update(
+                Message::build_singular()
+                    .with_msgid((*id).into())
+                    .with_msgstr((*text).into())
+                    .with_source("src/a.md:1".into())
+                    .done(),
+            );
+        }
+        catalog
+    }
+
+    #[test]
+    fn the_table_is_read() {
+        let terms = parse(GLOSSARY);
+        assert_eq!(terms.len(), 2);
+        assert_eq!(terms[0].english, ["backpressure"]);
+        assert_eq!(terms[0].avoid, ["배압"]);
+        assert!(terms[1].avoid.is_empty());
+    }
+
+    #[test]
+    fn a_consistent_catalog_passes() {
+        let catalog = catalog(&[
+            ("Backpressure: bounded queues", "백프레셔: 용량 제한 큐"),
+            ("Use `queue.Queue` here.", "여기서는 `queue.Queue`를 쓴다."),
+            ("The [deque](queue.md) of `x`.", "`x`의 [덱](queue.md)."),
+        ]);
+        assert_eq!(check(&catalog, &parse(GLOSSARY)), []);
+    }
+
+    #[test]
+    fn a_missing_term_and_a_rejected_variant_fail() {
+        let catalog = catalog(&[
+            ("Queues fill up.", "버퍼가 찬다."),
+            ("No backpressure.", "배압이 없다."),
+        ]);
+        let found = check(&catalog, &parse(GLOSSARY));
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].problem.contains("`queue` is not translated as `큐`"));
+        assert!(found[2].problem.contains("uses `배압`"));
+    }
+
+    #[test]
+    fn words_match_from_their_start_only() {
+        assert!(uses("the queues are full", "queue"));
+        assert!(!uses("the myqueue type", "queue"));
+        assert!(!uses("pipeline-lab is the name", "pipeline"));
+        assert!(uses("one pipeline, five ways", "pipeline"));
+    }
+}
