@@ -48,7 +48,9 @@ pub struct Translated {
 /// punctuation around it) becomes `{n}`.
 pub fn mask(text: &str) -> (String, Vec<String>) {
     const LEADING: &[char] = &['(', '[', '{', '"', '\'', '*', '`'];
-    const TRAILING: &[char] = &[')', ']', '}', '"', '\'', ',', '.', ';', ':', '*', '!', '?', '`'];
+    const TRAILING: &[char] = &[
+        ')', ']', '}', '"', '\'', ',', '.', ';', ':', '*', '!', '?', '`',
+    ];
     let mut template = String::with_capacity(text.len());
     let mut values = Vec::new();
     let mut rest = text;
@@ -95,7 +97,9 @@ pub fn unmask(template: &str, values: &[String]) -> Option<String> {
 fn has_words(template: &str) -> bool {
     let mut without = template.to_string();
     while let Some(open) = without.find('{') {
-        let close = without[open..].find('}').map_or(without.len(), |c| open + c + 1);
+        let close = without[open..]
+            .find('}')
+            .map_or(without.len(), |c| open + c + 1);
         without.replace_range(open..close, "");
     }
     without.chars().any(char::is_alphabetic)
@@ -258,7 +262,7 @@ pub fn translate(text: &str, catalog: &Catalog) -> Translated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polib::message::Message;
+    use polib::message::{Message, MessageMutView};
     use polib::metadata::CatalogMetadata;
 
     fn catalog(pairs: &[(&str, &str)]) -> Catalog {
@@ -320,7 +324,10 @@ mod tests {
         let missing: Vec<_> = out.missing.iter().map(|u| u.template.as_str()).collect();
         assert_eq!(missing, ["A new note."]);
         assert!(out.text.contains("| CPU | Some CPU 9000 |"));
-        let all: Vec<_> = units(text).into_iter().map(|u| (u.template, u.data)).collect();
+        let all: Vec<_> = units(text)
+            .into_iter()
+            .map(|u| (u.template, u.data))
+            .collect();
         assert_eq!(
             all,
             [

@@ -62,7 +62,10 @@ pub fn parse(markdown: &str) -> Vec<Term> {
             seen_header = true;
             continue;
         }
-        if cells.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':'))) {
+        if cells
+            .iter()
+            .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':')))
+        {
             continue;
         }
         let list = |cell: Option<&&str>| -> Vec<String> {
@@ -149,6 +152,17 @@ pub fn check(catalog: &Catalog, terms: &[Term]) -> Vec<Inconsistency> {
         let translated = prose(message.msgstr().unwrap_or_default());
         let source = message.source().lines().next().unwrap_or("").to_string();
         for term in terms {
+            // A longer term that holds this one ("lower bound" holds "bound") has its own row.
+            let mut english = english.clone();
+            for other in terms.iter().flat_map(|t| &t.english) {
+                if term
+                    .english
+                    .iter()
+                    .any(|form| other != form && other.contains(form.as_str()))
+                {
+                    english = english.replace(other.as_str(), " ");
+                }
+            }
             if term.english.iter().any(|form| uses(&english, form))
                 && !translated.contains(&term.korean)
             {
@@ -229,8 +243,23 @@ mod tests {
         ]);
         let found = check(&catalog, &parse(GLOSSARY));
         assert_eq!(found.len(), 3, "{found:?}");
-        assert!(found[0].problem.contains("`queue` is not translated as `큐`"));
+        assert!(
+            found[0]
+                .problem
+                .contains("`queue` is not translated as `큐`")
+        );
         assert!(found[2].problem.contains("uses `배압`"));
+    }
+
+    #[test]
+    fn a_longer_term_takes_its_words_out_of_a_shorter_one() {
+        let glossary =
+            "| English | Korean |\n|---|---|\n| bound | 상한 |\n| lower bound | 하한 |\n";
+        let terms = parse(glossary);
+        let good = catalog(&[("An estimate, not a lower bound.", "하한이 아니라 추정치다.")]);
+        assert_eq!(check(&good, &terms), []);
+        let bad = catalog(&[("A lower bound and a bound.", "하한과 한도.")]);
+        assert_eq!(check(&bad, &terms).len(), 1);
     }
 
     #[test]

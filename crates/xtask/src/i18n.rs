@@ -38,8 +38,7 @@ use crate::generated;
 use crate::{book_root, workspace_root_relative};
 
 /// The note that marks a generated message as machine data (see [`crate::generated`]).
-pub const DATA_NOTE: &str =
-    "Machine data from a key/value table: translate it if it is prose; untranslated, it is shown as measured.";
+pub const DATA_NOTE: &str = "Machine data from a key/value table: translate it if it is prose; untranslated, it is shown as measured.";
 
 /// The comment line that keeps a fuzzy message's previous English.
 const PREVIOUS: &str = "Previous English: ";
@@ -227,7 +226,13 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
     for (_, part) in parts {
         for message in part.messages() {
             for source in message.source().split_whitespace() {
-                add(&mut catalog, None, message.msgid(), source, message.comments());
+                add(
+                    &mut catalog,
+                    None,
+                    message.msgid(),
+                    source,
+                    message.comments(),
+                );
             }
         }
     }
@@ -237,7 +242,11 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
             continue;
         }
         let text = fs::read_to_string(&file)?;
-        let shown = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
+        let shown = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         let messages = extract_messages(&text)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot extract the messages of {shown}"))?;
@@ -412,7 +421,10 @@ fn closest<'a>(
 /// Extracts the template (writing `book/po/messages.pot`) and merges it into
 /// `book/po/<lang>.po`, creating the catalog when the language is new.
 pub fn update_po(workspace_root: &Path, lang: &str) -> anyhow::Result<Merged> {
-    if lang.is_empty() || !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    if lang.is_empty()
+        || !lang
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         bail!("`{lang}` is not a language code (like `ko` or `pt-BR`)");
     }
@@ -461,12 +473,12 @@ impl std::fmt::Display for Pending {
             false => format!(" [{}]", self.context),
         };
         let first_line = self.msgid.lines().next().unwrap_or("");
-        let more = if self.msgid.lines().count() > 1 { " …" } else { "" };
-        write!(
-            f,
-            "{}: {state}{context}: {first_line}{more}",
-            self.source
-        )
+        let more = if self.msgid.lines().count() > 1 {
+            " …"
+        } else {
+            ""
+        };
+        write!(f, "{}: {state}{context}: {first_line}{more}", self.source)
     }
 }
 
@@ -569,8 +581,7 @@ pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<St
         fs::create_dir_all(target.parent().expect("a parent"))?;
         let is_markdown = file.extension().is_some_and(|ext| ext == "md");
         if !is_markdown {
-            fs::copy(&file, &target)
-                .with_context(|| format!("cannot copy {}", file.display()))?;
+            fs::copy(&file, &target).with_context(|| format!("cannot copy {}", file.display()))?;
             continue;
         }
         let text = fs::read_to_string(&file)?;
@@ -847,14 +858,19 @@ mod tests {
                 dropped: 2
             }
         );
-        let kept = merged.find_message(None, "The queue is full.", None).unwrap();
+        let kept = merged
+            .find_message(None, "The queue is full.", None)
+            .unwrap();
         assert_eq!(kept.msgstr().unwrap(), "큐가 가득 찼다.");
         assert!(!kept.is_fuzzy());
         let changed = merged
             .find_message(None, "A worker polls the queue every 10 ms.", None)
             .unwrap();
         assert!(changed.is_fuzzy());
-        assert_eq!(changed.msgstr().unwrap(), "작업자는 5 ms마다 큐를 폴링한다.");
+        assert_eq!(
+            changed.msgstr().unwrap(),
+            "작업자는 5 ms마다 큐를 폴링한다."
+        );
         assert!(changed.comments().contains("every 5 ms"));
         assert_eq!(merged.metadata.language, "ko");
 
@@ -882,9 +898,15 @@ mod tests {
     #[test]
     fn relative_paths_climb_and_descend() {
         assert_eq!(
-            relative_path(Path::new("/w/target/i18n/ko/src/a"), Path::new("/w/crates/x.rs")),
+            relative_path(
+                Path::new("/w/target/i18n/ko/src/a"),
+                Path::new("/w/crates/x.rs")
+            ),
             "../../../../../crates/x.rs"
         );
-        assert_eq!(relative_path(Path::new("/w/a"), Path::new("/w/a/b.md")), "b.md");
+        assert_eq!(
+            relative_path(Path::new("/w/a"), Path::new("/w/a/b.md")),
+            "b.md"
+        );
     }
 }

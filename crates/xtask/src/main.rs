@@ -83,7 +83,11 @@ fn book(root: &Path, check: bool) -> ExitCode {
     if check {
         broken.extend(xtask::check_book(root).err().unwrap_or_default());
         for lang in xtask::i18n::languages(root) {
-            broken.extend(xtask::check_translation(root, &lang).err().unwrap_or_default());
+            broken.extend(
+                xtask::check_translation(root, &lang)
+                    .err()
+                    .unwrap_or_default(),
+            );
         }
     }
     for line in &broken {

@@ -91,14 +91,26 @@ fn the_translated_books_have_no_broken_reference_and_build() {
         );
         let lang = &edition.language;
         let dir = root.join("target/book").join(lang);
-        assert_eq!(edition.index, dir.join("index.html").canonicalize().unwrap());
+        assert_eq!(
+            edition.index,
+            dir.join("index.html").canonicalize().unwrap()
+        );
         let chapter = fs::read_to_string(dir.join("introduction.html")).unwrap();
         assert!(chapter.contains(&format!("<html lang=\"{lang}\"")));
-        assert!(chapter.contains("language.js"), "no language switch");
+        assert!(
+            chapter.contains("src=\"theme/language"),
+            "no language switch"
+        );
         if lang == "ko" {
-            assert!(chapter.contains("소개"), "the introduction is not in Korean");
+            assert!(
+                chapter.contains("소개"),
+                "the introduction is not in Korean"
+            );
             let table = fs::read_to_string(dir.join("polling/polls.html")).unwrap();
-            assert!(table.contains("파이프라인"), "the generated table is not in Korean");
+            assert!(
+                table.contains("파이프라인"),
+                "the generated table is not in Korean"
+            );
         }
     }
     // Every English page has its twin in every edition (the switch links to it).
@@ -111,7 +123,20 @@ fn the_translated_books_have_no_broken_reference_and_build() {
         }
         for edition in &editions[1..] {
             let twin = english.join(&edition.language).join(relative);
-            assert!(twin.is_file(), "{} has no twin {}", page.display(), twin.display());
+            assert!(
+                twin.is_file(),
+                "{} has no twin {}",
+                page.display(),
+                twin.display()
+            );
+        }
+        if relative != Path::new("toc.html") {
+            let html = fs::read_to_string(&page).unwrap();
+            assert!(
+                html.contains("theme/language"),
+                "{} has no language switch",
+                page.display()
+            );
         }
     }
 }
