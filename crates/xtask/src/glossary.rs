@@ -140,8 +140,38 @@ fn uses(text: &str, form: &str) -> bool {
     })
 }
 
+/// Whether `text` (prose, code spans removed) has `_emphasis_` glued to a letter after it,
+/// as in `_스핀_이다`: CommonMark does not close `_` inside a word, so the underscores
+/// would show. Such a translation must use `*emphasis*`.
+fn glued_underscore_emphasis(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut open: Option<usize> = None;
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '_' {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        match open {
+            None if before.is_none_or(|b| !b.is_alphanumeric())
+                && after.is_some_and(|a| !a.is_whitespace()) =>
+            {
+                open = Some(i);
+            }
+            Some(_) if before.is_some_and(|b| !b.is_whitespace()) => {
+                if after.is_some_and(char::is_alphanumeric) {
+                    return true;
+                }
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Checks every finished translation of `catalog` against `terms`; returns what does not
-/// keep to them.
+/// keep to them, and every translation whose `_emphasis_` would not render.
 pub fn check(catalog: &Catalog, terms: &[Term]) -> Vec<Inconsistency> {
     let mut found = Vec::new();
     for message in catalog.messages() {
@@ -151,6 +181,15 @@ pub fn check(catalog: &Catalog, terms: &[Term]) -> Vec<Inconsistency> {
         let english = prose(message.msgid()).to_lowercase();
         let translated = prose(message.msgstr().unwrap_or_default());
         let source = message.source().lines().next().unwrap_or("").to_string();
+        if glued_underscore_emphasis(&translated) {
+            found.push(Inconsistency {
+                source: source.clone(),
+                problem: format!(
+                    "`_emphasis_` right before a letter does not render, use `*emphasis*`: {}",
+                    message.msgstr().unwrap_or_default()
+                ),
+            });
+        }
         for term in terms {
             // A longer term that holds this one ("lower bound" holds "bound") has its own row.
             let mut english = english.clone();
@@ -260,6 +299,16 @@ mod tests {
         assert_eq!(check(&good, &terms), []);
         let bad = catalog(&[("A lower bound and a bound.", "하한과 한도.")]);
         assert_eq!(check(&bad, &terms).len(), 1);
+    }
+
+    #[test]
+    fn underscore_emphasis_glued_to_a_word_is_caught() {
+        assert!(glued_underscore_emphasis("이것이 _스핀_이다."));
+        assert!(!glued_underscore_emphasis("이것이 *스핀*이다."));
+        assert!(!glued_underscore_emphasis("큐에서 _기다릴_ 수는 없다."));
+        assert!(!glued_underscore_emphasis("task_done과 join"));
+        let catalog = catalog(&[("This is _spinning_.", "이것이 _스핀_이다.")]);
+        assert_eq!(check(&catalog, &[]).len(), 1);
     }
 
     #[test]

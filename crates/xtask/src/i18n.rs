@@ -13,9 +13,9 @@
 //! - [`stage_translation`] writes the translated sources of an edition into
 //!   `target/i18n/<lang>/` (pages translated with the catalog; includes of crate code
 //!   pointed at the crates; includes of generated text pointed at translated copies),
-//!   which [`crate::check`] checks like the English sources, and [`build_translation`]
-//!   builds them into `target/book/<lang>/`, with the `Gettext` preprocessor translating
-//!   the chapter titles of SUMMARY.md.
+//!   which `check.rs` checks like the English sources, and [`build_translation`]
+//!   builds them into `target/book/<lang>/`, translating the chapter titles of
+//!   SUMMARY.md on the way.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -24,9 +24,11 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
-use mdbook_i18n_helpers::preprocessors::Gettext;
-use mdbook_i18n_helpers::{extract_events, extract_messages, reconstruct_markdown};
+use mdbook_i18n_helpers::gettext::add_stripped_summary_translations;
+use mdbook_i18n_helpers::{extract_events, extract_messages};
 use mdbook_i18n_helpers::{translate_events, xgettext::create_catalogs};
+use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use mdbook_renderer::RenderContext;
 use polib::catalog::Catalog;
 use polib::message::{Message, MessageFlags, MessageMutView, MessageView};
@@ -102,6 +104,43 @@ fn only_directives(msgid: &str) -> bool {
         rest = rest[end + 2..].trim_start();
     }
     true
+}
+
+/// The HTML elements whose text is a message too (mdBook leaves HTML as it is, and
+/// `mdbook-i18n-helpers` does not extract it): the pages' `<details>` blocks of speaker
+/// notes have a `<summary>`.
+const HTML_TEXT_ELEMENTS: [&str; 1] = ["summary"];
+
+/// `(line, byte range)` of the text of every [`HTML_TEXT_ELEMENTS`] element in `text`,
+/// outside fenced code blocks.
+fn html_texts(text: &str) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut found = Vec::new();
+    let mut fenced = false;
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fenced = !fenced;
+        } else if !fenced {
+            for element in HTML_TEXT_ELEMENTS {
+                let (open, close) = (format!("<{element}>"), format!("</{element}>"));
+                let mut from = 0;
+                while let Some(start) = line[from..].find(&open) {
+                    let start = from + start + open.len();
+                    let Some(end) = line[start..].find(&close) else {
+                        break;
+                    };
+                    let end = start + end;
+                    if !line[start..end].trim().is_empty() {
+                        found.push((index + 1, offset + start..offset + end));
+                    }
+                    from = end + close.len();
+                }
+            }
+        }
+        offset += line.len();
+    }
+    found
 }
 
 /// Adds `msgid` (in context `msgctxt`) to `catalog`, or appends `source` to it.
@@ -257,6 +296,24 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
                 &message.message,
                 &format!("{shown}:{line}"),
                 &message.comment,
+            );
+        }
+    }
+    // The text of HTML elements (speaker notes' `<summary>`), in every page.
+    for file in markdown_files(&src)? {
+        let text = fs::read_to_string(&file)?;
+        let shown = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        for (line, range) in html_texts(&text) {
+            add(
+                &mut catalog,
+                None,
+                text[range].trim(),
+                &format!("{shown}:{line}"),
+                "The text of an HTML element",
             );
         }
     }
@@ -516,26 +573,63 @@ pub fn pending_in(template: &Catalog, catalog: &Catalog) -> Vec<Pending> {
 
 /// Translates one page's markdown with `catalog`, the way the `Gettext` preprocessor
 /// does; also returns the messages left in English (`line: English`).
+///
+/// The page is written back with `*` for emphasis where `mdbook-i18n-helpers` writes `_`:
+/// Korean puts particles right after a word (`*Effective Python*에는`), and CommonMark
+/// does not close `_` emphasis inside a word, so `_…_에는` would show its underscores.
 fn translate_page(text: &str, catalog: &Catalog) -> anyhow::Result<(String, Vec<String>)> {
     let events = extract_events(text, None);
     let translated = translate_events(&events, catalog).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (markdown, _) = reconstruct_markdown(&translated, None)
+    let events = translated.iter().map(|(_, event)| event);
+    let options = pulldown_cmark_to_cmark::Options {
+        code_block_token_count: pulldown_cmark_to_cmark::calculate_code_block_token_count(
+            events.clone(),
+        )
+        .unwrap_or(3),
+        list_token: '-',
+        emphasis_token: '*',
+        strong_token: "**",
+        ..pulldown_cmark_to_cmark::Options::default()
+    };
+    let mut markdown = String::new();
+    pulldown_cmark_to_cmark::cmark_with_options(events, &mut markdown, options)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("a translation's markdown does not fit the English (check the .po file)")?;
     let mut left = Vec::new();
+    let mut ranges = html_texts(&markdown);
+    ranges.reverse();
+    for (_, range) in ranges {
+        let english = markdown[range.clone()].trim().to_string();
+        match finished(catalog, &english) {
+            Some(translated) => markdown.replace_range(range, translated),
+            None => left.push(english),
+        }
+    }
+    for english in left.iter_mut() {
+        let line = html_texts(text)
+            .into_iter()
+            .find(|(_, range)| text[range.clone()].trim() == english.as_str())
+            .map_or(0, |(line, _)| line);
+        *english = format!("{line}: {english}");
+    }
     for (line, message) in extract_messages(text).map_err(|e| anyhow::anyhow!("{e}"))? {
         let id = &message.message;
         if only_directives(id) {
             continue;
         }
-        let done = catalog
-            .find_message(None, id, None)
-            .is_some_and(|m| m.is_translated() && !m.is_fuzzy());
-        if !done {
+        if finished(catalog, id).is_none() {
             left.push(format!("{line}: {}", id.lines().next().unwrap_or("")));
         }
     }
     Ok((markdown, left))
+}
+
+/// The finished (translated, not fuzzy) translation of `msgid` in `catalog`.
+fn finished<'c>(catalog: &'c Catalog, msgid: &str) -> Option<&'c str> {
+    catalog
+        .find_message(None, msgid, None)
+        .filter(|m| m.is_translated() && !m.is_fuzzy())
+        .and_then(|m| m.msgstr().ok())
 }
 
 /// What [`stage_translation`] wrote.
@@ -551,7 +645,7 @@ pub struct Staged {
 /// file of `book/src` (figures included, so call [`crate::copy_figures`] first), pages
 /// translated with `book/po/<lang>.po`, includes rewritten to reach the same crate files
 /// from there and the translated copies of generated text (in `generated/`), the theme,
-/// the catalog (in `po/`, for the `Gettext` preprocessor) and a `book.toml`.
+/// a copy of the catalog (in `po/`) and a `book.toml`.
 pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<Staged> {
     let workspace_root = normalize(&absolute(workspace_root));
     let po = po_path(&workspace_root, lang);
@@ -738,7 +832,9 @@ pub fn build_translation(
     let config = translated_config(&workspace_root, lang, &catalog)?;
     let mut book = MDBook::load_with_config(&staged.root, config)
         .with_context(|| format!("cannot load the {lang} edition"))?;
-    book.with_preprocessor(Gettext);
+    let mut catalog = catalog;
+    add_stripped_summary_translations(&mut catalog);
+    book.with_preprocessor(Titles { catalog });
     book.build()
         .with_context(|| format!("cannot build the {lang} edition"))?;
     let index = book.build_dir_for("html").join("index.html");
@@ -746,6 +842,41 @@ pub fn build_translation(
         .canonicalize()
         .with_context(|| format!("the book was built but {} is missing", index.display()))?;
     Ok((index, staged.left_in_english))
+}
+
+/// Translates the chapter and part titles of a staged edition (SUMMARY.md is staged
+/// untranslated, as mdBook reads its titles from there), as the `Gettext` preprocessor
+/// does. The pages themselves are translated when they are staged: running `Gettext` on
+/// them again would write their emphasis back with `_` (see [`translate_page`]).
+struct Titles {
+    catalog: Catalog,
+}
+
+impl Titles {
+    /// The finished translation of `title`, or `title`.
+    fn translate(&self, title: &str) -> String {
+        self.catalog
+            .find_message(None, title, None)
+            .filter(|m| m.is_translated() && !m.is_fuzzy())
+            .and_then(|m| m.msgstr().ok())
+            .unwrap_or(title)
+            .to_string()
+    }
+}
+
+impl Preprocessor for Titles {
+    fn name(&self) -> &str {
+        "i18n-titles"
+    }
+
+    fn run(&self, _: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
+        book.for_each_mut(|item| match item {
+            BookItem::Chapter(chapter) => chapter.name = self.translate(&chapter.name),
+            BookItem::PartTitle(title) => *title = self.translate(title),
+            BookItem::Separator => {}
+        });
+        Ok(book)
+    }
 }
 
 /// Counts the messages of a catalog by state: (translated, fuzzy, untranslated).

@@ -1,10 +1,15 @@
 //! Build chores for pipeline-lab, run as `cargo xtask …` (an alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask book` builds the mdBook in `book/` into `target/book/` with the
-//!   [`mdbook_driver`] library, so no `mdbook` binary is needed, and prints the path of
-//!   `target/book/index.html` ([`build_book`]).
+//!   [`mdbook_driver`] library, so no `mdbook` binary is needed, then every translation
+//!   (`book/po/<lang>.po`) into `target/book/<lang>/`, and prints the path of each
+//!   `index.html` ([`build_books`], [`i18n`]).
+//! - `cargo xtask i18n update [LANG]` extracts `book/po/messages.pot` from the English
+//!   book and merges it into `book/po/<lang>.po`; `cargo xtask i18n status [LANG]` lists
+//!   what is left to translate ([`i18n`], [`generated`], [`glossary`]).
 //! - `cargo xtask book --check` also checks every reference in the book ([`check_book`])
-//!   and runs its Rust code blocks ([`test_book`]). `cargo test -p xtask` does the same.
+//!   and runs its Rust code blocks ([`test_book`]), and checks every translated edition
+//!   the same way ([`check_translation`]). `cargo test -p xtask` does the same.
 //! - `cargo xtask exercises` checks the workshop's exercise crates in `book/exercises/`:
 //!   every solution passes its tests, and every exercise's `todo!` stubs compile and
 //!   fail them ([`check_exercises`]).

@@ -18,9 +18,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Chore {
-    /// Build the book into target/book/ and print the path of its index.html.
+    /// Build the book into target/book/, each translation into target/book/LANG/, and
+    /// print the path of every index.html.
     Book {
-        /// Also check every include, link and image, and run the book's Rust blocks.
+        /// Also check every include, link and image (in every language), and run the
+        /// book's Rust blocks.
         #[arg(long)]
         check: bool,
     },
