@@ -19,6 +19,28 @@
     }
     // From this edition's root up to the English one, then down into the other edition.
     const englishRoot = root + "../".repeat(current.dir.split("/").filter(Boolean).length);
+    // mdBook's own buttons and search box, in Korean in the Korean edition (done first,
+    // so that the switch's own link keeps its title).
+    if (here === "ko") {
+        const labels = {
+            "#mdbook-sidebar-toggle": "목차 열기/닫기",
+            "#mdbook-theme-toggle": "테마 바꾸기",
+            "#mdbook-search-toggle": "검색 (`/`)",
+            'a[href$="print.html"]': "책 전체 인쇄",
+            ".previous": "이전 장",
+            ".next": "다음 장",
+        };
+        for (const [selector, label] of Object.entries(labels)) {
+            for (const element of document.querySelectorAll(selector)) {
+                element.title = label;
+                element.setAttribute("aria-label", label);
+            }
+        }
+        const search = document.querySelector("#mdbook-searchbar");
+        if (search) {
+            search.placeholder = "이 책에서 검색…";
+        }
+    }
     const nav = document.createElement("nav");
     nav.className = "language-switch";
     nav.setAttribute("aria-label", here === "ko" ? "언어" : "Language");
@@ -39,26 +61,5 @@
     } else {
         const main = document.querySelector("main") || document.body;
         main.prepend(nav);
-    }
-    // mdBook's own buttons and search box, in Korean in the Korean edition.
-    if (here === "ko") {
-        const labels = {
-            "#mdbook-sidebar-toggle": "목차 열기/닫기",
-            "#mdbook-theme-toggle": "테마 바꾸기",
-            "#mdbook-search-toggle": "검색 (`/`)",
-            'a[href$="print.html"]': "책 전체 인쇄",
-            ".previous": "이전 장",
-            ".next": "다음 장",
-        };
-        for (const [selector, label] of Object.entries(labels)) {
-            for (const element of document.querySelectorAll(selector)) {
-                element.title = label;
-                element.setAttribute("aria-label", label);
-            }
-        }
-        const search = document.querySelector("#mdbook-searchbar");
-        if (search) {
-            search.placeholder = "이 책에서 검색…";
-        }
     }
 })();
