@@ -644,8 +644,8 @@ pub struct Staged {
 /// Writes the translated sources of language `lang` into `target/i18n/<lang>/`: every
 /// file of `book/src` (figures included, so call [`crate::copy_figures`] first), pages
 /// translated with `book/po/<lang>.po`, includes rewritten to reach the same crate files
-/// from there and the translated copies of generated text (in `generated/`), the theme,
-/// a copy of the catalog (in `po/`) and a `book.toml`.
+/// from there and the translated copies of generated text (in `generated/`), the theme
+/// and a `book.toml`.
 pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<Staged> {
     let workspace_root = normalize(&absolute(workspace_root));
     let po = po_path(&workspace_root, lang);
@@ -653,7 +653,7 @@ pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<St
     let english_root = normalize(&book_root(&workspace_root));
     let src = book_src(&workspace_root)?;
     let stage = translation_root(&workspace_root, lang);
-    for folder in ["src", "generated", "theme", "po"] {
+    for folder in ["src", "generated", "theme"] {
         let path = stage.join(folder);
         if path.exists() {
             fs::remove_dir_all(&path)
@@ -702,8 +702,6 @@ pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<St
             fs::copy(&file, &target)?;
         }
     }
-    fs::create_dir_all(stage.join("po"))?;
-    fs::copy(&po, stage.join("po").join(format!("{lang}.po")))?;
     let config = translated_config(&workspace_root, lang, &catalog)?;
     let title = config.book.title.clone().unwrap_or_default();
     fs::write(
@@ -1016,6 +1014,37 @@ mod tests {
             .unwrap();
         assert!(still.is_fuzzy());
         assert!(still.comments().contains("every 5 ms"));
+    }
+
+    #[test]
+    fn summaries_of_details_are_messages() {
+        let text = "<details>\n<summary>Speaker notes</summary>\n\n- a\n</details>\n\n\
+                    ```html\n<summary>Code</summary>\n```\n";
+        let found: Vec<_> = html_texts(text)
+            .into_iter()
+            .map(|(line, range)| (line, &text[range]))
+            .collect();
+        assert_eq!(found, [(2, "Speaker notes")]);
+        let catalog = catalog(vec![
+            message("Speaker notes", "진행자 노트", false),
+            message("a", "가", false),
+        ]);
+        let (page, left) = translate_page(text, &catalog).unwrap();
+        assert!(page.contains("<summary>진행자 노트</summary>"), "{page}");
+        assert!(left.is_empty(), "{left:?}");
+        let (_, left) = translate_page(text, &Catalog::new(CatalogMetadata::new())).unwrap();
+        assert_eq!(left, ["2: Speaker notes", "4: a"]);
+    }
+
+    #[test]
+    fn emphasis_is_written_with_stars() {
+        let catalog = catalog(vec![message(
+            "This is _spinning_.",
+            "이것이 *스핀*이다.",
+            false,
+        )]);
+        let (page, _) = translate_page("This is *spinning*.\n", &catalog).unwrap();
+        assert_eq!(page.trim(), "이것이 *스핀*이다.");
     }
 
     #[test]
