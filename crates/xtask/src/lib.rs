@@ -227,24 +227,31 @@ pub fn report_left_in_english(edition: &Edition) {
     );
 }
 
-/// `book/po/GLOSSARY.md`: the terms every translation keeps to.
-pub fn glossary_path(workspace_root: &Path) -> PathBuf {
-    i18n::po_dir(workspace_root).join("GLOSSARY.md")
+/// The glossary that the catalog of `lang` keeps to: `book/po/GLOSSARY.md` for Korean
+/// (the first translation), `book/po/GLOSSARY.<lang>.md` for any other language.
+pub fn glossary_path(workspace_root: &Path, lang: &str) -> PathBuf {
+    let name = match lang {
+        "ko" => "GLOSSARY.md".to_string(),
+        other => format!("GLOSSARY.{other}.md"),
+    };
+    i18n::po_dir(workspace_root).join(name)
 }
 
-/// What `book/po/<lang>.po` does against the glossary ([`glossary::check`]); nothing when
-/// there is no glossary.
+/// What `book/po/<lang>.po` does against its glossary ([`glossary::check`]): terms used
+/// inconsistently, and emphasis that would not render. Without a glossary only the
+/// emphasis is checked.
 pub fn glossary_problems(
     workspace_root: &Path,
     lang: &str,
 ) -> anyhow::Result<Vec<glossary::Inconsistency>> {
-    let path = glossary_path(workspace_root);
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let text =
-        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let terms = glossary::parse(&text);
+    let path = glossary_path(workspace_root, lang);
+    let terms = match path.exists() {
+        true => glossary::parse(
+            &fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        false => Vec::new(),
+    };
     let catalog = i18n::read_catalog(&i18n::po_path(workspace_root, lang))?;
     Ok(glossary::check(&catalog, &terms))
 }
