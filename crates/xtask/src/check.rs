@@ -347,18 +347,18 @@ impl Checker {
 }
 
 /// One `{{#kind spec}}` directive found in a text.
-struct Directive<'a> {
+pub(crate) struct Directive<'a> {
     /// Byte offset of `{{` in the text.
-    offset: usize,
+    pub(crate) offset: usize,
     /// `include`, `rustdoc_include` or `playground`.
-    kind: &'a str,
-    /// `path`, `path:anchor` or `path:start:end`.
-    spec: &'a str,
+    pub(crate) kind: &'a str,
+    /// `path`, `path:anchor` or `path:start:end` (a slice of the text).
+    pub(crate) spec: &'a str,
 }
 
 /// Finds the include-like directives the way mdBook's link preprocessor does:
 /// `{{#include spec}}` (spaces allowed after `{{`), skipping escaped `\{{#...}}`.
-fn find_directives(text: &str) -> Vec<Directive<'_>> {
+pub(crate) fn find_directives(text: &str) -> Vec<Directive<'_>> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(found_at) = text[from..].find("{{") {

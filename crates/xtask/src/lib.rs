@@ -1,10 +1,15 @@
 //! Build chores for pipeline-lab, run as `cargo xtask …` (an alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask book` builds the mdBook in `book/` into `target/book/` with the
-//!   [`mdbook_driver`] library, so no `mdbook` binary is needed, and prints the path of
-//!   `target/book/index.html` ([`build_book`]).
+//!   [`mdbook_driver`] library, so no `mdbook` binary is needed, then every translation
+//!   (`book/po/<lang>.po`) into `target/book/<lang>/`, and prints the path of each
+//!   `index.html` ([`build_books`], [`i18n`]).
+//! - `cargo xtask i18n update [LANG]` extracts `book/po/messages.pot` from the English
+//!   book and merges it into `book/po/<lang>.po`; `cargo xtask i18n status [LANG]` lists
+//!   what is left to translate ([`i18n`], [`generated`], [`glossary`]).
 //! - `cargo xtask book --check` also checks every reference in the book ([`check_book`])
-//!   and runs its Rust code blocks ([`test_book`]). `cargo test -p xtask` does the same.
+//!   and runs its Rust code blocks ([`test_book`]), and checks every translated edition
+//!   the same way ([`check_translation`]). `cargo test -p xtask` does the same.
 //! - `cargo xtask exercises` checks the workshop's exercise crates in `book/exercises/`:
 //!   every solution passes its tests, and every exercise's `todo!` stubs compile and
 //!   fail them ([`check_exercises`]).
@@ -53,6 +58,9 @@
 
 mod check;
 mod exercises;
+pub mod generated;
+pub mod glossary;
+pub mod i18n;
 mod schedule;
 
 use std::collections::HashSet;
@@ -60,6 +68,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use anyhow::Context;
@@ -149,19 +158,141 @@ pub fn copy_figures(workspace_root: &Path) -> anyhow::Result<usize> {
     Ok(figures.len())
 }
 
-/// Builds the book of the workspace at `workspace_root` and returns the absolute path of
-/// its `index.html`, in `target/book/` (the `build-dir` set in `book/book.toml`).
-/// Copies the report bench's figures into the book's sources first ([`copy_figures`]).
-pub fn build_book(workspace_root: &Path) -> anyhow::Result<PathBuf> {
+/// Held while the editions are built or staged: `target/book/` is cleared by the English
+/// build, and the tests build and check from several threads.
+static BUILDING: Mutex<()> = Mutex::new(());
+
+/// One built edition of the book.
+#[derive(Debug)]
+pub struct Edition {
+    /// `en` for the English book, else the language of `book/po/<lang>.po`.
+    pub language: String,
+    /// The absolute path of its `index.html`.
+    pub index: PathBuf,
+    /// Text that a translated edition shows in English because its catalog has no
+    /// finished translation for it (`file:line: English`); empty for English.
+    pub left_in_english: Vec<String>,
+}
+
+/// Builds every edition of the book: the English one into `target/book/` (the
+/// `build-dir` set in `book/book.toml`), then one per `book/po/<lang>.po` into
+/// `target/book/<lang>/` ([`i18n::build_translation`]). Copies the report bench's figures
+/// into the book's sources first ([`copy_figures`]).
+pub fn build_books(workspace_root: &Path) -> anyhow::Result<Vec<Edition>> {
+    let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     copy_figures(workspace_root).context("cannot copy the figures into the book")?;
     let book_root = book_root(workspace_root);
     let book = MDBook::load(&book_root)
         .with_context(|| format!("cannot load the book in {}", book_root.display()))?;
     book.build().context("cannot build the book")?;
     let index = book.build_dir_for("html").join("index.html");
-    index
+    let index = index
         .canonicalize()
-        .with_context(|| format!("the book was built but {} is missing", index.display()))
+        .with_context(|| format!("the book was built but {} is missing", index.display()))?;
+    let mut editions = vec![Edition {
+        language: "en".into(),
+        index,
+        left_in_english: Vec::new(),
+    }];
+    for language in i18n::languages(workspace_root) {
+        let (index, left_in_english) = i18n::build_translation(workspace_root, &language)
+            .with_context(|| format!("cannot build the `{language}` edition"))?;
+        editions.push(Edition {
+            language,
+            index,
+            left_in_english,
+        });
+    }
+    Ok(editions)
+}
+
+/// Builds every edition of the book ([`build_books`]) and returns the absolute path of
+/// the English `index.html`, in `target/book/`. A translated edition with text left in
+/// English is reported on standard error, one line per message.
+pub fn build_book(workspace_root: &Path) -> anyhow::Result<PathBuf> {
+    let editions = build_books(workspace_root)?;
+    for edition in &editions[1..] {
+        report_left_in_english(edition);
+    }
+    Ok(editions[0].index.clone())
+}
+
+/// Prints, on standard error, what a translated edition shows in English.
+pub fn report_left_in_english(edition: &Edition) {
+    if edition.left_in_english.is_empty() {
+        return;
+    }
+    for line in &edition.left_in_english {
+        eprintln!("warning: {}: left in English: {line}", edition.language);
+    }
+    eprintln!(
+        "warning: the `{0}` edition shows {1} message(s) in English: run `cargo xtask i18n update {0}` and translate them in book/po/{0}.po",
+        edition.language,
+        edition.left_in_english.len()
+    );
+}
+
+/// The glossary that the catalog of `lang` keeps to: `book/po/GLOSSARY.md` for Korean
+/// (the first translation), `book/po/GLOSSARY.<lang>.md` for any other language.
+pub fn glossary_path(workspace_root: &Path, lang: &str) -> PathBuf {
+    let name = match lang {
+        "ko" => "GLOSSARY.md".to_string(),
+        other => format!("GLOSSARY.{other}.md"),
+    };
+    i18n::po_dir(workspace_root).join(name)
+}
+
+/// What `book/po/<lang>.po` does against its glossary ([`glossary::check`]): terms used
+/// inconsistently, and emphasis that would not render. Without a glossary only the
+/// emphasis is checked.
+pub fn glossary_problems(
+    workspace_root: &Path,
+    lang: &str,
+) -> anyhow::Result<Vec<glossary::Inconsistency>> {
+    let path = glossary_path(workspace_root, lang);
+    let terms = match path.exists() {
+        true => glossary::parse(
+            &fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        false => Vec::new(),
+    };
+    let catalog = i18n::read_catalog(&i18n::po_path(workspace_root, lang))?;
+    Ok(glossary::check(&catalog, &terms))
+}
+
+/// `path` relative to `workspace_root` when it is inside it, with `/`.
+pub fn workspace_root_relative(workspace_root: &Path, path: &Path) -> String {
+    path.strip_prefix(workspace_root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Checks the translated sources of language `lang` (written by
+/// [`i18n::stage_translation`] into `target/i18n/<lang>/`) as [`check_book`] checks the
+/// English ones: every include, link and image of the translated pages.
+///
+/// # Errors
+///
+/// Every broken reference, one per line, as `file:line: what is broken`.
+pub fn check_translation(workspace_root: &Path, lang: &str) -> Result<(), Vec<String>> {
+    let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Err(e) = copy_figures(workspace_root) {
+        return Err(vec![format!(
+            "cannot copy the figures into the book: {e:#}"
+        )]);
+    }
+    let staged = match i18n::stage_translation(workspace_root, lang) {
+        Ok(staged) => staged,
+        Err(e) => return Err(vec![format!("cannot stage the `{lang}` edition: {e:#}")]),
+    };
+    let broken = check::check(workspace_root, &staged.root);
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken)
+    }
 }
 
 /// Checks every include, internal link, image and `ignore`d Rust block of the book at

@@ -21,10 +21,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Chore {
-    /// Build the book into target/book/ and print the path of its index.html.
+    /// Build the book into target/book/, each translation into target/book/LANG/, and
+    /// print the path of every index.html.
     Book {
-        /// Also check every include, link and image, and run the book's Rust
-        /// blocks.
+        /// Also check every include, link and image (in every language), and
+        /// run the book's Rust blocks.
         #[arg(long)]
         check: bool,
     },
@@ -39,12 +40,37 @@ enum Chore {
     /// Regenerate the workshop's schedule table (book/src/workshop/schedule.md)
     /// from book/schedule.txt, where every page has its minutes.
     Schedule,
+    /// Translations of the book (gettext catalogs in book/po/).
+    I18n {
+        #[command(subcommand)]
+        step: I18nStep,
+    },
     /// Run the report bench: `cargo bench -p pipeline-bench --bench report --
     /// ARGS`.
     Report {
         /// Arguments for the report bench.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
+    },
+}
+
+#[derive(Subcommand)]
+enum I18nStep {
+    /// Extract book/po/messages.pot from the English book and the generated text it
+    /// includes.
+    Extract,
+    /// Extract the template and merge it into book/po/LANG.po (new language: a new
+    /// catalog), keeping translations and marking changed ones fuzzy; then list what is
+    /// left to translate.
+    Update {
+        /// The language, as in book/po/LANG.po (all existing ones when left out).
+        lang: Option<String>,
+    },
+    /// List every message of the current English text that book/po/LANG.po has not
+    /// translated or marks fuzzy, and check the glossary; fails when there is any.
+    Status {
+        /// The language (all existing ones when left out).
+        lang: Option<String>,
     },
 }
 // ANCHOR_END: commands
@@ -54,32 +80,120 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Chore::Book { check } => book(&root, check),
         Chore::Exercises { target_dir } => exercises(&root, &root.join(target_dir)),
+        Chore::I18n { step } => i18n(&root, step),
         Chore::Report { args } => report(&root, &args),
         Chore::Schedule => schedule(&root),
     }
 }
 
-/// Builds (and with `check`, checks and tests) the book; prints `index.html`'s path.
+/// Builds (and with `check`, checks and tests) every edition of the book; prints the
+/// path of each `index.html`, English first.
 fn book(root: &Path, check: bool) -> ExitCode {
-    let broken = match check {
-        true => xtask::check_book(root).err().unwrap_or_default(),
-        false => Vec::new(),
-    };
+    let mut broken = Vec::new();
+    if check {
+        broken.extend(xtask::check_book(root).err().unwrap_or_default());
+        for lang in xtask::i18n::languages(root) {
+            broken.extend(
+                xtask::check_translation(root, &lang)
+                    .err()
+                    .unwrap_or_default(),
+            );
+        }
+    }
     for line in &broken {
         eprintln!("{line}");
     }
-    let index = match xtask::build_book(root) {
-        Ok(index) => index,
+    let editions = match xtask::build_books(root) {
+        Ok(editions) => editions,
         Err(e) => return fail(&format!("{e:#}")),
     };
+    for edition in &editions {
+        xtask::report_left_in_english(edition);
+    }
     if !broken.is_empty() {
         return fail(&format!("{} broken reference(s) in the book", broken.len()));
     }
     if check && let Err(e) = xtask::test_book(root) {
         return fail(&format!("{e:#}"));
     }
-    println!("{}", index.display());
+    for edition in &editions {
+        println!("{}", edition.index.display());
+    }
     ExitCode::SUCCESS
+}
+
+/// The languages named, or every language the book has when none is.
+fn languages(root: &Path, lang: Option<String>) -> Vec<String> {
+    match lang {
+        Some(lang) => vec![lang],
+        None => xtask::i18n::languages(root),
+    }
+}
+
+/// The translation steps: extract, update, status.
+fn i18n(root: &Path, step: I18nStep) -> ExitCode {
+    match step {
+        I18nStep::Extract => match xtask::i18n::write_pot(root) {
+            Ok(count) => {
+                let pot = xtask::i18n::pot_path(root);
+                println!("{}: {count} messages", pot.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&format!("{e:#}")),
+        },
+        I18nStep::Update { lang } => {
+            let langs = languages(root, lang);
+            if langs.is_empty() {
+                return fail("no language yet: name one, e.g. `cargo xtask i18n update ko`");
+            }
+            for lang in &langs {
+                match xtask::i18n::update_po(root, lang) {
+                    Ok(merged) => println!(
+                        "book/po/{lang}.po: {} messages: {} translated, {} fuzzy, {} untranslated ({} old ones dropped)",
+                        merged.messages,
+                        merged.translated,
+                        merged.fuzzy,
+                        merged.untranslated,
+                        merged.dropped
+                    ),
+                    Err(e) => return fail(&format!("{e:#}")),
+                }
+            }
+            status(root, &langs)
+        }
+        I18nStep::Status { lang } => status(root, &languages(root, lang)),
+    }
+}
+
+/// Lists what is left to translate in each language and what breaks the glossary.
+fn status(root: &Path, langs: &[String]) -> ExitCode {
+    let mut open = 0;
+    for lang in langs {
+        let pending = match xtask::i18n::pending(root, lang) {
+            Ok(pending) => pending,
+            Err(e) => return fail(&format!("{e:#}")),
+        };
+        for item in &pending {
+            println!("{lang}: {item}");
+        }
+        let glossary = match xtask::glossary_problems(root, lang) {
+            Ok(problems) => problems,
+            Err(e) => return fail(&format!("{e:#}")),
+        };
+        for problem in &glossary {
+            println!("{lang}: glossary: {problem}");
+        }
+        println!(
+            "book/po/{lang}.po: {} message(s) to translate or check, {} glossary problem(s)",
+            pending.len(),
+            glossary.len()
+        );
+        open += pending.len() + glossary.len();
+    }
+    match open {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
 }
 
 /// Checks every exercise crate, printing one line per exercise.
