@@ -30,7 +30,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::Duration;
 
 use pipeline_core::{
-    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError, spawn_worker,
 };
 
 pub use queue::{GetError, MyQueue, PutError};
@@ -40,7 +41,8 @@ pub const BACKEND: Backend = Backend {
     name: "polling",
     rendezvous: false,
     polls: true,
-    pipeline,
+    pipeline: pipeline::<Counting>,
+    bare: pipeline::<Bare>,
 };
 
 /// Runs the polling pipeline on `config`.
@@ -49,7 +51,7 @@ pub fn run(config: &Config) -> Result<Report, PipelineError> {
 }
 
 // ANCHOR: pipeline
-fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let capacity = run.config().capacity;
     let download_queue = MyQueue::new(capacity);
     let resize_queue = MyQueue::new(capacity);
@@ -59,7 +61,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
     let poll_sleep = run.poll_sleep();
 
     thread::scope(|s| {
-        let download = start_stage(
+        let download = start_stage::<P, _, _>(
             s,
             run,
             Stage::Download,
@@ -67,7 +69,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             &resize_queue,
             |id| stages.download(id),
         );
-        let resize = start_stage(
+        let resize = start_stage::<P, _, _>(
             s,
             run,
             Stage::Resize,
@@ -75,9 +77,10 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             &upload_queue,
             |frame| stages.resize(frame),
         );
-        let upload = start_stage(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
-            stages.upload(thumb)
-        });
+        let upload =
+            start_stage::<P, _, _>(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
+                stages.upload(thumb)
+            });
         // ANCHOR: stop
         let camera = s.spawn(|| {
             run.source(|job| put(&download_queue, job, poll_sleep, || {}).is_ok());
@@ -107,7 +110,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
 // ANCHOR_END: pipeline
 
 /// Starts `stage`'s workers, all polling `input` and putting on `output`.
-fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     s: &'scope Scope<'scope, '_>,
     run: &'scope Run,
     stage: Stage,
@@ -118,7 +121,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
     (0..run.workers_of(stage))
         .map(|index| {
             spawn_worker(s, stage, index, move || {
-                let probe = run.worker_probe(stage, index);
+                let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, input, output, run.poll_sleep(), func);
             })
         })
@@ -130,7 +133,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 /// input queue is closed and drained, the output queue is closed, or the run
 /// is stopped.
 fn worker<In, Out>(
-    probe: WorkerProbe<'_>,
+    probe: impl Probe,
     input: &MyQueue<Job<In>>,
     output: &MyQueue<Job<Out>>,
     poll_sleep: Duration,
