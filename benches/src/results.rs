@@ -69,7 +69,12 @@ pub enum Verdict {
     Over,
     /// Some pairs were within, others over: the spread does not allow a verdict.
     Unclear,
+    /// Fewer than [`MIN_PAIRS`] pairs ran: no spread to judge by.
+    TooFewRuns,
 }
+
+/// The fewest pairs of runs a verdict is given on.
+pub const MIN_PAIRS: usize = 5;
 
 impl Verdict {
     /// Where the range `(low, high)` of a ratio lies against `target`.
@@ -96,8 +101,12 @@ impl Overhead {
         (self.instrumented_s - self.bare_s) * 1e9 / (HANDOFFS_PER_ITEM * self.items) as f64
     }
 
-    /// The ratio's verdict against `target`, from the spread of the pairs.
+    /// The ratio's verdict against `target`, from the spread of the pairs (none
+    /// with fewer than [`MIN_PAIRS`] of them).
     pub fn verdict(&self, target: f64) -> Verdict {
+        if self.runs < MIN_PAIRS {
+            return Verdict::TooFewRuns;
+        }
         Verdict::of(self.ratio_range, target)
     }
 }
@@ -359,7 +368,13 @@ mod tests {
         assert_eq!(overhead.instrumented_s, shown.wall_s);
         assert_eq!((overhead.bare_s, overhead.runs), (1.0, 3));
         assert_eq!(overhead.ratio_range, (1.0, 3.0));
-        assert_eq!(overhead.verdict(1.2), Verdict::Unclear);
+        assert_eq!(overhead.verdict(1.2), Verdict::TooFewRuns);
+        let five = Overhead {
+            runs: MIN_PAIRS,
+            ..overhead
+        };
+        assert_eq!(five.verdict(1.2), Verdict::Unclear);
+        assert_eq!(five.verdict(3.0), Verdict::Within);
         assert_eq!(overhead.by_hand, None);
         // 2 s against 1 s over 10 items of four hand-offs each: 25 ms per hand-off.
         assert!((overhead.ns_per_handoff() - 2.5e7).abs() < 1.0);

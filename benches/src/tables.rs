@@ -5,7 +5,7 @@ use std::fmt::Write;
 use pipeline_core::{Report, Scenario};
 
 use crate::format;
-use crate::results::{HANDOFFS_PER_ITEM, Results, Verdict};
+use crate::results::{HANDOFFS_PER_ITEM, MIN_PAIRS, Results, Verdict};
 use crate::sleep;
 use crate::variant::Variant;
 
@@ -184,6 +184,7 @@ fn verdict_word(verdict: Verdict) -> &'static str {
         Verdict::Within => "within",
         Verdict::Over => "over",
         Verdict::Unclear => "unclear",
+        Verdict::TooFewRuns => "–",
     }
 }
 
@@ -269,7 +270,8 @@ pub fn overhead_table(results: &Results) -> String {
          runs' difference over {HANDOFFS_PER_ITEM} hand-offs per item (the source's put and \
          each stage's). \"{goal}\" is the goal of at most {:.0}% added: \"within\" only when \
          every pair is within it, \"over\" when every pair is over, else \"unclear\" (the \
-         spread straddles the goal). The stretch goal for crossbeam and mpsc on bounded \
+         spread straddles the goal); \"–\" with fewer than {MIN_PAIRS} pairs (the sleeping \
+         poller runs once: its time is its 10 ms naps, not its hand-offs). The stretch goal for crossbeam and mpsc on bounded \
          queues is {OVERHEAD_STRETCH}×.\n\n{}",
         (OVERHEAD_TARGET - 1.0) * 100.0,
         table(&header, &rows)

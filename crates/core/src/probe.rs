@@ -84,6 +84,12 @@ impl Counter {
     }
 }
 
+/// The queue peaks, on cache lines of their own: readers update them, and the
+/// workers' reads of the stop flag must not share a line with those writes.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Peaks([AtomicU64; 4]);
+
 /// A counter alone on its cache lines: the source's puts, the collector's gets.
 #[derive(Debug, Default)]
 #[repr(align(128))]
@@ -134,7 +140,7 @@ pub struct Probes {
     source_puts: LoneCounter,
     collector_gets: LoneCounter,
     workers: [Vec<WorkerSlot>; 3],
-    peaks: [AtomicU64; 4],
+    peaks: Peaks,
     stopped: AtomicBool,
 }
 
@@ -151,7 +157,7 @@ impl Probes {
                     .map(|_| WorkerSlot::default())
                     .collect()
             }),
-            peaks: Default::default(),
+            peaks: Peaks::default(),
             stopped: AtomicBool::new(false),
         }
     }
@@ -296,7 +302,7 @@ impl QueueGauge<'_> {
         if let Some(capacity) = self.probes.capacity {
             depth = depth.min(capacity as u64);
         }
-        self.probes.peaks[self.index].fetch_max(depth, Relaxed);
+        self.probes.peaks.0[self.index].fetch_max(depth, Relaxed);
         depth
     }
 
@@ -304,7 +310,7 @@ impl QueueGauge<'_> {
     /// while receipts arrive, and by any other reader such as a sampler): a short
     /// spike between two reads is missed.
     pub fn peak(&self) -> u64 {
-        self.probes.peaks[self.index].load(Relaxed)
+        self.probes.peaks.0[self.index].load(Relaxed)
     }
 }
 // ANCHOR_END: queue_gauge
