@@ -301,7 +301,10 @@ pub fn injected_panic_is_reported(backend: &Backend) {
 /// item, so most items never come out.
 pub fn a_panic_stops_every_worker(backend: &Backend) {
     let config = Config {
-        resize_ms: 0.5,
+        // Long enough that the two other workers would need about 20 s for the
+        // rest: the panic (its message, a backtrace, the unwinding) has all the
+        // time a loaded machine may take before the stop reaches them.
+        resize_ms: 20.0,
         faults: vec![Fault {
             stage: Stage::Resize,
             item: 5,
