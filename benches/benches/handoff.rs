@@ -3,6 +3,10 @@
 //! and in process CPU time. On `throughput` each pipeline is timed next to its bare
 //! twin (the same hand-offs, no probes), so the instrumentation's cost shows.
 //!
+//! `probe-events` times one item's probe events alone (poll, got, work, put), with
+//! the counting probe and with the no-op one, on one thread: their cost per item and
+//! stage with no queue and no other core involved.
+//!
 //! `PIPELINE_BENCH_QUICK=1` runs fewer items and shorter measurements.
 
 use std::hint::black_box;
@@ -13,7 +17,11 @@ use pipeline_bench::bare;
 use pipeline_bench::cpu::ProcessCpuTime;
 use pipeline_bench::plan::Plan;
 use pipeline_bench::variant::Variant;
-use pipeline_core::{Config, Scenario};
+use std::time::Instant;
+
+use pipeline_core::{
+    Bare, Config, Counting, Job, Probe, Probes, Probing, Scenario, Stage, StageError,
+};
 
 fn plan() -> Plan {
     Plan::from_env_and_args::<&str>(&[])
@@ -78,7 +86,50 @@ fn pipelines<M: Measurement>(c: &mut Criterion<M>, what: &str) {
     }
 }
 
+/// One item through a worker's probe events, around a stage that does nothing.
+fn events(probe: &impl Probe, entered: Instant, id: u64) -> Option<Job<u64>> {
+    if probe.stopped() {
+        return None;
+    }
+    probe.poll();
+    probe.got();
+    let job = Job {
+        id,
+        entered,
+        item: id,
+    };
+    let out = probe.work(job, |x| Ok::<u64, StageError>(black_box(x)));
+    probe.put();
+    out
+}
+
+/// The probe events alone, counting and bare.
+fn probe_events(c: &mut Criterion<WallTime>) {
+    let probes = Probes::new(&Config::default());
+    let entered = Instant::now();
+    let mut group = c.benchmark_group("probe-events");
+    group.throughput(Throughput::Elements(1));
+    let counting = Counting::worker_probe(&probes, Stage::Resize, 0);
+    group.bench_function("counting", |b| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id += 1;
+            black_box(events(&counting, entered, id))
+        });
+    });
+    let bare = Bare::worker_probe(&probes, Stage::Resize, 0);
+    group.bench_function("bare", |b| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id += 1;
+            black_box(events(&bare, entered, id))
+        });
+    });
+    group.finish();
+}
+
 fn wall(c: &mut Criterion<WallTime>) {
+    probe_events(c);
     pipelines(c, "wall");
 }
 

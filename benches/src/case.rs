@@ -15,8 +15,11 @@ pub enum CaseKind {
     /// The `throughput` scenario again: the tables, the figures and the overhead ratio
     /// show the run with the median wall time of it and its repeats.
     Repeat,
-    /// The bare pipeline (no probes) on the `throughput` config: the reference.
+    /// The same pipeline with its probes compiled away, on the `throughput` config.
     Bare,
+    /// The smallest crossbeam pipeline written by hand (three channels of `u64`, four
+    /// threads, nothing counted), on the `throughput` config: the floor.
+    ByHand,
     /// The `bottleneck` scenario with another item count: peak heap against items.
     Sweep,
     /// The `cpu` scenario with another resize worker count: what more cores buy.
@@ -50,10 +53,10 @@ impl Case {
             CaseKind::Parallel => format!(", {} resize workers", self.config.workers[1]),
             _ => String::new(),
         };
-        let bare = if self.kind == CaseKind::Bare {
-            "bare "
-        } else {
-            ""
+        let bare = match self.kind {
+            CaseKind::Bare => "bare ",
+            CaseKind::ByHand => "by hand: ",
+            _ => "",
         };
         let repeat = if self.repeat > 0 {
             format!(" #{}", self.repeat + 1)
@@ -68,12 +71,16 @@ impl Case {
     }
 }
 
+/// The backend the pipeline written by hand is compared with.
+pub const BY_HAND_VARIANT: Variant = Variant::Crossbeam;
+
 /// The blocking backend whose peak heap is swept over item counts.
 pub const SWEEP_VARIANT: Variant = Variant::Crossbeam;
 
 /// Every case of a report run, in the order they run: each scenario of DESIGN.md for
-/// each of its capacities and each variant; the throughput repeats and bare runs
-/// interleaved with the instrumented ones (so a slow spell of the machine hits both);
+/// each of its capacities and each variant; on `throughput` each instrumented run is
+/// followed by its bare run (and, for crossbeam, the pipeline by hand), pass after
+/// pass, so that a slow spell of the machine hits both sides alike;
 /// the peak-heap sweep last.
 pub fn cases(plan: &Plan) -> Vec<Case> {
     let mut cases = Vec::new();
@@ -92,6 +99,9 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
                 cases.push(case(CaseKind::Scenario, 0));
                 if scenario.name == Scenario::THROUGHPUT.name {
                     cases.push(case(CaseKind::Bare, 0));
+                    if variant == BY_HAND_VARIANT {
+                        cases.push(case(CaseKind::ByHand, 0));
+                    }
                 }
             }
         }
@@ -106,7 +116,11 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
                 .into_iter()
                 .filter(|&v| v != Variant::PollingSleep)
             {
-                for kind in [CaseKind::Repeat, CaseKind::Bare] {
+                let by_hand = (variant == BY_HAND_VARIANT).then_some(CaseKind::ByHand);
+                for kind in [CaseKind::Repeat, CaseKind::Bare]
+                    .into_iter()
+                    .chain(by_hand)
+                {
                     cases.push(Case {
                         scenario: Scenario::THROUGHPUT.name.to_string(),
                         kind,
@@ -145,6 +159,19 @@ mod tests {
             .filter(|c| c.kind == CaseKind::Scenario)
             .count();
         assert_eq!(scenario_runs, 9 * Variant::ALL.len());
+        let plan = Plan { quick: true };
+        for kind in [CaseKind::Repeat, CaseKind::Bare, CaseKind::ByHand] {
+            let runs = super::cases(&plan)
+                .iter()
+                .filter(|c| c.kind == kind && c.variant == Variant::Crossbeam)
+                .count();
+            let first = usize::from(kind == CaseKind::Repeat);
+            assert_eq!(
+                runs,
+                2 * (plan.throughput_repeats() as usize - first),
+                "{kind:?}"
+            );
+        }
         for case in &cases {
             case.variant.backend().prepare(&case.config).unwrap();
         }

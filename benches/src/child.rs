@@ -51,11 +51,19 @@ impl CaseResult {
 /// Runs `case` in this process: the bare pipeline, or the instrumented one with the
 /// depth sampler watching its probes.
 pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
-    if case.kind == CaseKind::Bare {
+    let bare = match case.kind {
+        CaseKind::Bare => Some(bare::run(case.variant, &case.config)),
+        CaseKind::ByHand => Some(bare::crossbeam_by_hand(
+            case.config.items,
+            case.config.capacity,
+        )),
+        _ => None,
+    };
+    if bare.is_some() {
         return Ok(CaseResult {
             case: case.clone(),
             report: None,
-            bare: Some(bare::run(case.variant, &case.config)),
+            bare,
             depth_series: None,
         });
     }
@@ -196,5 +204,7 @@ mod tests {
         let result = run_here(&case(CaseKind::Bare)).unwrap();
         assert_eq!(result.bare.unwrap().items_out, 20);
         assert!(result.report.is_none() && result.depth_series.is_none());
+        let by_hand = run_here(&case(CaseKind::ByHand)).unwrap();
+        assert_eq!(by_hand.bare.unwrap().items_out, 20);
     }
 }

@@ -524,15 +524,10 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
             if !variant.blocks() {
                 polling.push(format!("{} for {name}", format::ratio(o.ratio())));
             }
-            let runs: Vec<f64> = results
-                .runs_of("throughput", capacity, variant)
-                .iter()
-                .map(|r| r.wall_s() / o.bare_s)
-                .collect();
-            let (lo, hi) = min_max(runs.iter().copied());
-            if runs.len() > 1 && lo <= OVERHEAD_TARGET && hi > OVERHEAD_TARGET {
+            let (lo, hi) = o.ratio_range;
+            if o.runs > 1 && lo <= OVERHEAD_TARGET && hi > OVERHEAD_TARGET {
                 straddle.push(format!(
-                    "{name} (runs from {} to {})",
+                    "{name} (pairs from {} to {})",
                     format::ratio(lo),
                     format::ratio(hi)
                 ));
@@ -553,15 +548,16 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
     if straddle.is_empty() {
         let _ = write!(
             text,
-            "Every row with repeated runs keeps its verdict in each of its runs: no run's \
-             ratio falls on the other side of {OVERHEAD_TARGET}×."
+            "Every row with repeated pairs keeps its verdict in each of its pairs: no \
+             pair's ratio falls on the other side of {OVERHEAD_TARGET}×."
         );
     } else {
         let _ = write!(
             text,
-            "Some verdicts are within the noise: {}. Their single runs' ratios (each \
-             against the bare median) fall on both sides of {OVERHEAD_TARGET}×, so the \
-             median's yes or no could go either way on another run.",
+            "Some verdicts are within the noise: {}. Their pairs' ratios (each \
+             instrumented run against the bare run made right after it) fall on both \
+             sides of {OVERHEAD_TARGET}×, so the table calls them unclear: the median's \
+             yes or no could go either way on another run.",
             straddle.join("; ")
         );
     }

@@ -239,13 +239,21 @@ fn print_summary(results: &Results) {
         for variant in Variant::ALL {
             if let Some(o) = results.overhead(capacity, variant) {
                 println!(
-                    "  {:<10} {:<22} {:>7}  ({} s against {} s, median of {})",
+                    "  {:<10} {:<22} {:>7} (pairs {}–{}) {:>6.0} ns/hand-off  ({} s against {} s, medians of {} pairs){}",
                     format::capacity(capacity),
                     variant.label(),
                     format::ratio(o.ratio()),
+                    format::ratio(o.ratio_range.0),
+                    format::ratio(o.ratio_range.1),
+                    o.ns_per_handoff(),
                     format::secs(o.instrumented_s),
                     format::secs(o.bare_s),
-                    o.runs
+                    o.runs,
+                    o.by_hand.map_or(String::new(), |(s, _)| format!(
+                        "; by hand {} s, bare / by hand {}",
+                        format::secs(s),
+                        format::ratio(o.bare_s / s)
+                    )),
                 );
             }
         }

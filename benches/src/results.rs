@@ -40,17 +40,85 @@ pub struct Overhead {
     pub instrumented_s: f64,
     /// Median wall seconds of the bare pipeline.
     pub bare_s: f64,
+    /// The fastest and slowest instrumented runs, in wall seconds.
+    pub instrumented_range: (f64, f64),
+    /// The fastest and slowest bare runs, in wall seconds.
+    pub bare_range: (f64, f64),
+    /// The smallest and largest ratio of an instrumented run to the bare run that
+    /// ran right after it (the runs of one pass of the bench).
+    pub ratio_range: (f64, f64),
     /// Items per run.
     pub items: u64,
-    /// Runs of each behind the medians (the fewer of the two counts).
+    /// Pairs of runs (instrumented, then bare) behind the figures.
     pub runs: usize,
+    /// The pipeline written by hand on the same config, when it ran: median wall
+    /// seconds, and its fastest and slowest runs.
+    pub by_hand: Option<(f64, (f64, f64))>,
+}
+
+/// Hand-offs per item in a run: the source's put, and each stage's put on its
+/// output queue (the last one the done queue).
+pub const HANDOFFS_PER_ITEM: u64 = 4;
+
+/// Whether a ratio is within a target, given the spread of its runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every pair of runs was within the target.
+    Within,
+    /// Every pair of runs was over it.
+    Over,
+    /// Some pairs were within, others over: the spread does not allow a verdict.
+    Unclear,
+    /// Fewer than [`MIN_PAIRS`] pairs ran: no spread to judge by.
+    TooFewRuns,
+}
+
+/// The fewest pairs of runs a verdict is given on.
+pub const MIN_PAIRS: usize = 5;
+
+impl Verdict {
+    /// Where the range `(low, high)` of a ratio lies against `target`.
+    pub fn of(range: (f64, f64), target: f64) -> Verdict {
+        if range.1 <= target {
+            Verdict::Within
+        } else if range.0 > target {
+            Verdict::Over
+        } else {
+            Verdict::Unclear
+        }
+    }
 }
 
 impl Overhead {
-    /// Instrumented wall time over bare wall time.
+    /// Instrumented wall time over bare wall time (the median runs).
     pub fn ratio(&self) -> f64 {
         self.instrumented_s / self.bare_s
     }
+
+    /// What the probes add to the wall time per hand-off, in nanoseconds: the median
+    /// runs' difference over [`HANDOFFS_PER_ITEM`] × items.
+    pub fn ns_per_handoff(&self) -> f64 {
+        (self.instrumented_s - self.bare_s) * 1e9 / (HANDOFFS_PER_ITEM * self.items) as f64
+    }
+
+    /// The ratio's verdict against `target`, from the spread of the pairs (none
+    /// with fewer than [`MIN_PAIRS`] of them).
+    pub fn verdict(&self, target: f64) -> Verdict {
+        if self.runs < MIN_PAIRS {
+            return Verdict::TooFewRuns;
+        }
+        Verdict::of(self.ratio_range, target)
+    }
+}
+
+/// The smallest and largest of `values` (NaN when empty).
+pub fn range(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, max)
 }
 
 /// One point of the peak-heap sweep.
@@ -157,31 +225,51 @@ impl Results {
 
     /// Instrumented against bare on `throughput` with `capacity`, for `variant`.
     pub fn overhead(&self, capacity: Option<usize>, variant: Variant) -> Option<Overhead> {
-        let bare: Vec<f64> = self
-            .runs
-            .iter()
-            .filter(|r| {
-                r.case.kind == CaseKind::Bare
-                    && r.case.scenario == "throughput"
-                    && r.case.config.capacity == capacity
-                    && r.case.variant == variant
-            })
-            .map(CaseResult::wall_s)
-            .filter(|w| w.is_finite() && *w > 0.0)
-            .collect();
+        let of_kind = |kind: CaseKind| -> Vec<(u32, f64)> {
+            self.runs
+                .iter()
+                .filter(|r| {
+                    r.case.kind == kind
+                        && r.case.scenario == "throughput"
+                        && r.case.config.capacity == capacity
+                        && r.case.variant == variant
+                })
+                .map(|r| (r.case.repeat, r.wall_s()))
+                .filter(|(_, w)| w.is_finite() && *w > 0.0)
+                .collect()
+        };
+        let bare = of_kind(CaseKind::Bare);
+        let by_hand = of_kind(CaseKind::ByHand);
         // The instrumented time is the median run's, the same run the throughput
         // table shows.
         let runs = self.runs_of("throughput", capacity, variant);
-        let count = runs.len();
-        let instrumented = median_run(runs)?;
-        if bare.is_empty() || !(instrumented.wall_s().is_finite() && instrumented.wall_s() > 0.0) {
+        let instrumented: Vec<(u32, f64)> = runs
+            .iter()
+            .map(|r| (r.case.repeat, r.wall_s()))
+            .filter(|(_, w)| w.is_finite() && *w > 0.0)
+            .collect();
+        let shown = median_run(runs)?;
+        if bare.is_empty() || instrumented.is_empty() {
             return None;
         }
+        let ratios: Vec<f64> = instrumented
+            .iter()
+            .filter_map(|&(repeat, i)| {
+                let &(_, b) = bare.iter().find(|(r, _)| *r == repeat)?;
+                Some(i / b)
+            })
+            .collect();
+        let walls = |runs: &[(u32, f64)]| runs.iter().map(|&(_, w)| w).collect::<Vec<f64>>();
         Some(Overhead {
-            runs: count.min(bare.len()),
-            instrumented_s: instrumented.wall_s(),
-            bare_s: median(bare),
-            items: instrumented.report.as_ref()?.items_in,
+            runs: ratios.len(),
+            instrumented_s: shown.wall_s(),
+            bare_s: median(walls(&bare)),
+            instrumented_range: range(&walls(&instrumented)),
+            bare_range: range(&walls(&bare)),
+            ratio_range: range(&ratios),
+            items: shown.report.as_ref()?.items_in,
+            by_hand: (!by_hand.is_empty())
+                .then(|| (median(walls(&by_hand)), range(&walls(&by_hand)))),
         })
     }
 
@@ -227,7 +315,7 @@ mod tests {
             items: 10,
             ..Scenario::THROUGHPUT.config()
         });
-        let (report, bare) = if kind == CaseKind::Bare {
+        let (report, bare) = if matches!(kind, CaseKind::Bare | CaseKind::ByHand) {
             let bare = BareRun {
                 items_out: config.items,
                 wall_s,
@@ -279,6 +367,24 @@ mod tests {
         let overhead = results.overhead(capacity, variant).unwrap();
         assert_eq!(overhead.instrumented_s, shown.wall_s);
         assert_eq!((overhead.bare_s, overhead.runs), (1.0, 3));
+        assert_eq!(overhead.ratio_range, (1.0, 3.0));
+        assert_eq!(overhead.verdict(1.2), Verdict::TooFewRuns);
+        let five = Overhead {
+            runs: MIN_PAIRS,
+            ..overhead
+        };
+        assert_eq!(five.verdict(1.2), Verdict::Unclear);
+        assert_eq!(five.verdict(3.0), Verdict::Within);
+        assert_eq!(overhead.by_hand, None);
+        // 2 s against 1 s over 10 items of four hand-offs each: 25 ms per hand-off.
+        assert!((overhead.ns_per_handoff() - 2.5e7).abs() < 1.0);
+    }
+
+    #[test]
+    fn a_verdict_needs_every_pair_on_one_side() {
+        assert_eq!(Verdict::of((1.01, 1.19), 1.2), Verdict::Within);
+        assert_eq!(Verdict::of((1.21, 1.5), 1.2), Verdict::Over);
+        assert_eq!(Verdict::of((1.1, 1.3), 1.2), Verdict::Unclear);
     }
 
     #[test]

@@ -30,7 +30,8 @@ mod queue;
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError, spawn_worker,
 };
 
 pub use queue::{Closed, Iter, Queue};
@@ -40,7 +41,8 @@ pub const BACKEND: Backend = Backend {
     name: "condvar",
     rendezvous: false,
     polls: false,
-    pipeline,
+    pipeline: pipeline::<Counting>,
+    bare: pipeline::<Bare>,
 };
 
 /// Runs the Condvar-queue pipeline on `config`.
@@ -49,7 +51,7 @@ pub fn run(config: &Config) -> Result<Report, PipelineError> {
 }
 
 // ANCHOR: pipeline
-fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let capacity = run.config().capacity;
     let download_queue = queue(capacity);
     let resize_queue = queue(capacity);
@@ -58,7 +60,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
     let stages = run.stages();
 
     thread::scope(|s| {
-        let download = start_stage(
+        let download = start_stage::<P, _, _>(
             s,
             run,
             Stage::Download,
@@ -66,7 +68,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             &resize_queue,
             |id| stages.download(id),
         );
-        let resize = start_stage(
+        let resize = start_stage::<P, _, _>(
             s,
             run,
             Stage::Resize,
@@ -74,9 +76,10 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             &upload_queue,
             |frame| stages.resize(frame),
         );
-        let upload = start_stage(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
-            stages.upload(thumb)
-        });
+        let upload =
+            start_stage::<P, _, _>(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
+                stages.upload(thumb)
+            });
         // ANCHOR: stop
         let camera = s.spawn(|| {
             run.source(|job| download_queue.put(job).is_ok());
@@ -102,7 +105,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
 // ANCHOR_END: pipeline
 
 /// Starts `stage`'s workers, all taking from `input` and putting on `output`.
-fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     s: &'scope Scope<'scope, '_>,
     run: &'scope Run,
     stage: Stage,
@@ -113,7 +116,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
     (0..run.workers_of(stage))
         .map(|index| {
             spawn_worker(s, stage, index, move || {
-                let probe = run.worker_probe(stage, index);
+                let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, input, output, func);
             })
         })
@@ -125,7 +128,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 /// input queue is closed and drained, the output queue is closed, or the run
 /// is stopped.
 fn worker<In, Out>(
-    probe: WorkerProbe<'_>,
+    probe: impl Probe,
     input: &Queue<Job<In>>,
     output: &Queue<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError>,

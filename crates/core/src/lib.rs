@@ -5,7 +5,8 @@
 //!
 //! - [`Config`] and the named [`Scenario`]s: what a run is asked to do;
 //! - [`Stages`]: the three stage functions, download → resize → upload;
-//! - [`Probes`] and [`WorkerProbe`]: what a worker counts, one visible line per event;
+//! - [`Probes`], [`Probe`] and [`WorkerProbe`]: what a worker counts, one visible
+//!   line per event; [`Bare`]: the same pipeline with the probes compiled away;
 //! - [`Run`]: the source (the camera), the collector (the done queue's reader),
 //!   joining workers, and the [`Report`];
 //! - [`Backend`]: one way of handing work over, as the tests, the lab and the
@@ -41,7 +42,8 @@ pub use config::{
 };
 pub use error::{ConfigError, PipelineError, StageError};
 pub use probe::{
-    Probes, QueueGauge, WorkerCounts, WorkerProbe, max_rss_bytes, process_cpu_time, thread_cpu_time,
+    Bare, Counting, NoProbe, Probe, Probes, Probing, QueueGauge, WorkerCounts, WorkerProbe,
+    max_rss_bytes, process_cpu_time, thread_cpu_time,
 };
 pub use report::{Latency, Machine, Report, SCHEMA, StageReport, WorkerReport};
 pub use run::{Backend, Collector, Run, pace, spawn_worker};

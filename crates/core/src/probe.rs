@@ -13,11 +13,14 @@
 //! }
 //! ```
 //!
-//! Counters a worker writes are its own (one writer, read by others only to show
-//! progress), so they cost a plain load and store. Queue depths are shared by both
-//! ends of a queue and use atomic read-modify-write.
+//! Every count is written by one thread only, in a slot of its own: a plain load
+//! and store, no read-modify-write shared with another core. A queue's depth is
+//! not stored anywhere: its producers count their puts, its consumers their gets,
+//! and whoever reads the depth subtracts. The loop is generic over [`Probe`], so
+//! the same code runs with the counting [`WorkerProbe`] or with [`NoProbe`], whose
+//! events compile to nothing (a bare run).
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::config::{Config, Stage};
@@ -67,54 +70,17 @@ pub fn max_rss_bytes() -> u64 {
     usage.ru_maxrss as u64 * 1024
 }
 
-/// One queue's depth: counted after each put and after each get.
+/// A single-writer counter: only one thread adds to it, others only read it.
 ///
-/// The count lags the queue by the puts and gets that have happened but not yet
-/// been counted, so while a run is going on it can read above the queue's true
-/// length by at most the number of its consumers (each may hold one item it has
-/// got but not yet counted), and below it by at most the number of its producers.
-#[derive(Debug, Default)]
-#[repr(align(128))]
-pub struct QueueGauge {
-    depth: AtomicI64,
-    peak: AtomicI64,
-}
-
-// ANCHOR: queue_gauge
-impl QueueGauge {
-    /// Counts one item put.
-    pub fn put(&self) {
-        let depth = self.depth.fetch_add(1, Relaxed) + 1;
-        if depth > self.peak.load(Relaxed) {
-            self.peak.fetch_max(depth, Relaxed);
-        }
-    }
-
-    /// Counts one item got.
-    pub fn got(&self) {
-        self.depth.fetch_sub(1, Relaxed);
-    }
-
-    // ANCHOR_END: queue_gauge
-
-    /// The depth now (never below zero).
-    pub fn depth(&self) -> u64 {
-        self.depth.load(Relaxed).max(0) as u64
-    }
-
-    /// The largest depth counted so far.
-    pub fn peak(&self) -> u64 {
-        self.peak.load(Relaxed).max(0) as u64
-    }
-}
-
-/// A single-writer counter: only its worker adds to it, others only read it.
+/// One writer needs no read-modify-write: a plain load and store on a cache line
+/// of its own (the slot it lives in is aligned to 128 bytes), which the readers
+/// only share for a moment when they look.
 #[derive(Debug, Default)]
 struct Counter(AtomicU64);
 
 impl Counter {
+    #[inline(always)]
     fn add(&self, n: u64) {
-        // One writer: a load and a store are enough, no read-modify-write needed.
         self.0.store(self.0.load(Relaxed) + n, Relaxed);
     }
 
@@ -123,11 +89,23 @@ impl Counter {
     }
 }
 
+/// The queue peaks, on cache lines of their own: readers update them, and the
+/// workers' reads of the stop flag must not share a line with those writes.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Peaks([AtomicU64; 4]);
+
+/// A counter alone on its cache lines: the source's puts, the collector's gets.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct LoneCounter(Counter);
+
 /// One worker's counters, kept outside the thread so they survive a panic.
 #[derive(Debug, Default)]
 #[repr(align(128))]
 struct WorkerSlot {
     polls: Counter,
+    got: Counter,
     done: Counter,
     failed: Counter,
     busy_ticks: Counter,
@@ -139,6 +117,8 @@ struct WorkerSlot {
 pub struct WorkerCounts {
     /// Times it asked its input queue for an item.
     pub polls: u64,
+    /// Items it got from its input queue.
+    pub got: u64,
     /// Items it finished and handed on.
     pub done: u64,
     /// Items its stage function failed on.
@@ -149,15 +129,23 @@ pub struct WorkerCounts {
     pub cpu: Duration,
 }
 
-/// Every probe of one run: a gauge per queue, a slot per worker.
+/// Every probe of one run: a slot per worker, the source's and the collector's counts,
+/// and the queue peaks their readers have seen.
 ///
 /// Shared between the run and whoever watches it (the lab's progress bars, the
 /// bench's depth sampler): hold it in an `Arc` and read it while the run goes on.
+///
+/// Nothing on a worker's path writes to a line another worker writes: each side of
+/// a queue counts in its own slots (puts by its producers, gets by its consumers),
+/// and a queue's depth is computed by whoever reads it, as puts minus gets.
 #[derive(Debug)]
 pub struct Probes {
     clock: quanta::Clock,
-    queues: [QueueGauge; 4],
+    capacity: Option<usize>,
+    source_puts: LoneCounter,
+    collector_gets: LoneCounter,
     workers: [Vec<WorkerSlot>; 3],
+    peaks: Peaks,
     stopped: AtomicBool,
 }
 
@@ -166,12 +154,15 @@ impl Probes {
     pub fn new(config: &Config) -> Probes {
         Probes {
             clock: quanta::Clock::new(),
-            queues: Default::default(),
+            capacity: config.capacity,
+            source_puts: LoneCounter::default(),
+            collector_gets: LoneCounter::default(),
             workers: Stage::ALL.map(|stage| {
                 (0..config.workers_of(stage))
                     .map(|_| WorkerSlot::default())
                     .collect()
             }),
+            peaks: Peaks::default(),
             stopped: AtomicBool::new(false),
         }
     }
@@ -189,19 +180,41 @@ impl Probes {
         self.stopped.load(Relaxed)
     }
 
-    /// The gauge of `stage`'s input queue.
-    pub fn input_of(&self, stage: Stage) -> &QueueGauge {
-        &self.queues[stage.index()]
+    /// `stage`'s input queue, as its counts show it.
+    pub fn input_of(&self, stage: Stage) -> QueueGauge<'_> {
+        self.queue(stage.index())
     }
 
-    /// The gauge of `stage`'s output queue (the next stage's input, or the done queue).
-    pub fn output_of(&self, stage: Stage) -> &QueueGauge {
-        &self.queues[stage.index() + 1]
+    /// `stage`'s output queue (the next stage's input, or the done queue).
+    pub fn output_of(&self, stage: Stage) -> QueueGauge<'_> {
+        self.queue(stage.index() + 1)
     }
 
-    /// The gauge of the done queue, where receipts wait for the main thread.
-    pub fn done_queue(&self) -> &QueueGauge {
-        &self.queues[3]
+    /// The done queue, where receipts wait for the main thread.
+    pub fn done_queue(&self) -> QueueGauge<'_> {
+        self.queue(3)
+    }
+
+    fn queue(&self, index: usize) -> QueueGauge<'_> {
+        QueueGauge {
+            probes: self,
+            index,
+        }
+    }
+
+    /// The source counts one item put on the download queue (the source's own counter).
+    pub fn source_put(&self) {
+        self.source_puts.0.add(1);
+    }
+
+    /// The collector counts one receipt got from the done queue (its own counter).
+    pub fn collector_got(&self) {
+        self.collector_gets.0.add(1);
+    }
+
+    /// Reads every queue's depth once, so that each queue's peak takes it into account.
+    pub fn sample_depths(&self) -> [u64; 4] {
+        [0, 1, 2, 3].map(|index| self.queue(index).depth())
     }
 
     /// How many workers `stage` has.
@@ -214,6 +227,7 @@ impl Probes {
         let slot = &self.workers[stage.index()][index];
         WorkerCounts {
             polls: slot.polls.get(),
+            got: slot.got.get(),
             done: slot.done.get(),
             failed: slot.failed.get(),
             busy: Duration::from_nanos(self.clock.delta_as_nanos(0, slot.busy_ticks.get())),
@@ -229,6 +243,14 @@ impl Probes {
             .sum()
     }
 
+    /// Items `stage`'s workers have got from its input queue so far.
+    fn got_by(&self, stage: Stage) -> u64 {
+        self.workers[stage.index()]
+            .iter()
+            .map(|slot| slot.got.get())
+            .sum()
+    }
+
     /// The probe worker `index` of `stage` counts with, from inside its thread.
     ///
     /// Call it first thing in the worker's thread: its CPU time is measured from
@@ -236,8 +258,6 @@ impl Probes {
     pub fn worker_probe(&self, stage: Stage, index: usize) -> WorkerProbe<'_> {
         WorkerProbe {
             slot: &self.workers[stage.index()][index],
-            input: self.input_of(stage),
-            output: self.output_of(stage),
             stopped: &self.stopped,
             clock: &self.clock,
             cpu_at_start: thread_cpu_time(),
@@ -245,43 +265,203 @@ impl Probes {
     }
 }
 
+/// One queue as its counts show it: items put minus items got.
+///
+/// Both counts are taken right after the event (a put once the queue has taken the
+/// item, a get once the item is out), each by the thread that did it, in its own
+/// slot. So a depth read at one moment can be above the queue's true length by at
+/// most its consumers (each may have got an item and not yet counted it) and below
+/// it by at most its producers; the reader reads the puts before the gets, so its
+/// own reading adds no error upwards. A bounded queue's depth is then clamped to the
+/// bound: it never shows more than the queue can hold.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueGauge<'a> {
+    probes: &'a Probes,
+    index: usize,
+}
+
+// ANCHOR: queue_gauge
+impl QueueGauge<'_> {
+    /// Items put on this queue so far, as their producers counted them.
+    pub fn puts(&self) -> u64 {
+        match self.index {
+            0 => self.probes.source_puts.0.get(),
+            i => self.probes.done_by(Stage::ALL[i - 1]),
+        }
+    }
+
+    /// Items got from this queue so far, as their consumers counted them.
+    pub fn gets(&self) -> u64 {
+        match self.index {
+            3 => self.probes.collector_gets.0.get(),
+            i => self.probes.got_by(Stage::ALL[i]),
+        }
+    }
+
+    /// The depth now: puts minus gets, never below zero nor above the queue's bound.
+    /// Reading it also records it in the queue's [`peak`](Self::peak).
+    pub fn depth(&self) -> u64 {
+        let puts = self.puts();
+        let gets = self.gets();
+        let mut depth = puts.saturating_sub(gets);
+        if let Some(capacity) = self.probes.capacity {
+            depth = depth.min(capacity as u64);
+        }
+        self.probes.peaks.0[self.index].fetch_max(depth, Relaxed);
+        depth
+    }
+
+    /// The largest depth read so far (by the collector, about once a millisecond
+    /// while receipts arrive, and by any other reader such as a sampler): a short
+    /// spike between two reads is missed.
+    pub fn peak(&self) -> u64 {
+        self.probes.peaks.0[self.index].load(Relaxed)
+    }
+}
+// ANCHOR_END: queue_gauge
+
+// ANCHOR: probe_trait
+/// The events of a worker's loop, one method each: what the loop a learner reads
+/// calls, whatever the probe behind it counts (see [`Probing`]).
+pub trait Probe {
+    /// Whether the run was stopped early (see [`Probes::stop`]): the worker should
+    /// end now instead of taking another item.
+    fn stopped(&self) -> bool;
+
+    /// The worker is about to ask its input queue for an item (or to try a put
+    /// again, on a full polling queue).
+    fn poll(&self);
+
+    /// The worker got an item from its input queue.
+    fn got(&self);
+
+    /// Runs the stage function on the job's item. A failure gives `None`: the item
+    /// is dropped, the worker goes on.
+    fn work<In, Out>(
+        &self,
+        job: Job<In>,
+        stage: impl FnOnce(In) -> Result<Out, StageError>,
+    ) -> Option<Job<Out>>;
+
+    /// The worker put its result on its output queue: one item done.
+    fn put(&self);
+}
+// ANCHOR_END: probe_trait
+
+/// A kind of probe a pipeline is built with: [`Counting`] for every measured run,
+/// [`Bare`] for the same pipeline with its probes compiled away. A backend's
+/// pipeline is generic over it and asks [`crate::Run::worker_probe`] for each
+/// worker's probe; a new kind (one that records a timeline, say) needs no change
+/// to any backend.
+pub trait Probing: 'static {
+    /// The probe one worker holds.
+    type Worker<'run>: Probe;
+
+    /// The probe of worker `index` of `stage`, made first thing in its thread.
+    fn worker_probe(probes: &Probes, stage: Stage, index: usize) -> Self::Worker<'_>;
+}
+
+/// The probes of a measured run: [`WorkerProbe`], counting into [`Probes`].
+#[derive(Debug, Clone, Copy)]
+pub enum Counting {}
+
+impl Probing for Counting {
+    type Worker<'run> = WorkerProbe<'run>;
+
+    fn worker_probe(probes: &Probes, stage: Stage, index: usize) -> WorkerProbe<'_> {
+        probes.worker_probe(stage, index)
+    }
+}
+
+/// No probes: the pipeline with nothing counted, to time what counting costs.
+#[derive(Debug, Clone, Copy)]
+pub enum Bare {}
+
+impl Probing for Bare {
+    type Worker<'run> = NoProbe<'run>;
+
+    fn worker_probe(probes: &Probes, _stage: Stage, _index: usize) -> NoProbe<'_> {
+        NoProbe {
+            stopped: &probes.stopped,
+        }
+    }
+}
+
+// ANCHOR: no_probe
+/// The probe of a bare run: every event is an empty function the compiler removes.
+/// It keeps only what is not a measurement: the run's stop flag, read before each
+/// item and raised if the worker panics, so a bare run stops like a measured one.
+#[derive(Debug)]
+pub struct NoProbe<'a> {
+    stopped: &'a AtomicBool,
+}
+
+impl Probe for NoProbe<'_> {
+    #[inline(always)]
+    fn stopped(&self) -> bool {
+        self.stopped.load(Relaxed)
+    }
+
+    #[inline(always)]
+    fn poll(&self) {}
+
+    #[inline(always)]
+    fn got(&self) {}
+
+    #[inline(always)]
+    fn work<In, Out>(
+        &self,
+        job: Job<In>,
+        stage: impl FnOnce(In) -> Result<Out, StageError>,
+    ) -> Option<Job<Out>> {
+        let Job { id, entered, item } = job;
+        stage(item).ok().map(|item| Job { id, entered, item })
+    }
+
+    #[inline(always)]
+    fn put(&self) {}
+}
+// ANCHOR_END: no_probe
+
+impl Drop for NoProbe<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.stopped.store(true, Relaxed);
+        }
+    }
+}
+
 // ANCHOR: worker_probe
-/// A worker's probe: call one method per event of its loop.
+/// A worker's counting probe: each event is a plain store in the worker's own slot.
 #[derive(Debug)]
 pub struct WorkerProbe<'a> {
     slot: &'a WorkerSlot,
-    input: &'a QueueGauge,
-    output: &'a QueueGauge,
     stopped: &'a AtomicBool,
     clock: &'a quanta::Clock,
     cpu_at_start: Duration,
 }
 
-impl WorkerProbe<'_> {
-    /// Whether the run was stopped early (see [`Probes::stop`]): the worker
-    /// should end now instead of taking another item.
+impl Probe for WorkerProbe<'_> {
     #[inline]
-    pub fn stopped(&self) -> bool {
+    fn stopped(&self) -> bool {
         self.stopped.load(Relaxed)
     }
 
-    /// The worker is about to ask its input queue for an item (or to try a put
-    /// again, on a full polling queue).
+    /// Counts a poll in the worker's own slot.
     #[inline]
-    pub fn poll(&self) {
+    fn poll(&self) {
         self.slot.polls.add(1);
     }
 
-    /// The worker got an item from its input queue.
+    /// Counts a get from the input queue, on the consumers' side of it.
     #[inline]
-    pub fn got(&self) {
-        self.input.got();
+    fn got(&self) {
+        self.slot.got.add(1);
     }
 
-    /// Runs the stage function on the job's item and times it. A failure is
-    /// counted and gives `None`: the item is dropped, the worker goes on.
+    /// Times the stage function with two reads of the raw clock.
     #[inline]
-    pub fn work<In, Out>(
+    fn work<In, Out>(
         &self,
         job: Job<In>,
         stage: impl FnOnce(In) -> Result<Out, StageError>,
@@ -300,18 +480,26 @@ impl WorkerProbe<'_> {
                 entered,
                 item: out,
             }),
-            Err(_) => {
-                self.slot.failed.add(1);
+            Err(err) => {
+                self.failed(&err);
                 None
             }
         }
     }
 
-    /// The worker put its result on its output queue: one item done.
+    /// Counts a put on the output queue, on the producers' side of it: one item done.
     #[inline]
-    pub fn put(&self) {
-        self.output.put();
+    fn put(&self) {
         self.slot.done.add(1);
+    }
+}
+
+impl WorkerProbe<'_> {
+    /// The stage function failed on an item: the cold path, out of the loop's way.
+    #[cold]
+    #[inline(never)]
+    fn failed(&self, _err: &StageError) {
+        self.slot.failed.add(1);
     }
 }
 // ANCHOR_END: worker_probe
@@ -336,15 +524,51 @@ mod tests {
     use std::time::Instant;
 
     #[test]
-    fn gauge_tracks_depth_and_exact_peak() {
-        let gauge = QueueGauge::default();
+    fn depth_is_puts_minus_gets_and_never_shows_above_the_bound() {
+        let config = Config {
+            capacity: Some(2),
+            ..Config::default()
+        };
+        let probes = Probes::new(&config);
+        let download = probes.input_of(Stage::Download);
         for _ in 0..3 {
-            gauge.put();
+            probes.source_put();
         }
-        gauge.got();
-        gauge.got();
-        gauge.put();
-        assert_eq!((gauge.depth(), gauge.peak()), (2, 3));
+        // Three counted puts on a queue of two: a get not yet counted. Clamped.
+        assert_eq!(
+            (download.puts(), download.gets(), download.depth()),
+            (3, 0, 2)
+        );
+        let probe = probes.worker_probe(Stage::Download, 0);
+        probe.got();
+        probe.got();
+        assert_eq!((download.depth(), download.peak()), (1, 2));
+        probe.put();
+        let resize = probes.input_of(Stage::Resize);
+        assert_eq!((resize.puts(), resize.gets(), resize.depth()), (1, 0, 1));
+        probes.collector_got();
+        assert_eq!(probes.done_queue().depth(), 0, "never below zero");
+        assert_eq!(probes.sample_depths(), [1, 1, 0, 0]);
+    }
+
+    #[test]
+    fn a_bare_probe_runs_the_stage_and_counts_nothing() {
+        let probes = Probes::new(&Config::default());
+        let probe = Bare::worker_probe(&probes, Stage::Resize, 0);
+        probe.poll();
+        probe.got();
+        let job = Job {
+            id: 4,
+            entered: Instant::now(),
+            item: 20u64,
+        };
+        let out = probe.work(job, |x| Ok::<u64, StageError>(x + 1)).unwrap();
+        assert_eq!((out.id, out.item), (4, 21));
+        probe.put();
+        assert_eq!(probes.worker(Stage::Resize, 0), WorkerCounts::default());
+        assert!(!probe.stopped());
+        probes.stop();
+        assert!(probe.stopped(), "a bare run still stops");
     }
 
     #[test]
@@ -360,7 +584,6 @@ mod tests {
                     item: id,
                 };
                 probe.poll();
-                probes.input_of(Stage::Resize).put();
                 probe.got();
                 assert!(probe.work(job(1), Ok::<u64, StageError>).is_some());
                 probe.put();
@@ -383,8 +606,12 @@ mod tests {
             assert!(handle.join().is_err());
         });
         let counts = probes.worker(Stage::Resize, 0);
-        assert_eq!((counts.polls, counts.done, counts.failed), (2, 1, 1));
+        assert_eq!(
+            (counts.polls, counts.got, counts.done, counts.failed),
+            (2, 1, 1, 1)
+        );
         assert!(counts.cpu > Duration::ZERO);
+        assert_eq!(probes.output_of(Stage::Resize).depth(), 1);
         assert_eq!(probes.output_of(Stage::Resize).peak(), 1);
         assert_eq!(probes.done_by(Stage::Resize), 1);
         assert!(probes.is_stopped(), "a panicking worker stops the run");

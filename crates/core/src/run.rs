@@ -12,7 +12,7 @@ use hdrhistogram::Histogram;
 use crate::config::{Config, DEFAULT_POLL_SLEEP_MS, Stage};
 use crate::error::{ConfigError, PipelineError};
 use crate::heap;
-use crate::probe::{Probes, WorkerProbe, process_cpu_time};
+use crate::probe::{Probes, Probing, process_cpu_time};
 use crate::report::{Latency, Machine, Report, SCHEMA, StageReport, WorkerReport};
 use crate::stages::{Job, Receipt, Stages};
 
@@ -26,8 +26,11 @@ pub struct Backend {
     pub rendezvous: bool,
     /// Whether its workers poll (and so take a sleep between empty polls).
     pub polls: bool,
-    /// Builds the queues, starts the threads, runs the items through, joins.
+    /// Builds the queues, starts the threads, runs the items through, joins:
+    /// the backend's `pipeline::<Counting>`, every probe counting.
     pub pipeline: fn(&Run) -> Result<Report, PipelineError>,
+    /// The same pipeline with its probes compiled away: `pipeline::<Bare>`.
+    pub bare: fn(&Run) -> Result<Report, PipelineError>,
 }
 
 impl Backend {
@@ -41,6 +44,16 @@ impl Backend {
     pub fn run_with(&self, config: &Config, probes: Arc<Probes>) -> Result<Report, PipelineError> {
         let run = Run::new(self, config, probes)?;
         (self.pipeline)(&run)
+    }
+
+    /// Runs the same pipeline on `config` with no probes (see [`crate::Bare`]): only
+    /// `items_in`, `items_out`, `wall_s` and `process_cpu_s` of its report are
+    /// measured, every other figure is zero. Timing it against [`Backend::run`]
+    /// shows what the probes cost.
+    pub fn run_bare(&self, config: &Config) -> Result<Report, PipelineError> {
+        let mut run = Run::new(self, config, Arc::new(Probes::new(config)))?;
+        run.counting = false;
+        (self.bare)(&run)
     }
 
     // ANCHOR: prepare
@@ -71,6 +84,8 @@ pub struct Run {
     config: Config,
     stages: Stages,
     probes: Arc<Probes>,
+    /// Whether the source and the collector count (false in a bare run).
+    counting: bool,
     /// When the source started, by the wall clock and the process's CPU clock.
     started: OnceLock<(Instant, Duration)>,
     items_in: AtomicU64,
@@ -91,6 +106,7 @@ impl Run {
             stages: Stages::new(&config),
             config,
             probes,
+            counting: true,
             started: OnceLock::new(),
             items_in: AtomicU64::new(0),
             panics: Mutex::new(Vec::new()),
@@ -117,9 +133,10 @@ impl Run {
         self.config.workers_of(stage)
     }
 
-    /// The probe for worker `index` of `stage`; call it first thing in the worker's thread.
-    pub fn worker_probe(&self, stage: Stage, index: usize) -> WorkerProbe<'_> {
-        self.probes.worker_probe(stage, index)
+    /// The probe of kind `P` for worker `index` of `stage`; call it first thing in
+    /// the worker's thread.
+    pub fn worker_probe<P: Probing>(&self, stage: Stage, index: usize) -> P::Worker<'_> {
+        P::worker_probe(&self.probes, stage, index)
     }
 
     /// The polling backend's sleep between two empty polls (zero: spin).
@@ -150,7 +167,9 @@ impl Run {
             if !put(job) {
                 break;
             }
-            self.probes.input_of(Stage::Download).put();
+            if self.counting {
+                self.probes.source_put();
+            }
             items_in += 1;
         }
         // Stored once at the end: a store per item would keep taking the cache
@@ -173,6 +192,7 @@ impl Run {
             reordered: 0,
             highest: None,
             last_arrival: None,
+            last_sample: None,
         }
     }
 
@@ -301,14 +321,32 @@ pub struct Collector<'run> {
     reordered: u64,
     highest: Option<u64>,
     last_arrival: Option<Instant>,
+    last_sample: Option<Instant>,
 }
+
+/// How often the collector reads every queue's depth for the peaks, at most.
+const DEPTH_SAMPLE_INTERVAL: Duration = Duration::from_millis(1);
 
 impl Collector<'_> {
     // ANCHOR: arrived
     /// A receipt arrived at the done queue.
     pub fn arrived(&mut self, receipt: Job<Receipt>) {
+        if !self.run.counting {
+            // A bare run only counts what came out.
+            std::hint::black_box(&receipt);
+            self.items_out += 1;
+            return;
+        }
         let now = Instant::now();
-        self.run.probes.done_queue().got();
+        self.run.probes.collector_got();
+        if self
+            .last_sample
+            .is_none_or(|at| now.duration_since(at) >= DEPTH_SAMPLE_INTERVAL)
+        {
+            // The queue peaks are the largest depths read: read them now and then.
+            self.run.probes.sample_depths();
+            self.last_sample = Some(now);
+        }
         let micros = now.duration_since(receipt.entered).as_micros() as u64;
         self.latency.saturating_record(micros.max(1));
         let id = receipt.item.id;

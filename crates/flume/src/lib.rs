@@ -30,7 +30,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use flume::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError, WorkerProbe, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError, spawn_worker,
 };
 
 /// The flume pipeline, as the tests, the lab and the benches see it.
@@ -38,7 +39,8 @@ pub const BACKEND: Backend = Backend {
     name: "flume",
     rendezvous: true,
     polls: false,
-    pipeline,
+    pipeline: pipeline::<Counting>,
+    bare: pipeline::<Bare>,
 };
 
 /// Runs the flume pipeline on `config`.
@@ -47,7 +49,7 @@ pub fn run(config: &Config) -> Result<Report, PipelineError> {
 }
 
 // ANCHOR: pipeline
-fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let capacity = run.config().capacity;
     let (download_tx, download_rx) = queue(capacity);
     let (resize_tx, resize_rx) = queue(capacity);
@@ -56,13 +58,14 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
     let stages = run.stages();
 
     thread::scope(|s| {
-        let download = start_stage(s, run, Stage::Download, download_rx, resize_tx, |id| {
-            stages.download(id)
-        });
-        let resize = start_stage(s, run, Stage::Resize, resize_rx, upload_tx, |frame| {
+        let download =
+            start_stage::<P, _, _>(s, run, Stage::Download, download_rx, resize_tx, |id| {
+                stages.download(id)
+            });
+        let resize = start_stage::<P, _, _>(s, run, Stage::Resize, resize_rx, upload_tx, |frame| {
             stages.resize(frame)
         });
-        let upload = start_stage(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
+        let upload = start_stage::<P, _, _>(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
             stages.upload(thumb)
         });
         // ANCHOR: stop
@@ -87,7 +90,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
 
 // ANCHOR: start_stage
 /// Starts `stage`'s workers, each with a clone of `input` and of `output`.
-fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     s: &'scope Scope<'scope, '_>,
     run: &'scope Run,
     stage: Stage,
@@ -99,7 +102,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
         .map(|index| {
             let (input, output) = (input.clone(), output.clone());
             spawn_worker(s, stage, index, move || {
-                let probe = run.worker_probe(stage, index);
+                let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, input, output, func);
             })
         })
@@ -111,7 +114,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 /// Receive (blocking), work, send, count; ends when the input channel closes,
 /// the output channel's receivers are gone, or the run is stopped.
 fn worker<In, Out>(
-    probe: WorkerProbe<'_>,
+    probe: impl Probe,
     input: Receiver<Job<In>>,
     output: Sender<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError>,

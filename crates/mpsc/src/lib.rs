@@ -28,8 +28,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError,
-    WorkerProbe, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
+    Report, Run, Stage, StageError, spawn_worker,
 };
 
 /// The std mpsc pipeline, as the tests, the lab and the benches see it.
@@ -37,7 +37,8 @@ pub const BACKEND: Backend = Backend {
     name: "mpsc",
     rendezvous: true,
     polls: false,
-    pipeline,
+    pipeline: pipeline::<Counting>,
+    bare: pipeline::<Bare>,
 };
 
 /// Runs the std mpsc pipeline on `config`.
@@ -46,7 +47,7 @@ pub fn run(config: &Config) -> Result<Report, PipelineError> {
 }
 
 // ANCHOR: pipeline
-fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let capacity = run.config().capacity;
     let (download_tx, download_rx) = queue(capacity);
     let (resize_tx, resize_rx) = queue(capacity);
@@ -55,7 +56,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
     let stages = run.stages();
 
     thread::scope(|s| {
-        let download = start_stage(
+        let download = start_stage::<P, _, _>(
             s,
             run,
             Stage::Download,
@@ -63,19 +64,26 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             resize_tx,
             |id| stages.download(id),
         );
-        let resize =
-            start_stage(s, run, Stage::Resize, resize_rx, upload_tx, |frame| {
-                stages.resize(frame)
-            });
-        let upload =
-            start_stage(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
-                stages.upload(thumb)
-            });
+        let resize = start_stage::<P, _, _>(
+            s,
+            run,
+            Stage::Resize,
+            resize_rx,
+            upload_tx,
+            |frame| stages.resize(frame),
+        );
+        let upload = start_stage::<P, _, _>(
+            s,
+            run,
+            Stage::Upload,
+            upload_rx,
+            done_tx,
+            |thumb| stages.upload(thumb),
+        );
         // ANCHOR: stop
         let camera = s.spawn(move || {
             run.source(|job| download_tx.send(job).is_ok());
-            // Returning drops `download_tx`: end of input flows down on its
-            // own.
+            // Returning drops `download_tx`: end of input flows down on its own.
         });
 
         let mut collector = run.collector();
@@ -94,7 +102,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
 
 // ANCHOR: start_stage
 /// Starts `stage`'s workers, sharing `input` and each with a clone of `output`.
-fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     s: &'scope Scope<'scope, '_>,
     run: &'scope Run,
     stage: Stage,
@@ -111,7 +119,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
         .map(|index| {
             let (input, output) = (Arc::clone(&input), output.clone());
             spawn_worker(s, stage, index, move || {
-                let probe = run.worker_probe(stage, index);
+                let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, &input, output, func);
             })
         })
@@ -123,7 +131,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 /// Receive (blocking), work, send, count; ends when the input channel closes,
 /// the output channel's receivers are gone, or the run is stopped.
 fn worker<In, Out>(
-    probe: WorkerProbe<'_>,
+    probe: impl Probe,
     input: &Mutex<Receiver<Job<In>>>,
     output: Sender<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError>,
@@ -181,8 +189,7 @@ impl<T> Clone for Sender<T> {
     }
 }
 
-/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no
-/// bound).
+/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no bound).
 fn queue<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
     match capacity {
         None => {

@@ -30,8 +30,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::Duration;
 
 use pipeline_core::{
-    Backend, Config, Job, PipelineError, Report, Run, Stage, StageError,
-    WorkerProbe, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
+    Report, Run, Stage, StageError, spawn_worker,
 };
 
 pub use queue::{GetError, MyQueue, PutError};
@@ -41,7 +41,8 @@ pub const BACKEND: Backend = Backend {
     name: "polling",
     rendezvous: false,
     polls: true,
-    pipeline,
+    pipeline: pipeline::<Counting>,
+    bare: pipeline::<Bare>,
 };
 
 /// Runs the polling pipeline on `config`.
@@ -50,7 +51,7 @@ pub fn run(config: &Config) -> Result<Report, PipelineError> {
 }
 
 // ANCHOR: pipeline
-fn pipeline(run: &Run) -> Result<Report, PipelineError> {
+fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let capacity = run.config().capacity;
     let download_queue = MyQueue::new(capacity);
     let resize_queue = MyQueue::new(capacity);
@@ -60,7 +61,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
     let poll_sleep = run.poll_sleep();
 
     thread::scope(|s| {
-        let download = start_stage(
+        let download = start_stage::<P, _, _>(
             s,
             run,
             Stage::Download,
@@ -68,7 +69,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             &resize_queue,
             |id| stages.download(id),
         );
-        let resize = start_stage(
+        let resize = start_stage::<P, _, _>(
             s,
             run,
             Stage::Resize,
@@ -76,7 +77,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             &upload_queue,
             |frame| stages.resize(frame),
         );
-        let upload = start_stage(
+        let upload = start_stage::<P, _, _>(
             s,
             run,
             Stage::Upload,
@@ -89,8 +90,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
             run.source(|job| {
                 put(&download_queue, job, poll_sleep, || {}).is_ok()
             });
-            // End of input flows down stage by stage: close, wait for the
-            // workers, go on.
+            // End of input flows down stage by stage: close, wait for the workers, go on.
             download_queue.close();
             run.join(Stage::Download, download);
             resize_queue.close();
@@ -116,7 +116,7 @@ fn pipeline(run: &Run) -> Result<Report, PipelineError> {
 // ANCHOR_END: pipeline
 
 /// Starts `stage`'s workers, all polling `input` and putting on `output`.
-fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
+fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     s: &'scope Scope<'scope, '_>,
     run: &'scope Run,
     stage: Stage,
@@ -127,7 +127,7 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
     (0..run.workers_of(stage))
         .map(|index| {
             spawn_worker(s, stage, index, move || {
-                let probe = run.worker_probe(stage, index);
+                let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, input, output, run.poll_sleep(), func);
             })
         })
@@ -139,15 +139,15 @@ fn start_stage<'scope, In: Send + 'scope, Out: Send + 'scope>(
 /// input queue is closed and drained, the output queue is closed, or the run
 /// is stopped.
 fn worker<In, Out>(
-    probe: WorkerProbe<'_>,
+    probe: impl Probe,
     input: &MyQueue<Job<In>>,
     output: &MyQueue<Job<Out>>,
     poll_sleep: Duration,
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
     // However this worker ends (input drained, output closed, the run stopped,
-    // a panic), nothing more will be taken from its input: close it, so the
-    // stage before stops too.
+    // a panic), nothing
+    // more will be taken from its input: close it, so the stage before stops too.
     let _close_input = CloseOnDrop(input);
     while !probe.stopped() {
         probe.poll();
