@@ -127,6 +127,7 @@ struct WorkerSlot {
     failed: Counter,
     busy_ticks: Counter,
     cpu_ns: Counter,
+    failures: crate::failures::FailureLog,
 }
 
 /// What one worker did, read after (or while) it runs.
@@ -216,6 +217,11 @@ impl Probes {
         }
     }
 
+    /// Why worker `index` of `stage` failed items: counts and first message by kind.
+    pub fn failures(&self, stage: Stage, index: usize) -> &crate::failures::FailureLog {
+        &self.workers[stage.index()][index].failures
+    }
+
     /// Items `stage` has finished so far, over all its workers.
     pub fn done_by(&self, stage: Stage) -> u64 {
         self.workers[stage.index()]
@@ -295,7 +301,8 @@ impl WorkerProbe<'_> {
                 entered,
                 item: out,
             }),
-            Err(_) => {
+            Err(error) => {
+                self.slot.failures.record(&error);
                 self.slot.failed.add(1);
                 None
             }
