@@ -10,7 +10,7 @@ pub fn seconds(s: f64) -> String {
     if !s.is_finite() || s < 0.0 {
         MISSING.into()
     } else if s < 0.999_5e-3 {
-        format!("{:.0} µs", s * 1e6)
+        format!("{:.0} µs", s * 1e6 + 0.0)
     } else if s < 0.999_5 {
         format!("{} ms", three_figures(s * 1e3))
     } else {
