@@ -63,12 +63,30 @@ pub struct Report {
     /// The process's peak resident memory, when the run had a process to itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_bytes: Option<u64>,
-    /// Per-item latency from entering the download queue to arriving at done.
+    /// Per-item latency from entering the download queue to arriving at done;
+    /// `null` in the JSON (zeros here) when no item arrived to have one.
+    #[serde(with = "latency_or_null")]
     pub latency_us: Latency,
     /// One entry per stage, in pipeline order.
     pub stages: Vec<StageReport>,
     /// The machine the run was measured on.
     pub machine: Machine,
+}
+
+/// A latency is at least 1 µs once an item arrived: all zeros means none did,
+/// written `null` rather than as a latency of 0.
+mod latency_or_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Latency;
+
+    pub fn serialize<S: Serializer>(latency: &Latency, to: S) -> Result<S::Ok, S::Error> {
+        Some(latency).filter(|l| l.max > 0).serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Latency, D::Error> {
+        Ok(Option::<Latency>::deserialize(from)?.unwrap_or_default())
+    }
 }
 
 /// Latency percentiles in microseconds (zeros when no item arrived).
@@ -245,6 +263,27 @@ impl Machine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_latency_is_null_and_reads_back_as_zeros() {
+        #[derive(Serialize, Deserialize)]
+        struct Wrap(#[serde(with = "latency_or_null")] Latency);
+        assert_eq!(
+            serde_json::to_string(&Wrap(Latency::default())).unwrap(),
+            "null"
+        );
+        let some = Latency {
+            p50: 3,
+            p99: 5,
+            max: 7,
+        };
+        let text = serde_json::to_string(&Wrap(some)).unwrap();
+        assert_eq!(serde_json::from_str::<Wrap>(&text).unwrap().0, some);
+        assert_eq!(
+            serde_json::from_str::<Wrap>("null").unwrap().0,
+            Latency::default()
+        );
+    }
 
     #[test]
     fn machine_is_detected() {
