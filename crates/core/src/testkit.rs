@@ -460,7 +460,7 @@ pub fn arbitrary_config(backend: &Backend) -> impl Strategy<Value = Config> {
         [1usize..=4, 1usize..=4, 1usize..=4],
         prop_oneof![Just(None), (min_capacity..=6usize).prop_map(Some)],
         prop_oneof![Just(None), (4u32..=24, 4u32..=24).prop_map(Some)],
-        prop_oneof![3 => Just(0.0), 1 => 0.0f64..0.3],
+        prop_oneof![3 => Just(0.0), 1 => crate::MIN_WAIT_MS..0.3],
         0u64..=2,
     )
         .prop_map(
