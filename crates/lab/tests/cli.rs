@@ -1128,8 +1128,8 @@ impl Drop for Child {
     }
 }
 
-/// Spawns `lab` with `args`, and waits until it catches signals (its thread
-/// named `signals` exists), under a watchdog.
+/// Spawns `lab` with `args`, and waits until it catches signals and a pipeline
+/// runs (its threads named `signals` and `resize-0` exist), under a watchdog.
 fn spawn_catching(args: &[&str]) -> Child {
     use std::process::Stdio;
     let child = std::process::Command::new(lab_path())
@@ -1148,7 +1148,8 @@ fn spawn_catching(args: &[&str]) -> Child {
             .flatten()
             .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
             .collect::<Vec<_>>();
-        if names.iter().any(|name| name.trim() == "signals") {
+        let has = |thread: &str| names.iter().any(|name| name.trim() == thread);
+        if has("signals") && has("resize-0") {
             return child;
         }
         assert!(
