@@ -8,26 +8,28 @@ pub fn capacity(capacity: Option<usize>) -> String {
     }
 }
 
-/// Seconds with three significant figures or at least three decimals.
+/// Seconds with three significant figures or at least three decimals (a value
+/// that rounds up to the next decade is written in its style: 9.9996 as 10.00;
+/// `–` for a negative or not-a-number value).
 pub fn secs(s: f64) -> String {
-    if !s.is_finite() {
+    if !s.is_finite() || s < 0.0 {
         "–".into()
-    } else if s >= 100.0 {
+    } else if s >= 99.995 {
         format!("{s:.1}")
-    } else if s >= 10.0 {
+    } else if s >= 9.999_5 {
         format!("{s:.2}")
     } else {
-        format!("{s:.3}")
+        format!("{:.3}", s + 0.0)
     }
 }
 
 /// A duration given in seconds, with its unit: µs below a millisecond, ms with
 /// three significant figures below a second, else seconds as [`secs`] writes them.
 pub fn duration(s: f64) -> String {
-    if !s.is_finite() {
+    if !s.is_finite() || s < 0.0 {
         "–".into()
     } else if s < 0.999_5e-3 {
-        format!("{:.0} µs", s * 1e6)
+        format!("{:.0} µs", s * 1e6 + 0.0)
     } else if s < 0.999_5 {
         let ms = s * 1e3;
         // Three significant figures (a value that rounds up to the next decade is
@@ -49,7 +51,7 @@ pub fn micros(us: u64) -> String {
     let us = us as f64;
     if us < 1000.0 {
         format!("{us:.0} µs")
-    } else if us < 1e6 {
+    } else if us < 999_995.0 {
         format!("{:.2} ms", us / 1e3)
     } else {
         format!("{:.2} s", us / 1e6)
@@ -80,7 +82,7 @@ pub fn count(n: u64) -> String {
 /// A ratio with two decimals and a `×`.
 pub fn ratio(r: f64) -> String {
     if r.is_finite() {
-        format!("{r:.2}×")
+        format!("{:.2}×", r + 0.0)
     } else {
         "–".into()
     }
@@ -89,7 +91,7 @@ pub fn ratio(r: f64) -> String {
 /// A ratio with three decimals and a `×`, for ratios close to 1.
 pub fn ratio3(r: f64) -> String {
     if r.is_finite() {
-        format!("{r:.3}×")
+        format!("{:.3}×", r + 0.0)
     } else {
         "–".into()
     }
@@ -98,7 +100,7 @@ pub fn ratio3(r: f64) -> String {
 /// A fraction as a percentage with one decimal.
 pub fn percent(f: f64) -> String {
     if f.is_finite() {
-        format!("{:.1}%", f * 100.0)
+        format!("{:.1}%", f * 100.0 + 0.0)
     } else {
         "–".into()
     }
@@ -144,6 +146,20 @@ mod tests {
         assert_eq!(duration(0.330), "330 ms");
         assert_eq!(duration(5.092), "5.092 s");
         assert_eq!(duration(10.02), "10.02 s");
+    }
+
+    #[test]
+    fn values_that_round_up_take_the_next_style_and_nothing_is_negative_zero() {
+        assert_eq!(secs(9.999_6), "10.00");
+        assert_eq!(secs(99.996), "100.0");
+        assert_eq!(secs(-0.0), "0.000");
+        assert_eq!(secs(-1.0), "–");
+        assert_eq!(duration(0.999_6), "1.000 s");
+        assert_eq!(duration(0.000_999_7), "1.00 ms");
+        assert_eq!(micros(999_999), "1.00 s");
+        assert_eq!(percent(-0.0), "0.0%");
+        assert_eq!(ratio(-0.0), "0.00×");
+        assert_eq!(ratio(f64::INFINITY), "–");
     }
 
     #[test]

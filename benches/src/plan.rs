@@ -106,18 +106,20 @@ impl Plan {
 }
 
 /// Where the report bench writes: `--out DIR` in `args`, else `PIPELINE_BENCH_OUT`,
-/// else `None` (the workspace's `reports/`).
-pub fn out_override<S: AsRef<str>>(args: &[S]) -> Option<PathBuf> {
+/// else `None` (the workspace's `reports/`). An empty directory, given either way,
+/// is refused: taken as unset it would overwrite the committed `reports/`.
+pub fn out_override<S: AsRef<str>>(args: &[S]) -> Result<Option<PathBuf>, String> {
     let flag = args
         .iter()
         .position(|a| a.as_ref() == "--out")
-        .and_then(|i| args.get(i + 1))
-        .map(|dir| PathBuf::from(dir.as_ref()));
-    flag.or_else(|| {
-        std::env::var_os(OUT_ENV)
-            .filter(|dir| !dir.is_empty())
-            .map(PathBuf::from)
-    })
+        .map(|i| args.get(i + 1).map_or("", |dir| dir.as_ref()).into());
+    let dir = flag.or_else(|| std::env::var_os(OUT_ENV));
+    match dir {
+        Some(dir) if dir.is_empty() => Err(format!(
+            "{OUT_ENV} (or --out) is empty: give a directory, or unset it to write the reference reports/"
+        )),
+        dir => Ok(dir.map(PathBuf::from)),
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +139,12 @@ mod tests {
     #[test]
     fn the_out_flag_wins_over_the_environment() {
         let args = ["--bench", "--out", "/tmp/x"];
-        assert_eq!(out_override(&args), Some(PathBuf::from("/tmp/x")));
+        assert_eq!(out_override(&args), Ok(Some(PathBuf::from("/tmp/x"))));
+    }
+
+    #[test]
+    fn an_empty_output_directory_is_refused() {
+        assert!(out_override(&["--out", ""]).is_err());
+        assert!(out_override(&["--out"]).is_err());
     }
 }

@@ -45,12 +45,14 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let plan = Plan::from_env_and_args(args);
     let root = xtask::workspace_root();
-    let (out, scratch) = match plan::out_override(args) {
+    let (out, scratch) = match plan::out_override(args).map_err(anyhow::Error::msg)? {
         Some(dir) => (from_root(&root, dir), true),
         None => (root.join("reports"), false),
     };
     for dir in [out.clone(), out.join("tables"), out.join("figures")] {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        files::check_writable(&dir)
+            .with_context(|| format!("cannot write into {}", dir.display()))?;
     }
     if let Some(path) = from_results(args) {
         let path = from_root(&root, path);
@@ -168,11 +170,12 @@ fn from_results(args: &[String]) -> Option<PathBuf> {
 /// the results.
 fn write_views(results: &Results, out: &Path) -> anyhow::Result<()> {
     let path = out.join("summary.csv");
-    fs::write(&path, files::summary_csv(results))
+    files::write_atomic(&path, files::summary_csv(results))
         .with_context(|| format!("cannot write {}", path.display()))?;
     for (name, text) in tables::all(results) {
         let path = out.join("tables").join(name);
-        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        files::write_atomic(&path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     plot::all(results, &out.join("figures"))?;
     let path = out.join("claims.md");
@@ -191,14 +194,14 @@ fn write_machine(
 ) -> anyhow::Result<()> {
     let path = out.join("machine.md");
     let versions = files::crate_versions(root);
-    fs::write(&path, files::machine_md(results, &versions, elapsed_s))
+    files::write_atomic(&path, files::machine_md(results, &versions, elapsed_s))
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes `results.json`, `summary.csv`, `machine.md`, the tables and the figures.
 fn write_reports(results: &Results, out: &Path, root: &Path) -> anyhow::Result<()> {
     let path = out.join("results.json");
-    fs::write(&path, files::results_json(results))
+    files::write_atomic(&path, files::results_json(results))
         .with_context(|| format!("cannot write {}", path.display()))?;
     write_machine(results, out, root, None)?;
     write_views(results, out)?;

@@ -17,6 +17,9 @@ pub const MAX_WORKERS: usize = 64;
 pub const MAX_CAPACITY: usize = 1_000_000;
 /// The largest wait (stage wait or source interval), in milliseconds.
 pub const MAX_WAIT_MS: f64 = 60_000.0;
+/// The shortest wait that is not zero, in milliseconds (a microsecond: the
+/// timers cannot wait less).
+pub const MIN_WAIT_MS: f64 = 0.001;
 /// The largest frame side, in pixels.
 pub const MAX_FRAME_SIDE: u32 = 4096;
 /// The smallest frame side, in pixels: a thumbnail is a quarter of each side.
@@ -195,7 +198,8 @@ impl Config {
             .map(|&stage| waits[stage.index()] / self.workers_of(stage) as f64)
             .fold(interval, f64::max);
         let trip: f64 = waits.iter().sum();
-        Some(trip + (self.items - 1) as f64 * pace)
+        // Only a source interval, and one item: nothing to wait for.
+        Some(trip + (self.items - 1) as f64 * pace).filter(|&ideal| ideal > 0.0)
     }
     // ANCHOR_END: ideal_wall
 
@@ -222,7 +226,8 @@ impl Config {
             ("upload wait", self.upload_ms),
         ];
         for (what, ms) in waits {
-            if !ms.is_finite() || !(0.0..=MAX_WAIT_MS).contains(&ms) {
+            let timeable = ms == 0.0 || (MIN_WAIT_MS..=MAX_WAIT_MS).contains(&ms);
+            if !ms.is_finite() || !timeable {
                 return Err(ConfigError::Wait { what, ms });
             }
         }
@@ -240,7 +245,18 @@ impl Config {
         {
             return Err(ConfigError::PollSleep(ms));
         }
-        for fault in &self.faults {
+        for (at, fault) in self.faults.iter().enumerate() {
+            if let Some(earlier) = self.faults[..at]
+                .iter()
+                .find(|f| (f.stage, f.item) == (fault.stage, fault.item))
+            {
+                return Err(ConfigError::ConflictingFaults {
+                    stage: fault.stage,
+                    item: fault.item,
+                    first: earlier.kind,
+                    second: fault.kind,
+                });
+            }
             if fault.item >= self.items {
                 return Err(ConfigError::FaultNeverFires {
                     stage: fault.stage,
@@ -290,6 +306,83 @@ mod tests {
             };
             assert!(config.validate().is_err(), "{ms} accepted");
         }
+    }
+
+    #[test]
+    fn waits_too_short_to_time_are_refused_and_say_so_briefly() {
+        let config = Config {
+            download_ms: 1e-300,
+            ..Config::default()
+        };
+        let message = config.validate().unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "the download wait of 1e-300 ms is out of range: use 0, or a number of ms from 0.001 to 60000"
+        );
+    }
+
+    #[test]
+    fn the_same_item_cannot_fail_and_panic_or_be_given_twice() {
+        let fault = |kind| Fault {
+            stage: Stage::Resize,
+            item: 1,
+            kind,
+        };
+        let with = |faults| Config {
+            items: 10,
+            faults,
+            ..Config::default()
+        };
+        let message = with(vec![fault(FaultKind::Error), fault(FaultKind::Panic)])
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "--fail-at resize:1 and --panic-at resize:1 conflict: an item can fail or panic in a stage, not both"
+        );
+        let message = with(vec![fault(FaultKind::Panic), fault(FaultKind::Panic)])
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "--panic-at resize:1 is given twice: give each fault once"
+        );
+    }
+
+    #[test]
+    fn a_fault_past_the_last_item_names_the_ids_in_words() {
+        let fault = Fault {
+            stage: Stage::Upload,
+            item: 10,
+            kind: FaultKind::Error,
+        };
+        let message = |items| {
+            Config {
+                items,
+                faults: vec![fault],
+                ..Config::default()
+            }
+            .validate()
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(
+            message(10).ends_with("the run has 10 items (ids 0 to 9)"),
+            "{}",
+            message(10)
+        );
+        assert!(
+            message(1).ends_with("the run has 1 item (id 0)"),
+            "{}",
+            message(1)
+        );
+        assert!(
+            message(0).ends_with("the run has no items"),
+            "{}",
+            message(0)
+        );
     }
 
     #[test]

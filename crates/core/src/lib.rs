@@ -27,6 +27,8 @@
 
 mod config;
 mod error;
+mod failures;
+pub mod fit;
 pub mod heap;
 mod probe;
 mod report;
@@ -38,14 +40,18 @@ pub mod testkit;
 
 pub use config::{
     Config, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_CAPACITY, MAX_FRAME_SIDE, MAX_ITEMS,
-    MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, Stage, parse_fault,
+    MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, MIN_WAIT_MS, Stage, parse_fault,
 };
 pub use error::{ConfigError, PipelineError, StageError};
+pub use failures::{FailureKind, FailureLog};
 pub use probe::{
     Bare, Counting, NoProbe, Probe, Probes, Probing, QueueGauge, WorkerCounts, WorkerProbe,
     max_rss_bytes, process_cpu_time, thread_cpu_time,
 };
-pub use report::{Latency, Machine, Report, SCHEMA, StageReport, WorkerReport};
+pub use report::{
+    COMPLETED, INTERRUPTED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport,
+    WorkerReport,
+};
 pub use run::{Backend, Collector, Run, pace, spawn_worker};
 pub use scenario::Scenario;
 pub use stages::{Frame, Job, Receipt, Stages, Thumbnail, synthetic_frame};

@@ -110,6 +110,7 @@ struct WorkerSlot {
     failed: Counter,
     busy_ticks: Counter,
     cpu_ns: Counter,
+    failures: crate::failures::FailureLog,
 }
 
 /// What one worker did, read after (or while) it runs.
@@ -233,6 +234,11 @@ impl Probes {
             busy: Duration::from_nanos(self.clock.delta_as_nanos(0, slot.busy_ticks.get())),
             cpu: Duration::from_nanos(slot.cpu_ns.get()),
         }
+    }
+
+    /// Why worker `index` of `stage` failed items: counts and first message by kind.
+    pub fn failures(&self, stage: Stage, index: usize) -> &crate::failures::FailureLog {
+        &self.workers[stage.index()][index].failures
     }
 
     /// Items `stage` has finished so far, over all its workers.
@@ -498,7 +504,8 @@ impl WorkerProbe<'_> {
     /// The stage function failed on an item: the cold path, out of the loop's way.
     #[cold]
     #[inline(never)]
-    fn failed(&self, _err: &StageError) {
+    fn failed(&self, err: &StageError) {
+        self.slot.failures.record(err);
         self.slot.failed.add(1);
     }
 }

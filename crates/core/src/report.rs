@@ -1,4 +1,4 @@
-//! The report of one run: the JSON every tool writes and reads (schema 1).
+//! The report of one run: the JSON every tool writes and reads (schema 2).
 
 use std::sync::OnceLock;
 
@@ -7,7 +7,21 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 
 /// The report's schema version.
-pub const SCHEMA: u32 = 1;
+///
+/// 2: `outcome` (how the run ended), `stages[].failures` (why items failed), and
+/// `wall_s` ending when the last item is accounted for (arrived or failed).
+pub const SCHEMA: u32 = 2;
+
+/// How a completed run's [`Report::outcome`] reads.
+pub const COMPLETED: &str = "completed";
+/// How an interrupted run's [`Report::outcome`] reads (Ctrl-C, SIGTERM).
+pub const INTERRUPTED: &str = "interrupted";
+/// How a run stopped by [`crate::Probes::stop`] for another reason reads.
+pub const STOPPED_FROM_OUTSIDE: &str = "stopped from outside";
+
+fn completed() -> String {
+    COMPLETED.into()
+}
 
 /// Everything measured in one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,6 +34,11 @@ pub struct Report {
     pub scenario: Option<String>,
     /// The config the run was given (the polling sleep filled in with its default).
     pub config: Config,
+    /// How the run ended: `completed`, `stopped: panic in resize`, `interrupted`
+    /// (Ctrl-C or SIGTERM) or `stopped from outside`. Reports written before
+    /// schema 2 read as `completed`.
+    #[serde(default = "completed")]
+    pub outcome: String,
     /// Items the source put into the download queue.
     pub items_in: u64,
     /// Receipts that arrived at the done queue.
@@ -30,9 +49,11 @@ pub struct Report {
     pub duplicates: u64,
     /// Receipts that arrived after one with a higher id.
     pub reordered: u64,
-    /// Seconds from the first put to the last receipt.
+    /// Seconds from the first put until the last item was accounted for (its
+    /// receipt arrived or a stage failed it); for a stopped run, until every
+    /// thread was joined.
     pub wall_s: f64,
-    /// The shortest wall time the configured waits allow, if they set one.
+    /// The shortest wall time the configured waits allow, if they set one above zero.
     pub ideal_wall_s: Option<f64>,
     /// User + system CPU seconds of the whole process from the first put until
     /// every thread was joined (thread start-up is left out).
@@ -42,12 +63,30 @@ pub struct Report {
     /// The process's peak resident memory, when the run had a process to itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_bytes: Option<u64>,
-    /// Per-item latency from entering the download queue to arriving at done.
+    /// Per-item latency from entering the download queue to arriving at done;
+    /// `null` in the JSON (zeros here) when no item arrived to have one.
+    #[serde(with = "latency_or_null")]
     pub latency_us: Latency,
     /// One entry per stage, in pipeline order.
     pub stages: Vec<StageReport>,
     /// The machine the run was measured on.
     pub machine: Machine,
+}
+
+/// A latency is at least 1 µs once an item arrived: all zeros means none did,
+/// written `null` rather than as a latency of 0.
+mod latency_or_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Latency;
+
+    pub fn serialize<S: Serializer>(latency: &Latency, to: S) -> Result<S::Ok, S::Error> {
+        Some(latency).filter(|l| l.max > 0).serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Latency, D::Error> {
+        Ok(Option::<Latency>::deserialize(from)?.unwrap_or_default())
+    }
 }
 
 /// Latency percentiles in microseconds (zeros when no item arrived).
@@ -70,6 +109,10 @@ pub struct StageReport {
     pub queue_peak: u64,
     /// One entry per worker.
     pub workers: Vec<WorkerReport>,
+    /// Why items failed in this stage: one entry per kind of failure, in the
+    /// order the kinds first happened, with their count and first message.
+    #[serde(default)]
+    pub failures: Vec<crate::failures::FailureKind>,
 }
 
 impl StageReport {
@@ -86,6 +129,11 @@ impl StageReport {
     /// Seconds spent in the stage function over all the stage's workers.
     pub fn busy_s(&self) -> f64 {
         self.workers.iter().map(|w| w.busy_s).sum()
+    }
+
+    /// Items failed over all the stage's workers.
+    pub fn failed(&self) -> u64 {
+        self.workers.iter().map(|w| w.failed).sum()
     }
 
     /// CPU seconds over all the stage's workers.
@@ -134,12 +182,34 @@ impl Report {
     // ANCHOR: utilisation
     /// The bottleneck stage's utilisation: its workers' busy time over
     /// `workers × wall`. Near 1.0 means the hand-offs never kept it waiting.
+    /// Every busy moment lies inside the wall time, so it is at most 1.0: the
+    /// busy time is taken as at most the capacity, which it can pass only by the
+    /// difference between the probes' clock and the wall clock.
     pub fn bottleneck_utilisation(&self) -> Option<f64> {
         let stage = self.bottleneck()?;
         let capacity = stage.workers.len() as f64 * self.wall_s;
-        (capacity > 0.0).then(|| stage.busy_s() / capacity)
+        let busy = stage.busy_s();
+        (capacity > 0.0 && busy.is_finite()).then(|| busy.min(capacity) / capacity)
     }
     // ANCHOR_END: utilisation
+
+    /// The wall time over the ideal one, when there is an ideal and the run
+    /// completed (a stopped run's ratio would compare unlike things).
+    pub fn ideal_ratio(&self) -> Option<f64> {
+        let ideal = self.ideal_wall_s.filter(|&ideal| ideal > 0.0)?;
+        let ratio = self.wall_s / ideal;
+        (self.completed() && ratio.is_finite()).then_some(ratio)
+    }
+
+    /// Whether the run went to its end (it may still have failed items).
+    pub fn completed(&self) -> bool {
+        self.outcome == COMPLETED
+    }
+
+    /// Whether every item the source put failed in some stage (and there was one).
+    pub fn all_failed(&self) -> bool {
+        self.items_in > 0 && self.items_out == 0 && self.failed >= self.items_in
+    }
 }
 
 /// The machine a report was measured on.
@@ -193,6 +263,27 @@ impl Machine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_latency_is_null_and_reads_back_as_zeros() {
+        #[derive(Serialize, Deserialize)]
+        struct Wrap(#[serde(with = "latency_or_null")] Latency);
+        assert_eq!(
+            serde_json::to_string(&Wrap(Latency::default())).unwrap(),
+            "null"
+        );
+        let some = Latency {
+            p50: 3,
+            p99: 5,
+            max: 7,
+        };
+        let text = serde_json::to_string(&Wrap(some)).unwrap();
+        assert_eq!(serde_json::from_str::<Wrap>(&text).unwrap().0, some);
+        assert_eq!(
+            serde_json::from_str::<Wrap>("null").unwrap().0,
+            Latency::default()
+        );
+    }
 
     #[test]
     fn machine_is_detected() {

@@ -2,6 +2,7 @@
 //! joining workers, and turning the probes into a [`Report`].
 
 use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, Scope, ScopedJoinHandle};
@@ -11,9 +12,13 @@ use hdrhistogram::Histogram;
 
 use crate::config::{Config, DEFAULT_POLL_SLEEP_MS, Stage};
 use crate::error::{ConfigError, PipelineError};
+use crate::failures;
+use crate::fit;
 use crate::heap;
 use crate::probe::{Probes, Probing, process_cpu_time};
-use crate::report::{Latency, Machine, Report, SCHEMA, StageReport, WorkerReport};
+use crate::report::{
+    COMPLETED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
+};
 use crate::stages::{Job, Receipt, Stages};
 
 /// One way of handing work between threads: a name, what its queues can do, and
@@ -89,17 +94,20 @@ pub struct Run {
     /// When the source started, by the wall clock and the process's CPU clock.
     started: OnceLock<(Instant, Duration)>,
     items_in: AtomicU64,
-    panics: Mutex<Vec<(Stage, String)>>,
+    /// The stages that panicked, when (as their workers caught it) and why.
+    panics: Mutex<Vec<(Stage, Instant, String)>>,
 }
 
 impl Run {
-    /// Checks `config` for `backend` and gets ready; no thread starts here.
+    /// Checks `config` for `backend` (and that its frames fit in this machine's
+    /// memory) and gets ready; no thread starts here.
     pub fn new(
         backend: &Backend,
         config: &Config,
         probes: Arc<Probes>,
     ) -> Result<Run, ConfigError> {
         let config = backend.prepare(config)?;
+        fit::check_this_machine(&config)?;
         heap::reset_peak();
         Ok(Run {
             backend: backend.name,
@@ -204,36 +212,64 @@ impl Run {
     ) {
         for worker in workers {
             if let Err(payload) = worker.join() {
+                let (at, message) = match payload.downcast::<CaughtPanic>() {
+                    Ok(caught) => (caught.at, caught.message),
+                    Err(payload) => (Instant::now(), panic_message(payload.as_ref())),
+                };
                 self.panics
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push((stage, panic_message(payload.as_ref())));
+                    .push((stage, at, message));
             }
         }
     }
 
-    /// Builds the report once every thread has been joined; an error if a stage panicked.
+    /// Builds the report once every thread has been joined; an error if a stage
+    /// panicked (naming the first panic).
+    ///
+    /// The wall time of a run that went to its end stops when its last item was
+    /// accounted for: its receipt arrived, or a stage failed it. A stopped run's
+    /// stops now, when every thread has been joined.
     pub fn finish(&self, collector: Collector<'_>) -> Result<Report, PipelineError> {
         let now = Instant::now();
         let (started, cpu_at_start) = *self.started.get_or_init(|| (now, process_cpu_time()));
-        let ended = collector.last_arrival.unwrap_or(now);
         let quantile = |q| collector.latency.value_at_quantile(q);
         let stages = Stage::ALL
             .iter()
             .map(|&stage| self.stage_report(stage))
             .collect::<Vec<_>>();
+        let items_in = self.items_in.load(Relaxed);
+        let failed: u64 = stages.iter().map(StageReport::failed).sum();
+        let panics = self.panics.lock().unwrap_or_else(PoisonError::into_inner);
+        let first_panic = panics.iter().min_by_key(|(_, at, _)| *at);
+        let all_accounted =
+            items_in == self.config.items && collector.items_out + failed == items_in;
+        let outcome = match first_panic {
+            Some((stage, _, _)) => format!("stopped: panic in {stage}"),
+            None if self.probes.is_stopped() && !all_accounted => STOPPED_FROM_OUTSIDE.into(),
+            None => COMPLETED.into(),
+        };
+        let last_failure = Stage::ALL
+            .iter()
+            .flat_map(|&stage| {
+                (0..self.probes.workers_of(stage))
+                    .filter_map(move |index| self.probes.failures(stage, index).last_at())
+            })
+            .max();
+        let ended = if outcome == COMPLETED {
+            collector.last_arrival.max(last_failure).unwrap_or(now)
+        } else {
+            now
+        };
         let report = Report {
             schema: SCHEMA,
             backend: self.backend.to_string(),
             scenario: None,
             config: self.config.clone(),
-            items_in: self.items_in.load(Relaxed),
+            outcome,
+            items_in,
             items_out: collector.items_out,
-            failed: stages
-                .iter()
-                .flat_map(|s| &s.workers)
-                .map(|w| w.failed)
-                .sum(),
+            failed,
             duplicates: collector.duplicates,
             reordered: collector.reordered,
             wall_s: ended.saturating_duration_since(started).as_secs_f64(),
@@ -249,9 +285,8 @@ impl Run {
             stages,
             machine: Machine::this(),
         };
-        let panics = self.panics.lock().unwrap_or_else(PoisonError::into_inner);
-        match panics.iter().min_by_key(|(stage, _)| stage.index()) {
-            Some((stage, message)) => Err(PipelineError::StagePanicked {
+        match first_panic {
+            Some((stage, _, message)) => Err(PipelineError::StagePanicked {
                 stage: *stage,
                 message: message.clone(),
                 report: Box::new(report),
@@ -276,6 +311,9 @@ impl Run {
                     }
                 })
                 .collect(),
+            failures: failures::merge(
+                (0..self.probes.workers_of(stage)).map(|index| self.probes.failures(stage, index)),
+            ),
         }
     }
 }
@@ -296,7 +334,8 @@ pub fn pace(start: Instant, interval: Duration, id: u64) {
 }
 
 /// Starts worker `index` of `stage` in `scope`, in a thread named after it
-/// (`resize-2`), so a panic message says where it happened.
+/// (`resize-2`), so a panic message says where it happened. A panic is noted with
+/// the time its worker caught it, so that the run names the first of several.
 pub fn spawn_worker<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     stage: Stage,
@@ -305,7 +344,13 @@ pub fn spawn_worker<'scope, 'env>(
 ) -> ScopedJoinHandle<'scope, ()> {
     thread::Builder::new()
         .name(format!("{stage}-{index}"))
-        .spawn_scoped(scope, worker)
+        .spawn_scoped(scope, move || {
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(worker)) {
+                let at = Instant::now();
+                let message = panic_message(payload.as_ref());
+                panic::resume_unwind(Box::new(CaughtPanic { at, message }));
+            }
+        })
         .expect("the operating system refused a thread")
 }
 // ANCHOR_END: spawn_worker
@@ -365,10 +410,80 @@ impl Collector<'_> {
     // ANCHOR_END: arrived
 }
 
+/// A worker's panic, as its thread ends with it: when and why.
+struct CaughtPanic {
+    at: Instant,
+    message: String,
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_pipeline(_: &Run) -> Result<Report, PipelineError> {
+        unreachable!("the test drives the run by hand")
+    }
+
+    const BY_HAND: Backend = Backend {
+        name: "by-hand",
+        rendezvous: true,
+        polls: false,
+        pipeline: no_pipeline,
+        bare: no_pipeline,
+    };
+
+    /// Of several panics, the error names the one that happened first, whatever
+    /// the order the workers are joined in.
+    #[test]
+    fn the_first_of_several_panics_is_named() {
+        let config = Config {
+            items: 0,
+            workers: [1, 2, 1],
+            ..Config::default()
+        };
+        let run = Run::new(&BY_HAND, &config, Arc::new(Probes::new(&config))).unwrap();
+        thread::scope(|s| {
+            let first = spawn_worker(s, Stage::Resize, 1, || panic!("the first panic"));
+            while !first.is_finished() {
+                thread::yield_now();
+            }
+            let second = spawn_worker(s, Stage::Resize, 0, || panic!("the second panic"));
+            // Joined in worker order: the later panic first.
+            run.join(Stage::Resize, [second, first]);
+        });
+        match run.finish(run.collector()) {
+            Err(PipelineError::StagePanicked {
+                stage,
+                message,
+                report,
+            }) => {
+                assert_eq!(
+                    (stage, message.as_str()),
+                    (Stage::Resize, "the first panic")
+                );
+                assert_eq!(report.outcome, "stopped: panic in resize");
+            }
+            other => panic!("two panics gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_run_with_nothing_to_do_completes() {
+        let config = Config {
+            items: 0,
+            ..Config::default()
+        };
+        let run = Run::new(&BY_HAND, &config, Arc::new(Probes::new(&config))).unwrap();
+        let report = run.finish(run.collector()).unwrap();
+        assert_eq!(report.outcome, COMPLETED);
+        assert!(report.wall_s.is_finite() && report.wall_s >= 0.0);
+    }
 }

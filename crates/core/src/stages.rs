@@ -3,12 +3,15 @@
 //! They live once, here, so that the five pipelines differ only in how they hand
 //! work over. Each stage waits like the I/O it stands for, then does real work.
 
-use std::path::PathBuf;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use image::RgbImage;
+use image::codecs::png::PngEncoder;
 use image::imageops::{self, FilterType};
+use image::{ExtendedColorType, ImageEncoder, RgbImage};
 
 use crate::config::{Config, Fault, FaultKind, Stage};
 use crate::error::StageError;
@@ -119,10 +122,14 @@ impl Stages {
         let checksum = fnv1a(bytes, id);
         if let (Some(dir), Some(pixels)) = (&self.gallery, &thumbnail.pixels) {
             let path = dir.join(format!("{id:06}.png"));
-            pixels.save(&path).map_err(|e| StageError {
+            save_png(pixels, &path).map_err(|e| StageError {
                 stage: Stage::Upload,
                 item: id,
-                reason: format!("cannot write {}: {e}", path.display()),
+                reason: format!(
+                    "cannot write the gallery ({}): {}",
+                    os_reason(&e),
+                    path.display()
+                ),
             })?;
         }
         Ok(Receipt { id, checksum })
@@ -157,6 +164,48 @@ impl Stages {
         Ok(())
     }
     // ANCHOR_END: enter
+}
+
+/// Writes `pixels` as a PNG at `path`, or fails with nothing left there: the
+/// file is written as `path.partial` through a buffer that is flushed and synced
+/// (so a full disk is an error here, not a truncated file found later), then
+/// renamed into place; on any error the partial file is removed.
+pub fn save_png(pixels: &RgbImage, path: &Path) -> io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let written = File::create(&partial)
+        .and_then(|file| write_png(pixels, BufWriter::new(file)))
+        .and_then(|file| file.sync_all())
+        .and_then(|()| fs::rename(&partial, path));
+    if written.is_err() {
+        // Best effort: the directory itself may be gone.
+        let _ = fs::remove_file(&partial);
+    }
+    written
+}
+
+/// Encodes `pixels` as a PNG into `out`, flushes it and hands back what it wrapped;
+/// every write error, the last buffer's included, comes back as an error.
+pub fn write_png<W: Write>(pixels: &RgbImage, mut out: BufWriter<W>) -> io::Result<W> {
+    let (width, height) = pixels.dimensions();
+    PngEncoder::new(&mut out)
+        .write_image(pixels.as_raw(), width, height, ExtendedColorType::Rgb8)
+        .map_err(|e| match e {
+            image::ImageError::IoError(e) => e,
+            other => io::Error::other(other),
+        })?;
+    out.flush()?;
+    out.into_inner().map_err(|e| e.into_error())
+}
+
+/// An I/O error's reason without the `(os error N)` suffix: `No space left on device`.
+fn os_reason(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
 }
 
 /// A deterministic test pattern: the same id always gives the same frame.
@@ -253,5 +302,60 @@ mod tests {
         let png = image::open(dir.join("000009.png")).unwrap();
         assert_eq!((png.width(), png.height()), (8, 8));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A write error (here the last buffer, which only a flush writes) is an
+    /// error, not a silently truncated file: `/dev/full` fails every write with
+    /// "No space left on device", like a full disk.
+    #[test]
+    fn a_full_disk_is_an_error_and_not_a_truncated_png() {
+        let full = match File::options().write(true).open("/dev/full") {
+            Ok(file) => file,
+            Err(e) => {
+                eprintln!("skipped: /dev/full cannot be opened here ({e})");
+                return;
+            }
+        };
+        let pixels = synthetic_frame(1, 8, 8);
+        let error = write_png(&pixels, BufWriter::new(full)).unwrap_err();
+        assert_eq!(os_reason(&error), "No space left on device");
+    }
+
+    #[test]
+    fn a_failed_gallery_write_names_its_kind_and_leaves_no_file() {
+        let dir = tempdir("gone");
+        fs::create_dir_all(&dir).unwrap();
+        let s = Stages::new(&Config {
+            frame: Some((32, 32)),
+            gallery: Some(dir.clone()),
+            ..Config::default()
+        });
+        fs::remove_dir_all(&dir).unwrap();
+        let err = s
+            .upload(s.resize(s.download(3).unwrap()).unwrap())
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            "cannot write the gallery (No such file or directory)"
+        );
+        assert!(err.to_string().contains("000003.png"), "{err}");
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_png_written_whole_leaves_no_partial_file() {
+        let dir = tempdir("whole");
+        fs::create_dir_all(&dir).unwrap();
+        save_png(&synthetic_frame(2, 8, 8), &dir.join("a.png")).unwrap();
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["a.png"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn tempdir(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("pipeline-stages-{name}-{}", std::process::id()))
     }
 }

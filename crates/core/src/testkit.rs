@@ -296,9 +296,10 @@ pub fn injected_panic_is_reported(backend: &Backend) {
     }
 }
 
-/// A panic in one worker of a fanned-out stage stops the whole run, not just its
-/// thread: the source stops feeding and the other workers stop before their next
-/// item, so most items never come out.
+/// A panic stops every worker, counted rather than timed: once the stop flag is
+/// up, a worker finishes at most the item it already holds and starts no other.
+/// A watcher takes each worker's count of items handled (done + failed) as soon
+/// as it sees the flag; at the end, no worker has handled more than one more.
 pub fn a_panic_stops_every_worker(backend: &Backend) {
     let config = Config {
         // Long enough that the two other workers would need about 20 s for the
@@ -315,19 +316,94 @@ pub fn a_panic_stops_every_worker(backend: &Backend) {
         // other workers from draining it.
         ..config(backend, 2_000, [1, 3, 1], None)
     };
-    match run(backend, &config) {
+    let probes = Arc::new(Probes::new(&config));
+    let handled = |probes: &Probes| -> Vec<u64> {
+        Stage::ALL
+            .iter()
+            .flat_map(|&stage| {
+                (0..probes.workers_of(stage)).map(move |index| {
+                    let counts = probes.worker(stage, index);
+                    counts.done + counts.failed
+                })
+            })
+            .collect()
+    };
+    let (runner, watched) = (*backend, Arc::clone(&probes));
+    let (outcome, at_stop) = within("a run with a panic", WATCHDOG, move || {
+        let run = thread::spawn(move || runner.run_with(&config, watched));
+        while !probes.is_stopped() && !run.is_finished() {
+            thread::yield_now();
+        }
+        let at_stop = handled(&probes);
+        (
+            run.join().expect("the run's thread ended"),
+            (at_stop, probes),
+        )
+    });
+    let (at_stop, probes) = at_stop;
+    match outcome {
         Err(PipelineError::StagePanicked { stage, report, .. }) => {
             assert_eq!(stage, Stage::Resize);
-            // Without the stop, the two other resize workers would carry the
-            // 1999 other items through.
-            assert!(
-                report.items_out < 1_000,
-                "{} items came out after the panic",
-                report.items_out
-            );
+            assert_eq!(report.outcome, "stopped: panic in resize");
+            assert!(probes.is_stopped(), "the panic raised the stop flag");
         }
         other => panic!("resize panicked but the run gave {other:?}"),
     }
+    for (worker, (after, before)) in handled(&probes).iter().zip(&at_stop).enumerate() {
+        assert!(
+            after - before <= 1,
+            "worker {worker} handled {} items after the stop flag was up (at most the one it held)",
+            after - before
+        );
+    }
+}
+
+/// Failed items keep their reason, and a run whose last items fail still has an
+/// honest wall time: it ends when the last item was accounted for, so no stage
+/// can have been busy longer than its workers had (before, the wall clock stopped
+/// at the last receipt and the resize stage looked busy 180 % of the time).
+pub fn failed_items_keep_their_reason_and_the_wall_time(backend: &Backend) {
+    let config = Config {
+        download_ms: 1.0,
+        resize_ms: 5.0,
+        upload_ms: 2.0,
+        faults: (10..20)
+            .map(|item| Fault {
+                stage: Stage::Upload,
+                item,
+                kind: FaultKind::Error,
+            })
+            .collect(),
+        ..config(backend, 20, [1, 1, 1], None)
+    };
+    let report = run_ok(backend, &config);
+    assert_exactly_once(&report);
+    assert_eq!((report.items_out, report.failed), (10, 10));
+    assert_eq!(report.outcome, "completed");
+    let upload = &report.stages[Stage::Upload.index()];
+    assert_eq!(upload.failures.len(), 1, "{:?}", upload.failures);
+    let failure = &upload.failures[0];
+    assert_eq!(
+        (failure.kind.as_str(), failure.count),
+        ("injected fault", 10)
+    );
+    assert_eq!(
+        failure.first,
+        "the upload stage failed on item 10: injected fault"
+    );
+    assert!(report.stages[0].failures.is_empty() && report.stages[1].failures.is_empty());
+    for stage in &report.stages {
+        // Every busy moment lies inside the wall time; 1 % for the two clocks.
+        let capacity = stage.workers.len() as f64 * report.wall_s;
+        assert!(
+            stage.busy_s() <= capacity * 1.01,
+            "{} busy {:.4} s in a wall of {:.4} s",
+            stage.name,
+            stage.busy_s(),
+            report.wall_s
+        );
+    }
+    assert!(report.bottleneck_utilisation().is_some_and(|u| u <= 1.0));
 }
 
 /// A run stopped from outside ([`crate::Probes::stop`]) ends early and cleanly:
@@ -381,7 +457,7 @@ pub fn arbitrary_config(backend: &Backend) -> impl Strategy<Value = Config> {
         [1usize..=4, 1usize..=4, 1usize..=4],
         prop_oneof![Just(None), (min_capacity..=6usize).prop_map(Some)],
         prop_oneof![Just(None), (4u32..=24, 4u32..=24).prop_map(Some)],
-        prop_oneof![3 => Just(0.0), 1 => 0.0f64..0.3],
+        prop_oneof![3 => Just(0.0), 1 => crate::MIN_WAIT_MS..0.3],
         0u64..=2,
     )
         .prop_map(
@@ -433,6 +509,7 @@ macro_rules! conformance_tests {
             injected_error_is_counted,
             injected_panic_is_reported,
             a_panic_stops_every_worker,
+            failed_items_keep_their_reason_and_the_wall_time,
             stopped_from_outside,
             default_poll_sleep,
             random_configs,

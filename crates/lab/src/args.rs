@@ -70,25 +70,25 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "N", value_parser = parse_items, allow_negative_numbers = true)]
     pub items: Option<u64>,
     /// Workers per stage: download, resize, upload (e.g. 3,4,5).
-    #[arg(long, value_name = "D,R,U", value_parser = parse_workers)]
+    #[arg(long, value_name = "D,R,U", value_parser = parse_workers, allow_hyphen_values = true)]
     pub workers: Option<[usize; 3]>,
     /// The bound of every queue: a number of items (0 is a rendezvous), or `unbounded`.
     #[arg(long, value_name = "N|unbounded", value_parser = parse_capacity, allow_negative_numbers = true)]
     pub capacity: Option<Capacity>,
     /// The camera sends one item every this many ms (0: as fast as it can).
-    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_hyphen_values = true)]
     pub source_interval_ms: Option<f64>,
     /// The download stage's wait per item, in ms (a network fetch).
-    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_hyphen_values = true)]
     pub download_ms: Option<f64>,
     /// The resize stage's wait per item, in ms (on top of the real downscale).
-    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_hyphen_values = true)]
     pub resize_ms: Option<f64>,
     /// The upload stage's wait per item, in ms (a network send).
-    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_negative_numbers = true)]
+    #[arg(long, value_name = "MS", value_parser = parse_ms, allow_hyphen_values = true)]
     pub upload_ms: Option<f64>,
     /// The camera's frame size, e.g. 64x48, or `none` for items without pixels.
-    #[arg(long, value_name = "WxH|none", value_parser = parse_frame)]
+    #[arg(long, value_name = "WxH|none", value_parser = parse_frame, allow_hyphen_values = true)]
     pub frame: Option<FrameSize>,
     /// Polling only: sleep between two empty polls, in ms (0 spins); default 10.
     #[arg(long, value_name = "MS", value_parser = parse_poll_sleep, allow_negative_numbers = true)]
@@ -117,7 +117,7 @@ pub fn parse() -> Cli {
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
         _ => {
-            eprintln!("{}", one_line(&error.render().to_string()));
+            crate::output::error_line(&one_line(&error.render().to_string()));
             std::process::exit(2);
         }
     })
@@ -154,7 +154,11 @@ fn parse_workers(s: &str) -> Result<[usize; 3], String> {
         || "write the workers of download, resize and upload as D,R,U (e.g. 3,4,5)".to_string();
     let counts: Vec<usize> = s
         .split(',')
-        .map(|part| part.trim().parse().map_err(|_| malformed()))
+        .map(|part| {
+            whole_number(part)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(malformed)
+        })
         .collect::<Result<_, _>>()?;
     counts.try_into().map_err(|_| malformed())
 }
@@ -174,9 +178,11 @@ fn parse_capacity(s: &str) -> Result<Capacity, String> {
     }
 }
 
+/// A number of milliseconds; `-0` is read as 0 (the range check is the config's).
 fn parse_ms(s: &str) -> Result<f64, String> {
     s.trim()
-        .parse()
+        .parse::<f64>()
+        .map(|ms| ms + 0.0)
         .map_err(|_| "use a number of milliseconds (e.g. 5 or 0.5)".into())
 }
 
@@ -225,6 +231,13 @@ mod tests {
         assert!(parse_workers("3,4,5,6").is_err());
         assert!(parse_workers("a,b,c").is_err());
         assert!(parse_workers("-1,2,3").is_err());
+        assert_eq!(parse_workers("1_0,1,1"), Ok([10, 1, 1]));
+    }
+
+    #[test]
+    fn milliseconds_are_never_negative_zero() {
+        assert!(parse_ms("-0").unwrap().is_sign_positive());
+        assert!(parse_ms("nope").is_err());
     }
 
     #[test]

@@ -11,9 +11,9 @@ use pipeline_core::{Backend, Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Report}
 use crate::args::CompareArgs;
 use crate::config::{BACKENDS, Plan};
 use crate::error::LabError;
-use crate::run::what_was_done;
+use crate::run::{failure_summary, what_was_done};
 use crate::table::ComparedRun;
-use crate::{output, progress, table};
+use crate::{output, progress, signals, table};
 
 /// One run of the comparison: its label in the table, its backend, its config.
 #[derive(Debug, Clone)]
@@ -29,23 +29,34 @@ struct Entry {
 pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
     let plan = Plan::from_args(&args.config)?;
     let (entries, skipped) = entries(&plan.config)?;
+    for entry in &entries {
+        pipeline_core::fit::check_this_machine(&entry.config)?;
+    }
     if !skipped.is_empty() {
-        eprintln!(
+        output::error_line(&format!(
             "note: skipping {}: no rendezvous queue (capacity 0)",
             skipped.join(", ")
-        );
+        ));
     }
 
     let mut reports: Vec<Report> = Vec::new();
     let mut stopped: Vec<Option<String>> = Vec::new();
     for (number, entry) in entries.iter().enumerate() {
+        if signals::caught().is_some() {
+            // Interrupted: the runs that finished are shown, no new one starts.
+            break;
+        }
         let title = format!("[{}/{}] {}", number + 1, entries.len(), entry.label);
         let outcome = progress::run_live(&entry.backend, &entry.config, &title);
         let (mut report, reason) = what_was_done(outcome)?;
         report.scenario = plan.scenario_name();
+        if let Some(line) = failure_summary(&report) {
+            output::error_line(&format!("{}: {line}", entry.label));
+        }
         reports.push(report);
         stopped.push(reason.map(|reason| format!("{}: {reason}", entry.label)));
     }
+    let entries = &entries[..reports.len()];
 
     if args.json {
         output::json(&reports)?;
@@ -64,6 +75,9 @@ pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
         output::text(&table::comparison(&plan.config, scenario, &rows))?;
     }
     let stopped: Vec<String> = stopped.into_iter().flatten().collect();
+    if let Some(signal) = signals::caught() {
+        return Err(LabError::Interrupted(signal, stopped));
+    }
     if stopped.is_empty() {
         Ok(())
     } else {

@@ -16,17 +16,36 @@ pub enum LabError {
     /// Runs that stopped, one message each (their partial reports are already printed).
     #[error("{}", .0.join("\n"))]
     Stopped(Vec<String>),
+    /// Ctrl-C or SIGTERM stopped the lab (what was measured is already printed),
+    /// with the messages of runs that stopped for another reason before.
+    #[error("{}", interrupted(*.0, .1))]
+    Interrupted(i32, Vec<String>),
+    /// Every item the source put failed (their reasons are already on stderr).
+    #[error("every one of the {0} items failed: nothing came out of the pipeline")]
+    AllFailed(u64),
     /// The report could not be written to stdout.
     #[error("cannot write to stdout: {0}")]
     Output(#[from] io::Error),
 }
 
 impl LabError {
-    /// The process's exit code: 2 for bad input, 1 for the rest.
+    /// The process's exit code: 2 for bad input, 128 + the signal's number for a
+    /// signal (130 for Ctrl-C, 143 for SIGTERM), 1 for the rest.
     pub fn exit_code(&self) -> u8 {
         match self {
             LabError::BadInput(_) => 2,
-            LabError::Stopped(_) | LabError::Output(_) => 1,
+            LabError::Interrupted(signal, _) => crate::signals::exit_code(*signal),
+            LabError::Stopped(_) | LabError::AllFailed(_) | LabError::Output(_) => 1,
         }
     }
+}
+
+fn interrupted(signal: i32, stopped: &[String]) -> String {
+    let mut lines = stopped.to_vec();
+    lines.retain(|line| !line.contains("interrupted by"));
+    lines.push(format!(
+        "interrupted by {}: the report shows what was done until then",
+        crate::signals::name(signal)
+    ));
+    lines.join("\n")
 }

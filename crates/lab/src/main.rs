@@ -4,7 +4,8 @@
 //! ways of handing work between threads and shows its queues live; `lab compare`
 //! runs them all on one config; `lab scenarios` lists the named presets. Tables go
 //! to stdout (or JSON with `--json`), progress and errors to stderr.
-//! Exit codes: 0 ok, 1 a run failed, 2 bad input.
+//! Exit codes: 0 ok, 1 a run failed, 2 bad input, 130 / 143 interrupted by
+//! Ctrl-C / SIGTERM (after printing what was measured).
 
 mod args;
 mod compare;
@@ -14,6 +15,7 @@ mod output;
 mod panics;
 mod progress;
 mod run;
+mod signals;
 mod table;
 mod units;
 
@@ -29,6 +31,9 @@ static ALLOC: pipeline_core::heap::CountingAlloc = pipeline_core::heap::Counting
 fn main() -> ExitCode {
     panics::install_one_line_hook();
     let cli = args::parse();
+    if let Err(error) = signals::install() {
+        output::error_line(&format!("note: Ctrl-C will not stop runs cleanly: {error}"));
+    }
     let outcome = match &cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
@@ -38,7 +43,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             for line in error.to_string().lines() {
-                eprintln!("error: {line}");
+                output::error_line(&format!("error: {line}"));
             }
             ExitCode::from(error.exit_code())
         }

@@ -17,3 +17,11 @@ pub fn json(value: &impl Serialize) -> io::Result<()> {
     rendered.push('\n');
     text(&rendered)
 }
+
+/// Writes `line` and a newline to stderr. A stderr that is closed or whose reader
+/// is gone loses the line, and nothing else: the exit code stays what it was.
+pub fn error_line(line: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+    let _ = stderr.flush();
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pipeline_core::{Backend, Config, PipelineError, Probes, Report, Stage};
 
-use crate::units;
+use crate::{signals, units};
 
 /// How often the view is redrawn.
 const TICK: Duration = Duration::from_millis(100);
@@ -25,6 +25,8 @@ static WAITING_LINES: Mutex<Option<Vec<String>>> = Mutex::new(None);
 /// under `title` while it goes on.
 pub fn run_live(backend: &Backend, config: &Config, title: &str) -> Result<Report, PipelineError> {
     let probes = Arc::new(Probes::new(config));
+    // Ctrl-C and SIGTERM stop this run through the probes, as a panic would.
+    let _stoppable = signals::stoppable(&probes);
     let Some(view) = LiveView::new(config, title) else {
         return backend.run_with(config, probes);
     };
@@ -58,7 +60,7 @@ pub fn print_above(line: &str) {
     let mut waiting = waiting_lines();
     match waiting.as_mut() {
         Some(lines) => lines.push(line.to_string()),
-        None => eprintln!("{line}"),
+        None => crate::output::error_line(line),
     }
 }
 

@@ -1,19 +1,21 @@
 //! `lab run`: one pipeline, watched live, then its report.
 
-use pipeline_core::{ConfigError, PipelineError, Report};
+use pipeline_core::{ConfigError, INTERRUPTED, PipelineError, Report, STOPPED_FROM_OUTSIDE};
 
 use crate::args::RunArgs;
 use crate::config::{Plan, backend_named, prepare_gallery};
 use crate::error::LabError;
-use crate::{output, progress, table};
+use crate::{output, progress, signals, table};
 
 /// Runs the backend and config the arguments ask for and prints the report (a
-/// table, or JSON). A run whose stage panicked prints what it did before it
-/// stopped, then fails with the panic's message.
+/// table, or JSON). A run whose stage panicked, or that Ctrl-C or SIGTERM
+/// stopped, prints what it did before it stopped, then fails saying why. Failed
+/// items are summed up on stderr, one line; a run where every item failed fails.
 pub fn run(args: &RunArgs) -> Result<(), LabError> {
     let backend = backend_named(&args.backend)?;
     let plan = Plan::from_args(&args.config)?;
     let mut config = backend.prepare(&plan.config)?;
+    pipeline_core::fit::check_this_machine(&config)?;
     if let Some(gallery) = &args.gallery {
         prepare_gallery(gallery, &config)?;
         config.gallery = Some(gallery.clone());
@@ -31,19 +33,39 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     } else {
         output::text(&table::run_report(&report, stopped.as_deref()))?;
     }
+    if let Some(line) = failure_summary(&report) {
+        output::error_line(&line);
+    }
+    if let Some(signal) = signals::caught() {
+        return Err(LabError::Interrupted(signal, stopped.into_iter().collect()));
+    }
     match stopped {
         Some(reason) => Err(LabError::Stopped(vec![reason])),
+        None if report.all_failed() => Err(LabError::AllFailed(report.items_in)),
         None => Ok(()),
     }
 }
 
-/// A run's report, whole or up to where a stage panicked, and in that case why
-/// it stopped (`the resize stage panicked: …`).
+/// A run's report, whole or up to where it stopped, and in that case why
+/// (`the resize stage panicked: …`, `interrupted by SIGINT`). A run a signal
+/// stopped says `interrupted` in its report's outcome.
 pub fn what_was_done(
     outcome: Result<Report, PipelineError>,
 ) -> Result<(Report, Option<String>), ConfigError> {
     let error = match outcome {
-        Ok(report) => return Ok((report, None)),
+        Ok(mut report) => {
+            let interrupted = signals::caught().filter(|_| report.outcome == STOPPED_FROM_OUTSIDE);
+            return Ok(match interrupted {
+                Some(signal) => {
+                    report.outcome = INTERRUPTED.into();
+                    (
+                        report,
+                        Some(format!("interrupted by {}", signals::name(signal))),
+                    )
+                }
+                None => (report, None),
+            });
+        }
         Err(error) => error,
     };
     let reason = error.to_string();
@@ -51,4 +73,34 @@ pub fn what_was_done(
         PipelineError::StagePanicked { report, .. } => Ok((*report, Some(reason))),
         PipelineError::Config(error) => Err(error),
     }
+}
+
+/// One line on the items that failed, if any did: per stage, how many failed of
+/// each kind, and the first message of each kind.
+pub fn failure_summary(report: &Report) -> Option<String> {
+    if report.failed == 0 {
+        return None;
+    }
+    let parts: Vec<String> = report
+        .stages
+        .iter()
+        .flat_map(|stage| {
+            stage.failures.iter().map(move |f| {
+                format!(
+                    "{} {} × {} (first: {})",
+                    stage.name, f.count, f.kind, f.first
+                )
+            })
+        })
+        .collect();
+    let of = if report.all_failed() {
+        "every one".to_string()
+    } else {
+        report.failed.to_string()
+    };
+    Some(format!(
+        "failed: {of} of {} items: {}",
+        report.items_in,
+        parts.join("; ")
+    ))
 }

@@ -90,6 +90,7 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         &format!("{}, scenario {scenario}", report.backend),
     );
     line(&mut out, "config", &config_line(&report.config));
+    line(&mut out, "outcome", &report.outcome);
     if let Some(reason) = stopped {
         line(
             &mut out,
@@ -108,7 +109,22 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
             report.items_in, report.items_out, report.failed
         ),
     );
-    line(&mut out, "wall", &wall_line(report, stopped.is_some()));
+    for stage in &report.stages {
+        for failure in &stage.failures {
+            line(
+                &mut out,
+                "failures",
+                &format!(
+                    "{} {} × {} (first: {})",
+                    stage.name, failure.count, failure.kind, failure.first
+                ),
+            );
+        }
+    }
+    if report.all_failed() {
+        line(&mut out, "failures", "every item failed: nothing came out");
+    }
+    line(&mut out, "wall", &wall_line(report));
     line(
         &mut out,
         "CPU",
@@ -122,15 +138,11 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         .map_or("not measured".into(), units::bytes);
     line(&mut out, "heap", &format!("peak {heap}"));
     let latency = report.latency_us;
+    let [p50, p99, max] = [latency.p50, latency.p99, latency.max].map(|us| latency_of(report, us));
     line(
         &mut out,
         "latency",
-        &format!(
-            "p50 {} · p99 {} · max {} (from the download queue to done)",
-            units::micros(latency.p50),
-            units::micros(latency.p99),
-            units::micros(latency.max)
-        ),
+        &format!("p50 {p50} · p99 {p99} · max {max} (from the download queue to done)"),
     );
     line(&mut out, "machine", &machine_line(&report.machine));
     out
@@ -192,25 +204,36 @@ fn stage_table(report: &Report) -> Table {
     table
 }
 
-fn wall_line(report: &Report, stopped: bool) -> String {
+/// A latency figure, or "—" when no item arrived to have one.
+fn latency_of(report: &Report, us: u64) -> String {
+    if report.items_out == 0 {
+        units::MISSING.into()
+    } else {
+        units::micros(us)
+    }
+}
+
+fn wall_line(report: &Report) -> String {
     let mut text = units::seconds(report.wall_s);
-    match report.ideal_wall_s {
-        Some(_) if stopped => write!(text, " · no ideal (the run stopped early)"),
-        Some(ideal) => write!(
+    match (report.ideal_wall_s, report.ideal_ratio()) {
+        (Some(_), None) if !report.completed() => {
+            write!(text, " · no ideal (the run stopped early)")
+        }
+        (Some(ideal), ratio) => write!(
             text,
-            " · ideal {} · ratio {:.2}",
+            " · ideal {} · ratio {}",
             units::seconds(ideal),
-            report.wall_s / ideal
+            units::ratio(ratio)
         ),
-        None => write!(text, " · no ideal (no waits set)"),
+        (None, _) => write!(text, " · no ideal (nothing to wait for)"),
     }
     .expect("writing to a String cannot fail");
-    if let (Some(stage), Some(busy)) = (report.bottleneck(), report.bottleneck_utilisation()) {
+    if let Some(stage) = report.bottleneck() {
         write!(
             text,
-            " · {} busy {:.1}% of the time",
+            " · {} busy {} of the time",
             stage.name,
-            busy * 100.0
+            units::percent(report.bottleneck_utilisation())
         )
         .expect("writing to a String cannot fail");
     }
@@ -224,7 +247,7 @@ pub struct ComparedRun<'a> {
     pub label: String,
     /// The run's report, whole or up to where it stopped.
     pub report: &'a Report,
-    /// Whether the run stopped early (a stage panicked).
+    /// Whether the run stopped early (a stage panicked, or a signal stopped it).
     pub stopped: bool,
 }
 
@@ -259,18 +282,21 @@ pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>
     } in runs
     {
         let max_queue_peak = report.stages.iter().map(|s| s.queue_peak).max();
-        let label = if *stopped {
+        let label = if report.outcome == pipeline_core::INTERRUPTED {
+            format!("{label} (interrupted)")
+        } else if *stopped {
             format!("{label} (stopped)")
         } else {
             label.clone()
         };
-        let ideal_ratio = match report.ideal_wall_s {
-            Some(ideal) if !stopped => format!("{:.2}", report.wall_s / ideal),
-            _ => "—".into(),
-        };
-        let bottleneck = match (report.bottleneck(), report.bottleneck_utilisation()) {
-            (Some(stage), Some(busy)) => format!("{} {:.1}%", stage.name, busy * 100.0),
-            _ => "—".into(),
+        let ideal_ratio = units::ratio(report.ideal_ratio().filter(|_| !stopped));
+        let bottleneck = match report.bottleneck() {
+            Some(stage) => format!(
+                "{} {}",
+                stage.name,
+                units::percent(report.bottleneck_utilisation())
+            ),
+            None => units::MISSING.into(),
         };
         table.row(vec![
             label,
@@ -282,8 +308,8 @@ pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>
             units::seconds(report.process_cpu_s),
             report.peak_heap_bytes.map_or("—".into(), units::bytes),
             max_queue_peak.unwrap_or(0).to_string(),
-            units::micros(report.latency_us.p50),
-            units::micros(report.latency_us.p99),
+            latency_of(report, report.latency_us.p50),
+            latency_of(report, report.latency_us.p99),
             bottleneck,
         ]);
     }

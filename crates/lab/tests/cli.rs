@@ -56,7 +56,8 @@ fn check_report(report: &Value) {
     let count_or_null: fn(&Value) -> bool = |v| v.is_null() || is_count(v);
     let number_or_null: fn(&Value) -> bool = |v| v.is_null() || v.as_f64().is_some();
 
-    assert_eq!(field(report, "schema"), 1, "schema");
+    assert_eq!(field(report, "schema"), 2, "schema");
+    expect(report, "outcome", string, "a string");
     let backend = field(report, "backend")
         .as_str()
         .expect("backend is a string");
@@ -109,13 +110,16 @@ fn check_report(report: &Value) {
         expect(report, seconds, number, "a number");
     }
     expect(report, "ideal_wall_s", number_or_null, "a number or null");
-    for quantile in ["p50", "p99", "max"] {
-        expect(
-            report,
-            &format!("latency_us.{quantile}"),
-            is_count,
-            "a count",
-        );
+    // null when no item arrived to have a latency.
+    if !field(report, "latency_us").is_null() {
+        for quantile in ["p50", "p99", "max"] {
+            expect(
+                report,
+                &format!("latency_us.{quantile}"),
+                is_count,
+                "a count",
+            );
+        }
     }
 
     let stages = field(report, "stages")
@@ -128,6 +132,14 @@ fn check_report(report: &Value) {
     assert_eq!(names, ["download", "resize", "upload"]);
     for (stage, workers_of_stage) in stages.iter().zip(&workers) {
         expect(stage, "queue_peak", is_count, "a count");
+        for failure in field(stage, "failures")
+            .as_array()
+            .expect("failures is an array")
+        {
+            expect(failure, "kind", string, "a string");
+            expect(failure, "count", is_count, "a count");
+            expect(failure, "first", string, "a string");
+        }
         let stage_workers = field(stage, "workers").as_array().expect("an array");
         assert_eq!(stage_workers.len() as u64, *workers_of_stage, "{stage}");
         for worker in stage_workers {
@@ -644,15 +656,15 @@ fn negative_and_absurd_numbers_are_refused() {
     );
     refused(
         &["run", "--backend", "mpsc", "--download-ms", "-1"],
-        "from 0 to 60000",
+        "to 60000",
     );
     refused(
         &["run", "--backend", "mpsc", "--resize-ms", "1e9"],
-        "from 0 to 60000",
+        "to 60000",
     );
     refused(
         &["run", "--backend", "mpsc", "--upload-ms", "NaN"],
-        "from 0 to 60000",
+        "to 60000",
     );
     refused(
         &["run", "--backend", "mpsc", "--source-interval-ms", "soon"],
@@ -788,4 +800,486 @@ fn help_exits_zero() {
         .assert()
         .success()
         .stdout(predicate::str::contains("--panic-at"));
+}
+
+// ---------------------------------------------------------------------------
+// Nothing lost: failures keep their reason, stopped runs say so, signals keep
+// what was measured, a closed stderr changes no exit code.
+
+#[test]
+fn failed_items_are_summed_up_on_stderr_with_their_reason() {
+    let assert = lab(&[
+        "run",
+        "--backend",
+        "mpsc",
+        "--items",
+        "10",
+        "--fail-at",
+        "resize:3",
+        "--fail-at",
+        "resize:7",
+        "--json",
+    ])
+    .assert()
+    .success();
+    let output = assert.get_output();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    check_report(&report);
+    let failures = &field(&report, "stages")[1]["failures"];
+    assert_eq!(failures[0]["kind"], "injected fault");
+    assert_eq!(failures[0]["count"], 2);
+    assert_eq!(
+        failures[0]["first"],
+        "the resize stage failed on item 3: injected fault"
+    );
+    assert_eq!(field(&report, "outcome"), "completed");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "failed: 2 of 10 items: resize 2 × injected fault \
+         (first: the resize stage failed on item 3: injected fault)"
+    );
+}
+
+#[test]
+fn a_run_where_every_item_failed_says_so_and_fails() {
+    let mut args = vec!["run", "--backend", "mpsc", "--items", "3"];
+    args.extend([
+        "--fail-at",
+        "upload:0",
+        "--fail-at",
+        "upload:1",
+        "--fail-at",
+        "upload:2",
+    ]);
+    let assert = lab(&args).assert().code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stdout.contains("every item failed"), "{stdout}");
+    assert!(stderr.contains("failed: every one of 3 items"), "{stderr}");
+    assert!(
+        stderr.contains("error: every one of the 3 items failed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stopped_run_says_how_it_ended_in_json() {
+    let assert = lab(&[
+        "compare",
+        "--items",
+        "100",
+        "--panic-at",
+        "resize:50",
+        "--json",
+    ])
+    .assert()
+    .code(1);
+    let reports: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    for report in reports.as_array().unwrap() {
+        check_report(report);
+        assert_eq!(field(report, "outcome"), "stopped: panic in resize");
+    }
+}
+
+#[test]
+fn figures_are_never_inf_nan_or_negative_zero() {
+    let report = lab_json(&[
+        "run",
+        "--backend",
+        "mpsc",
+        "--items",
+        "1",
+        "--source-interval-ms",
+        "5",
+        "--download-ms",
+        "-0",
+        "--json",
+    ]);
+    assert_eq!(field(&report, "ideal_wall_s"), &Value::Null);
+    let text = report.to_string();
+    assert!(!text.contains("-0.0"), "{text}");
+    let assert = lab(&[
+        "run",
+        "--backend",
+        "mpsc",
+        "--items",
+        "1",
+        "--source-interval-ms",
+        "5",
+        "--download-ms",
+        "-0",
+    ])
+    .assert()
+    .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    // The machine's line names a kernel, which may well contain "-0".
+    let figures: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with("machine"))
+        .collect();
+    for bad in ["inf", "NaN", "-0"] {
+        assert!(
+            figures.iter().all(|l| !l.contains(bad)),
+            "'{bad}' in:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("waits 0/0/0 ms"), "{stdout}");
+}
+
+#[test]
+fn conflicting_and_duplicate_faults_are_refused() {
+    refused(
+        &[
+            "run",
+            "--backend",
+            "mpsc",
+            "--fail-at",
+            "resize:1",
+            "--panic-at",
+            "resize:1",
+        ],
+        "conflict: an item can fail or panic in a stage, not both",
+    );
+    refused(
+        &[
+            "run",
+            "--backend",
+            "mpsc",
+            "--fail-at",
+            "resize:1",
+            "--fail-at",
+            "resize:1",
+        ],
+        "is given twice",
+    );
+}
+
+#[test]
+fn rough_edges_of_the_wording_are_smooth() {
+    refused(
+        &[
+            "run",
+            "--backend",
+            "mpsc",
+            "--items",
+            "10",
+            "--fail-at",
+            "resize:10",
+        ],
+        "the run has 10 items (ids 0 to 9)",
+    );
+    refused(
+        &[
+            "run",
+            "--backend",
+            "mpsc",
+            "--items",
+            "0",
+            "--fail-at",
+            "resize:0",
+        ],
+        "the run has no items",
+    );
+    refused(
+        &["run", "--backend", "mpsc", "--workers", "-1,1,1"],
+        "D,R,U",
+    );
+    refused(&["run", "--backend", "mpsc", "--frame", "-1x5"], "WxH");
+    refused(
+        &["run", "--backend", "mpsc", "--download-ms", "-inf"],
+        "the download wait of -inf ms is out of range",
+    );
+    refused(
+        &["run", "--backend", "mpsc", "--download-ms", "1e-300"],
+        "the download wait of 1e-300 ms is out of range",
+    );
+    let report = lab_json(&[
+        "run",
+        "--backend",
+        "mpsc",
+        "--workers",
+        "1_0,1,1",
+        "--items",
+        "1_000",
+        "--json",
+    ]);
+    assert_eq!(field(&report, "config.workers")[0], 10);
+}
+
+#[test]
+fn a_config_that_cannot_fit_is_refused_with_the_estimate() {
+    refused(
+        &[
+            "run",
+            "--backend",
+            "mpsc",
+            "--items",
+            "100000",
+            "--frame",
+            "4096x4096",
+            "--resize-ms",
+            "0",
+        ],
+        "unbounded queues may hold up to 100000 frames of 48 MiB",
+    );
+}
+
+/// The path of the built lab, for tests that spawn it by hand.
+fn lab_path() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("lab")
+}
+
+#[test]
+fn a_closed_stderr_changes_no_exit_code() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::Stdio;
+    for (args, code) in [
+        (&["run", "--backend", "nope"][..], 2),
+        (&["run", "--backends"][..], 2),
+        (
+            &[
+                "run",
+                "--backend",
+                "mpsc",
+                "--items",
+                "5",
+                "--panic-at",
+                "resize:1",
+            ][..],
+            1,
+        ),
+    ] {
+        let mut fds = [0; 2];
+        // Safety: `fds` is a valid array of two file descriptors for pipe(2) to fill.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // Safety: pipe(2) just opened both descriptors and nothing else owns them.
+        let (reader, writer) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        drop(reader);
+        let status = std::process::Command::new(lab_path())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(writer))
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}: {status}");
+    }
+}
+
+#[test]
+fn a_full_disk_under_the_gallery_is_reported_not_hidden() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(lab_path());
+    command.args([
+        "run",
+        "--backend",
+        "flume",
+        "--scenario",
+        "camera",
+        "--items",
+        "20",
+    ]);
+    command
+        .args(["--frame", "256x256", "--gallery"])
+        .arg(dir.path());
+    // Files may grow to 4 KiB only, like a disk that is nearly full: the writes
+    // past it fail with "File too large" (the signal it would send is ignored).
+    // Safety: setrlimit and signal are async-signal-safe, as pre_exec needs.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 4096,
+                rlim_max: 4096,
+            };
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("20 in · 0 out · 20 failed"), "{stdout}");
+    assert!(
+        stderr.contains("upload 20 × cannot write the gallery (File too large)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        pngs_in(dir.path()),
+        Vec::<String>::new(),
+        "no partial file left"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// A lab process spawned for a signal test, killed if the test fails first.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `lab` with `args`, and waits until it catches signals and a pipeline
+/// runs (its threads named `signals` and `resize-0` exist), under a watchdog.
+fn spawn_catching(args: &[&str]) -> Child {
+    use std::process::Stdio;
+    let child = std::process::Command::new(lab_path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let child = Child(child);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let names = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+            .collect::<Vec<_>>();
+        let has = |thread: &str| names.iter().any(|name| name.trim() == thread);
+        if has("signals") && has("resize-0") {
+            return child;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "watchdog: lab never caught signals"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Sends `signal` to `child`, then waits for it to end under a watchdog; its
+/// exit code, stdout and stderr.
+fn signal_and_wait(child: Child, signal: i32) -> (Option<i32>, String, String) {
+    // Safety: kill(2) with the pid of a child this test spawned and still owns.
+    assert_eq!(unsafe { libc::kill(child.0.id() as i32, signal) }, 0);
+    finish(child)
+}
+
+fn finish(mut child: Child) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let (mut out, mut err) = (
+        child.0.stdout.take().unwrap(),
+        child.0.stderr.take().unwrap(),
+    );
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = err.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = String::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = out.read_to_string(&mut stdout);
+        let _ = tx.send(stdout);
+    });
+    let stdout = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("watchdog: lab did not end after the signal");
+    let status = child.0.wait().unwrap();
+    (status.code(), stdout, reader.join().unwrap())
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_keeps_what_was_measured() {
+    let child = spawn_catching(&[
+        "run",
+        "--backend",
+        "crossbeam",
+        "--items",
+        "10000000",
+        "--resize-ms",
+        "1",
+        "--json",
+    ]);
+    let (code, stdout, stderr) = signal_and_wait(child, libc::SIGINT);
+    assert_eq!(code, Some(130), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("the partial report, as JSON");
+    check_report(&report);
+    assert_eq!(field(&report, "outcome"), "interrupted");
+    assert!(field(&report, "items_in").as_u64().unwrap() < 10_000_000);
+    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_run_with_exit_code_143_and_says_so() {
+    let child = spawn_catching(&[
+        "run",
+        "--backend",
+        "condvar",
+        "--items",
+        "10000000",
+        "--resize-ms",
+        "1",
+    ]);
+    let (code, stdout, stderr) = signal_and_wait(child, libc::SIGTERM);
+    assert_eq!(code, Some(143), "{stderr}");
+    assert!(stdout.contains("outcome  interrupted"), "{stdout}");
+    assert!(stdout.contains("interrupted by SIGTERM"), "{stdout}");
+}
+
+#[test]
+fn ctrl_c_during_compare_prints_the_runs_it_has() {
+    let child = spawn_catching(&[
+        "compare",
+        "--items",
+        "10000000",
+        "--resize-ms",
+        "1",
+        "--json",
+    ]);
+    let (code, stdout, stderr) = signal_and_wait(child, libc::SIGINT);
+    assert_eq!(code, Some(130), "{stderr}");
+    let reports: Value = serde_json::from_str(&stdout).expect("the runs so far, as JSON");
+    let reports = reports.as_array().unwrap();
+    assert!(!reports.is_empty() && reports.len() < 6, "{stdout}");
+    assert_eq!(field(reports.last().unwrap(), "outcome"), "interrupted");
+}
+
+#[test]
+fn a_second_ctrl_c_ends_the_lab_at_once() {
+    use std::io::{BufRead, BufReader};
+    // One resize wait of a minute: after the first Ctrl-C, the drain waits for it.
+    let mut child = spawn_catching(&[
+        "run",
+        "--backend",
+        "mpsc",
+        "--items",
+        "10",
+        "--resize-ms",
+        "60000",
+    ]);
+    let pid = child.0.id() as i32;
+    // Safety: kill(2) with the pid of a child this test spawned and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("SIGINT: stopping the run"), "{line}");
+    // Safety: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "watchdog: the second Ctrl-C did not end the lab"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
 }
