@@ -4,8 +4,9 @@
 //! twin (the same hand-offs, no probes), so the instrumentation's cost shows.
 //!
 //! `probe-events` times one item's probe events alone (poll, got, work, put), with
-//! the counting probe and with the no-op one, on one thread: their cost per item and
-//! stage with no queue and no other core involved.
+//! the counting probe on a stage that is timed (it does work) and on one that is
+//! not, and with the no-op one, on one thread: their cost per item and stage with
+//! no queue and no other core involved.
 //!
 //! `PIPELINE_BENCH_QUICK=1` runs fewer items and shorter measurements.
 
@@ -105,10 +106,25 @@ fn events(probe: &impl Probe, entered: Instant, id: u64) -> Option<Job<u64>> {
 
 /// The probe events alone, counting and bare.
 fn probe_events(c: &mut Criterion<WallTime>) {
-    let probes = Probes::new(&Config::default());
+    // A stage that does work is timed (two clock reads per item); one that only
+    // hands items over, as on `throughput`, is not.
+    let working = Config {
+        resize_ms: 1.0,
+        ..Scenario::THROUGHPUT.config()
+    };
+    let probes = Probes::new(&Scenario::THROUGHPUT.config());
+    let timed_probes = Probes::new(&working);
     let entered = Instant::now();
     let mut group = c.benchmark_group("probe-events");
     group.throughput(Throughput::Elements(1));
+    let timed = Counting::worker_probe(&timed_probes, Stage::Resize, 0);
+    group.bench_function("counting-timed", |b| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id += 1;
+            black_box(events(&timed, entered, id))
+        });
+    });
     let counting = Counting::worker_probe(&probes, Stage::Resize, 0);
     group.bench_function("counting", |b| {
         let mut id = 0u64;

@@ -156,6 +156,15 @@ impl Config {
     }
 
     /// The simulated wait of `stage`.
+    /// Whether `stage`'s function does any work: a simulated wait, or a frame to
+    /// make, downscale or checksum. Only such stages have their busy time timed;
+    /// on a stage that only hands items over, two clock reads per item would
+    /// cost more than the stage itself.
+    pub fn stage_works(&self, stage: Stage) -> bool {
+        !self.wait_of(stage).is_zero() || self.frame.is_some()
+    }
+
+    /// The simulated wait of `stage`.
     pub fn wait_of(&self, stage: Stage) -> Duration {
         let ms = match stage {
             Stage::Download => self.download_ms,

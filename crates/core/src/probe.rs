@@ -124,8 +124,9 @@ pub struct WorkerCounts {
     pub done: u64,
     /// Items its stage function failed on.
     pub failed: u64,
-    /// Time inside the stage function.
-    pub busy: Duration,
+    /// Time inside the stage function; `None` on a stage that does no work
+    /// ([`Config::stage_works`]), which is not timed.
+    pub busy: Option<Duration>,
     /// The thread's CPU time over its life (known once the worker has ended).
     pub cpu: Duration,
 }
@@ -146,6 +147,7 @@ pub struct Probes {
     source_puts: LoneCounter,
     collector_gets: LoneCounter,
     workers: [Vec<WorkerSlot>; 3],
+    timed: [bool; 3],
     peaks: Peaks,
     stopped: AtomicBool,
 }
@@ -163,6 +165,7 @@ impl Probes {
                     .map(|_| WorkerSlot::default())
                     .collect()
             }),
+            timed: Stage::ALL.map(|stage| config.stage_works(stage)),
             peaks: Peaks::default(),
             stopped: AtomicBool::new(false),
         }
@@ -231,7 +234,8 @@ impl Probes {
             got: slot.got.get(),
             done: slot.done.get(),
             failed: slot.failed.get(),
-            busy: Duration::from_nanos(self.clock.delta_as_nanos(0, slot.busy_ticks.get())),
+            busy: self.timed[stage.index()]
+                .then(|| Duration::from_nanos(self.clock.delta_as_nanos(0, slot.busy_ticks.get()))),
             cpu: Duration::from_nanos(slot.cpu_ns.get()),
         }
     }
@@ -265,7 +269,7 @@ impl Probes {
         WorkerProbe {
             slot: &self.workers[stage.index()][index],
             stopped: &self.stopped,
-            clock: &self.clock,
+            clock: self.timed[stage.index()].then_some(&self.clock),
             cpu_at_start: thread_cpu_time(),
         }
     }
@@ -443,7 +447,9 @@ impl Drop for NoProbe<'_> {
 pub struct WorkerProbe<'a> {
     slot: &'a WorkerSlot,
     stopped: &'a AtomicBool,
-    clock: &'a quanta::Clock,
+    /// The clock of the busy time; `None` on a stage that does no work
+    /// ([`Config::stage_works`]), whose busy time is not timed.
+    clock: Option<&'a quanta::Clock>,
     cpu_at_start: Duration,
 }
 
@@ -472,14 +478,20 @@ impl Probe for WorkerProbe<'_> {
         job: Job<In>,
         stage: impl FnOnce(In) -> Result<Out, StageError>,
     ) -> Option<Job<Out>> {
-        // The clock's raw counter (the CPU's time-stamp counter where it is
-        // reliable) costs a few ns, where `Instant::now` costs tens: this runs
-        // twice per item per stage.
-        let start = self.clock.raw();
         let Job { id, entered, item } = job;
-        let result = stage(item);
-        let end = self.clock.raw();
-        self.slot.busy_ticks.add(end.saturating_sub(start));
+        // The clock's raw counter (the CPU's time-stamp counter where it is
+        // reliable) is the cheapest clock there is, yet two reads can cost
+        // more than a hand-off: only a stage that does work is timed.
+        let result = match self.clock {
+            Some(clock) => {
+                let start = clock.raw();
+                let result = stage(item);
+                let ticks = clock.raw().saturating_sub(start);
+                self.slot.busy_ticks.add(ticks);
+                result
+            }
+            None => stage(item),
+        };
         match result {
             Ok(out) => Some(Job {
                 id,
@@ -529,6 +541,31 @@ impl Drop for WorkerProbe<'_> {
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    /// Only a stage that does work is timed: on `throughput` no stage is, and
+    /// the busy time is missing rather than zero.
+    #[test]
+    fn only_a_stage_that_works_is_timed() {
+        let idle = crate::Scenario::THROUGHPUT.config();
+        let working = Config {
+            resize_ms: 0.01,
+            ..idle.clone()
+        };
+        for (config, timed) in [(&idle, false), (&working, true)] {
+            let probes = Probes::new(config);
+            let probe = probes.worker_probe(Stage::Resize, 0);
+            let job = Job {
+                id: 0,
+                entered: Instant::now(),
+                item: 0u64,
+            };
+            assert!(probe.work(job, Ok::<u64, StageError>).is_some());
+            drop(probe);
+            let busy = probes.worker(Stage::Resize, 0).busy;
+            assert_eq!(busy.is_some(), timed, "{config:?}");
+            assert!(probes.worker(Stage::Download, 0).busy.is_none());
+        }
+    }
 
     #[test]
     fn depth_is_puts_minus_gets_and_never_shows_above_the_bound() {

@@ -126,8 +126,9 @@ impl StageReport {
         self.workers.iter().map(|w| w.done).sum()
     }
 
-    /// Seconds spent in the stage function over all the stage's workers.
-    pub fn busy_s(&self) -> f64 {
+    /// Seconds spent in the stage function over all the stage's workers; `None`
+    /// when the stage was not timed (it does no work).
+    pub fn busy_s(&self) -> Option<f64> {
         self.workers.iter().map(|w| w.busy_s).sum()
     }
 
@@ -154,8 +155,10 @@ pub struct WorkerReport {
     pub failed: u64,
     /// The thread's own CPU seconds over its whole life.
     pub cpu_s: f64,
-    /// Wall seconds inside the stage function.
-    pub busy_s: f64,
+    /// Wall seconds inside the stage function; `null` for a stage that does no
+    /// work (no simulated wait and no frame), whose busy time is not timed.
+    #[serde(default)]
+    pub busy_s: Option<f64>,
 }
 
 impl Report {
@@ -188,7 +191,7 @@ impl Report {
     pub fn bottleneck_utilisation(&self) -> Option<f64> {
         let stage = self.bottleneck()?;
         let capacity = stage.workers.len() as f64 * self.wall_s;
-        let busy = stage.busy_s();
+        let busy = stage.busy_s()?;
         (capacity > 0.0 && busy.is_finite()).then(|| busy.min(capacity) / capacity)
     }
     // ANCHOR_END: utilisation

@@ -307,7 +307,7 @@ impl Run {
                         done: counts.done,
                         failed: counts.failed,
                         cpu_s: counts.cpu.as_secs_f64(),
-                        busy_s: counts.busy.as_secs_f64(),
+                        busy_s: counts.busy.map(|busy| busy.as_secs_f64()),
                     }
                 })
                 .collect(),

@@ -176,7 +176,7 @@ fn stage_table(report: &Report) -> Table {
                 worker.done.to_string(),
                 worker.failed.to_string(),
                 units::seconds(worker.cpu_s),
-                units::seconds(worker.busy_s),
+                units::seconds(worker.busy_s.unwrap_or(f64::NAN)),
                 if first {
                     stage.queue_peak.to_string()
                 } else {
@@ -197,7 +197,7 @@ fn stage_table(report: &Report) -> Table {
                     .sum::<u64>()
                     .to_string(),
                 units::seconds(stage.cpu_s()),
-                units::seconds(stage.busy_s()),
+                units::seconds(stage.busy_s().unwrap_or(f64::NAN)),
             ]);
         }
     }
