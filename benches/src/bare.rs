@@ -42,14 +42,17 @@ pub fn run(variant: Variant, config: &Config) -> BareRun {
 }
 
 // ANCHOR: by_hand
-/// The smallest crossbeam pipeline: three channels of `u64`, a source thread, two
-/// relaying threads and the main thread counting; no stage functions, no report.
+/// The smallest crossbeam pipeline: three channels of `u64`, a source thread,
+/// two relaying threads and the main thread counting; no stage functions, no
+/// report.
 pub fn crossbeam_by_hand(items: u64, capacity: Option<usize>) -> BareRun {
     let channel = || match capacity {
         Some(n) => crossbeam_channel::bounded::<u64>(n),
         None => crossbeam_channel::unbounded::<u64>(),
     };
-    let ((tx1, rx1), (tx2, rx2), (tx3, rx3)) = (channel(), channel(), channel());
+    let (tx1, rx1) = channel();
+    let (tx2, rx2) = channel();
+    let (tx3, rx3) = channel();
     let (cpu, start) = (process_cpu_time(), Instant::now());
     let items_out = thread::scope(|s| {
         s.spawn(move || (0..items).try_for_each(|i| tx1.send(i)));

@@ -308,8 +308,8 @@ impl QueueGauge<'_> {
         }
     }
 
-    /// The depth now: puts minus gets, never below zero nor above the queue's bound.
-    /// Reading it also records it in the queue's [`peak`](Self::peak).
+    /// The depth now: puts minus gets, never below zero nor above the queue's
+    /// bound. Reading it also records it in the queue's [`peak`](Self::peak).
     pub fn depth(&self) -> u64 {
         let puts = self.puts();
         let gets = self.gets();
@@ -321,9 +321,9 @@ impl QueueGauge<'_> {
         depth
     }
 
-    /// The largest depth read so far (by the collector, about once a millisecond
-    /// while receipts arrive, and by any other reader such as a sampler): a short
-    /// spike between two reads is missed.
+    /// The largest depth read so far (by the collector, about once a
+    /// millisecond while receipts arrive, and by any other reader such as a
+    /// sampler): a short spike between two reads is missed.
     pub fn peak(&self) -> u64 {
         self.probes.peaks.0[self.index].load(Relaxed)
     }
@@ -331,11 +331,11 @@ impl QueueGauge<'_> {
 // ANCHOR_END: queue_gauge
 
 // ANCHOR: probe_trait
-/// The events of a worker's loop, one method each: what the loop a learner reads
-/// calls, whatever the probe behind it counts (see [`Probing`]).
+/// The events of a worker's loop, one method each: what the loop a learner
+/// reads calls, whatever the probe behind it counts (see [`Probing`]).
 pub trait Probe {
-    /// Whether the run was stopped early (see [`Probes::stop`]): the worker should
-    /// end now instead of taking another item.
+    /// Whether the run was stopped early (see [`Probes::stop`]): the worker
+    /// should end now instead of taking another item.
     fn stopped(&self) -> bool;
 
     /// The worker is about to ask its input queue for an item (or to try a put
@@ -345,8 +345,8 @@ pub trait Probe {
     /// The worker got an item from its input queue.
     fn got(&self);
 
-    /// Runs the stage function on the job's item. A failure gives `None`: the item
-    /// is dropped, the worker goes on.
+    /// Runs the stage function on the job's item. A failure gives `None`: the
+    /// item is dropped, the worker goes on.
     fn work<In, Out>(
         &self,
         job: Job<In>,
@@ -398,9 +398,10 @@ impl Probing for Bare {
 }
 
 // ANCHOR: no_probe
-/// The probe of a bare run: every event is an empty function the compiler removes.
-/// It keeps only what is not a measurement: the run's stop flag, read before each
-/// item and raised if the worker panics, so a bare run stops like a measured one.
+/// The probe of a bare run: every event is an empty function the compiler
+/// removes. It keeps only what is not a measurement: the run's stop flag, read
+/// before each item and raised if the worker panics, so a bare run stops like a
+/// measured one.
 #[derive(Debug)]
 pub struct NoProbe<'a> {
     stopped: &'a AtomicBool,
@@ -442,7 +443,8 @@ impl Drop for NoProbe<'_> {
 }
 
 // ANCHOR: worker_probe
-/// A worker's counting probe: each event is a plain store in the worker's own slot.
+/// A worker's counting probe: each event is a plain store in the worker's own
+/// slot.
 #[derive(Debug)]
 pub struct WorkerProbe<'a> {
     slot: &'a WorkerSlot,
@@ -505,7 +507,8 @@ impl Probe for WorkerProbe<'_> {
         }
     }
 
-    /// Counts a put on the output queue, on the producers' side of it: one item done.
+    /// Counts a put on the output queue, on the producers' side of it: one item
+    /// done.
     #[inline]
     fn put(&self) {
         self.slot.done.add(1);
@@ -513,7 +516,8 @@ impl Probe for WorkerProbe<'_> {
 }
 
 impl WorkerProbe<'_> {
-    /// The stage function failed on an item: the cold path, out of the loop's way.
+    /// The stage function failed on an item: the cold path, out of the loop's
+    /// way.
     #[cold]
     #[inline(never)]
     fn failed(&self, err: &StageError) {

@@ -183,16 +183,17 @@ impl Report {
     }
 
     // ANCHOR: utilisation
-    /// The bottleneck stage's utilisation: its workers' busy time over
-    /// `workers × wall`. Near 1.0 means the hand-offs never kept it waiting.
-    /// Every busy moment lies inside the wall time, so it is at most 1.0: the
-    /// busy time is taken as at most the capacity, which it can pass only by the
-    /// difference between the probes' clock and the wall clock.
+    /// The bottleneck stage's utilisation: its workers' busy time over `workers
+    /// × wall`. Near 1.0 means the hand-offs never kept it waiting. Every busy
+    /// moment lies inside the wall time, so it is at most 1.0: the busy time is
+    /// taken as at most the capacity, which it can pass only by the difference
+    /// between the probes' clock and the wall clock.
     pub fn bottleneck_utilisation(&self) -> Option<f64> {
         let stage = self.bottleneck()?;
         let capacity = stage.workers.len() as f64 * self.wall_s;
         let busy = stage.busy_s()?;
-        (capacity > 0.0 && busy.is_finite()).then(|| busy.min(capacity) / capacity)
+        let usable = capacity > 0.0 && busy.is_finite();
+        usable.then(|| busy.min(capacity) / capacity)
     }
     // ANCHOR_END: utilisation
 

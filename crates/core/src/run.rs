@@ -336,8 +336,9 @@ pub fn pace(start: Instant, interval: Duration, id: u64) {
 }
 
 /// Starts worker `index` of `stage` in `scope`, in a thread named after it
-/// (`resize-2`), so a panic message says where it happened. A panic is noted with
-/// the time its worker caught it, so that the run names the first of several.
+/// (`resize-2`), so a panic message says where it happened. A panic is noted
+/// with the time its worker caught it, so that the run names the first of
+/// several.
 pub fn spawn_worker<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     stage: Stage,
@@ -347,7 +348,8 @@ pub fn spawn_worker<'scope, 'env>(
     thread::Builder::new()
         .name(format!("{stage}-{index}"))
         .spawn_scoped(scope, move || {
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(worker)) {
+            let result = panic::catch_unwind(AssertUnwindSafe(worker));
+            if let Err(payload) = result {
                 let at = Instant::now();
                 let message = panic_message(payload.as_ref());
                 panic::resume_unwind(Box::new(CaughtPanic { at, message }));
@@ -390,7 +392,8 @@ impl Collector<'_> {
             .last_sample
             .is_none_or(|at| now.duration_since(at) >= DEPTH_SAMPLE_INTERVAL)
         {
-            // The queue peaks are the largest depths read: read them now and then.
+            // The queue peaks are the largest depths read: read them now and
+            // then.
             self.run.probes.sample_depths();
             self.last_sample = Some(now);
         }

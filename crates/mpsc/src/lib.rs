@@ -83,7 +83,8 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         // ANCHOR: stop
         let camera = s.spawn(move || {
             run.source(|job| download_tx.send(job).is_ok());
-            // Returning drops `download_tx`: end of input flows down on its own.
+            // Returning drops `download_tx`: end of input flows down on its
+            // own.
         });
 
         let mut collector = run.collector();
@@ -189,7 +190,8 @@ impl<T> Clone for Sender<T> {
     }
 }
 
-/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no bound).
+/// A channel holding at most `capacity` items (0: a rendezvous; `None`: no
+/// bound).
 fn queue<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
     match capacity {
         None => {

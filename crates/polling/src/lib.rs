@@ -90,7 +90,8 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             run.source(|job| {
                 put(&download_queue, job, poll_sleep, || {}).is_ok()
             });
-            // End of input flows down stage by stage: close, wait for the workers, go on.
+            // End of input flows down stage by stage: close, wait for the
+            // workers, go on.
             download_queue.close();
             run.join(Stage::Download, download);
             resize_queue.close();
@@ -146,8 +147,8 @@ fn worker<In, Out>(
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
     // However this worker ends (input drained, output closed, the run stopped,
-    // a panic), nothing
-    // more will be taken from its input: close it, so the stage before stops too.
+    // a panic), nothing more will be taken from its input: close it, so the
+    // stage before stops too.
     let _close_input = CloseOnDrop(input);
     while !probe.stopped() {
         probe.poll();

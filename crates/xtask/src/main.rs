@@ -21,8 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Chore {
-    /// Build the book into target/book/, each translation into target/book/LANG/, and
-    /// print the path of every index.html.
+    /// Build the book into target/book/, each translation into
+    /// target/book/LANG/, and print the path of every index.html.
     Book {
         /// Also check every include, link and image (in every language), and
         /// run the book's Rust blocks.
@@ -56,18 +56,20 @@ enum Chore {
 
 #[derive(Subcommand)]
 enum I18nStep {
-    /// Extract book/po/messages.pot from the English book and the generated text it
-    /// includes.
+    /// Extract book/po/messages.pot from the English book and the generated
+    /// text it includes.
     Extract,
-    /// Extract the template and merge it into book/po/LANG.po (new language: a new
-    /// catalog), keeping translations and marking changed ones fuzzy; then list what is
-    /// left to translate.
+    /// Extract the template and merge it into book/po/LANG.po (new language: a
+    /// new catalog), keeping translations and marking changed ones fuzzy; then
+    /// list what is left to translate.
     Update {
-        /// The language, as in book/po/LANG.po (all existing ones when left out).
+        /// The language, as in book/po/LANG.po (all existing ones when left
+        /// out).
         lang: Option<String>,
     },
-    /// List every message of the current English text that book/po/LANG.po has not
-    /// translated or marks fuzzy, and check the glossary; fails when there is any.
+    /// List every message of the current English text that book/po/LANG.po has
+    /// not translated or marks fuzzy, and check the glossary; fails when there
+    /// is any.
     Status {
         /// The language (all existing ones when left out).
         lang: Option<String>,
