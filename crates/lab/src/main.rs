@@ -15,6 +15,7 @@ mod panics;
 mod progress;
 mod run;
 mod table;
+mod trace;
 mod units;
 
 use std::process::ExitCode;

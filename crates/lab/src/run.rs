@@ -1,11 +1,13 @@
 //! `lab run`: one pipeline, watched live, then its report.
 
-use pipeline_core::{ConfigError, PipelineError, Report};
+use std::sync::Arc;
+
+use pipeline_core::{ConfigError, PipelineError, Probes, Report};
 
 use crate::args::RunArgs;
 use crate::config::{Plan, backend_named, prepare_gallery};
 use crate::error::LabError;
-use crate::{output, progress, table};
+use crate::{output, progress, table, trace};
 
 /// Runs the backend and config the arguments ask for and prints the report (a
 /// table, or JSON). A run whose stage panicked prints what it did before it
@@ -23,8 +25,15 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         Some(scenario) => format!("{} · {}", backend.name, scenario.name),
         None => backend.name.to_string(),
     };
-    let (mut report, stopped) = what_was_done(progress::run_live(&backend, &config, &title))?;
+    let trace = args.trace.as_deref().map(trace::create).transpose()?;
+    let probes = Arc::new(Probes::new(&config));
+    let outcome =
+        progress::run_live_with(&backend, &config, &title, probes.clone(), trace.is_some());
+    let (mut report, stopped) = what_was_done(outcome)?;
     report.scenario = plan.scenario_name();
+    if let Some(file) = trace {
+        trace::write(file, &probes.timeline(), &title)?;
+    }
 
     if args.json {
         output::json(&report)?;
