@@ -524,7 +524,7 @@ mod tests {
                 probe.got();
                 let out = probe.work(job(1), Ok::<u64, StageError>).unwrap();
                 probe.poll(); // a retry of the put
-                drop(out);
+                assert_eq!(out.item, 1);
                 probe.put();
                 probe.poll();
                 probe.got();
