@@ -485,8 +485,9 @@ impl Probes {
         for (at, queue, by) in moves {
             // A get is recorded right after the item left, a put right after it
             // went in: from different threads' clocks a get can come first.
-            depths[queue] = (depths[queue] + by).max(0);
-            queues[queue].depth.push((at, depths[queue] as u64));
+            // The sum runs below zero for that moment, shown as zero.
+            depths[queue] += by;
+            queues[queue].depth.push((at, depths[queue].max(0) as u64));
         }
         Timeline {
             limit: recorder.limit,
