@@ -23,7 +23,7 @@ use crate::variant::Variant;
 /// The window drawn, from the start of the run.
 pub const WINDOW_MS: u64 = 100;
 /// Items per recorded run: enough to keep every thread busy past the window.
-pub const ITEMS: u64 = 60;
+pub const ITEMS: u64 = 150;
 /// Events each thread of a recorded bench run keeps (16 bytes each: at most
 /// 16 MiB per thread), so that even the spinning poller's first 100 ms fit.
 pub const RECORD_LIMIT: usize = 1 << 20;
