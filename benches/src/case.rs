@@ -24,6 +24,8 @@ pub enum CaseKind {
     Sweep,
     /// The `cpu` scenario with another resize worker count: what more cores buy.
     Parallel,
+    /// A short run with recording probes: the first moments of every thread.
+    Timeline,
 }
 
 /// One run of the report bench.
@@ -144,6 +146,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
         }
     }
     cases.extend(crate::parallel::cases(plan));
+    cases.extend(crate::timeline::cases());
     cases
 }
 

@@ -11,12 +11,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use pipeline_core::{PipelineError, Probes, Report, max_rss_bytes};
+use pipeline_core::{PipelineError, Probes, Report, Timeline, max_rss_bytes};
 use serde::{Deserialize, Serialize};
 
 use crate::bare::{self, BareRun};
 use crate::case::{Case, CaseKind};
 use crate::sampler::{self, DEPTH_INTERVAL_MS, DepthSeries};
+use crate::timeline;
 
 /// The argument that makes the report bench run one case and print its result.
 pub const CASE_ARG: &str = "--case";
@@ -35,6 +36,9 @@ pub struct CaseResult {
     /// Every queue's depth over the instrumented run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_series: Option<DepthSeries>,
+    /// The first moments of every thread, in a recorded run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
 }
 
 impl CaseResult {
@@ -65,7 +69,11 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
             report: None,
             bare,
             depth_series: None,
+            timeline: None,
         });
+    }
+    if case.kind == CaseKind::Timeline {
+        return recorded(case);
     }
     let backend = case.variant.backend();
     let probes = Arc::new(Probes::new(&case.config));
@@ -87,6 +95,23 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
         report: Some(report),
         bare: None,
         depth_series: Some(depth_series),
+        timeline: None,
+    })
+}
+
+/// Runs `case` with recording probes and keeps the first moments of its timeline.
+fn recorded(case: &Case) -> Result<CaseResult, PipelineError> {
+    let backend = case.variant.backend();
+    let probes = Arc::new(Probes::recording(&case.config, timeline::RECORD_LIMIT));
+    let mut report = backend.run_recorded(&case.config, Arc::clone(&probes))?;
+    report.scenario = Some(case.scenario.clone());
+    let window = probes.timeline().window(timeline::WINDOW_MS * 1_000_000);
+    Ok(CaseResult {
+        case: case.clone(),
+        report: Some(report),
+        bare: None,
+        depth_series: None,
+        timeline: Some(window),
     })
 }
 

@@ -316,6 +316,7 @@ mod tests {
                 report: None,
                 bare: None,
                 depth_series: None,
+                timeline: None,
             }],
             elapsed_s: Some(42.0),
         }

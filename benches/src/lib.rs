@@ -47,4 +47,5 @@ pub mod results;
 pub mod sampler;
 pub mod sleep;
 pub mod tables;
+pub mod timeline;
 pub mod variant;

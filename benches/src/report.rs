@@ -66,6 +66,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         write_machine(&results, &out, &root, elapsed)?;
         write_views(&results, &out)?;
         crate::parallel::write(&results, &out, &root)?;
+        crate::timeline::draw(&results, &out.join("figures"))?;
         eprintln!(
             "report: machine.md, tables, figures, claims.md and summary.csv redrawn from {}",
             path.display()
@@ -206,6 +207,7 @@ fn write_reports(results: &Results, out: &Path, root: &Path) -> anyhow::Result<(
     write_machine(results, out, root, None)?;
     write_views(results, out)?;
     crate::parallel::write(results, out, root)?;
+    crate::timeline::draw(results, &out.join("figures"))?;
     Ok(())
 }
 

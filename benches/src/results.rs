@@ -338,6 +338,7 @@ mod tests {
             report,
             bare,
             depth_series: None,
+            timeline: None,
         }
     }
 

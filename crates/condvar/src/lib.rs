@@ -30,8 +30,8 @@ mod queue;
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Report, Run, Stage,
-    StageError, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Recording, Report, Run,
+    Stage, StageError, spawn_worker,
 };
 
 pub use queue::{Closed, Iter, Queue};
@@ -43,6 +43,7 @@ pub const BACKEND: Backend = Backend {
     polls: false,
     pipeline: pipeline::<Counting>,
     bare: pipeline::<Bare>,
+    recorded: pipeline::<Recording>,
 };
 
 /// Runs the Condvar-queue pipeline on `config`.

@@ -9,6 +9,8 @@
 //!   line per event; [`Bare`]: the same pipeline with the probes compiled away;
 //! - [`Run`]: the source (the camera), the collector (the done queue's reader),
 //!   joining workers, and the [`Report`];
+//! - [`Recording`] and [`Timeline`]: a run's threads as a timeline of waiting,
+//!   working and handing over, with every poll;
 //! - [`Backend`]: one way of handing work over, as the tests, the lab and the
 //!   benches see it;
 //! - [`heap::CountingAlloc`]: the peak heap of a run;
@@ -37,6 +39,7 @@ mod scenario;
 mod stages;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod timeline;
 
 pub use config::{
     Config, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_CAPACITY, MAX_FRAME_SIDE, MAX_ITEMS,
@@ -55,3 +58,7 @@ pub use report::{
 pub use run::{Backend, Collector, Run, pace, spawn_worker};
 pub use scenario::Scenario;
 pub use stages::{Frame, Job, Receipt, Stages, Thumbnail, synthetic_frame};
+pub use timeline::{
+    DEFAULT_RECORD_LIMIT, QueueLine, Recorder, Recording, RecordingProbe, Span, State, ThreadLine,
+    Timeline,
+};

@@ -26,6 +26,7 @@ use std::time::Duration;
 use crate::config::{Config, Stage};
 use crate::error::StageError;
 use crate::stages::Job;
+use crate::timeline::{DEFAULT_RECORD_LIMIT, Recorder};
 
 // ANCHOR: thread_cpu_time
 /// The CPU time the calling thread has used so far.
@@ -150,13 +151,22 @@ pub struct Probes {
     timed: [bool; 3],
     peaks: Peaks,
     stopped: AtomicBool,
+    recorder: Recorder,
 }
 
 impl Probes {
     /// Fresh probes for a run of `config`.
     pub fn new(config: &Config) -> Probes {
+        Probes::recording(config, DEFAULT_RECORD_LIMIT)
+    }
+
+    /// Fresh probes for a run of `config` whose [`Recording`](crate::Recording)
+    /// probes keep at most `limit` events per thread (counting the rest as dropped).
+    pub fn recording(config: &Config, limit: usize) -> Probes {
+        let clock = quanta::Clock::new();
         Probes {
-            clock: quanta::Clock::new(),
+            recorder: Recorder::new(config, &clock, limit),
+            clock,
             capacity: config.capacity,
             source_puts: LoneCounter::default(),
             collector_gets: LoneCounter::default(),
@@ -169,6 +179,16 @@ impl Probes {
             peaks: Peaks::default(),
             stopped: AtomicBool::new(false),
         }
+    }
+
+    /// Where recording probes hand their events over.
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// The clock every probe reads.
+    pub(crate) fn clock(&self) -> &quanta::Clock {
+        &self.clock
     }
 
     /// Asks the run to stop early: the source puts no more items and each worker

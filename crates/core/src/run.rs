@@ -20,6 +20,7 @@ use crate::report::{
     COMPLETED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
 };
 use crate::stages::{Job, Receipt, Stages};
+use crate::timeline::{Buffer, Kind};
 
 /// One way of handing work between threads: a name, what its queues can do, and
 /// the function that builds and runs the pipeline on them.
@@ -36,6 +37,8 @@ pub struct Backend {
     pub pipeline: fn(&Run) -> Result<Report, PipelineError>,
     /// The same pipeline with its probes compiled away: `pipeline::<Bare>`.
     pub bare: fn(&Run) -> Result<Report, PipelineError>,
+    /// The same pipeline with recording probes: `pipeline::<Recording>`.
+    pub recorded: fn(&Run) -> Result<Report, PipelineError>,
 }
 
 impl Backend {
@@ -59,6 +62,20 @@ impl Backend {
         let mut run = Run::new(self, config, Arc::new(Probes::new(config)))?;
         run.counting = false;
         (self.bare)(&run)
+    }
+
+    /// Runs the pipeline on `config` with [`crate::Recording`] probes: the report
+    /// counts what [`Backend::run_with`] counts, and every thread (the camera and
+    /// the collector too) records its events into `probes`, whose
+    /// [`Probes::timeline`] gives them once the run has ended.
+    pub fn run_recorded(
+        &self,
+        config: &Config,
+        probes: Arc<Probes>,
+    ) -> Result<Report, PipelineError> {
+        let mut run = Run::new(self, config, probes)?;
+        run.recording = true;
+        (self.recorded)(&run)
     }
 
     // ANCHOR: prepare
@@ -91,6 +108,8 @@ pub struct Run {
     probes: Arc<Probes>,
     /// Whether the source and the collector count (false in a bare run).
     counting: bool,
+    /// Whether the source and the collector record their events too.
+    recording: bool,
     /// When the source started, by the wall clock and the process's CPU clock.
     started: OnceLock<(Instant, Duration)>,
     items_in: AtomicU64,
@@ -115,6 +134,7 @@ impl Run {
             config,
             probes,
             counting: true,
+            recording: false,
             started: OnceLock::new(),
             items_in: AtomicU64::new(0),
             panics: Mutex::new(Vec::new()),
@@ -161,10 +181,14 @@ impl Run {
             .started
             .get_or_init(|| (Instant::now(), process_cpu_time()));
         let interval = self.config.source_interval();
+        let mut record = self.recording.then(|| self.recorder_buffer());
         let mut items_in = 0;
         for id in 0..self.config.items {
             if self.probes.is_stopped() {
                 break;
+            }
+            if let Some(buffer) = &mut record {
+                buffer.push(Kind::WaitStart);
             }
             pace(start, interval, id);
             // A bare run measures no latency, and spares the clock read.
@@ -174,13 +198,22 @@ impl Run {
                 entered,
                 item: id,
             };
+            if let Some(buffer) = &mut record {
+                buffer.push(Kind::PutStart);
+            }
             if !put(job) {
                 break;
             }
             if self.counting {
                 self.probes.source_put();
             }
+            if let Some(buffer) = &mut record {
+                buffer.push(Kind::Put);
+            }
             items_in += 1;
+        }
+        if let Some(buffer) = record {
+            self.probes.recorder().source_done(buffer);
         }
         // Stored once at the end: a store per item would keep taking the cache
         // line the workers read their config from.
@@ -203,7 +236,16 @@ impl Run {
             highest: None,
             last_arrival: None,
             last_sample: None,
+            record: self.recording.then(|| {
+                let mut buffer = self.recorder_buffer();
+                buffer.push(Kind::WaitStart);
+                buffer
+            }),
         }
+    }
+
+    fn recorder_buffer(&self) -> Buffer {
+        self.probes.recorder().buffer(self.probes.clock())
     }
 
     /// Joins a stage's workers, noting any that panicked.
@@ -232,7 +274,10 @@ impl Run {
     /// The wall time of a run that went to its end stops when its last item was
     /// accounted for: its receipt arrived, or a stage failed it. A stopped run's
     /// stops now, when every thread has been joined.
-    pub fn finish(&self, collector: Collector<'_>) -> Result<Report, PipelineError> {
+    pub fn finish(&self, mut collector: Collector<'_>) -> Result<Report, PipelineError> {
+        if let Some(buffer) = collector.record.take() {
+            self.probes.recorder().collector_done(buffer);
+        }
         let now = Instant::now();
         let (started, cpu_at_start) = *self.started.get_or_init(|| (now, process_cpu_time()));
         let quantile = |q| collector.latency.value_at_quantile(q);
@@ -371,6 +416,8 @@ pub struct Collector<'run> {
     highest: Option<u64>,
     last_arrival: Option<Instant>,
     last_sample: Option<Instant>,
+    /// The collector's own events, in a recorded run.
+    record: Option<Buffer>,
 }
 
 /// How often the collector reads every queue's depth for the peaks, at most.
@@ -411,6 +458,10 @@ impl Collector<'_> {
         self.highest = self.highest.max(Some(id));
         self.items_out += 1;
         self.last_arrival = Some(now);
+        if let Some(buffer) = &mut self.record {
+            buffer.push(Kind::Got);
+            buffer.push(Kind::WaitStart);
+        }
     }
     // ANCHOR_END: arrived
 }
@@ -443,6 +494,7 @@ mod tests {
         polls: false,
         pipeline: no_pipeline,
         bare: no_pipeline,
+        recorded: no_pipeline,
     };
 
     /// Of several panics, the error names the one that happened first, whatever

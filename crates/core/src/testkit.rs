@@ -21,7 +21,9 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 
-use crate::{Backend, Config, ConfigError, Fault, FaultKind, PipelineError, Probes, Report, Stage};
+use crate::{
+    Backend, Config, ConfigError, Fault, FaultKind, PipelineError, Probes, Report, Stage, State,
+};
 
 /// How long one pipeline run may take in a test before it counts as a deadlock.
 pub const WATCHDOG: Duration = Duration::from_secs(60);
@@ -494,6 +496,59 @@ pub fn random_configs(backend: &Backend) {
         .unwrap();
 }
 
+/// A recorded run (see [`crate::Recording`]) delivers like a counting one, and its
+/// timeline holds what the report counts: per worker, a working span per item
+/// (done or failed), a handing-over span per item done, a poll per counted poll;
+/// the camera hands every item over and the collector receives every receipt.
+pub fn recorded_run_matches_its_counts(backend: &Backend) {
+    for workers in [[1, 1, 1], [2, 3, 2]] {
+        for capacity in capacities(backend) {
+            let config = Config {
+                faults: vec![Fault {
+                    kind: FaultKind::Error,
+                    stage: Stage::Resize,
+                    item: 7,
+                }],
+                ..config(backend, 300, workers, capacity)
+            };
+            let (backend, probes) = (*backend, Arc::new(Probes::new(&config)));
+            let what = format!("a recorded run of {} with {config:?}", backend.name);
+            let (shared, run_config) = (Arc::clone(&probes), config.clone());
+            let report = within(&what, WATCHDOG, move || {
+                backend.run_recorded(&run_config, shared)
+            })
+            .unwrap_or_else(|e| panic!("{what} failed: {e}"));
+            assert_exactly_once(&report);
+            assert_eq!(report.failed, 1);
+            let timeline = probes.timeline();
+            assert_eq!(timeline.threads.len(), workers.iter().sum::<usize>() + 2);
+            let camera = timeline.thread("camera").expect("a camera track");
+            assert_eq!(camera.spans_of(State::HandingOver).count(), 300);
+            let collector = timeline.thread("collector").expect("a collector track");
+            assert_eq!(collector.spans_of(State::Waiting).count(), 299 + 1);
+            for (stage, stage_report) in Stage::ALL.iter().zip(&report.stages) {
+                for (index, worker) in stage_report.workers.iter().enumerate() {
+                    let name = format!("{stage}-{index}");
+                    let line = timeline.thread(&name).expect("a track per worker");
+                    assert_eq!(line.dropped, 0, "{name}");
+                    let spans = |state| line.spans_of(state).count() as u64;
+                    assert_eq!(spans(State::Working), worker.done + worker.failed, "{name}");
+                    assert_eq!(spans(State::HandingOver), worker.done, "{name}");
+                    assert_eq!(line.polls.len() as u64, worker.polls, "{name}");
+                    assert!(
+                        line.spans.windows(2).all(|w| w[0].end_ns <= w[1].start_ns),
+                        "{name}: spans in order, without overlaps"
+                    );
+                }
+            }
+            // Every queue ends empty: each item put was got.
+            for queue in &timeline.queues {
+                assert_eq!(queue.depth.last().map(|d| d.1), Some(0), "{}", queue.name);
+            }
+        }
+    }
+}
+
 /// Expands to one `#[test]` per conformance check for the backend given.
 #[macro_export]
 macro_rules! conformance_tests {
@@ -514,6 +569,7 @@ macro_rules! conformance_tests {
             stopped_from_outside,
             default_poll_sleep,
             random_configs,
+            recorded_run_matches_its_counts,
         );
     };
     (@tests $backend:expr; $($name:ident),* $(,)?) => {

@@ -29,8 +29,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Report, Run, Stage,
-    StageError, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Recording, Report, Run,
+    Stage, StageError, spawn_worker,
 };
 
 /// The crossbeam-channel pipeline, as the tests, the lab and the benches see it.
@@ -40,6 +40,7 @@ pub const BACKEND: Backend = Backend {
     polls: false,
     pipeline: pipeline::<Counting>,
     bare: pipeline::<Bare>,
+    recorded: pipeline::<Recording>,
 };
 
 /// Runs the crossbeam-channel pipeline on `config`.

@@ -30,8 +30,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use flume::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Report, Run, Stage,
-    StageError, spawn_worker,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Recording, Report, Run,
+    Stage, StageError, spawn_worker,
 };
 
 /// The flume pipeline, as the tests, the lab and the benches see it.
@@ -41,6 +41,7 @@ pub const BACKEND: Backend = Backend {
     polls: false,
     pipeline: pipeline::<Counting>,
     bare: pipeline::<Bare>,
+    recorded: pipeline::<Recording>,
 };
 
 /// Runs the flume pipeline on `config`.

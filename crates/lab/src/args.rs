@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout, and nothing else.
     #[arg(long)]
     pub json: bool,
+    /// Also record every thread's timeline and write it to FILE as a Chrome trace
+    /// (open it at ui.perfetto.dev or in chrome://tracing).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// `lab compare`: every pipeline on one config.

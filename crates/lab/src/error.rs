@@ -23,6 +23,14 @@ pub enum LabError {
     /// Every item the source put failed (their reasons are already on stderr).
     #[error("every one of the {0} items failed: nothing came out of the pipeline")]
     AllFailed(u64),
+    /// The trace file cannot be written (checked before the run starts).
+    #[error("cannot write the trace to {path}: {reason}")]
+    Trace {
+        /// The path given to `--trace`.
+        path: String,
+        /// What the system said.
+        reason: io::Error,
+    },
     /// The report could not be written to stdout.
     #[error("cannot write to stdout: {0}")]
     Output(#[from] io::Error),
@@ -33,7 +41,7 @@ impl LabError {
     /// signal (130 for Ctrl-C, 143 for SIGTERM), 1 for the rest.
     pub fn exit_code(&self) -> u8 {
         match self {
-            LabError::BadInput(_) => 2,
+            LabError::BadInput(_) | LabError::Trace { .. } => 2,
             LabError::Interrupted(signal, _) => crate::signals::exit_code(*signal),
             LabError::Stopped(_) | LabError::AllFailed(_) | LabError::Output(_) => 1,
         }

@@ -17,6 +17,7 @@ mod progress;
 mod run;
 mod signals;
 mod table;
+mod trace;
 mod units;
 
 use std::process::ExitCode;

@@ -24,11 +24,26 @@ static WAITING_LINES: Mutex<Option<Vec<String>>> = Mutex::new(None);
 /// Runs `backend` on `config` (already prepared), showing its progress on stderr
 /// under `title` while it goes on.
 pub fn run_live(backend: &Backend, config: &Config, title: &str) -> Result<Report, PipelineError> {
-    let probes = Arc::new(Probes::new(config));
+    run_live_with(backend, config, title, Arc::new(Probes::new(config)), false)
+}
+
+/// [`run_live`], counting into `probes`; with `recorded`, every thread also records
+/// its timeline into them.
+pub fn run_live_with(
+    backend: &Backend,
+    config: &Config,
+    title: &str,
+    probes: Arc<Probes>,
+    recorded: bool,
+) -> Result<Report, PipelineError> {
     // Ctrl-C and SIGTERM stop this run through the probes, as a panic would.
     let _stoppable = signals::stoppable(&probes);
+    let go = |probes| match recorded {
+        true => backend.run_recorded(config, probes),
+        false => backend.run_with(config, probes),
+    };
     let Some(view) = LiveView::new(config, title) else {
-        return backend.run_with(config, probes);
+        return go(probes);
     };
     let (stop_ticker, stopped) = mpsc::channel::<()>();
     let outcome = thread::scope(|s| {
@@ -36,7 +51,7 @@ pub fn run_live(backend: &Backend, config: &Config, title: &str) -> Result<Repor
             .name("progress".into())
             .spawn_scoped(s, || view.watch(&probes, stopped))
             .expect("the operating system refused a thread");
-        let outcome = backend.run_with(config, Arc::clone(&probes));
+        let outcome = go(Arc::clone(&probes));
         drop(stop_ticker);
         // A failed redraw must not lose the run's outcome.
         let _ = ticker.join();

@@ -1,11 +1,15 @@
 //! `lab run`: one pipeline, watched live, then its report.
 
-use pipeline_core::{ConfigError, INTERRUPTED, PipelineError, Report, STOPPED_FROM_OUTSIDE};
+use std::sync::Arc;
+
+use pipeline_core::{
+    ConfigError, INTERRUPTED, PipelineError, Probes, Report, STOPPED_FROM_OUTSIDE,
+};
 
 use crate::args::RunArgs;
 use crate::config::{Plan, backend_named, prepare_gallery};
 use crate::error::LabError;
-use crate::{output, progress, signals, table};
+use crate::{output, progress, signals, table, trace};
 
 /// Runs the backend and config the arguments ask for and prints the report (a
 /// table, or JSON). A run whose stage panicked, or that Ctrl-C or SIGTERM
@@ -25,8 +29,15 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         Some(scenario) => format!("{} · {}", backend.name, scenario.name),
         None => backend.name.to_string(),
     };
-    let (mut report, stopped) = what_was_done(progress::run_live(&backend, &config, &title))?;
+    let trace = args.trace.as_deref().map(trace::create).transpose()?;
+    let probes = Arc::new(Probes::new(&config));
+    let outcome =
+        progress::run_live_with(&backend, &config, &title, probes.clone(), trace.is_some());
+    let (mut report, stopped) = what_was_done(outcome)?;
     report.scenario = plan.scenario_name();
+    if let Some(file) = trace {
+        trace::write(file, &probes.timeline(), &title)?;
+    }
 
     if args.json {
         output::json(&report)?;

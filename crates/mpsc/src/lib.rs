@@ -29,7 +29,7 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
     Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Report, Run, Stage, StageError, spawn_worker,
+    Recording, Report, Run, Stage, StageError, spawn_worker,
 };
 
 /// The std mpsc pipeline, as the tests, the lab and the benches see it.
@@ -39,6 +39,7 @@ pub const BACKEND: Backend = Backend {
     polls: false,
     pipeline: pipeline::<Counting>,
     bare: pipeline::<Bare>,
+    recorded: pipeline::<Recording>,
 };
 
 /// Runs the std mpsc pipeline on `config`.

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use pipeline_core::{
     Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Report, Run, Stage, StageError, spawn_worker,
+    Recording, Report, Run, Stage, StageError, spawn_worker,
 };
 
 pub use queue::{GetError, MyQueue, PutError};
@@ -43,6 +43,7 @@ pub const BACKEND: Backend = Backend {
     polls: true,
     pipeline: pipeline::<Counting>,
     bare: pipeline::<Bare>,
+    recorded: pipeline::<Recording>,
 };
 
 /// Runs the polling pipeline on `config`.

@@ -10,6 +10,8 @@ use std::sync::mpsc::{self, Receiver, TrySendError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::marks::{self, Kind};
+
 // ANCHOR: given
 /// A queue's depth, counted after each send and each receive, and its peak.
 #[derive(Debug, Default)]
@@ -19,15 +21,17 @@ pub struct Gauge {
 }
 
 impl Gauge {
-    /// Counts one frame sent.
+    /// Counts one frame sent (and notes it, while a trace records).
     pub fn put(&self) {
         let depth = self.depth.fetch_add(1, Relaxed) + 1;
         self.peak.fetch_max(depth, Relaxed);
+        marks::note(Kind::Put);
     }
 
-    /// Counts one frame received.
+    /// Counts one frame received (and notes it, while a trace records).
     pub fn got(&self) {
         self.depth.fetch_sub(1, Relaxed);
+        marks::note(Kind::Got);
     }
 
     /// The largest depth counted.

@@ -5,6 +5,8 @@
 //! `src/solution.rs` is one answer; the workspace's `cargo test` runs the same tests on it.
 //! The tests, in `src/tests.rs`, run against whichever of the two is selected.
 
+pub mod marks;
+
 #[cfg(not(feature = "solution"))]
 mod exercise;
 #[cfg(not(feature = "solution"))]
