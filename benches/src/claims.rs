@@ -118,7 +118,11 @@ fn number(n: usize) -> String {
 
 /// `camera` or `bottleneck (8)`.
 fn config_name(scenario: &str, capacity: Option<usize>) -> String {
+    // A scenario run both unbounded and bounded names its unbounded run so.
+    let both = pipeline_core::Scenario::named(scenario)
+        .is_ok_and(|s| s.capacities.contains(&None) && s.capacities.len() > 1);
     match capacity {
+        None if both => format!("`{scenario}` (unbounded)"),
         None => format!("`{scenario}`"),
         Some(n) => format!("`{scenario}` ({n})"),
     }
@@ -464,7 +468,7 @@ fn differ_most(results: &Results) -> Option<Claim> {
         .filter_map(|(scenario, capacity)| {
             let blocking = blocking_reports(results, &scenario, capacity);
             let (lo, hi) = min_max(blocking.iter().map(|r| r.wall_s));
-            (blocking.len() > 1 && lo > 0.0).then(|| (scenario_name(&scenario, capacity), hi / lo))
+            (blocking.len() > 1 && lo > 0.0).then(|| (config_name(&scenario, capacity), hi / lo))
         })
         .collect();
     spreads.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -496,14 +500,6 @@ fn differ_most(results: &Results) -> Option<Claim> {
     ))
 }
 
-fn scenario_name(scenario: &str, capacity: Option<usize>) -> String {
-    match capacity {
-        None if scenario == "throughput" || scenario == "bottleneck" => {
-            format!("`{scenario}` (unbounded)")
-        }
-        _ => config_name(scenario, capacity),
-    }
-}
 
 /// `choosing/throughput.md`: the polling pipelines' overhead ratios, and the verdicts
 /// whose runs straddle the goal.
