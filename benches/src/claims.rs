@@ -500,7 +500,6 @@ fn differ_most(results: &Results) -> Option<Claim> {
     ))
 }
 
-
 /// `choosing/throughput.md`: the polling pipelines' overhead ratios, and the verdicts
 /// whose runs straddle the goal.
 fn overhead_noise(results: &Results) -> Option<Claim> {

@@ -305,7 +305,7 @@ pub fn write(results: &Results, out: &Path, root: &Path) -> anyhow::Result<Vec<P
     Ok(vec![table_path, figure_path])
 }
 
-const WIDTH: u32 = 750;
+use crate::plot::{AXIS, LEGEND, TICKS, TITLE, VALUES, WIDTH};
 const HEIGHT: u32 = 430;
 const FONT: &str = "sans-serif";
 const PYTHON_COLOUR: RGBColor = RGBColor(0x99, 0x99, 0x99);
@@ -322,15 +322,14 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
         .chain(&py)
         .map(|p| p.speedup)
         .fold(cores, f64::max)
-        .max(RESIZE_WORKERS.len() as f64)
         .ceil()
-        + 1.0;
+        + 0.5;
     let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "A CPU-bound resize: speed-up against resize workers",
-            (FONT, 18),
+            (FONT, TITLE),
         )
         .margin(12)
         .x_label_area_size(44)
@@ -339,13 +338,13 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
     chart
         .configure_mesh()
         .x_labels(4)
-        .y_labels(top as usize + 1)
+        .y_labels((top * 2.0) as usize + 1)
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}×"))
+        .y_label_formatter(&|y| format!("{y:.1}×"))
         .x_desc("resize workers (threads)")
         .y_desc("speed-up over one worker")
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
+        .label_style((FONT, TICKS))
+        .axis_desc_style((FONT, AXIS))
         .light_line_style(WHITE)
         .bold_line_style(RGBAColor(0, 0, 0, 0.12))
         .draw()?;
@@ -371,7 +370,7 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
             &rust,
             rust_colour,
             "Rust threads (measured here)".to_string(),
-            top * 0.03,
+            top * 0.10,
         ),
         (
             &py,
@@ -379,7 +378,7 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
             python.map_or(String::new(), |p| {
                 format!("Python {} threads, GIL (measured {})", p.python, p.date)
             }),
-            -top * 0.07,
+            -top * 0.03,
         ),
     ];
     for (points, colour, label, offset) in series {
@@ -408,14 +407,14 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
                     format::secs(p.wall_s)
                 ),
                 (p.workers as f64 + 0.06, p.speedup + offset),
-                (FONT, 12).into_font().color(&colour.mix(0.9)),
+                (FONT, VALUES).into_font().color(&colour.mix(0.9)),
             )
         }))?;
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FONT, 13))
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font((FONT, LEGEND))
         .background_style(WHITE.mix(0.9))
         .border_style(RGBAColor(0, 0, 0, 0.2))
         .draw()?;

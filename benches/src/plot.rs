@@ -33,11 +33,11 @@ pub const WIDTH: u32 = 750;
 pub const MIN_TEXT: u32 = 12;
 /// Font sizes of the title, legend, axis labels, tick labels and values, as plotters
 /// takes them: it writes a size `s` as `s / 1.24` px in the SVG, so 16 is 12.9 px.
-const TITLE: u32 = 21;
-const LEGEND: u32 = 17;
-const AXIS: u32 = 17;
-const TICKS: u32 = 16;
-const VALUES: u32 = 16;
+pub(crate) const TITLE: u32 = 21;
+pub(crate) const LEGEND: u32 = 17;
+pub(crate) const AXIS: u32 = 17;
+pub(crate) const TICKS: u32 = 16;
+pub(crate) const VALUES: u32 = 16;
 /// About how wide a legend character is at [`LEGEND`] (sans-serif).
 const LEGEND_CHAR: f64 = 7.6;
 const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
@@ -1282,6 +1282,24 @@ mod tests {
                 smallest >= f64::from(MIN_TEXT),
                 "{name} has text of {smallest} px"
             );
+        }
+    }
+
+    /// The figures drawn outside this module (the CPU-parallelism sweep, the
+    /// timelines) keep to the same width and text size, as committed.
+    #[test]
+    fn the_other_committed_figures_fit_the_column_too() {
+        let dir = xtask::workspace_root().join("reports/figures");
+        let size = regex_lite_number("font-size=\"");
+        for name in [
+            "parallel.svg",
+            "timeline_camera.svg",
+            "timeline_bottleneck.svg",
+        ] {
+            let svg = std::fs::read_to_string(dir.join(name)).expect(name);
+            assert!(svg.contains(&format!("width=\"{WIDTH}\"")), "{name}");
+            let smallest = size(&svg).into_iter().fold(f64::INFINITY, f64::min);
+            assert!(smallest >= f64::from(MIN_TEXT), "{name}: {smallest} px");
         }
     }
 
