@@ -596,12 +596,12 @@ fn resolve(dir: &Path, root: &Path, path: &str) -> PathBuf {
 }
 
 /// `path` made absolute from the current directory (left as it is if that fails).
-fn absolute(path: &Path) -> PathBuf {
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Removes `.` and `a/..` without touching the disk (the target may not exist).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut normal = PathBuf::new();
     for component in path.components() {
         match component {
