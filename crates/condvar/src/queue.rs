@@ -431,8 +431,13 @@ mod tests {
                     }
                     producer_done.store(true, Ordering::Relaxed);
                 });
-                thread::sleep(Duration::from_millis(100));
-                // Nobody has taken anything yet, so the third put cannot have finished.
+                // Wait until the producer has filled the queue (the watchdog
+                // fails a hang), then give its third put time to run: nobody
+                // has taken anything, so it cannot finish, however long it runs.
+                while queue.len() < 2 {
+                    thread::yield_now();
+                }
+                thread::sleep(Duration::from_millis(20));
                 assert!(!third_put_done.load(Ordering::SeqCst));
                 assert_eq!(queue.len(), 2);
                 let received: Vec<i32> = (0..50).map(|_| queue.get().unwrap()).collect();
