@@ -125,9 +125,7 @@ fn each_item_goes_to_one_waiter_and_the_others_time_out() {
         let queue = Queue::new();
         thread::scope(|s| {
             let waiters: Vec<_> = (0..3)
-                .map(|_| {
-                    s.spawn(|| queue.get_timeout(Duration::from_millis(500)))
-                })
+                .map(|_| s.spawn(|| queue.get_timeout(Duration::from_secs(2))))
                 .collect();
             thread::sleep(Duration::from_millis(50));
             queue.put(1).unwrap();
