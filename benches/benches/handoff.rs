@@ -17,7 +17,7 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 use pipeline_bench::bare;
 use pipeline_bench::cpu::ProcessCpuTime;
 use pipeline_bench::plan::Plan;
-use pipeline_bench::variant::Variant;
+use pipeline_registry::{ALL, POLLING_SLEEP};
 use std::time::Instant;
 
 use pipeline_core::{
@@ -61,23 +61,23 @@ fn pipelines<M: Measurement>(c: &mut Criterion<M>, what: &str) {
             let mut group = c.benchmark_group(format!("{name}/{what}"));
             group.sampling_mode(SamplingMode::Flat);
             group.throughput(Throughput::Elements(items));
-            for variant in Variant::ALL {
+            for &variant in ALL {
                 // On a full bounded queue the sleeping poller naps 10 ms per retry: its
                 // wall time there is its naps, and one run takes seconds. The report
                 // bench runs it; here it would only stretch the benchmarks.
-                if variant == Variant::PollingSleep
+                if variant == POLLING_SLEEP
                     && scenario.name == Scenario::THROUGHPUT.name
                     && config.capacity.is_some()
                 {
                     continue;
                 }
                 let config = variant.config(&config);
-                let backend = variant.backend();
-                group.bench_function(variant.id(), |b| {
+                let backend = variant.backend;
+                group.bench_function(variant.id, |b| {
                     b.iter(|| black_box(backend.run(&config).expect("the pipeline runs")));
                 });
                 if scenario.name == Scenario::THROUGHPUT.name {
-                    group.bench_function(format!("{}-bare", variant.id()), |b| {
+                    group.bench_function(format!("{}-bare", variant.id), |b| {
                         b.iter(|| black_box(bare::run(variant, &config)));
                     });
                 }

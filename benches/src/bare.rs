@@ -11,7 +11,7 @@ use std::time::Instant;
 use pipeline_core::{Config, process_cpu_time};
 use serde::{Deserialize, Serialize};
 
-use crate::variant::Variant;
+use pipeline_registry::Pipeline;
 
 /// What a bare run measures: only what its instrumented sibling's report also has.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,9 +29,9 @@ pub struct BareRun {
 /// # Panics
 /// If the pipeline fails (the benches run only configs that suit the variant,
 /// with no faults).
-pub fn run(variant: Variant, config: &Config) -> BareRun {
+pub fn run(variant: Pipeline, config: &Config) -> BareRun {
     let report = variant
-        .backend()
+        .backend
         .run_bare(config)
         .unwrap_or_else(|e| panic!("bare {variant} failed: {e}"));
     BareRun {
@@ -72,10 +72,11 @@ pub fn crossbeam_by_hand(items: u64, capacity: Option<usize>) -> BareRun {
 mod tests {
     use super::*;
     use pipeline_core::Scenario;
+    use pipeline_registry::{ALL, REFERENCE};
 
     #[test]
     fn every_bare_pipeline_delivers_every_item() {
-        for variant in Variant::ALL {
+        for &variant in ALL {
             for config in Scenario::THROUGHPUT.configs() {
                 let config = variant.config(&Config {
                     items: 2000,
@@ -89,7 +90,7 @@ mod tests {
 
     #[test]
     fn bare_pipelines_fan_out() {
-        for variant in Variant::ALL {
+        for &variant in ALL {
             let config = variant.config(&Config {
                 items: 300,
                 workers: [3, 4, 5],
@@ -106,7 +107,7 @@ mod tests {
             items: 500,
             ..Scenario::THROUGHPUT.config()
         };
-        let report = pipeline_crossbeam::BACKEND.run_bare(&config).unwrap();
+        let report = REFERENCE.backend.run_bare(&config).unwrap();
         assert_eq!((report.items_in, report.items_out), (500, 500));
         assert_eq!(report.total_polls(), 0);
         assert!(

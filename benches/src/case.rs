@@ -4,7 +4,7 @@ use pipeline_core::{Config, Scenario};
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Plan;
-use crate::variant::Variant;
+use pipeline_registry::{ALL, POLLING_SLEEP, Pipeline, REFERENCE};
 
 /// What a case measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +36,7 @@ pub struct Case {
     /// What the case measures.
     pub kind: CaseKind,
     /// The pipeline.
-    pub variant: Variant,
+    pub variant: Pipeline,
     /// The config, already set up for the variant.
     pub config: Config,
     /// Which run of the same config this is (0 for the first).
@@ -67,17 +67,16 @@ impl Case {
         };
         format!(
             "{}{capacity}{items} · {bare}{}{repeat}",
-            self.scenario,
-            self.variant.label()
+            self.scenario, self.variant.label
         )
     }
 }
 
 /// The backend the pipeline written by hand is compared with.
-pub const BY_HAND_VARIANT: Variant = Variant::Crossbeam;
+pub const BY_HAND_VARIANT: Pipeline = REFERENCE;
 
 /// The blocking backend whose peak heap is swept over item counts.
-pub const SWEEP_VARIANT: Variant = Variant::Crossbeam;
+pub const SWEEP_VARIANT: Pipeline = REFERENCE;
 
 /// Every case of a report run, in the order they run: each scenario of DESIGN.md for
 /// each of its capacities and each variant; on `throughput` each instrumented run is
@@ -90,7 +89,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
         let items = plan.report_items(&scenario);
         for config in scenario.configs() {
             let config = Config { items, ..config };
-            for variant in Variant::ALL {
+            for &variant in ALL {
                 let case = |kind, repeat| Case {
                     scenario: scenario.name.to_string(),
                     kind,
@@ -114,10 +113,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
             let config = Config { items, ..config };
             // The sleeping poller's time on a full bounded queue is its 10 ms naps
             // (seconds per run), not its hand-offs: one run of each is enough.
-            for variant in Variant::ALL
-                .into_iter()
-                .filter(|&v| v != Variant::PollingSleep)
-            {
+            for &variant in ALL.iter().filter(|&&v| v != POLLING_SLEEP) {
                 let by_hand = (variant == BY_HAND_VARIANT).then_some(CaseKind::ByHand);
                 for kind in [CaseKind::Repeat, CaseKind::Bare]
                     .into_iter()
@@ -161,12 +157,12 @@ mod tests {
             .iter()
             .filter(|c| c.kind == CaseKind::Scenario)
             .count();
-        assert_eq!(scenario_runs, 9 * Variant::ALL.len());
+        assert_eq!(scenario_runs, 9 * ALL.len());
         let plan = Plan { quick: true };
         for kind in [CaseKind::Repeat, CaseKind::Bare, CaseKind::ByHand] {
             let runs = super::cases(&plan)
                 .iter()
-                .filter(|c| c.kind == kind && c.variant == Variant::Crossbeam)
+                .filter(|c| c.kind == kind && c.variant == REFERENCE)
                 .count();
             let first = usize::from(kind == CaseKind::Repeat);
             assert_eq!(
@@ -176,7 +172,7 @@ mod tests {
             );
         }
         for case in &cases {
-            case.variant.backend().prepare(&case.config).unwrap();
+            case.variant.backend.prepare(&case.config).unwrap();
         }
     }
 

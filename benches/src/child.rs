@@ -75,7 +75,7 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
     if case.kind == CaseKind::Timeline {
         return recorded(case);
     }
-    let backend = case.variant.backend();
+    let backend = case.variant.backend;
     let probes = Arc::new(Probes::new(&case.config));
     let stop = AtomicBool::new(false);
     let (report, depth_series) = thread::scope(|s| {
@@ -101,7 +101,7 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
 
 /// Runs `case` with recording probes and keeps the first moments of its timeline.
 fn recorded(case: &Case) -> Result<CaseResult, PipelineError> {
-    let backend = case.variant.backend();
+    let backend = case.variant.backend;
     let probes = Arc::new(Probes::recording(&case.config, timeline::RECORD_LIMIT));
     let mut report = backend.run_recorded(&case.config, Arc::clone(&probes))?;
     report.scenario = Some(case.scenario.clone());
@@ -195,14 +195,14 @@ pub fn run_in_child(exe: &Path, case: &Case, timeout: Duration) -> anyhow::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::variant::Variant;
     use pipeline_core::{Config, Scenario};
+    use pipeline_registry::REFERENCE;
 
     fn case(kind: CaseKind) -> Case {
         Case {
             scenario: "bottleneck".into(),
             kind,
-            variant: Variant::Mpsc,
+            variant: REFERENCE,
             config: Config {
                 items: 20,
                 resize_ms: 1.0,

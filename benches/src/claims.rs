@@ -16,7 +16,7 @@ use pipeline_core::Report;
 use crate::format;
 use crate::results::{Results, median};
 use crate::tables::{CORES_BUSY_MIN_WALL_S, OVERHEAD_TARGET};
-use crate::variant::Variant;
+use pipeline_registry::{ALL, POLLING_SLEEP, POLLING_SPIN, Pipeline, REFERENCE};
 
 /// One sentence (or a few) of the book, made from the results.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,8 +57,8 @@ impl Claim {
 }
 
 /// The pipelines that block (condvar, mpsc, crossbeam, flume).
-fn blocking() -> impl Iterator<Item = Variant> {
-    Variant::ALL.into_iter().filter(|v| v.blocks())
+fn blocking() -> impl Iterator<Item = Pipeline> {
+    ALL.iter().copied().filter(|v| v.blocks())
 }
 
 /// The blocking pipelines' reports on one config.
@@ -164,8 +164,8 @@ fn cores(cpus: usize) -> String {
 
 /// `polling/polls.md`: where polls are wasted, and where they are not.
 fn book_polls(results: &Results) -> Option<Claim> {
-    let sleep = results.report("book", None, Variant::PollingSleep)?;
-    let spin = results.report("book", None, Variant::PollingSpin)?;
+    let sleep = results.report("book", None, POLLING_SLEEP)?;
+    let spin = results.report("book", None, POLLING_SPIN)?;
     let blocking = blocking_reports(results, "book", None);
     let fewest = blocking.iter().map(|r| r.total_polls()).min()?;
     let wasted = sleep.total_polls().saturating_sub(fewest);
@@ -190,7 +190,7 @@ fn book_polls(results: &Results) -> Option<Claim> {
     let mut waste: Vec<(f64, String)> = Vec::new();
     for (scenario, capacity) in results.scenario_configs() {
         let (Some(spin), blocking) = (
-            results.report(&scenario, capacity, Variant::PollingSpin),
+            results.report(&scenario, capacity, POLLING_SPIN),
             blocking_reports(results, &scenario, capacity),
         ) else {
             continue;
@@ -225,7 +225,7 @@ fn book_polls(results: &Results) -> Option<Claim> {
         .scenario_configs()
         .into_iter()
         .filter_map(|(s, c)| {
-            let r = results.report(&s, c, Variant::PollingSleep)?;
+            let r = results.report(&s, c, POLLING_SLEEP)?;
             Some((polls_per_item(r), config_name(&s, c)))
         })
         .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -247,7 +247,7 @@ fn book_polls(results: &Results) -> Option<Claim> {
 /// `polling/polls.md`: the short `book` runs, whose CPU time is mostly thread start-up
 /// and teardown.
 fn book_teardown(results: &Results) -> Option<Claim> {
-    let reports: Vec<&Report> = Variant::ALL
+    let reports: Vec<&Report> = ALL
         .iter()
         .filter_map(|&v| results.report("book", None, v))
         .collect();
@@ -294,8 +294,8 @@ fn capitalise(s: &str) -> String {
 /// `polling/spin-or-sleep.md`: latency and CPU on `paced`.
 fn paced(results: &Results) -> Option<Claim> {
     let capacity = results.capacities("paced").first().copied()?;
-    let spin = results.report("paced", capacity, Variant::PollingSpin)?;
-    let sleep = results.report("paced", capacity, Variant::PollingSleep)?;
+    let spin = results.report("paced", capacity, POLLING_SPIN)?;
+    let sleep = results.report("paced", capacity, POLLING_SLEEP)?;
     let blocking = blocking_reports(results, "paced", capacity);
     if blocking.is_empty() {
         return None;
@@ -368,7 +368,7 @@ fn sleeper_against_blocking(results: &Results) -> Vec<(String, f64)> {
         .scenario_configs()
         .into_iter()
         .filter_map(|(scenario, capacity)| {
-            let sleep = results.report(&scenario, capacity, Variant::PollingSleep)?;
+            let sleep = results.report(&scenario, capacity, POLLING_SLEEP)?;
             let blocking = blocking_reports(results, &scenario, capacity);
             let middle = median(blocking.iter().map(|r| r.wall_s).collect());
             middle
@@ -427,7 +427,7 @@ fn compare(results: &Results) -> Option<Claim> {
         {
             continue;
         }
-        let Some(spin) = results.report(&scenario, capacity, Variant::PollingSpin) else {
+        let Some(spin) = results.report(&scenario, capacity, POLLING_SPIN) else {
             continue;
         };
         let blocking = blocking_reports(results, &scenario, capacity);
@@ -507,14 +507,14 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
     let mut straddle = Vec::new();
     let mut rows = 0;
     for capacity in results.capacities("throughput") {
-        for variant in Variant::ALL {
+        for &variant in ALL {
             let Some(o) = results.overhead(capacity, variant) else {
                 continue;
             };
             rows += 1;
             let name = match capacity {
-                None => format!("{}, unbounded", variant.label()),
-                Some(n) => format!("{}, bound {n}", variant.label()),
+                None => format!("{}, unbounded", variant.label),
+                Some(n) => format!("{}, bound {n}", variant.label),
             };
             if !variant.blocks() {
                 polling.push(format!("{} for {name}", format::ratio(o.ratio())));
@@ -567,7 +567,7 @@ fn peaks(results: &Results, scenario: &'static str, anchor: &'static str) -> Opt
         let mut above = 0;
         let mut total = 0;
         let mut most = 0;
-        for v in Variant::ALL {
+        for &v in ALL {
             let Some(r) = results.report(scenario, capacity, v) else {
                 continue;
             };
@@ -611,12 +611,12 @@ fn peaks(results: &Results, scenario: &'static str, anchor: &'static str) -> Opt
 
 /// `choosing/throughput.md`: the sleeping poller on bounded `throughput`.
 fn sleeper_bounded(results: &Results) -> Option<Claim> {
-    let unbounded = results.report("throughput", None, Variant::PollingSleep)?;
+    let unbounded = results.report("throughput", None, POLLING_SLEEP)?;
     let (capacity, bounded) = results
         .capacities("throughput")
         .into_iter()
         .filter(Option::is_some)
-        .find_map(|c| Some((c?, results.report("throughput", c, Variant::PollingSleep)?)))?;
+        .find_map(|c| Some((c?, results.report("throughput", c, POLLING_SLEEP)?)))?;
     let nap_ms = bounded.config.poll_sleep_ms?;
     let nap_s = nap_ms as f64 / 1000.0;
     let extra = bounded.wall_s - unbounded.wall_s;
@@ -663,7 +663,7 @@ fn bottleneck(results: &Results) -> Option<Claim> {
     let mut changes = Vec::new();
     let mut unbounded = Vec::new();
     let mut bounded = Vec::new();
-    for v in Variant::ALL {
+    for &v in ALL {
         let (Some(u), Some(b)) = (
             results.report("bottleneck", None, v),
             results.report("bottleneck", capacity, v),
@@ -708,7 +708,7 @@ fn bottleneck(results: &Results) -> Option<Claim> {
 
 /// `polling/unbounded.md`: the unbounded depth figure, whose lines coincide.
 fn depth(results: &Results) -> Option<Claim> {
-    let series: Vec<(Variant, &Report, &[u64], u64)> = Variant::ALL
+    let series: Vec<(Pipeline, &Report, &[u64], u64)> = ALL
         .iter()
         .filter_map(|&v| {
             let run = results.run("bottleneck", None, v)?;
@@ -763,7 +763,7 @@ fn depth(results: &Results) -> Option<Claim> {
         range_of(&reports, resize_peak, |v| format::count(v as u64)),
         format::count(items),
         format::duration(settled_s),
-        last.label(),
+        last.label,
         number(series.len()),
         format::count(gap),
         format::percent(gap as f64 / peak.max(1) as f64),
@@ -798,7 +798,7 @@ fn sweep(results: &Results) -> Option<Claim> {
     let text = format!(
         "With {}, the unbounded pipeline's peak heap goes from {} MiB for {} items to {} \
          MiB for {}; the bounded one's stays between {b_lo:.2} and {b_hi:.2} MiB.",
-        variant.label(),
+        variant.label,
         format::mib(Some(first.peak_heap_bytes)),
         format::count(first.items),
         format::mib(Some(last.peak_heap_bytes)),
@@ -854,8 +854,8 @@ fn sleeps(results: &Results) -> Option<Claim> {
 
 /// `fanout/measured.md`: fan-out's threads against the cores, and its speed-up.
 fn fanout(results: &Results) -> Option<Claim> {
-    let camera = results.report("camera", None, Variant::Crossbeam)?;
-    let fanout = results.report("fanout", None, Variant::Crossbeam)?;
+    let camera = results.report("camera", None, REFERENCE)?;
+    let fanout = results.report("fanout", None, REFERENCE)?;
     let cpus = results.machine.cpus;
     let workers: usize = fanout.config.workers.iter().sum();
     let speedup = camera.wall_s / fanout.wall_s;
@@ -883,9 +883,7 @@ fn fanout(results: &Results) -> Option<Claim> {
 /// `choosing/caveats.md`: the cores against the threads.
 fn caveats_cores(results: &Results) -> Option<Claim> {
     let cpus = results.machine.cpus;
-    let book = Variant::ALL
-        .iter()
-        .find_map(|&v| results.report("book", None, v))?;
+    let book = ALL.iter().find_map(|&v| results.report("book", None, v))?;
     let threads = threads(book);
     let text = format!(
         "**{} cores.** The machine is described under every figure, and on [The \
@@ -902,7 +900,7 @@ fn caveats_cores(results: &Results) -> Option<Claim> {
 /// `choosing/caveats.md`: what `throughput` measures on these cores.
 fn caveats_throughput(results: &Results) -> Option<Claim> {
     let cpus = results.machine.cpus;
-    let r = Variant::ALL
+    let r = ALL
         .iter()
         .find_map(|&v| results.report("throughput", None, v))?;
     let threads = threads(r);

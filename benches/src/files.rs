@@ -86,8 +86,8 @@ fn csv_row(run: &CaseResult) -> String {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
-        case.variant.id().to_string(),
-        case.variant.backend().name.to_string(),
+        case.variant.id.to_string(),
+        case.variant.backend.name.to_string(),
         opt(config.poll_sleep_ms.map(|ms| ms.to_string())),
         opt(config.capacity.map(|c| c.to_string())),
         config.items.to_string(),
@@ -232,7 +232,7 @@ pub fn machine_md(
         );
     }
     let ideal = results
-        .report("camera", None, crate::variant::Variant::Crossbeam)
+        .report("camera", None, pipeline_registry::REFERENCE)
         .and_then(|r| sleep::ideal_with_measured_sleeps(&r.config, &results.sleep));
     if let Some(ideal) = ideal {
         let _ = writeln!(
@@ -293,15 +293,15 @@ mod tests {
 
     use super::*;
     use crate::case::{Case, CaseKind};
-    use crate::variant::Variant;
     use pipeline_core::{Machine, Scenario};
+    use pipeline_registry::REFERENCE;
 
     fn results() -> Results {
         let config = Scenario::BOOK.config();
         let case = Case {
             scenario: "book".into(),
             kind: CaseKind::Scenario,
-            variant: Variant::Crossbeam,
+            variant: REFERENCE,
             config: config.clone(),
             repeat: 0,
         };

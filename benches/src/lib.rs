@@ -15,16 +15,16 @@
 //! `PIPELINE_BENCH_QUICK=1` makes both quick ([`plan::Plan`]);
 //! `PIPELINE_BENCH_OUT=DIR` sends the report elsewhere (and skips the book).
 //!
-//! The six variants ([`variant::Variant`]) are the five backends, the polling one both
-//! sleeping 10 ms between empty polls and spinning:
+//! The pipelines are the registry's ([`pipeline_registry::ALL`]): the five backends, the
+//! polling one both sleeping 10 ms between empty polls and spinning:
 //!
 //! ```
-//! use pipeline_bench::variant::Variant;
+//! use pipeline_registry::ALL;
 //! use pipeline_core::{Config, Scenario};
 //!
 //! let config = Config { items: 100, ..Scenario::BOOK.config() };
-//! for variant in Variant::ALL {
-//!     let report = variant.backend().run(&variant.config(&config))?;
+//! for &variant in ALL {
+//!     let report = variant.backend.run(&variant.config(&config))?;
 //!     assert_eq!(report.items_out, 100);
 //!     let bare = pipeline_bench::bare::run(variant, &variant.config(&config));
 //!     assert_eq!(bare.items_out, 100);
@@ -48,4 +48,3 @@ pub mod sampler;
 pub mod sleep;
 pub mod tables;
 pub mod timeline;
-pub mod variant;

@@ -19,12 +19,12 @@ use crate::case::{Case, CaseKind};
 use crate::format;
 use crate::plan::Plan;
 use crate::results::{Results, median};
-use crate::variant::Variant;
+use pipeline_registry::{Pipeline, REFERENCE};
 
 /// The resize worker counts measured.
 pub const RESIZE_WORKERS: [usize; 4] = [1, 2, 3, 4];
 /// The backend the worker sweep runs on (any blocking one would do).
-pub const PARALLEL_VARIANT: Variant = Variant::Crossbeam;
+pub const PARALLEL_VARIANT: Pipeline = REFERENCE;
 /// The Python measurement, relative to the workspace root.
 pub const PYTHON_RESULT: &str = "book/python/cpu_pipeline.json";
 
@@ -226,7 +226,7 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
              \"Cores busy\" is the process's CPU time over its wall time: with more workers \
              than one it can rise towards {cores}, the machine's CPUs, if they are free; a \
              figure below 1 means other programs had the cores for part of the run.",
-            PARALLEL_VARIANT.label(),
+            PARALLEL_VARIANT.label,
             results
                 .runs
                 .iter()
@@ -362,7 +362,7 @@ pub fn figure(results: &Results, python: Option<&PythonResult>, path: &Path) -> 
             "ideal: one worker per core, at most {cores:.0} (this machine's CPUs)"
         ))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], LIMIT_COLOUR));
-    let rust_colour = PARALLEL_VARIANT.colour();
+    let rust_colour = crate::plot::rgb(PARALLEL_VARIANT.colour);
     // Rust's labels above its points, Python's below, so that near-equal speed-ups do
     // not print on top of each other.
     let series = [
@@ -435,7 +435,7 @@ mod tests {
             assert_eq!(case.config.workers[0], 1);
             assert_eq!(case.config.workers[2], 1);
             assert_eq!(case.config.frame, Scenario::CPU.config().frame);
-            case.variant.backend().prepare(&case.config).unwrap();
+            case.variant.backend.prepare(&case.config).unwrap();
         }
         let workers: Vec<usize> = cases[..4].iter().map(|c| c.config.workers[1]).collect();
         assert_eq!(workers, RESIZE_WORKERS);

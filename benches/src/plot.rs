@@ -3,7 +3,7 @@
 //! Every figure is drawn for the book's column: [`WIDTH`] pixels wide, so that the
 //! page shows it at its own size, with no text smaller than 12 px, and one panel per
 //! figure. Every figure has a title, axis labels with units and a legend; each variant
-//! has one colour ([`Variant::colour`], a colour-blind-safe palette) and, on line
+//! has one colour ([`Pipeline::colour`], a colour-blind-safe palette) and, on line
 //! charts, one marker shape, in every figure. Log scales are drawn as the base-10
 //! logarithm of the values on a linear axis, labelled with the values.
 
@@ -21,7 +21,7 @@ use crate::format;
 use crate::results::Results;
 use crate::sleep;
 use crate::tables::UTILISATION_TARGET;
-use crate::variant::Variant;
+use pipeline_registry::{ALL, Pipeline, REFERENCE, Rgb};
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
@@ -41,7 +41,7 @@ pub(crate) const VALUES: u32 = 16;
 /// About how wide a legend character is at [`LEGEND`] (sans-serif).
 const LEGEND_CHAR: f64 = 7.6;
 const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
-const REFERENCE: RGBColor = RGBColor(0x33, 0x33, 0x33);
+const INK: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
 /// How a value axis maps values.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -201,6 +201,12 @@ enum Swatch {
     Marked(RGBColor, Mark, bool),
 }
 
+/// A registry colour as plotters draws it.
+pub(crate) fn rgb(colour: Rgb) -> RGBColor {
+    let Rgb(r, g, b) = colour;
+    RGBColor(r, g, b)
+}
+
 /// The marker shape of a line.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mark {
@@ -213,16 +219,19 @@ enum Mark {
 }
 
 impl Mark {
-    /// One shape per variant, in [`Variant::ALL`] order.
-    fn of(variant: Variant) -> Mark {
-        match variant {
-            Variant::PollingSleep => Mark::Circle,
-            Variant::PollingSpin => Mark::Triangle,
-            Variant::Condvar => Mark::Square,
-            Variant::Mpsc => Mark::Cross,
-            Variant::Crossbeam => Mark::Ring,
-            Variant::Flume => Mark::Diamond,
-        }
+    /// Every shape, given out in turn in [`ALL`] order.
+    const ALL: [Mark; 6] = [
+        Mark::Circle,
+        Mark::Triangle,
+        Mark::Square,
+        Mark::Cross,
+        Mark::Ring,
+        Mark::Diamond,
+    ];
+
+    /// The shape of a pipeline: one each, in [`ALL`] order.
+    fn of(pipeline: Pipeline) -> Mark {
+        Mark::ALL[pipeline.position() % Mark::ALL.len()]
     }
 
     /// Draws the marker centred on `at` (pixel coordinates).
@@ -367,10 +376,10 @@ fn with_panels(
 }
 
 /// The legend entries of the variants that have data.
-fn variant_legend(variants: &[Variant], swatch: fn(RGBColor) -> Swatch) -> Vec<(Swatch, String)> {
+fn variant_legend(variants: &[Pipeline], swatch: fn(RGBColor) -> Swatch) -> Vec<(Swatch, String)> {
     variants
         .iter()
-        .map(|v| (swatch(v.colour()), v.label().to_string()))
+        .map(|v| (swatch(rgb(v.colour)), v.label.to_string()))
         .collect()
 }
 
@@ -391,7 +400,7 @@ struct Bars<'a> {
     y_label: &'a str,
     scale: Scale,
     categories: Vec<String>,
-    series: Vec<(Variant, Vec<Option<f64>>)>,
+    series: Vec<(Pipeline, Vec<Option<f64>>)>,
     /// A short horizontal mark on one bar (category, series index, value).
     marks: Vec<(usize, usize, f64)>,
     /// Text above a bar (category, series index, text).
@@ -504,7 +513,7 @@ impl Bars<'_> {
                 let x1 = left(c, s) + width * 0.94;
                 Some(Rectangle::new(
                     [(x0, y0), (x1, top)],
-                    variant.colour().filled(),
+                    rgb(variant.colour).filled(),
                 ))
             });
             chart.draw_series(bars)?;
@@ -609,7 +618,7 @@ impl Bars<'_> {
                 let y1 = top(c, s) - height * 0.92;
                 Some(Rectangle::new(
                     [(v0, y0), (end, y1)],
-                    variant.colour().filled(),
+                    rgb(variant.colour).filled(),
                 ))
             });
             chart.draw_series(bars)?;
@@ -769,9 +778,8 @@ fn per_config(
     results: &Results,
     configs: &[(String, Option<usize>)],
     get: impl Fn(&pipeline_core::Report) -> Option<f64>,
-) -> Vec<(Variant, Vec<Option<f64>>)> {
-    Variant::ALL
-        .iter()
+) -> Vec<(Pipeline, Vec<Option<f64>>)> {
+    ALL.iter()
         .map(|&v| {
             let values = configs
                 .iter()
@@ -817,7 +825,7 @@ fn polls(results: &Results, path: &Path) -> anyhow::Result<()> {
     chart.horizontal = true;
     chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
     chart.series = per_config(results, &configs, |r| Some(r.total_polls() as f64));
-    let legend = variant_legend(&Variant::ALL, Swatch::Box);
+    let legend = variant_legend(ALL, Swatch::Box);
     with_panels(
         path,
         (WIDTH, horizontal_height(configs.len(), &legend)),
@@ -840,7 +848,7 @@ fn cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
     chart.horizontal = true;
     chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
     chart.series = per_config(results, &configs, |r| Some(r.process_cpu_s));
-    let legend = variant_legend(&Variant::ALL, Swatch::Box);
+    let legend = variant_legend(ALL, Swatch::Box);
     with_panels(
         path,
         (WIDTH, horizontal_height(configs.len(), &legend)),
@@ -879,9 +887,9 @@ fn memory(
     });
     chart.value_labels = true;
     let items = results
-        .report("bottleneck", None, Variant::Crossbeam)
+        .report("bottleneck", None, REFERENCE)
         .map_or(0, |r| r.config.items);
-    let legend = variant_legend(&Variant::ALL, Swatch::Box);
+    let legend = variant_legend(ALL, Swatch::Box);
     with_panels(
         path,
         (WIDTH, 480),
@@ -896,7 +904,7 @@ fn memory(
 /// variant, each with its own marker.
 fn depth(results: &Results, path: &Path, capacity: Option<usize>) -> anyhow::Result<()> {
     let mut legend = Vec::new();
-    let lines: Vec<Line> = Variant::ALL
+    let lines: Vec<Line> = ALL
         .iter()
         .enumerate()
         .filter_map(|(i, &v)| {
@@ -913,14 +921,14 @@ fn depth(results: &Results, path: &Path, capacity: Option<usize>) -> anyhow::Res
                 .collect();
             // About eight markers a line, staggered between the lines.
             let every = (points.len() / 8).max(1);
-            let first = i * every / Variant::ALL.len();
+            let first = i * every / ALL.len();
             let dashed = !v.blocks();
             legend.push((
-                Swatch::Marked(v.colour(), Mark::of(v), dashed),
-                v.label().to_string(),
+                Swatch::Marked(rgb(v.colour), Mark::of(v), dashed),
+                v.label.to_string(),
             ));
             Some(Line {
-                colour: v.colour(),
+                colour: rgb(v.colour),
                 points,
                 dashed,
                 marker: None,
@@ -965,19 +973,19 @@ fn sweep(results: &Results, path: &Path) -> anyhow::Result<()> {
         .map(|&capacity| {
             let (marker, dashed, name) = match capacity {
                 None => (
-                    Swatch::Circle(variant.colour()),
+                    Swatch::Circle(rgb(variant.colour)),
                     false,
                     "unbounded".to_string(),
                 ),
                 Some(n) => (
-                    Swatch::Triangle(variant.colour()),
+                    Swatch::Triangle(rgb(variant.colour)),
                     true,
                     format!("bounded ({n})"),
                 ),
             };
-            legend.push((marker, format!("{}, {name}", variant.label())));
+            legend.push((marker, format!("{}, {name}", variant.label)));
             Line {
-                colour: variant.colour(),
+                colour: rgb(variant.colour),
                 points: points
                     .iter()
                     .filter(|p| p.capacity == capacity)
@@ -1012,7 +1020,7 @@ fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()> {
     let report = |v| results.report("paced", capacity, v);
     let mut latency = bars("", "percentile", "latency (µs, log scale)", Scale::Log10);
     latency.categories = vec!["p50".into(), "p99".into(), "max".into()];
-    latency.series = Variant::ALL
+    latency.series = ALL
         .iter()
         .map(|&v| {
             let values = report(v).map_or(vec![None; 3], |r| {
@@ -1022,12 +1030,12 @@ fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()> {
             (v, values)
         })
         .collect();
-    let interval = report(Variant::Crossbeam).map_or(0.0, |r| r.config.source_interval_ms);
+    let interval = report(REFERENCE).map_or(0.0, |r| r.config.source_interval_ms);
     with_panels(
         path,
         (WIDTH, 480),
         &format!("Latency per item on paced (one item every {interval} ms)"),
-        &variant_legend(&Variant::ALL, Swatch::Box),
+        &variant_legend(ALL, Swatch::Box),
         1,
         |areas| latency.draw(&areas[0]),
     )
@@ -1044,17 +1052,17 @@ fn paced_cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
         Scale::Linear,
     );
     busy.categories = vec![config_label("paced", capacity)];
-    busy.series = Variant::ALL
+    busy.series = ALL
         .iter()
         .map(|&v| (v, vec![report(v).map(|r| r.process_cpu_s / r.wall_s)]))
         .collect();
     busy.value_labels = true;
-    let interval = report(Variant::Crossbeam).map_or(0.0, |r| r.config.source_interval_ms);
+    let interval = report(REFERENCE).map_or(0.0, |r| r.config.source_interval_ms);
     with_panels(
         path,
         (WIDTH, 440),
         &format!("CPU while mostly idle on paced (one item every {interval} ms)"),
-        &variant_legend(&Variant::ALL, Swatch::Box),
+        &variant_legend(ALL, Swatch::Box),
         1,
         |areas| busy.draw(&areas[0]),
     )
@@ -1065,7 +1073,7 @@ fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
     let capacities = results.capacities("throughput");
     let mut chart = bars("", "queues", "items per second (millions)", Scale::Linear);
     chart.categories = capacities.iter().map(|&c| bound_label(c)).collect();
-    for (s, &v) in Variant::ALL.iter().enumerate() {
+    for (s, &v) in ALL.iter().enumerate() {
         let mut values = Vec::new();
         for (c, &capacity) in capacities.iter().enumerate() {
             let overhead = results.overhead(capacity, v);
@@ -1077,10 +1085,10 @@ fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
         }
         chart.series.push((v, values));
     }
-    let mut legend = variant_legend(&Variant::ALL, Swatch::Box);
+    let mut legend = variant_legend(ALL, Swatch::Box);
     legend.push((Swatch::Line(BLACK), "bare pipeline, no probes".into()));
     let items = results
-        .report("throughput", None, Variant::Crossbeam)
+        .report("throughput", None, REFERENCE)
         .map_or(0, |r| r.config.items);
     with_panels(
         path,
@@ -1113,23 +1121,18 @@ fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
     ratio.references.push(Reference {
         value: 1.0,
         category: None,
-        colour: REFERENCE,
+        colour: INK,
         dashed: false,
     });
     for (c, (s, capacity)) in configs.iter().enumerate() {
-        let timer = results
-            .report(s, *capacity, Variant::Crossbeam)
-            .and_then(|r| {
-                Some(
-                    sleep::ideal_with_measured_sleeps(&r.config, &results.sleep)?
-                        / r.ideal_wall_s?,
-                )
-            });
+        let timer = results.report(s, *capacity, REFERENCE).and_then(|r| {
+            Some(sleep::ideal_with_measured_sleeps(&r.config, &results.sleep)? / r.ideal_wall_s?)
+        });
         if let Some(timer) = timer {
             ratio.references.push(Reference {
                 value: timer,
                 category: Some(c),
-                colour: REFERENCE,
+                colour: INK,
                 dashed: true,
             });
         }
@@ -1138,10 +1141,10 @@ fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
     ratio.floor = Some((low.min(1.0) - 0.02).max(0.0));
     ratio.value_labels = true;
     ratio.label = |v| format!("{v:.3}");
-    let mut legend = variant_legend(&Variant::ALL, Swatch::Box);
-    legend.push((Swatch::Line(REFERENCE), "ideal (configured waits)".into()));
+    let mut legend = variant_legend(ALL, Swatch::Box);
+    legend.push((Swatch::Line(INK), "ideal (configured waits)".into()));
     legend.push((
-        Swatch::Dashed(REFERENCE),
+        Swatch::Dashed(INK),
         "ideal with the measured sleep lengths (an estimate)".into(),
     ));
     with_panels(
@@ -1170,15 +1173,15 @@ fn resize_busy(results: &Results, path: &Path) -> anyhow::Result<()> {
     busy.references.push(Reference {
         value: UTILISATION_TARGET * 100.0,
         category: None,
-        colour: REFERENCE,
+        colour: INK,
         dashed: true,
     });
     let low = busy.values().fold(f64::INFINITY, f64::min);
     busy.floor = Some(((low - 2.0) / 5.0).floor().max(0.0) * 5.0);
     busy.value_labels = true;
-    let mut legend = variant_legend(&Variant::ALL, Swatch::Box);
+    let mut legend = variant_legend(ALL, Swatch::Box);
     legend.push((
-        Swatch::Dashed(REFERENCE),
+        Swatch::Dashed(INK),
         format!(
             "the goal for the blocking backends: at least {:.0}%",
             UTILISATION_TARGET * 100.0

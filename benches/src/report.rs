@@ -15,8 +15,8 @@ use crate::child::{self, CaseResult};
 use crate::plan::{self, Plan};
 use crate::results::{RESULTS_SCHEMA, Results};
 use crate::tables::OVERHEAD_TARGET;
-use crate::variant::Variant;
 use crate::{claims, files, format, plot, sleep, tables};
+use pipeline_registry::ALL;
 
 /// The longest a case may run before its process is killed.
 const CASE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -220,7 +220,7 @@ fn print_summary(results: &Results) {
         "scenario", "queues", "pipeline", "wall s", "CPU s", "polls", "p50", "p99", "heap MiB"
     );
     for (scenario, capacity) in results.scenario_configs() {
-        for variant in Variant::ALL {
+        for &variant in ALL {
             let Some(r) = results.report(&scenario, capacity, variant) else {
                 continue;
             };
@@ -228,7 +228,7 @@ fn print_summary(results: &Results) {
                 "{:<18} {:<10} {:<22} {:>9} {:>9} {:>12} {:>10} {:>10} {:>10}",
                 scenario,
                 format::capacity(capacity),
-                variant.label(),
+                variant.label,
                 format::secs(r.wall_s),
                 format::secs(r.process_cpu_s),
                 format::count(r.total_polls()),
@@ -241,12 +241,12 @@ fn print_summary(results: &Results) {
     println!();
     println!("instrumented / bare wall time on throughput (target ≤ {OVERHEAD_TARGET}×):");
     for capacity in results.capacities("throughput") {
-        for variant in Variant::ALL {
+        for &variant in ALL {
             if let Some(o) = results.overhead(capacity, variant) {
                 println!(
                     "  {:<10} {:<22} {:>7} (pairs {}–{}) {:>6.0} ns/hand-off  ({} s against {} s, medians of {} pairs){}",
                     format::capacity(capacity),
-                    variant.label(),
+                    variant.label,
                     format::ratio(o.ratio()),
                     format::ratio(o.ratio_range.0),
                     format::ratio(o.ratio_range.1),

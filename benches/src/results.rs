@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::CaseKind;
 use crate::child::CaseResult;
 use crate::sleep::SleepStat;
-use crate::variant::Variant;
+use pipeline_registry::Pipeline;
 
 /// The `results.json` schema version.
 pub const RESULTS_SCHEMA: u32 = 1;
@@ -162,7 +162,7 @@ impl Results {
         &self,
         scenario: &str,
         capacity: Option<usize>,
-        variant: Variant,
+        variant: Pipeline,
     ) -> Vec<&CaseResult> {
         self.runs
             .iter()
@@ -183,7 +183,7 @@ impl Results {
         &self,
         scenario: &str,
         capacity: Option<usize>,
-        variant: Variant,
+        variant: Pipeline,
     ) -> Option<&CaseResult> {
         median_run(self.runs_of(scenario, capacity, variant))
     }
@@ -193,7 +193,7 @@ impl Results {
         &self,
         scenario: &str,
         capacity: Option<usize>,
-        variant: Variant,
+        variant: Pipeline,
     ) -> Option<&Report> {
         self.run(scenario, capacity, variant)?.report.as_ref()
     }
@@ -224,7 +224,7 @@ impl Results {
     }
 
     /// Instrumented against bare on `throughput` with `capacity`, for `variant`.
-    pub fn overhead(&self, capacity: Option<usize>, variant: Variant) -> Option<Overhead> {
+    pub fn overhead(&self, capacity: Option<usize>, variant: Pipeline) -> Option<Overhead> {
         let of_kind = |kind: CaseKind| -> Vec<(u32, f64)> {
             self.runs
                 .iter()
@@ -294,7 +294,7 @@ impl Results {
     }
 
     /// The variant of the sweep, if one ran.
-    pub fn sweep_variant(&self) -> Option<Variant> {
+    pub fn sweep_variant(&self) -> Option<Pipeline> {
         self.runs
             .iter()
             .find(|r| r.case.kind == CaseKind::Sweep)
@@ -308,9 +308,10 @@ mod tests {
     use crate::bare::BareRun;
     use crate::case::Case;
     use pipeline_core::{Config, Scenario};
+    use pipeline_registry::REFERENCE;
 
     fn throughput_run(kind: CaseKind, repeat: u32, wall_s: f64) -> CaseResult {
-        let variant = Variant::Crossbeam;
+        let variant = REFERENCE;
         let config = variant.config(&Config {
             items: 10,
             ..Scenario::THROUGHPUT.config()
@@ -323,7 +324,7 @@ mod tests {
             };
             (None, Some(bare))
         } else {
-            let mut report = variant.backend().run(&config).unwrap();
+            let mut report = variant.backend.run(&config).unwrap();
             report.wall_s = wall_s;
             (Some(report), None)
         };
@@ -361,7 +362,7 @@ mod tests {
             elapsed_s: None,
         };
         let capacity = Scenario::THROUGHPUT.config().capacity;
-        let variant = Variant::Crossbeam;
+        let variant = REFERENCE;
         assert_eq!(results.runs_of("throughput", capacity, variant).len(), 3);
         let shown = results.report("throughput", capacity, variant).unwrap();
         assert_eq!(shown.wall_s, 2.0);

@@ -7,7 +7,7 @@ use pipeline_core::{Report, Scenario};
 use crate::format;
 use crate::results::{HANDOFFS_PER_ITEM, MIN_PAIRS, Results, Verdict};
 use crate::sleep;
-use crate::variant::Variant;
+use pipeline_registry::{ALL, Pipeline};
 
 /// The goal for the probes' cost: the largest instrumented/bare wall-time ratio on
 /// `throughput` (at most 20% added to a bare pipeline's wall time).
@@ -50,7 +50,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 /// One line saying what a scenario runs (from the first config that ran).
 fn describe(results: &Results, scenario: &str) -> String {
     let about = Scenario::named(scenario).map_or("", |s| s.about);
-    let config = Variant::ALL
+    let config = ALL
         .iter()
         .find_map(|&v| {
             let capacity = *results.capacities(scenario).first()?;
@@ -93,12 +93,12 @@ fn cores_busy(report: &Report) -> String {
 
 /// What a scenario table's rows are when some case ran more than once: "median of
 /// N runs", with the variants that ran another number of times named.
-fn runs_note(counts: &[(Variant, usize)]) -> Option<String> {
+fn runs_note(counts: &[(Pipeline, usize)]) -> Option<String> {
     let most = counts.iter().map(|&(_, n)| n).max().filter(|&n| n > 1)?;
     let mut others: Vec<String> = Vec::new();
     for &(variant, n) in counts.iter().filter(|&&(_, n)| n != most) {
         let runs = if n == 1 { "run" } else { "runs" };
-        let other = format!("{}: {n} {runs}", variant.label());
+        let other = format!("{}: {n} {runs}", variant.label);
         if !others.contains(&other) {
             others.push(other);
         }
@@ -124,13 +124,13 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
     let mut counts = Vec::new();
     let mut short = false;
     for capacity in results.capacities(scenario) {
-        for variant in Variant::ALL {
+        for &variant in ALL {
             let Some(r) = results.report(scenario, capacity, variant) else {
                 continue;
             };
             counts.push((variant, results.runs_of(scenario, capacity, variant).len()));
             short |= r.wall_s < CORES_BUSY_MIN_WALL_S;
-            let who = vec![variant.label().to_string(), format::capacity(capacity)];
+            let who = vec![variant.label.to_string(), format::capacity(capacity)];
             time.push(
                 [
                     who.clone(),
@@ -240,13 +240,13 @@ pub fn overhead_table(results: &Results) -> String {
     let mut rows = Vec::new();
     let mut by_hand_rows = Vec::new();
     for capacity in results.capacities("throughput") {
-        for variant in Variant::ALL {
+        for &variant in ALL {
             let Some(o) = results.overhead(capacity, variant) else {
                 continue;
             };
             let ns = o.ns_per_handoff();
             rows.push(vec![
-                variant.label().to_string(),
+                variant.label.to_string(),
                 format::capacity(capacity),
                 format!(
                     "{} ({})",
@@ -328,11 +328,7 @@ pub fn overhead_table(results: &Results) -> String {
 
 /// The labels of the blocking variants: `condvar, mpsc, crossbeam, flume`.
 pub fn blocking_labels() -> String {
-    let labels: Vec<&str> = Variant::ALL
-        .into_iter()
-        .filter(|v| v.blocks())
-        .map(Variant::label)
-        .collect();
+    let labels: Vec<&str> = ALL.iter().filter(|v| v.blocks()).map(|p| p.label).collect();
     labels.join(", ")
 }
 
@@ -353,7 +349,7 @@ pub fn timing_table(results: &Results) -> String {
     let mut rows = Vec::new();
     for scenario in ["camera", "fanout"] {
         for capacity in results.capacities(scenario) {
-            for variant in Variant::ALL {
+            for &variant in ALL {
                 let Some(r) = results.report(scenario, capacity, variant) else {
                     continue;
                 };
@@ -363,7 +359,7 @@ pub fn timing_table(results: &Results) -> String {
                 let explained = (timer - ideal) / (r.wall_s - ideal);
                 rows.push(vec![
                     scenario.to_string(),
-                    variant.label().to_string(),
+                    variant.label.to_string(),
                     format::secs(r.wall_s),
                     format::secs(ideal),
                     format::ratio3(r.wall_s / ideal),
@@ -440,7 +436,7 @@ pub fn sweep_table(results: &Results) -> String {
             ]
         })
         .collect();
-    let who = results.sweep_variant().map_or("", Variant::label);
+    let who = results.sweep_variant().map_or("", |p| p.label);
     format!(
         "**Peak heap against items** on `bottleneck` ({who}): an unbounded queue in front of \
          the slow resize holds every frame the download stage has made; a bounded one holds \
@@ -469,16 +465,12 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pipeline_registry::{POLLING_SLEEP, REFERENCE, STD_CHANNEL};
 
     #[test]
     fn the_runs_note_names_the_odd_ones_out() {
-        assert_eq!(runs_note(&[(Variant::Mpsc, 1), (Variant::Flume, 1)]), None);
-        let note = runs_note(&[
-            (Variant::PollingSleep, 1),
-            (Variant::Mpsc, 3),
-            (Variant::PollingSleep, 1),
-        ])
-        .unwrap();
+        assert_eq!(runs_note(&[(STD_CHANNEL, 1), (REFERENCE, 1)]), None);
+        let note = runs_note(&[(POLLING_SLEEP, 1), (STD_CHANNEL, 3), (POLLING_SLEEP, 1)]).unwrap();
         assert!(
             note.contains("median of 3 runs (polling (sleep 10 ms): 1 run)"),
             "{note}"

@@ -18,7 +18,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::case::{Case, CaseKind};
 use crate::plot::WIDTH;
 use crate::results::Results;
-use crate::variant::Variant;
+use pipeline_registry::{POLLING_SLEEP, POLLING_SPIN, Pipeline, STD_CHANNEL};
 
 /// The window drawn, from the start of the run.
 pub const WINDOW_MS: u64 = 100;
@@ -28,7 +28,7 @@ pub const ITEMS: u64 = 150;
 /// 16 MiB per thread), so that even the spinning poller's first 100 ms fit.
 pub const RECORD_LIMIT: usize = 1 << 20;
 /// The pipelines drawn: the item's sleeping poller, the spinning one, a channel.
-pub const VARIANTS: [Variant; 3] = [Variant::PollingSleep, Variant::PollingSpin, Variant::Mpsc];
+pub const VARIANTS: [Pipeline; 3] = [POLLING_SLEEP, POLLING_SPIN, STD_CHANNEL];
 /// The figures, one per scenario.
 pub const FIGURES: [&str; 2] = ["timeline_camera.svg", "timeline_bottleneck.svg"];
 
@@ -63,7 +63,7 @@ pub fn cases() -> Vec<Case> {
 }
 
 /// The window of `scenario` recorded on `variant`, if it ran.
-fn recorded<'a>(results: &'a Results, scenario: &str, variant: Variant) -> Option<&'a Timeline> {
+fn recorded<'a>(results: &'a Results, scenario: &str, variant: Pipeline) -> Option<&'a Timeline> {
     results
         .runs
         .iter()
@@ -117,7 +117,7 @@ pub fn draw(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             "bottleneck, bounded queues",
         ),
     ] {
-        let panels: Vec<(Variant, &Timeline)> = VARIANTS
+        let panels: Vec<(Pipeline, &Timeline)> = VARIANTS
             .iter()
             .filter_map(|&v| recorded(results, scenario, v).map(|t| (v, t)))
             .collect();
@@ -131,7 +131,7 @@ pub fn draw(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-fn figure(path: &Path, about: &str, panels: &[(Variant, &Timeline)]) -> anyhow::Result<()> {
+fn figure(path: &Path, about: &str, panels: &[(Pipeline, &Timeline)]) -> anyhow::Result<()> {
     let panel_height = |t: &Timeline| PANEL_HEAD + t.threads.len() as i32 * ROW + AXIS + 8;
     let height = TOP + panels.iter().map(|(_, t)| panel_height(t)).sum::<i32>();
     let root = SVGBackend::new(path, (WIDTH, height as u32)).into_drawing_area();
@@ -165,7 +165,7 @@ fn figure(path: &Path, about: &str, panels: &[(Variant, &Timeline)]) -> anyhow::
         |ns: u64| LEFT + (ns.min(window_ns) as f64 / window_ns as f64 * plot_width as f64) as i32;
     let mut top = TOP;
     for (variant, timeline) in panels {
-        root.draw(&Text::new(variant.label(), (10, top + 4), text(TEXT)))?;
+        root.draw(&Text::new(variant.label, (10, top + 4), text(TEXT)))?;
         let rows_top = top + PANEL_HEAD;
         for (row, thread) in timeline.threads.iter().enumerate() {
             let y0 = rows_top + row as i32 * ROW;
@@ -296,7 +296,7 @@ mod tests {
                 assert!(size >= f64::from(MIN_TEXT), "text of {size} px");
             }
             for variant in VARIANTS {
-                assert!(svg.contains(variant.label()), "a panel for {variant}");
+                assert!(svg.contains(variant.label), "a panel for {variant}");
             }
         }
     }

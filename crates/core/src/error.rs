@@ -108,17 +108,6 @@ pub enum ConfigError {
         "unknown scenario '{0}': use one of book, camera, fanout, bottleneck, paced, throughput"
     )]
     UnknownScenario(String),
-    /// A backend name that is not one of the five.
-    #[error("unknown backend '{0}': use one of polling, condvar, mpsc, crossbeam, flume")]
-    UnknownBackend(String),
-    /// A gallery directory that cannot be written.
-    #[error("cannot write thumbnails into '{path}': {reason}")]
-    Gallery {
-        /// The directory.
-        path: String,
-        /// Why.
-        reason: String,
-    },
 }
 
 /// The item ids a run of `items` items has, in words.

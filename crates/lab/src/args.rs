@@ -22,20 +22,24 @@ pub struct Cli {
 pub enum Command {
     /// Run one pipeline with live progress, then print its report.
     Run(RunArgs),
-    /// Run all five pipelines on the same config (polling twice: sleeping and
+    /// Run every pipeline on the same config (the poller twice: sleeping and
     /// spinning) and print one comparison table. With `--capacity 0`, the
-    /// pipelines without a rendezvous queue (polling, condvar) are skipped, with a
-    /// note on stderr.
+    /// pipelines without a rendezvous queue are skipped, with a note on stderr.
     Compare(CompareArgs),
     /// List the named scenarios and their parameters.
     Scenarios,
 }
 
+/// `--backend`'s help: the backends, from the registry of pipelines.
+fn backend_help() -> String {
+    format!("The pipeline: {}", pipeline_registry::backend_names())
+}
+
 /// `lab run`: one pipeline.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The pipeline: polling, condvar, mpsc, crossbeam or flume.
-    #[arg(long, short, value_name = "NAME")]
+    /// The pipeline's backend (every one the registry lists).
+    #[arg(long, short, value_name = "NAME", help = backend_help())]
     pub backend: String,
     /// Also write every thumbnail as a PNG into DIR (created if missing; needs frames).
     #[arg(long, value_name = "DIR")]

@@ -1,15 +1,15 @@
 //! `lab compare`: every pipeline on one config, one after another, in one table.
 //!
-//! The polling pipeline runs twice: sleeping between empty polls (10 ms, like the
-//! item, or `--poll-sleep-ms`) and spinning. The blocking pipelines take no poll
-//! sleep. With `--capacity 0` the pipelines without a rendezvous queue are
+//! The pipelines are the registry's: the polling backend runs twice, sleeping
+//! between empty polls (10 ms, like the item, or `--poll-sleep-ms`) and spinning;
+//! the blocking pipelines take no poll sleep. With `--capacity 0` the pipelines without a rendezvous queue are
 //! skipped with a note on stderr: comparing the rendezvous channels is a lesson
 //! of its own, so it should not be refused because two pipelines cannot join in.
 
-use pipeline_core::{Backend, Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Report};
+use pipeline_core::{Backend, Config, ConfigError, Report};
 
 use crate::args::CompareArgs;
-use crate::config::{BACKENDS, Plan};
+use crate::config::Plan;
 use crate::error::LabError;
 use crate::run::{failure_summary, what_was_done};
 use crate::table::ComparedRun;
@@ -88,32 +88,14 @@ pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
 /// The runs to make on `base`, each prepared for its backend, and the labels of
 /// those skipped for want of a rendezvous queue.
 fn entries(base: &Config) -> Result<(Vec<Entry>, Vec<String>), ConfigError> {
-    let sleep_ms = base.poll_sleep_ms.unwrap_or(DEFAULT_POLL_SLEEP_MS);
-    let wanted = BACKENDS.iter().flat_map(|&backend| {
-        if backend.polls {
-            vec![
-                (
-                    format!("{} (sleep {sleep_ms} ms)", backend.name),
-                    backend,
-                    Some(sleep_ms),
-                ),
-                (format!("{} (spin)", backend.name), backend, Some(0)),
-            ]
-        } else {
-            vec![(backend.name.to_string(), backend, None)]
-        }
-    });
     let mut entries = Vec::new();
     let mut skipped = Vec::new();
-    for (label, backend, poll_sleep_ms) in wanted {
-        let config = Config {
-            poll_sleep_ms,
-            ..base.clone()
-        };
-        match backend.prepare(&config) {
+    for pipeline in pipeline_registry::ALL {
+        let label = pipeline.label_on(base);
+        match pipeline.backend.prepare(&pipeline.config(base)) {
             Ok(config) => entries.push(Entry {
                 label,
-                backend,
+                backend: pipeline.backend,
                 config,
             }),
             Err(ConfigError::NoRendezvous(_)) => skipped.push(label),
@@ -131,19 +113,20 @@ mod tests {
     fn polling_runs_sleeping_then_spinning_and_the_others_without_a_sleep() {
         let (entries, skipped) = entries(&Config::default()).unwrap();
         let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(
-            labels,
-            [
-                "polling (sleep 10 ms)",
-                "polling (spin)",
-                "condvar",
-                "mpsc",
-                "crossbeam",
-                "flume"
-            ]
-        );
-        let sleeps: Vec<_> = entries.iter().map(|e| e.config.poll_sleep_ms).collect();
-        assert_eq!(sleeps, [Some(10), Some(0), None, None, None, None]);
+        let listed: Vec<&str> = pipeline_registry::ALL.iter().map(|p| p.label).collect();
+        assert_eq!(labels, listed);
+        assert_eq!(labels[..2], ["polling (sleep 10 ms)", "polling (spin)"]);
+        for entry in &entries {
+            let polls = entry.backend.polls;
+            assert_eq!(
+                entry.config.poll_sleep_ms.is_some(),
+                polls,
+                "{}",
+                entry.label
+            );
+        }
+        assert_eq!(entries[0].config.poll_sleep_ms, Some(10));
+        assert_eq!(entries[1].config.poll_sleep_ms, Some(0));
         assert!(skipped.is_empty());
     }
 
@@ -156,7 +139,12 @@ mod tests {
         let (entries, _) = entries(&base).unwrap();
         assert_eq!(entries[0].label, "polling (sleep 2 ms)");
         assert_eq!(entries[0].config.poll_sleep_ms, Some(2));
-        assert_eq!(entries[2].config.poll_sleep_ms, None);
+        assert!(
+            entries
+                .iter()
+                .skip(2)
+                .all(|e| e.config.poll_sleep_ms.is_none())
+        );
     }
 
     #[test]
@@ -166,11 +154,19 @@ mod tests {
             ..Config::default()
         };
         let (entries, skipped) = entries(&base).unwrap();
+        let with: Vec<&str> = pipeline_registry::ALL
+            .iter()
+            .filter(|p| p.backend.rendezvous)
+            .map(|p| p.label)
+            .collect();
+        let without: Vec<&str> = pipeline_registry::ALL
+            .iter()
+            .filter(|p| !p.backend.rendezvous)
+            .map(|p| p.label)
+            .collect();
         let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(labels, ["mpsc", "crossbeam", "flume"]);
-        assert_eq!(
-            skipped,
-            ["polling (sleep 10 ms)", "polling (spin)", "condvar"]
-        );
+        assert_eq!(labels, with);
+        assert_eq!(skipped, without);
+        assert!(skipped.iter().any(|s| s == "polling (spin)"));
     }
 }

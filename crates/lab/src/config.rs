@@ -8,22 +8,11 @@ use std::path::Path;
 use pipeline_core::{Backend, Config, ConfigError, Scenario};
 
 use crate::args::ConfigArgs;
+use crate::error::LabError;
 
-/// The five pipelines, in the order the book presents them.
-pub const BACKENDS: [Backend; 5] = [
-    pipeline_polling::BACKEND,
-    pipeline_condvar::BACKEND,
-    pipeline_mpsc::BACKEND,
-    pipeline_crossbeam::BACKEND,
-    pipeline_flume::BACKEND,
-];
-
-/// The backend called `name`.
-pub fn backend_named(name: &str) -> Result<Backend, ConfigError> {
-    BACKENDS
-        .into_iter()
-        .find(|backend| backend.name == name)
-        .ok_or_else(|| ConfigError::UnknownBackend(name.to_string()))
+/// The backend called `name`, from the registry of pipelines.
+pub fn backend_named(name: &str) -> Result<Backend, LabError> {
+    pipeline_registry::backend_named(name).ok_or_else(|| LabError::UnknownBackend(name.to_string()))
 }
 
 /// What a run is asked to do: a config, and the scenario it started from.
@@ -81,8 +70,8 @@ impl Plan {
 /// Makes sure the upload stage will be able to write thumbnails into `dir`:
 /// the items carry frames, and the directory exists (it is created if missing)
 /// and takes a file (a probe file is written and deleted).
-pub fn prepare_gallery(dir: &Path, config: &Config) -> Result<(), ConfigError> {
-    let refuse = |reason: String| ConfigError::Gallery {
+pub fn prepare_gallery(dir: &Path, config: &Config) -> Result<(), LabError> {
+    let refuse = |reason: String| LabError::Gallery {
         path: dir.display().to_string(),
         reason,
     };
@@ -126,10 +115,17 @@ mod tests {
 
     #[test]
     fn every_backend_is_found_by_its_name() {
-        for backend in BACKENDS {
+        for backend in pipeline_registry::backends() {
             assert_eq!(backend_named(backend.name).unwrap().name, backend.name);
         }
-        assert!(backend_named("tokio").is_err());
+        let unknown = backend_named("tokio").unwrap_err().to_string();
+        assert_eq!(
+            unknown,
+            format!(
+                "unknown backend 'tokio': use one of {}",
+                pipeline_registry::backend_names()
+            )
+        );
     }
 
     #[test]

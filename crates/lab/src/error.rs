@@ -23,6 +23,17 @@ pub enum LabError {
     /// Every item the source put failed (their reasons are already on stderr).
     #[error("every one of the {0} items failed: nothing came out of the pipeline")]
     AllFailed(u64),
+    /// A backend name that is not in the registry of pipelines.
+    #[error("unknown backend '{0}': use one of {names}", names = pipeline_registry::backend_names())]
+    UnknownBackend(String),
+    /// A gallery directory that cannot be written (checked before the run starts).
+    #[error("cannot write thumbnails into '{path}': {reason}")]
+    Gallery {
+        /// The directory.
+        path: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// The trace file cannot be written (checked before the run starts).
     #[error("cannot write the trace to {path}: {reason}")]
     Trace {
@@ -41,7 +52,10 @@ impl LabError {
     /// signal (130 for Ctrl-C, 143 for SIGTERM), 1 for the rest.
     pub fn exit_code(&self) -> u8 {
         match self {
-            LabError::BadInput(_) | LabError::Trace { .. } => 2,
+            LabError::BadInput(_)
+            | LabError::UnknownBackend(_)
+            | LabError::Gallery { .. }
+            | LabError::Trace { .. } => 2,
             LabError::Interrupted(signal, _) => crate::signals::exit_code(*signal),
             LabError::Stopped(_) | LabError::AllFailed(_) | LabError::Output(_) => 1,
         }

@@ -1,0 +1,313 @@
+//! Every pipeline of pipeline-lab, in one list.
+//!
+//! A [`Pipeline`] is a backend crate's [`Backend`] and how it is run: its id (for
+//! file names, JSON, criterion and the lab's `--backend`), its label (for tables and
+//! legends), how its workers wait for work, and its colour in figures. The lab, the
+//! benches and their tests take every list of pipelines from [`ALL`], so adding a
+//! pipeline is its crate plus its line here (see ARCHITECTURE.md, "Adding a
+//! pipeline").
+//!
+//! The polling backend is listed twice: sleeping between empty polls, as in the
+//! item, and spinning.
+//!
+//! ```
+//! use pipeline_registry::{ALL, Pipeline};
+//!
+//! let ids: Vec<&str> = ALL.iter().map(|p| p.id).collect();
+//! assert_eq!(ids[..2], ["polling-sleep", "polling-spin"]);
+//! assert_eq!(Pipeline::named("crossbeam").unwrap().backend.name, "crossbeam");
+//! ```
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use pipeline_core::{Backend, Config, DEFAULT_POLL_SLEEP_MS};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Every pipeline, in the order tables, legends and figures show them.
+pub const ALL: &[Pipeline] = &[
+    POLLING_SLEEP,
+    POLLING_SPIN,
+    Pipeline::blocking(pipeline_condvar::BACKEND, Rgb(0xCC, 0x79, 0xA7)),
+    STD_CHANNEL,
+    REFERENCE,
+    Pipeline::blocking(pipeline_flume::BACKEND, Rgb(0x56, 0xB4, 0xE9)),
+];
+
+/// The item's poller: a `Mutex<VecDeque>`, sleeping 10 ms after an empty poll.
+pub const POLLING_SLEEP: Pipeline = Pipeline {
+    id: "polling-sleep",
+    label: "polling (sleep 10 ms)",
+    backend: pipeline_polling::BACKEND,
+    waits: Waits::Sleeps,
+    colour: Rgb(0xE6, 0x9F, 0x00),
+};
+
+/// The same poller, spinning (`yield_now`) instead of sleeping.
+pub const POLLING_SPIN: Pipeline = Pipeline {
+    id: "polling-spin",
+    label: "polling (spin)",
+    backend: pipeline_polling::BACKEND,
+    waits: Waits::Spins,
+    colour: Rgb(0xD5, 0x5E, 0x00),
+};
+
+/// The blocking pipeline built on the standard library's channel alone, which the
+/// timelines set beside the two pollers.
+pub const STD_CHANNEL: Pipeline = Pipeline::blocking(pipeline_mpsc::BACKEND, Rgb(0x00, 0x72, 0xB2));
+
+/// The pipeline the benches sweep a parameter with, and the one a single-pipeline
+/// figure shows: a well-kept channel crate with every kind of bound.
+pub const REFERENCE: Pipeline =
+    Pipeline::blocking(pipeline_crossbeam::BACKEND, Rgb(0x00, 0x9E, 0x73));
+
+/// A colour as red, green and blue, free of any plotting crate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+/// How a pipeline's workers wait when their queue is empty (or full).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Waits {
+    /// They block on the queue, which wakes them.
+    Blocks,
+    /// They poll, sleeping between empty polls (the config's poll sleep, or
+    /// [`DEFAULT_POLL_SLEEP_MS`]).
+    Sleeps,
+    /// They poll, yielding between empty polls.
+    Spins,
+}
+
+/// One pipeline: a backend and how it is run.
+///
+/// Two pipelines are the same when their ids are; they order as [`ALL`] lists
+/// them, and serialise as their id.
+#[derive(Clone, Copy, Debug)]
+pub struct Pipeline {
+    /// A short id for file names, JSON, criterion and `--backend`: `polling-sleep`,
+    /// `mpsc`, …
+    pub id: &'static str,
+    /// The name shown in legends and tables.
+    pub label: &'static str,
+    /// The backend that runs it.
+    pub backend: Backend,
+    /// How its workers wait.
+    pub waits: Waits,
+    /// Its colour, the same in every figure (Okabe–Ito, readable with colour blindness).
+    pub colour: Rgb,
+}
+
+impl Pipeline {
+    /// A pipeline whose workers block on their queues, named after its backend.
+    pub const fn blocking(backend: Backend, colour: Rgb) -> Pipeline {
+        Pipeline {
+            id: backend.name,
+            label: backend.name,
+            backend,
+            waits: Waits::Blocks,
+            colour,
+        }
+    }
+
+    /// The pipeline whose id is `id`.
+    pub fn named(id: &str) -> Option<Pipeline> {
+        ALL.iter().copied().find(|p| p.id == id)
+    }
+
+    /// Its place in [`ALL`].
+    pub fn position(&self) -> usize {
+        ALL.iter()
+            .position(|p| p.id == self.id)
+            .expect("every pipeline is listed in ALL")
+    }
+
+    /// The poller's sleep between empty polls on `config` (0: spin); `None` for a
+    /// pipeline that blocks.
+    pub fn poll_sleep_ms(&self, config: &Config) -> Option<u64> {
+        match self.waits {
+            Waits::Blocks => None,
+            Waits::Sleeps => Some(config.poll_sleep_ms.unwrap_or(DEFAULT_POLL_SLEEP_MS)),
+            Waits::Spins => Some(0),
+        }
+    }
+
+    /// Whether its workers block on their queue.
+    pub fn blocks(&self) -> bool {
+        self.waits == Waits::Blocks
+    }
+
+    /// `config` set up for this pipeline: its poll sleep filled in or cleared.
+    pub fn config(&self, config: &Config) -> Config {
+        Config {
+            poll_sleep_ms: self.poll_sleep_ms(config),
+            ..config.clone()
+        }
+    }
+
+    /// Its label on `config`: a sleeping poller says how long it sleeps.
+    pub fn label_on(&self, config: &Config) -> String {
+        match self.poll_sleep_ms(config) {
+            Some(ms) if self.waits == Waits::Sleeps => {
+                format!("{} (sleep {ms} ms)", self.backend.name)
+            }
+            _ => self.label.to_string(),
+        }
+    }
+}
+
+/// Every backend, once each, in the order of [`ALL`].
+pub fn backends() -> Vec<Backend> {
+    let mut backends: Vec<Backend> = Vec::new();
+    for pipeline in ALL {
+        if !backends.iter().any(|b| b.name == pipeline.backend.name) {
+            backends.push(pipeline.backend);
+        }
+    }
+    backends
+}
+
+/// The backend called `name`.
+pub fn backend_named(name: &str) -> Option<Backend> {
+    backends().into_iter().find(|b| b.name == name)
+}
+
+/// The backends' names, in the order of [`ALL`], joined with `", "`: for help
+/// texts and error messages.
+pub fn backend_names() -> String {
+    backends()
+        .iter()
+        .map(|b| b.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl PartialEq for Pipeline {
+    fn eq(&self, other: &Pipeline) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Pipeline {}
+
+impl Hash for Pipeline {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl PartialOrd for Pipeline {
+    fn partial_cmp(&self, other: &Pipeline) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pipeline {
+    fn cmp(&self, other: &Pipeline) -> Ordering {
+        self.position().cmp(&other.position())
+    }
+}
+
+impl fmt::Display for Pipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label)
+    }
+}
+
+impl Serialize for Pipeline {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pipeline {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Pipeline, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Pipeline::named(&id).ok_or_else(|| {
+            let ids: Vec<&str> = ALL.iter().map(|p| p.id).collect();
+            serde::de::Error::custom(format!(
+                "unknown pipeline '{id}': expected one of {}",
+                ids.join(", ")
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_labels_and_colours_are_distinct() {
+        for (i, a) in ALL.iter().enumerate() {
+            for b in &ALL[i + 1..] {
+                assert_ne!(a.id, b.id);
+                assert_ne!(a.label, b.label);
+                assert_ne!(a.colour, b.colour, "{} and {}", a.id, b.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_pipeline_prepares_every_scenario_s_configs() {
+        for pipeline in ALL {
+            for scenario in pipeline_core::Scenario::ALL {
+                for config in scenario.configs() {
+                    let config = pipeline.config(&config);
+                    let prepared = pipeline.backend.prepare(&config);
+                    assert!(prepared.is_ok(), "{}: {prepared:?}", pipeline.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_polling_backend_is_given_a_poll_sleep() {
+        for pipeline in ALL {
+            assert_eq!(
+                pipeline.blocks(),
+                !pipeline.backend.polls,
+                "{}",
+                pipeline.id
+            );
+            let sleep = pipeline.config(&Config::default()).poll_sleep_ms;
+            assert_eq!(sleep.is_some(), pipeline.backend.polls, "{}", pipeline.id);
+        }
+        let two = Config {
+            poll_sleep_ms: Some(2),
+            ..Config::default()
+        };
+        assert_eq!(POLLING_SLEEP.config(&two).poll_sleep_ms, Some(2));
+        assert_eq!(POLLING_SLEEP.label_on(&two), "polling (sleep 2 ms)");
+        assert_eq!(
+            POLLING_SLEEP.label_on(&Config::default()),
+            POLLING_SLEEP.label
+        );
+        assert_eq!(POLLING_SPIN.config(&two).poll_sleep_ms, Some(0));
+    }
+
+    #[test]
+    fn each_backend_is_listed_once_and_found_by_name() {
+        let backends = backends();
+        for (i, a) in backends.iter().enumerate() {
+            assert_eq!(backend_named(a.name).map(|b| b.name), Some(a.name));
+            assert!(backends[i + 1..].iter().all(|b| b.name != a.name));
+        }
+        assert!(ALL.iter().all(|p| backend_named(p.backend.name).is_some()));
+        assert!(backend_named("tokio").is_none());
+    }
+
+    #[test]
+    fn a_pipeline_serialises_as_its_id_and_orders_as_listed() {
+        for (i, pipeline) in ALL.iter().enumerate() {
+            let json = serde_json::to_string(pipeline).unwrap();
+            assert_eq!(json, format!("\"{}\"", pipeline.id));
+            assert_eq!(serde_json::from_str::<Pipeline>(&json).unwrap(), *pipeline);
+            assert_eq!(pipeline.position(), i);
+        }
+        let mut sorted = ALL.to_vec();
+        sorted.reverse();
+        sorted.sort();
+        assert_eq!(sorted, ALL);
+        assert!(serde_json::from_str::<Pipeline>("\"tokio\"").is_err());
+    }
+}
