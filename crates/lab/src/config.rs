@@ -173,7 +173,7 @@ mod tests {
         ));
         assert!(matches!(
             plan("--scenario nope"),
-            Err(ConfigError::UnknownScenario(_))
+            Err(ConfigError::UnknownScenario { .. })
         ));
     }
 
