@@ -41,7 +41,7 @@ impl<T> Job<T> {
     /// The same job carrying what `stage` made of its item, or the stage's error.
     pub fn try_map<U, E>(self, stage: impl FnOnce(T) -> Result<U, E>) -> Result<Job<U>, E> {
         let Job { id, entered, item } = self;
-        stage(item).map(|item| Job { id, entered, item })
+        stage(item).map(|item| Job::new(id, entered, item))
     }
 }
 

@@ -353,8 +353,9 @@ impl Probes {
         // At the same instant, count a put before a get.
         moves.sort_by_key(|&(at, _, by)| (at, -by));
         let mut depths = [0i64; 4];
-        let mut queues: Vec<QueueLine> = ["download", "resize", "upload", "done"]
-            .iter()
+        // Each stage's input queue is named after the stage; then the done queue.
+        let names = Stage::ALL.map(Stage::name).into_iter().chain(["done"]);
+        let mut queues: Vec<QueueLine> = names
             .map(|name| QueueLine {
                 name: name.to_string(),
                 depth: Vec::new(),
