@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use image::codecs::png::PngEncoder;
 use image::imageops::{self, FilterType};
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
-
 use thiserror::Error;
 
 use crate::config::{Config, FaultKind, Stage};
