@@ -94,11 +94,7 @@ fn events(probe: &impl Probe, entered: Instant, id: u64) -> Option<Job<u64>> {
     }
     probe.poll();
     probe.got();
-    let job = Job {
-        id,
-        entered,
-        item: id,
-    };
+    let job = Job::new(id, entered, id);
     let out = probe.work(job, |x| Ok::<u64, StageError>(black_box(x)));
     probe.put();
     out

@@ -1,4 +1,5 @@
-//! What a run is asked to do: items, workers, bounds, waits, frames and injected faults.
+//! What a run is asked to do: items, workers, bounds, waits, frames and injected
+//! faults; and [`ConfigError`], why a config is refused before any thread starts.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -6,8 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-
-use crate::error::ConfigError;
+use thiserror::Error;
 
 /// The largest number of items a run accepts.
 pub const MAX_ITEMS: u64 = 100_000_000;
@@ -155,7 +155,6 @@ impl Config {
         self.workers[stage.index()]
     }
 
-    /// The simulated wait of `stage`.
     /// Whether `stage`'s function does any work: a simulated wait, or a frame to
     /// make, downscale or checksum. Only such stages have their busy time timed;
     /// on a stage that only hands items over, two clock reads per item would
@@ -285,6 +284,165 @@ pub fn parse_fault(s: &str, kind: FaultKind) -> Result<Fault, ConfigError> {
     let stage = stage.trim().parse()?;
     let item = item.trim().parse().map_err(|_| malformed())?;
     Ok(Fault { stage, item, kind })
+}
+
+/// A config refused before any thread starts; the message says what to change.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ConfigError {
+    /// Too many items.
+    #[error("{0} items is too many: use at most {MAX_ITEMS}")]
+    TooManyItems(u64),
+    /// A stage with no workers, or absurdly many.
+    #[error("the {stage} stage has {workers} workers: give it between 1 and {MAX_WORKERS}")]
+    Workers {
+        /// The stage.
+        stage: Stage,
+        /// The workers asked for.
+        workers: usize,
+    },
+    /// A bound too large to allocate.
+    #[error("a bound of {0} items is too large: use at most {MAX_CAPACITY}, or no bound")]
+    Capacity(usize),
+    /// A wait that is negative, not a number, absurdly long, or too short to time.
+    #[error(
+        "the {what} of {ms:?} ms is out of range: use 0, or a number of ms from {MIN_WAIT_MS} to {MAX_WAIT_MS}"
+    )]
+    Wait {
+        /// Which wait.
+        what: &'static str,
+        /// The value asked for.
+        ms: f64,
+    },
+    /// A frame too small to downscale or too large to be sensible.
+    #[error(
+        "a {width}x{height} frame is out of range: each side must be {MIN_FRAME_SIDE} to {MAX_FRAME_SIDE} pixels"
+    )]
+    Frame {
+        /// Width asked for.
+        width: u32,
+        /// Height asked for.
+        height: u32,
+    },
+    /// A sleep between polls that is absurdly long.
+    #[error("a poll sleep of {0} ms is too long: use 0 (spin) to {MAX_POLL_SLEEP_MS} ms")]
+    PollSleep(u64),
+    /// A poll sleep given to a backend that does not poll.
+    #[error(
+        "the {0} backend blocks instead of polling: drop the poll sleep, or use the polling backend"
+    )]
+    PollSleepWithoutPolling(&'static str),
+    /// A rendezvous asked of a queue that cannot do one.
+    #[error("the {0} backend has no rendezvous queue: use a capacity of 1 or more")]
+    NoRendezvous(&'static str),
+    /// A fault injected at an item the source never sends.
+    #[error("the fault at {stage}:{item} would never fire: {}", item_ids(*.items))]
+    FaultNeverFires {
+        /// The stage of the fault.
+        stage: Stage,
+        /// The item of the fault.
+        item: u64,
+        /// The run's items.
+        items: u64,
+    },
+    /// Two faults at the same stage and item.
+    #[error("{}", same_item(*.stage, *.item, *.first, *.second))]
+    ConflictingFaults {
+        /// The stage of both faults.
+        stage: Stage,
+        /// The item of both faults.
+        item: u64,
+        /// The first fault's kind.
+        first: FaultKind,
+        /// The second fault's kind.
+        second: FaultKind,
+    },
+    /// A config whose frames cannot fit in this machine's memory.
+    #[error(
+        "{what} may hold up to {frames} frames of {} = {}; this machine has {} available: {advice}",
+        human_bytes(*.frame_bytes),
+        human_bytes(.frame_bytes.saturating_mul(*.frames)),
+        human_bytes(*.available),
+    )]
+    DoesNotFit {
+        /// Which queues hold the frames.
+        what: &'static str,
+        /// How many frames they may hold at once.
+        frames: u64,
+        /// The size of one frame.
+        frame_bytes: u64,
+        /// The memory the machine has for it.
+        available: u64,
+        /// What to change.
+        advice: &'static str,
+    },
+    /// A stage name that is not one of the three.
+    #[error("unknown stage '{0}': use {names}", names = either(&Stage::ALL.map(Stage::name)))]
+    UnknownStage(String),
+    /// A fault that is not `STAGE:ITEM`.
+    #[error("malformed fault '{0}': write STAGE:ITEM, e.g. resize:10")]
+    MalformedFault(String),
+    /// A scenario name that is not one of the presets.
+    #[error("unknown scenario '{name}': use one of {}", known.join(", "))]
+    UnknownScenario {
+        /// The name asked for.
+        name: String,
+        /// The names there are: [`crate::Scenario::NAMES`], in the book's order.
+        known: &'static [&'static str],
+    },
+}
+
+/// The item ids a run of `items` items has, in words.
+fn item_ids(items: u64) -> String {
+    match items {
+        0 => "the run has no items".into(),
+        1 => "the run has 1 item (id 0)".into(),
+        n => format!("the run has {n} items (ids 0 to {})", n - 1),
+    }
+}
+
+fn same_item(stage: Stage, item: u64, first: FaultKind, second: FaultKind) -> String {
+    let verb = |kind| match kind {
+        FaultKind::Error => "--fail-at",
+        FaultKind::Panic => "--panic-at",
+    };
+    if first == second {
+        format!(
+            "{} {stage}:{item} is given twice: give each fault once",
+            verb(first)
+        )
+    } else {
+        format!(
+            "{} {stage}:{item} and {} {stage}:{item} conflict: an item can fail or panic in a stage, not both",
+            verb(first),
+            verb(second)
+        )
+    }
+}
+
+/// Names in words, the last after "or": `download, resize or upload`.
+fn either(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// A size in the binary unit that suits it, with two or three figures: `48 MiB`,
+/// `4.5 GiB`.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 10.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 #[cfg(test)]
@@ -441,5 +599,23 @@ mod tests {
         assert!(parse_fault("resize", FaultKind::Panic).is_err());
         assert!(parse_fault("crop:1", FaultKind::Panic).is_err());
         assert!(parse_fault("resize:-1", FaultKind::Panic).is_err());
+    }
+
+    #[test]
+    fn an_unknown_stage_is_answered_with_the_three_names() {
+        let message = "crop".parse::<Stage>().unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "unknown stage 'crop': use download, resize or upload"
+        );
+        assert_eq!(either(&["a"]), "a");
+        assert_eq!(either(&["a", "b"]), "a or b");
+    }
+
+    #[test]
+    fn sizes_are_written_in_the_unit_that_suits_them() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3 << 29), "1.5 GiB");
+        assert_eq!(human_bytes(48 << 20), "48 MiB");
     }
 }

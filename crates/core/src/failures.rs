@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::StageError;
+use crate::stages::StageError;
 
 /// The failures of one kind in one stage: how many, and the first one's message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,8 +5,9 @@
 //! than let the allocator abort the process halfway, a config whose frames may
 //! need more memory than the machine has is refused with the estimate.
 
-use crate::config::Config;
-use crate::error::ConfigError;
+use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
+
+use crate::config::{Config, ConfigError};
 
 /// The bytes of one RGB frame of `width` × `height`.
 pub fn frame_bytes(width: u32, height: u32) -> u64 {
@@ -87,31 +88,11 @@ pub fn available_memory() -> Option<u64> {
                 .unwrap_or(0);
             max.saturating_sub(current)
         });
-    let address_space = {
-        // Safety: an all-zero rlimit is a valid value of this plain C struct.
-        let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
-        // Safety: `limit` is a valid, writable rlimit.
-        let rc = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) };
-        (rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
-    };
+    let address_space = getrlimit(Resource::RLIMIT_AS)
+        .ok()
+        .map(|(soft, _hard)| soft)
+        .filter(|&soft| soft != RLIM_INFINITY);
     [meminfo, cgroup, address_space].into_iter().flatten().min()
-}
-
-/// A size in the binary unit that suits it, with two or three figures: `48 MiB`,
-/// `4.5 GiB`.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || value >= 10.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 #[cfg(test)]
@@ -150,7 +131,5 @@ mod tests {
     #[test]
     fn this_machine_has_some_memory() {
         assert!(available_memory().is_some_and(|bytes| bytes > 0));
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(3 << 29), "1.5 GiB");
     }
 }

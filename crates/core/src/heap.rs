@@ -30,10 +30,10 @@ fn grew(bytes: usize) {
 }
 // ANCHOR_END: grew
 
-// Safety: every call is forwarded to `System` unchanged; only counters are added.
+// SAFETY: every call is forwarded to `System` unchanged; only counters are added.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // Safety: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
             grew(layout.size());
@@ -42,7 +42,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // Safety: as for `alloc`.
+        // SAFETY: as for `alloc`.
         let ptr = unsafe { System.alloc_zeroed(layout) };
         if !ptr.is_null() {
             grew(layout.size());
@@ -51,13 +51,13 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Safety: the caller upholds `GlobalAlloc::dealloc`'s contract, passed on as is.
+        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, passed on as is.
         unsafe { System.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size(), Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // Safety: the caller upholds `GlobalAlloc::realloc`'s contract, passed on as is.
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, passed on as is.
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() {
             LIVE.fetch_sub(layout.size(), Relaxed);

@@ -23,53 +23,11 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use crate::clock::thread_cpu_time;
 use crate::config::{Config, Stage};
-use crate::error::StageError;
-use crate::stages::Job;
-use crate::timeline::{DEFAULT_RECORD_LIMIT, Recorder};
-
-// ANCHOR: thread_cpu_time
-/// The CPU time the calling thread has used so far.
-pub fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let clock = libc::CLOCK_THREAD_CPUTIME_ID;
-    // Safety: `ts` is a valid, writable timespec and the clock id is a constant
-    // libc knows.
-    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-// ANCHOR_END: thread_cpu_time
-
-// ANCHOR: process_cpu_time
-/// The CPU time (user + system) the whole process has used so far.
-pub fn process_cpu_time() -> Duration {
-    // Safety: an all-zero rusage is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // Safety: `usage` is a valid, writable rusage.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    assert_eq!(rc, 0, "getrusage(RUSAGE_SELF) failed");
-    let tv = |t: libc::timeval| {
-        let nanos = t.tv_usec as u32 * 1000;
-        Duration::new(t.tv_sec as u64, nanos)
-    };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-// ANCHOR_END: process_cpu_time
-
-/// The process's peak resident set size so far, in bytes.
-pub fn max_rss_bytes() -> u64 {
-    // Safety: an all-zero rusage is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // Safety: `usage` is a valid, writable rusage.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    assert_eq!(rc, 0, "getrusage(RUSAGE_SELF) failed");
-    // Linux reports ru_maxrss in KiB.
-    usage.ru_maxrss as u64 * 1024
-}
+use crate::failures::FailureLog;
+use crate::recorder::{DEFAULT_RECORD_LIMIT, Recorder};
+use crate::stages::{Job, StageError};
 
 /// A single-writer counter: only one thread adds to it, others only read it.
 ///
@@ -111,7 +69,7 @@ struct WorkerSlot {
     failed: Counter,
     busy_ticks: Counter,
     cpu_ns: Counter,
-    failures: crate::failures::FailureLog,
+    failures: FailureLog,
 }
 
 /// What one worker did, read after (or while) it runs.
@@ -261,7 +219,7 @@ impl Probes {
     }
 
     /// Why worker `index` of `stage` failed items: counts and first message by kind.
-    pub fn failures(&self, stage: Stage, index: usize) -> &crate::failures::FailureLog {
+    pub fn failures(&self, stage: Stage, index: usize) -> &FailureLog {
         &self.workers[stage.index()][index].failures
     }
 
@@ -445,8 +403,7 @@ impl Probe for NoProbe<'_> {
         job: Job<In>,
         stage: impl FnOnce(In) -> Result<Out, StageError>,
     ) -> Option<Job<Out>> {
-        let Job { id, entered, item } = job;
-        stage(item).ok().map(|item| Job { id, entered, item })
+        job.try_map(stage).ok()
     }
 
     #[inline(always)]
@@ -500,26 +457,21 @@ impl Probe for WorkerProbe<'_> {
         job: Job<In>,
         stage: impl FnOnce(In) -> Result<Out, StageError>,
     ) -> Option<Job<Out>> {
-        let Job { id, entered, item } = job;
         // The clock's raw counter (the CPU's time-stamp counter where it is
         // reliable) is the cheapest clock there is, yet two reads can cost
         // more than a hand-off: only a stage that does work is timed.
         let result = match self.clock {
             Some(clock) => {
                 let start = clock.raw();
-                let result = stage(item);
+                let result = job.try_map(stage);
                 let ticks = clock.raw().saturating_sub(start);
                 self.slot.busy_ticks.add(ticks);
                 result
             }
-            None => stage(item),
+            None => job.try_map(stage),
         };
         match result {
-            Ok(out) => Some(Job {
-                id,
-                entered,
-                item: out,
-            }),
+            Ok(job) => Some(job),
             Err(err) => {
                 self.failed(&err);
                 None
@@ -570,7 +522,7 @@ mod tests {
     /// the busy time is missing rather than zero.
     #[test]
     fn only_a_stage_that_works_is_timed() {
-        let idle = crate::Scenario::THROUGHPUT.config();
+        let idle = Config::default();
         let working = Config {
             resize_ms: 0.01,
             ..idle.clone()
@@ -578,11 +530,7 @@ mod tests {
         for (config, timed) in [(&idle, false), (&working, true)] {
             let probes = Probes::new(config);
             let probe = probes.worker_probe(Stage::Resize, 0);
-            let job = Job {
-                id: 0,
-                entered: Instant::now(),
-                item: 0u64,
-            };
+            let job = Job::new(0, Instant::now(), 0u64);
             assert!(probe.work(job, Ok::<u64, StageError>).is_some());
             drop(probe);
             let busy = probes.worker(Stage::Resize, 0).busy;
@@ -625,11 +573,7 @@ mod tests {
         let probe = Bare::worker_probe(&probes, Stage::Resize, 0);
         probe.poll();
         probe.got();
-        let job = Job {
-            id: 4,
-            entered: Instant::now(),
-            item: 20u64,
-        };
+        let job = Job::new(4, Instant::now(), 20u64);
         let out = probe.work(job, |x| Ok::<u64, StageError>(x + 1)).unwrap();
         assert_eq!((out.id, out.item), (4, 21));
         probe.put();
@@ -646,11 +590,7 @@ mod tests {
         std::thread::scope(|s| {
             let handle = s.spawn(|| {
                 let probe = probes.worker_probe(Stage::Resize, 0);
-                let job = |id| Job {
-                    id,
-                    entered: Instant::now(),
-                    item: id,
-                };
+                let job = |id| Job::new(id, Instant::now(), id);
                 probe.poll();
                 probe.got();
                 assert!(probe.work(job(1), Ok::<u64, StageError>).is_some());
@@ -683,16 +623,5 @@ mod tests {
         assert_eq!(probes.output_of(Stage::Resize).peak(), 1);
         assert_eq!(probes.done_by(Stage::Resize), 1);
         assert!(probes.is_stopped(), "a panicking worker stops the run");
-    }
-
-    #[test]
-    fn clocks_move_forward() {
-        let before = process_cpu_time();
-        let mut x = 0u64;
-        for i in 0..5_000_000u64 {
-            x = std::hint::black_box(x.wrapping_add(i));
-        }
-        assert!(process_cpu_time() > before, "{x}");
-        assert!(max_rss_bytes() > 0);
     }
 }

@@ -4,7 +4,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{Config, Stage};
+use crate::failures::FailureKind;
 
 /// The report's schema version.
 ///
@@ -112,7 +113,7 @@ pub struct StageReport {
     /// Why items failed in this stage: one entry per kind of failure, in the
     /// order the kinds first happened, with their count and first message.
     #[serde(default)]
-    pub failures: Vec<crate::failures::FailureKind>,
+    pub failures: Vec<FailureKind>,
 }
 
 impl StageReport {
@@ -169,12 +170,12 @@ impl Report {
 
     /// The stage whose `wait / workers` is the largest: the one that sets the pace.
     pub fn bottleneck(&self) -> Option<&StageReport> {
-        crate::config::Stage::ALL
+        Stage::ALL
             .iter()
             .zip(&self.stages)
             .filter(|(stage, _)| !self.config.wait_of(**stage).is_zero())
             .max_by(|(a, _), (b, _)| {
-                let pace = |s: crate::config::Stage| {
+                let pace = |s: Stage| {
                     self.config.wait_of(s).as_secs_f64() / self.config.workers_of(s) as f64
                 };
                 pace(**a).total_cmp(&pace(**b))

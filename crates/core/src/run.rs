@@ -1,7 +1,6 @@
 //! What every pipeline shares around its queues: the source, the collector,
 //! joining workers, and turning the probes into a [`Report`].
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -9,18 +8,38 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use thiserror::Error;
 
-use crate::config::{Config, DEFAULT_POLL_SLEEP_MS, Stage};
-use crate::error::{ConfigError, PipelineError};
+use crate::clock::process_cpu_time;
+use crate::config::{Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Stage};
 use crate::failures;
 use crate::fit;
 use crate::heap;
-use crate::probe::{Probes, Probing, process_cpu_time};
+use crate::probe::{Probes, Probing};
+use crate::recorder::{Buffer, Kind};
 use crate::report::{
     COMPLETED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
 };
 use crate::stages::{Job, Receipt, Stages};
-use crate::timeline::{Buffer, Kind};
+use crate::threads::{panic_message, worker_thread_name};
+
+/// A run that could not start or did not finish.
+#[derive(Debug, Error)]
+pub enum PipelineError {
+    /// The config was refused before any thread started.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A stage panicked; every thread was joined; `report` says what was done before.
+    #[error("the {stage} stage panicked: {message}")]
+    StagePanicked {
+        /// The first stage that panicked.
+        stage: Stage,
+        /// The panic's message.
+        message: String,
+        /// What the run did before it stopped.
+        report: Box<Report>,
+    },
+}
 
 /// One way of handing work between threads: a name, what its queues can do, and
 /// the function that builds and runs the pipeline on them.
@@ -193,11 +212,7 @@ impl Run {
             pace(start, interval, id);
             // A bare run measures no latency, and spares the clock read.
             let entered = if self.counting { Instant::now() } else { start };
-            let job = Job {
-                id,
-                entered,
-                item: id,
-            };
+            let job = Job::new(id, entered, id);
             if let Some(buffer) = &mut record {
                 buffer.push(Kind::PutStart);
             }
@@ -258,7 +273,7 @@ impl Run {
             if let Err(payload) = worker.join() {
                 let (at, message) = match payload.downcast::<CaughtPanic>() {
                     Ok(caught) => (caught.at, caught.message),
-                    Err(payload) => (Instant::now(), panic_message(payload.as_ref())),
+                    Err(payload) => (Instant::now(), panic_message(&*payload).to_string()),
                 };
                 self.panics
                     .lock()
@@ -365,7 +380,6 @@ impl Run {
     }
 }
 
-// ANCHOR: spawn_worker
 /// Waits until item `id` is due, one `interval` after the other from `start`
 /// (the camera's frame rate; no wait when the interval is zero). Sleeps to an
 /// absolute deadline, so the timer's overshoot does not add up over the run.
@@ -380,6 +394,7 @@ pub fn pace(start: Instant, interval: Duration, id: u64) {
     }
 }
 
+// ANCHOR: spawn_worker
 /// Starts worker `index` of `stage` in `scope`, in a thread named after it
 /// (`resize-2`), so a panic message says where it happened. A panic is noted
 /// with the time its worker caught it, so that the run names the first of
@@ -391,12 +406,12 @@ pub fn spawn_worker<'scope, 'env>(
     worker: impl FnOnce() + Send + 'scope,
 ) -> ScopedJoinHandle<'scope, ()> {
     thread::Builder::new()
-        .name(format!("{stage}-{index}"))
+        .name(worker_thread_name(stage, index))
         .spawn_scoped(scope, move || {
             let result = panic::catch_unwind(AssertUnwindSafe(worker));
             if let Err(payload) = result {
                 let at = Instant::now();
-                let message = panic_message(payload.as_ref());
+                let message = panic_message(&*payload).to_string();
                 panic::resume_unwind(Box::new(CaughtPanic { at, message }));
             }
         })
@@ -470,14 +485,6 @@ impl Collector<'_> {
 struct CaughtPanic {
     at: Instant,
     message: String,
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The named scenarios shared by the tests, the lab, the benches and the book.
 
-use crate::config::Config;
-use crate::error::ConfigError;
+use crate::config::{Config, ConfigError};
 
 /// A named preset: a config, and the capacities it is meant to be run with.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -117,12 +116,27 @@ impl Scenario {
         Scenario::CPU,
     ];
 
-    /// Finds a scenario by name.
+    /// The names of [`Scenario::ALL`], in the same order.
+    pub const NAMES: [&'static str; Scenario::ALL.len()] = {
+        let mut names = [""; Scenario::ALL.len()];
+        let mut at = 0;
+        while at < names.len() {
+            names[at] = Scenario::ALL[at].name;
+            at += 1;
+        }
+        names
+    };
+
+    /// Finds a scenario by name; an unknown name is answered with the names
+    /// there are.
     pub fn named(name: &str) -> Result<Scenario, ConfigError> {
         Scenario::ALL
             .into_iter()
             .find(|s| s.name == name)
-            .ok_or_else(|| ConfigError::UnknownScenario(name.to_string()))
+            .ok_or_else(|| ConfigError::UnknownScenario {
+                name: name.to_string(),
+                known: &Scenario::NAMES,
+            })
     }
 
     /// The scenario's config with its default (first) capacity.
@@ -166,7 +180,18 @@ mod tests {
             }
             assert_eq!(Scenario::named(scenario.name).unwrap(), scenario);
         }
-        assert!(Scenario::named("nope").is_err());
+    }
+
+    #[test]
+    fn an_unknown_name_is_answered_with_every_scenario() {
+        let message = Scenario::named("nope").unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "unknown scenario 'nope': use one of \
+             book, camera, fanout, bottleneck, paced, throughput, cpu"
+        );
+        let names: Vec<_> = Scenario::ALL.iter().map(|s| s.name).collect();
+        assert_eq!(Scenario::NAMES.to_vec(), names);
     }
 
     #[test]

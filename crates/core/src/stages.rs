@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use image::codecs::png::PngEncoder;
 use image::imageops::{self, FilterType};
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
+use thiserror::Error;
 
-use crate::config::{Config, Fault, FaultKind, Stage};
-use crate::error::StageError;
+use crate::config::{Config, FaultKind, Stage};
 
 // ANCHOR: job
 /// An item on its way through the pipeline: its id, when it entered, and what
@@ -31,13 +31,37 @@ pub struct Job<T> {
 // ANCHOR_END: job
 
 impl<T> Job<T> {
-    /// The same job carrying `item` instead.
-    pub fn with<U>(self, item: U) -> Job<U> {
-        Job {
-            id: self.id,
-            entered: self.entered,
-            item,
-        }
+    /// Item `id`, entering the pipeline at `entered` and carrying `item`: the
+    /// one way to make a job (the next stage's job comes from [`Job::try_map`]).
+    pub fn new(id: u64, entered: Instant, item: T) -> Job<T> {
+        Job { id, entered, item }
+    }
+
+    /// The same job carrying what `stage` made of its item, or the stage's error.
+    pub fn try_map<U, E>(self, stage: impl FnOnce(T) -> Result<U, E>) -> Result<Job<U>, E> {
+        let Job { id, entered, item } = self;
+        stage(item).map(|item| Job::new(id, entered, item))
+    }
+}
+
+/// A stage could not handle one item: the item is counted as failed and the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("the {stage} stage failed on item {item}: {reason}")]
+pub struct StageError {
+    /// The stage.
+    pub stage: Stage,
+    /// The item.
+    pub item: u64,
+    /// What went wrong: its kind, then `": "` and the details, if any.
+    pub reason: String,
+}
+
+impl StageError {
+    /// The kind of failure: the reason up to its first `": "` (all of it if it has none).
+    pub fn kind(&self) -> &str {
+        self.reason
+            .split_once(": ")
+            .map_or(self.reason.as_str(), |(kind, _)| kind)
     }
 }
 
@@ -71,20 +95,17 @@ pub struct Receipt {
 /// The stage functions of one run, configured once from its [`Config`].
 #[derive(Debug, Clone)]
 pub struct Stages {
+    config: Config,
+    /// Each stage's simulated wait, converted once rather than per item.
     waits: [Duration; 3],
-    frame: Option<(u32, u32)>,
-    faults: Vec<Fault>,
-    gallery: Option<PathBuf>,
 }
 
 impl Stages {
     /// The stage functions for `config`.
     pub fn new(config: &Config) -> Stages {
         Stages {
+            config: config.clone(),
             waits: Stage::ALL.map(|stage| config.wait_of(stage)),
-            frame: config.frame,
-            faults: config.faults.clone(),
-            gallery: config.gallery.clone(),
         }
     }
 
@@ -92,7 +113,7 @@ impl Stages {
     /// Waits like a network fetch, then makes the item's frame.
     pub fn download(&self, id: u64) -> Result<Frame, StageError> {
         self.enter(Stage::Download, id)?;
-        let pixels = self.frame.map(|(w, h)| synthetic_frame(id, w, h));
+        let pixels = self.config.frame.map(|(w, h)| synthetic_frame(id, w, h));
         Ok(Frame { id, pixels })
     }
     // ANCHOR_END: download
@@ -120,7 +141,8 @@ impl Stages {
         self.enter(Stage::Upload, id)?;
         let bytes = thumbnail.pixels.as_ref().map_or(&[][..], |p| p.as_raw());
         let checksum = fnv1a(bytes, id);
-        if let (Some(dir), Some(pixels)) = (&self.gallery, &thumbnail.pixels) {
+        let gallery = &self.config.gallery;
+        if let (Some(dir), Some(pixels)) = (gallery, &thumbnail.pixels) {
             let path = dir.join(format!("{id:06}.png"));
             save_png(pixels, &path).map_err(|e| StageError {
                 stage: Stage::Upload,
@@ -140,11 +162,7 @@ impl Stages {
     /// Fires an injected fault for this item, then waits the stage's simulated
     /// wait.
     fn enter(&self, stage: Stage, id: u64) -> Result<(), StageError> {
-        let fault = self
-            .faults
-            .iter()
-            .find(|f| f.stage == stage && f.item == id);
-        match fault.map(|f| f.kind) {
+        match self.config.fault_at(stage, id) {
             Some(FaultKind::Panic) => {
                 panic!("injected panic in the {stage} stage at item {id}")
             }
@@ -243,12 +261,39 @@ fn fnv1a(bytes: &[u8], id: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Fault;
 
     fn stages(frame: Option<(u32, u32)>) -> Stages {
         Stages::new(&Config {
             frame,
             ..Config::default()
         })
+    }
+
+    #[test]
+    fn a_job_keeps_its_id_and_entry_through_the_stages() {
+        let entered = Instant::now();
+        let job = Job::new(7, entered, 20u64);
+        let next = job.try_map(|x| Ok::<_, ()>(x.to_string())).unwrap();
+        assert_eq!(
+            (next.id, next.entered, next.item.as_str()),
+            (7, entered, "20")
+        );
+        assert_eq!(
+            next.try_map(|_| Err::<u8, _>("failed")).unwrap_err(),
+            "failed"
+        );
+    }
+
+    #[test]
+    fn a_stage_error_kind_is_its_reason_up_to_the_details() {
+        let error = |reason: &str| StageError {
+            stage: Stage::Upload,
+            item: 1,
+            reason: reason.into(),
+        };
+        assert_eq!(error("injected fault").kind(), "injected fault");
+        assert_eq!(error("cannot write: /g/1.png").kind(), "cannot write");
     }
 
     /// The frame is the pattern its doc gives, pixel by pixel.

@@ -21,9 +21,13 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 
-use crate::{
-    Backend, Config, ConfigError, Fault, FaultKind, PipelineError, Probes, Report, Stage, State,
+use crate::config::{
+    Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MIN_WAIT_MS, Stage,
 };
+use crate::probe::Probes;
+use crate::report::Report;
+use crate::run::{Backend, PipelineError};
+use crate::timeline::State;
 
 /// How long one pipeline run may take in a test before it counts as a deadlock.
 pub const WATCHDOG: Duration = Duration::from_secs(60);
@@ -442,10 +446,7 @@ pub fn default_poll_sleep(backend: &Backend) {
     let report = run_ok(backend, &config);
     assert_exactly_once(&report);
     if backend.polls {
-        assert_eq!(
-            report.config.poll_sleep_ms,
-            Some(crate::DEFAULT_POLL_SLEEP_MS)
-        );
+        assert_eq!(report.config.poll_sleep_ms, Some(DEFAULT_POLL_SLEEP_MS));
     } else {
         assert_eq!(report.config.poll_sleep_ms, None);
     }
@@ -460,7 +461,7 @@ pub fn arbitrary_config(backend: &Backend) -> impl Strategy<Value = Config> {
         [1usize..=4, 1usize..=4, 1usize..=4],
         prop_oneof![Just(None), (min_capacity..=6usize).prop_map(Some)],
         prop_oneof![Just(None), (4u32..=24, 4u32..=24).prop_map(Some)],
-        prop_oneof![3 => Just(0.0), 1 => crate::MIN_WAIT_MS..0.3],
+        prop_oneof![3 => Just(0.0), 1 => MIN_WAIT_MS..0.3],
         0u64..=2,
     )
         .prop_map(

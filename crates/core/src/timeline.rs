@@ -8,8 +8,7 @@
 //! when it ends. [`Probes::timeline`] then merges the buffers into a [`Timeline`].
 //!
 //! Memory is bounded: each thread keeps its first [`Recorder::limit`] events
-//! (16 bytes each; [`DEFAULT_RECORD_LIMIT`] by default, so at most 1 MiB per
-//! thread) and counts the events it drops after that. A thread that dropped events
+//! and counts the events it drops after that. A thread that dropped events
 //! shows its life up to its last recorded event, and the queue depths, which need
 //! every thread's events, stop at the earliest such point.
 
@@ -18,132 +17,11 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Stage};
-use crate::error::StageError;
+use crate::config::Stage;
 use crate::probe::{Probe, Probes, Probing, WorkerProbe};
-use crate::stages::Job;
-
-/// How many events each thread keeps, by default: 65 536 (1 MiB per thread).
-pub const DEFAULT_RECORD_LIMIT: usize = 1 << 16;
-
-/// One event of a thread, as recorded: what happened, and the clock's raw tick.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Event {
-    kind: Kind,
-    tick: u64,
-}
-
-/// What a recorded event says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// The thread starts waiting without polling (the camera, until its next
-    /// frame is due; the collector, for the next receipt).
-    WaitStart,
-    /// The thread asks a queue (for an item, or again for room).
-    Poll,
-    /// The thread got an item from its input queue.
-    Got,
-    /// The stage function starts.
-    WorkStart,
-    /// The stage function ended with a result to hand over.
-    WorkEnd,
-    /// The stage function failed: nothing to hand over.
-    WorkFailed,
-    /// The thread starts handing an item over (the camera).
-    PutStart,
-    /// The output queue took the item.
-    Put,
-    /// The thread ends.
-    End,
-}
-
-/// The events one thread has recorded, and how many it dropped.
-#[derive(Debug, Default)]
-pub(crate) struct ThreadEvents {
-    events: Vec<Event>,
-    dropped: u64,
-}
-
-/// A thread's own buffer, appended to without any sharing.
-#[derive(Debug)]
-pub(crate) struct Buffer {
-    events: ThreadEvents,
-    limit: usize,
-    clock: quanta::Clock,
-}
-
-impl Buffer {
-    /// Records `kind` now, or counts it as dropped once the buffer is full.
-    #[inline]
-    pub(crate) fn push(&mut self, kind: Kind) {
-        if self.events.events.len() < self.limit {
-            let tick = self.clock.raw();
-            self.events.events.push(Event { kind, tick });
-        } else {
-            self.events.dropped += 1;
-        }
-    }
-}
-
-/// Where the threads of a run hand their buffers over when they end.
-#[derive(Debug)]
-pub struct Recorder {
-    origin: u64,
-    limit: usize,
-    workers: [Vec<Mutex<ThreadEvents>>; 3],
-    source: Mutex<ThreadEvents>,
-    collector: Mutex<ThreadEvents>,
-}
-
-impl Recorder {
-    pub(crate) fn new(config: &Config, clock: &quanta::Clock, limit: usize) -> Recorder {
-        Recorder {
-            origin: clock.raw(),
-            limit,
-            workers: Stage::ALL.map(|stage| {
-                (0..config.workers_of(stage))
-                    .map(|_| Mutex::default())
-                    .collect()
-            }),
-            source: Mutex::default(),
-            collector: Mutex::default(),
-        }
-    }
-
-    /// How many events each thread keeps; later ones are counted, not kept.
-    pub fn limit(&self) -> usize {
-        self.limit
-    }
-
-    /// A fresh buffer for one thread.
-    pub(crate) fn buffer(&self, clock: &quanta::Clock) -> Buffer {
-        Buffer {
-            events: ThreadEvents {
-                events: Vec::with_capacity(self.limit.min(4096)),
-                dropped: 0,
-            },
-            limit: self.limit,
-            clock: clock.clone(),
-        }
-    }
-
-    fn hand_over(slot: &Mutex<ThreadEvents>, buffer: &mut Buffer) {
-        buffer.push(Kind::End);
-        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        slot.events.append(&mut buffer.events.events);
-        slot.dropped += std::mem::take(&mut buffer.events.dropped);
-    }
-
-    /// The camera's buffer, once it has put its last item.
-    pub(crate) fn source_done(&self, mut buffer: Buffer) {
-        Recorder::hand_over(&self.source, &mut buffer);
-    }
-
-    /// The collector's buffer, once the last receipt has arrived.
-    pub(crate) fn collector_done(&self, mut buffer: Buffer) {
-        Recorder::hand_over(&self.collector, &mut buffer);
-    }
-}
+use crate::recorder::{Buffer, Kind, Recorder, ThreadEvents};
+use crate::stages::{Job, StageError};
+use crate::threads::worker_thread_name;
 
 /// The probes of a recorded run: [`RecordingProbe`], counting like the counting
 /// probe and recording each event with its time.
@@ -445,7 +323,7 @@ impl Probes {
             for (index, slot) in recorder.workers[stage.index()].iter().enumerate() {
                 threads.push((
                     Thread::Worker(stage),
-                    format!("{stage}-{index}"),
+                    worker_thread_name(stage, index),
                     lock(slot),
                 ));
             }
@@ -475,8 +353,9 @@ impl Probes {
         // At the same instant, count a put before a get.
         moves.sort_by_key(|&(at, _, by)| (at, -by));
         let mut depths = [0i64; 4];
-        let mut queues: Vec<QueueLine> = ["download", "resize", "upload", "done"]
-            .iter()
+        // Each stage's input queue is named after the stage; then the done queue.
+        let names = Stage::ALL.map(Stage::name).into_iter().chain(["done"]);
+        let mut queues: Vec<QueueLine> = names
             .map(|name| QueueLine {
                 name: name.to_string(),
                 depth: Vec::new(),
@@ -490,7 +369,7 @@ impl Probes {
             queues[queue].depth.push((at, depths[queue].max(0) as u64));
         }
         Timeline {
-            limit: recorder.limit,
+            limit: recorder.limit(),
             threads: threads
                 .into_iter()
                 .map(|(_, name, events)| line(name, &events, ns))
@@ -503,14 +382,12 @@ impl Probes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::recorder::DEFAULT_RECORD_LIMIT;
     use std::time::Instant;
 
     fn job(id: u64) -> Job<u64> {
-        Job {
-            id,
-            entered: Instant::now(),
-            item: id,
-        }
+        Job::new(id, Instant::now(), id)
     }
 
     #[test]

@@ -169,7 +169,7 @@ mod tests {
         ));
         assert!(matches!(
             plan("--scenario nope"),
-            Err(ConfigError::UnknownScenario(_))
+            Err(ConfigError::UnknownScenario { .. })
         ));
     }
 
