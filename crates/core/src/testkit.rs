@@ -224,7 +224,7 @@ pub fn rendezvous_or_refused(backend: &Backend) {
         let report = run_ok(backend, &config);
         assert_exactly_once(&report);
     } else {
-        match backend.run(&config) {
+        match run(backend, &config) {
             Err(PipelineError::Config(ConfigError::NoRendezvous(name))) => {
                 assert_eq!(name, backend.name)
             }
@@ -239,7 +239,7 @@ pub fn invalid_config_refused(backend: &Backend) {
         workers: [1, 0, 1],
         ..config(backend, 10, [1, 1, 1], None)
     };
-    let err = backend.run(&bad).unwrap_err();
+    let err = run(backend, &bad).unwrap_err();
     assert!(matches!(err, PipelineError::Config(_)), "{err}");
     assert!(err.to_string().contains("resize"), "{err}");
 }
