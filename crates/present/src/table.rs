@@ -71,8 +71,11 @@ impl Table {
 
     /// The header row and then the rows.
     fn lines(&self) -> impl Iterator<Item = Vec<&str>> {
-        std::iter::once(self.columns.iter().map(|(h, _)| h.as_str()).collect())
-            .chain(self.rows.iter().map(|r| r.iter().map(String::as_str).collect()))
+        std::iter::once(self.columns.iter().map(|(h, _)| h.as_str()).collect()).chain(
+            self.rows
+                .iter()
+                .map(|r| r.iter().map(String::as_str).collect()),
+        )
     }
 
     /// The table as GitHub-flavoured Markdown: `| a | b |` lines, the rule after the
@@ -148,7 +151,10 @@ mod tests {
         let mut table = Table::new([("name", Left), ("n", Right)]);
         table.row(["a", "1000"]);
         table.row(["longer", "7"]);
-        assert_eq!(table.to_text(), "name       n\na       1000\nlonger     7\n");
+        assert_eq!(
+            table.to_text(),
+            "name       n\na       1000\nlonger     7\n"
+        );
     }
 
     #[test]
