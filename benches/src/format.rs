@@ -2,7 +2,7 @@
 //! lab's own, from `pipeline-present`, so a figure prints the same in both.
 
 pub use pipeline_present::units::{
-    capacity, count, duration, mib, micros, percent, ratio, ratio3, secs,
+    MISSING, capacity, count, duration, mib, micros, percent, ratio, ratio3, secs,
 };
 
 /// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.

@@ -78,7 +78,7 @@ fn cores_busy(report: &Report) -> String {
     if report.wall_s >= CORES_BUSY_MIN_WALL_S {
         format!("{:.2}", report.process_cpu_s / report.wall_s)
     } else {
-        "–".into()
+        format::MISSING.into()
     }
 }
 
@@ -205,7 +205,7 @@ fn verdict_word(verdict: Verdict) -> &'static str {
         Verdict::Within => "within",
         Verdict::Over => "over",
         Verdict::Unclear => "unclear",
-        Verdict::TooFewRuns => "–",
+        Verdict::TooFewRuns => format::MISSING,
     }
 }
 
@@ -254,7 +254,7 @@ pub fn overhead_table(results: &Results) -> String {
                 if ns.is_finite() {
                     format!("{ns:.0} ns")
                 } else {
-                    "–".into()
+                    format::MISSING.into()
                 },
                 verdict_word(o.verdict(OVERHEAD_TARGET)).to_string(),
                 o.runs.to_string(),

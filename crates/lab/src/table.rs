@@ -138,7 +138,7 @@ fn stage_table(report: &Report) -> Table {
     table
 }
 
-/// A latency figure, or "—" when no item arrived to have one.
+/// A latency figure, or [`units::MISSING`] when no item arrived to have one.
 fn latency_of(report: &Report, us: u64) -> String {
     if report.items_out == 0 {
         units::MISSING.into()
