@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use pipeline_core::Machine;
+use pipeline_present::{Align, Table};
 
 use crate::case::{self, Case, CaseKind};
 use crate::child::{self, CaseResult};
@@ -214,55 +215,89 @@ fn write_reports(results: &Results, out: &Path, root: &Path) -> anyhow::Result<(
 /// The final summary on stdout: one line per run of a named scenario, then the
 /// instrumentation overhead.
 fn print_summary(results: &Results) {
-    println!();
-    println!(
-        "{:<18} {:<10} {:<22} {:>9} {:>9} {:>12} {:>10} {:>10} {:>10}",
-        "scenario", "queues", "pipeline", "wall s", "CPU s", "polls", "p50", "p99", "heap MiB"
-    );
+    use Align::{Left, Right};
+    let mut runs = Table::new([
+        ("scenario", Left),
+        ("queues", Left),
+        ("pipeline", Left),
+        ("wall s", Right),
+        ("CPU s", Right),
+        ("polls", Right),
+        ("p50", Right),
+        ("p99", Right),
+        ("heap MiB", Right),
+    ]);
     for (scenario, capacity) in results.scenario_configs() {
         for &variant in ALL {
             let Some(r) = results.report(&scenario, capacity, variant) else {
                 continue;
             };
-            println!(
-                "{:<18} {:<10} {:<22} {:>9} {:>9} {:>12} {:>10} {:>10} {:>10}",
-                scenario,
+            runs.row([
+                scenario.clone(),
                 format::capacity(capacity),
-                variant.label,
+                variant.label.to_string(),
                 format::secs(r.wall_s),
                 format::secs(r.process_cpu_s),
                 format::count(r.total_polls()),
                 format::micros(r.latency_us.p50),
                 format::micros(r.latency_us.p99),
                 format::mib(r.peak_heap_bytes),
-            );
+            ]);
         }
     }
     println!();
+    print!("{}", runs.to_text());
+    println!();
     println!("instrumented / bare wall time on throughput (target ≤ {OVERHEAD_TARGET}×):");
+    let mut overhead = Table::new([
+        ("queues", Left),
+        ("pipeline", Left),
+        ("ratio", Right),
+        ("pairs min–max", Right),
+        ("per hand-off", Right),
+        ("instrumented median", Right),
+        ("bare median", Right),
+        ("pairs", Right),
+        ("by hand", Right),
+        ("bare / by hand", Right),
+    ]);
     for capacity in results.capacities("throughput") {
         for &variant in ALL {
             if let Some(o) = results.overhead(capacity, variant) {
-                println!(
-                    "  {:<10} {:<22} {:>7} (pairs {}–{}) {:>6.0} ns/hand-off  ({} s against {} s, medians of {} pairs){}",
-                    format::capacity(capacity),
-                    variant.label,
-                    format::ratio(o.ratio()),
-                    format::ratio(o.ratio_range.0),
-                    format::ratio(o.ratio_range.1),
-                    o.ns_per_handoff(),
-                    format::secs(o.instrumented_s),
-                    format::secs(o.bare_s),
-                    o.runs,
-                    o.by_hand.map_or(String::new(), |(s, _)| format!(
-                        "; by hand {} s, bare / by hand {}",
-                        format::secs(s),
-                        format::ratio(o.bare_s / s)
-                    )),
+                let ns = o.ns_per_handoff();
+                let (by_hand, against) = o.by_hand.map_or_else(
+                    || (String::new(), String::new()),
+                    |(s, _)| {
+                        (
+                            format!("{} s", format::secs(s)),
+                            format::ratio(o.bare_s / s),
+                        )
+                    },
                 );
+                overhead.row([
+                    format::capacity(capacity),
+                    variant.label.to_string(),
+                    format::ratio(o.ratio()),
+                    format!(
+                        "{}–{}",
+                        format::ratio(o.ratio_range.0),
+                        format::ratio(o.ratio_range.1)
+                    ),
+                    if ns.is_finite() {
+                        format!("{ns:.0} ns")
+                    } else {
+                        pipeline_present::units::MISSING.into()
+                    },
+                    format!("{} s", format::secs(o.instrumented_s)),
+                    format!("{} s", format::secs(o.bare_s)),
+                    o.runs.to_string(),
+                    by_hand,
+                    against,
+                ]);
             }
         }
     }
+    print!("{}", indent(&overhead.to_text()));
     let sweeps = results
         .runs
         .iter()
@@ -271,14 +306,20 @@ fn print_summary(results: &Results) {
     if sweeps > 0 {
         println!();
         println!("peak heap on bottleneck against items:");
+        let mut sweep = Table::new([("items", Right), ("queues", Left), ("peak heap MiB", Right)]);
         for p in results.sweep() {
-            println!(
-                "  {:>6} items, {:<10} {:>8} MiB",
-                p.items,
+            sweep.row([
+                format::count(p.items),
                 format::capacity(p.capacity),
-                format::mib(Some(p.peak_heap_bytes))
-            );
+                format::mib(Some(p.peak_heap_bytes)),
+            ]);
         }
+        print!("{}", indent(&sweep.to_text()));
     }
     println!();
+}
+
+/// Every line of `text` two spaces in.
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("  {line}\n")).collect()
 }

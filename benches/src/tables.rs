@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use pipeline_core::{Report, Scenario};
+use pipeline_present::{Align, Table};
 
 use crate::format;
 use crate::results::{HANDOFFS_PER_ITEM, MIN_PAIRS, Results, Verdict};
@@ -26,25 +27,15 @@ pub const UTILISATION_TARGET: f64 = 0.98;
 
 /// A markdown table from a header and rows.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let rule: Vec<&str> = header
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            // Names on the left, numbers on the right.
-            if i == 0 || matches!(*name, "pipeline" | "scenario") {
-                "---"
-            } else {
-                "---:"
-            }
-        })
-        .collect();
-    let _ = writeln!(out, "|{}|", rule.join("|"));
+    // Names on the left, numbers on the right.
+    let mut table = Table::new(header.iter().enumerate().map(|(i, &name)| {
+        let text = i == 0 || matches!(name, "pipeline" | "scenario");
+        (name, if text { Align::Left } else { Align::Right })
+    }));
     for row in rows {
-        let _ = writeln!(out, "| {} |", row.join(" | "));
+        table.row(row.iter().map(String::as_str));
     }
-    out
+    table.to_markdown()
 }
 
 /// One line saying what a scenario runs (from the first config that ran).
@@ -87,7 +78,7 @@ fn cores_busy(report: &Report) -> String {
     if report.wall_s >= CORES_BUSY_MIN_WALL_S {
         format!("{:.2}", report.process_cpu_s / report.wall_s)
     } else {
-        "–".into()
+        format::MISSING.into()
     }
 }
 
@@ -214,7 +205,7 @@ fn verdict_word(verdict: Verdict) -> &'static str {
         Verdict::Within => "within",
         Verdict::Over => "over",
         Verdict::Unclear => "unclear",
-        Verdict::TooFewRuns => "–",
+        Verdict::TooFewRuns => format::MISSING,
     }
 }
 
@@ -263,7 +254,7 @@ pub fn overhead_table(results: &Results) -> String {
                 if ns.is_finite() {
                     format!("{ns:.0} ns")
                 } else {
-                    "–".into()
+                    format::MISSING.into()
                 },
                 verdict_word(o.verdict(OVERHEAD_TARGET)).to_string(),
                 o.runs.to_string(),

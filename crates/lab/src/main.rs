@@ -18,7 +18,6 @@ mod run;
 mod signals;
 mod table;
 mod trace;
-mod units;
 
 use std::process::ExitCode;
 

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pipeline_core::{Backend, Config, PipelineError, Probes, Report, Stage};
+use pipeline_present::units;
 
-use crate::{signals, units};
+use crate::signals;
 
 /// How often the view is redrawn.
 const TICK: Duration = Duration::from_millis(100);
@@ -61,7 +62,7 @@ pub fn run_live_with(
         Ok(report) => format!(
             "{} items out in {}",
             report.items_out,
-            units::seconds(report.wall_s)
+            units::duration(report.wall_s)
         ),
         Err(error) => format!("stopped: {error}"),
     });

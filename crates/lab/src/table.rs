@@ -1,79 +1,13 @@
 //! The text the lab prints: a run's report, the comparison of several runs, the
-//! list of scenarios. Plain aligned tables, numbers with units.
+//! list of scenarios. Plain aligned tables, numbers with units, both from
+//! `pipeline-present`.
 
 use std::fmt::Write as _;
 
 use pipeline_core::{Config, FaultKind, Machine, Report, Scenario};
 
-use crate::units;
-
-/// How a column's cells line up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Align {
-    /// Text: flush left.
-    Left,
-    /// Numbers: flush right.
-    Right,
-}
-
-/// A plain text table: a header row, then rows, columns two spaces apart.
-#[derive(Debug, Clone)]
-pub struct Table {
-    columns: Vec<(String, Align)>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// An empty table with these column headers.
-    pub fn new(columns: &[(&str, Align)]) -> Table {
-        Table {
-            columns: columns
-                .iter()
-                .map(|&(header, align)| (header.to_string(), align))
-                .collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    /// Adds a row; missing cells are left blank.
-    pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    /// The table as lines of text.
-    pub fn render(&self) -> String {
-        let cell = |row: &[String], column: usize| row.get(column).cloned().unwrap_or_default();
-        let header: Vec<String> = self.columns.iter().map(|(h, _)| h.clone()).collect();
-        let widths: Vec<usize> = (0..self.columns.len())
-            .map(|column| {
-                std::iter::once(&header)
-                    .chain(&self.rows)
-                    .map(|row| cell(row, column).chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut out = String::new();
-        for row in std::iter::once(&header).chain(&self.rows) {
-            let mut line = String::new();
-            for (column, (_, align)) in self.columns.iter().enumerate() {
-                let text = cell(row, column);
-                let width = widths[column];
-                if column > 0 {
-                    line.push_str("  ");
-                }
-                match align {
-                    Align::Left => write!(line, "{text:<width$}"),
-                    Align::Right => write!(line, "{text:>width$}"),
-                }
-                .expect("writing to a String cannot fail");
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
-    }
-}
+use pipeline_present::units;
+use pipeline_present::{Align, Table};
 
 /// One run's report: what it was asked, a row per stage and worker, then the
 /// run's figures and the machine. `stopped` says why a run ended early, if it did:
@@ -99,7 +33,7 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         );
     }
     out.push('\n');
-    out.push_str(&stage_table(report).render());
+    out.push_str(&stage_table(report).to_text());
     out.push('\n');
     line(
         &mut out,
@@ -130,7 +64,7 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         "CPU",
         &format!(
             "{} (the whole process, user + system)",
-            units::seconds(report.process_cpu_s)
+            units::duration(report.process_cpu_s)
         ),
     );
     let heap = report
@@ -152,7 +86,7 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
 /// peak is the stage's input queue.
 fn stage_table(report: &Report) -> Table {
     use Align::{Left, Right};
-    let mut table = Table::new(&[
+    let mut table = Table::new([
         ("stage", Left),
         ("worker", Left),
         ("polls", Right),
@@ -175,8 +109,8 @@ fn stage_table(report: &Report) -> Table {
                 worker.polls.to_string(),
                 worker.done.to_string(),
                 worker.failed.to_string(),
-                units::seconds(worker.cpu_s),
-                units::seconds(worker.busy_s.unwrap_or(f64::NAN)),
+                units::duration(worker.cpu_s),
+                units::duration(worker.busy_s.unwrap_or(f64::NAN)),
                 if first {
                     stage.queue_peak.to_string()
                 } else {
@@ -196,15 +130,15 @@ fn stage_table(report: &Report) -> Table {
                     .map(|w| w.failed)
                     .sum::<u64>()
                     .to_string(),
-                units::seconds(stage.cpu_s()),
-                units::seconds(stage.busy_s().unwrap_or(f64::NAN)),
+                units::duration(stage.cpu_s()),
+                units::duration(stage.busy_s().unwrap_or(f64::NAN)),
             ]);
         }
     }
     table
 }
 
-/// A latency figure, or "—" when no item arrived to have one.
+/// A latency figure, or [`units::MISSING`] when no item arrived to have one.
 fn latency_of(report: &Report, us: u64) -> String {
     if report.items_out == 0 {
         units::MISSING.into()
@@ -214,7 +148,7 @@ fn latency_of(report: &Report, us: u64) -> String {
 }
 
 fn wall_line(report: &Report) -> String {
-    let mut text = units::seconds(report.wall_s);
+    let mut text = units::duration(report.wall_s);
     match (report.ideal_wall_s, report.ideal_ratio()) {
         (Some(_), None) if !report.completed() => {
             write!(text, " · no ideal (the run stopped early)")
@@ -222,8 +156,8 @@ fn wall_line(report: &Report) -> String {
         (Some(ideal), ratio) => write!(
             text,
             " · ideal {} · ratio {}",
-            units::seconds(ideal),
-            units::ratio(ratio)
+            units::duration(ideal),
+            units::decimals(ratio.unwrap_or(f64::NAN), 2)
         ),
         (None, _) => write!(text, " · no ideal (nothing to wait for)"),
     }
@@ -233,7 +167,7 @@ fn wall_line(report: &Report) -> String {
             text,
             " · {} busy {} of the time",
             stage.name,
-            units::percent(report.bottleneck_utilisation())
+            units::percent(report.bottleneck_utilisation().unwrap_or(f64::NAN))
         )
         .expect("writing to a String cannot fail");
     }
@@ -261,7 +195,7 @@ pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>
     line(&mut out, "compare", &format!("scenario {scenario}"));
     line(&mut out, "config", &config_line(base));
     out.push('\n');
-    let mut table = Table::new(&[
+    let mut table = Table::new([
         ("backend", Left),
         ("items out", Right),
         ("failed", Right),
@@ -289,12 +223,18 @@ pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>
         } else {
             label.clone()
         };
-        let ideal_ratio = units::ratio(report.ideal_ratio().filter(|_| !stopped));
+        let ideal_ratio = units::decimals(
+            report
+                .ideal_ratio()
+                .filter(|_| !stopped)
+                .unwrap_or(f64::NAN),
+            2,
+        );
         let bottleneck = match report.bottleneck() {
             Some(stage) => format!(
                 "{} {}",
                 stage.name,
-                units::percent(report.bottleneck_utilisation())
+                units::percent(report.bottleneck_utilisation().unwrap_or(f64::NAN))
             ),
             None => units::MISSING.into(),
         };
@@ -302,18 +242,20 @@ pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>
             label,
             report.items_out.to_string(),
             report.failed.to_string(),
-            units::seconds(report.wall_s),
+            units::duration(report.wall_s),
             ideal_ratio,
             report.total_polls().to_string(),
-            units::seconds(report.process_cpu_s),
-            report.peak_heap_bytes.map_or("—".into(), units::bytes),
+            units::duration(report.process_cpu_s),
+            report
+                .peak_heap_bytes
+                .map_or(units::MISSING.into(), units::bytes),
             max_queue_peak.unwrap_or(0).to_string(),
             latency_of(report, report.latency_us.p50),
             latency_of(report, report.latency_us.p99),
             bottleneck,
         ]);
     }
-    out.push_str(&table.render());
+    out.push_str(&table.to_text());
     if let Some(ComparedRun { report, .. }) = runs.first() {
         out.push('\n');
         line(&mut out, "machine", &machine_line(&report.machine));
@@ -324,7 +266,7 @@ pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>
 /// The named scenarios, one row each.
 pub fn scenarios() -> String {
     use Align::{Left, Right};
-    let mut table = Table::new(&[
+    let mut table = Table::new([
         ("name", Left),
         ("items", Right),
         ("workers", Left),
@@ -336,7 +278,11 @@ pub fn scenarios() -> String {
     ]);
     for scenario in Scenario::ALL {
         let config = scenario.config();
-        let capacities: Vec<String> = scenario.capacities.iter().map(|&c| capacity(c)).collect();
+        let capacities: Vec<String> = scenario
+            .capacities
+            .iter()
+            .map(|&c| units::capacity(c))
+            .collect();
         table.row(vec![
             scenario.name.into(),
             config.items.to_string(),
@@ -348,7 +294,7 @@ pub fn scenarios() -> String {
             scenario.about.into(),
         ]);
     }
-    let mut out = table.render();
+    let mut out = table.to_text();
     out.push_str(
         "\nThe first capacity is the default; pick another with --capacity. \
          Any value can be overridden (see `lab run --help`).\n",
@@ -361,7 +307,7 @@ pub fn config_line(config: &Config) -> String {
     let mut parts = vec![
         format!("{} items", config.items),
         format!("workers {}", workers(config)),
-        format!("capacity {}", capacity(config.capacity)),
+        format!("capacity {}", units::capacity(config.capacity)),
         format!(
             "source interval {} ms",
             units::ms(config.source_interval_ms)
@@ -402,14 +348,6 @@ fn workers(config: &Config) -> String {
     format!("{d}/{r}/{u}")
 }
 
-fn capacity(capacity: Option<usize>) -> String {
-    match capacity {
-        None => "unbounded".into(),
-        Some(0) => "0 (rendezvous)".into(),
-        Some(n) => n.to_string(),
-    }
-}
-
 fn waits(config: &Config) -> String {
     let [d, r, u] = [config.download_ms, config.resize_ms, config.upload_ms].map(units::ms);
     format!("{d}/{r}/{u} ms")
@@ -424,14 +362,6 @@ fn frame(config: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn columns_line_up() {
-        let mut table = Table::new(&[("name", Align::Left), ("n", Align::Right)]);
-        table.row(vec!["a".into(), "1000".into()]);
-        table.row(vec!["longer".into(), "7".into()]);
-        assert_eq!(table.render(), "name       n\na       1000\nlonger     7\n");
-    }
 
     #[test]
     fn every_scenario_is_listed_with_its_parameters() {
