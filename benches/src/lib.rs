@@ -49,3 +49,10 @@ pub mod sleep;
 pub mod tables;
 pub mod timeline;
 pub mod variant;
+
+/// The workspace root, the folder above this crate's (`benches/`): where `reports/`,
+/// `book/` and `Cargo.lock` are.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
