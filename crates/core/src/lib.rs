@@ -55,7 +55,7 @@ pub use report::{
     COMPLETED, INTERRUPTED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport,
     WorkerReport,
 };
-pub use run::{Backend, Collector, Run, pace, spawn_worker};
+pub use run::{Backend, Collector, Run, pace, panic_message, spawn_worker, worker_thread};
 pub use scenario::Scenario;
 pub use stages::{Frame, Job, Receipt, Stages, Thumbnail, synthetic_frame};
 pub use timeline::{

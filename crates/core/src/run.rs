@@ -258,7 +258,7 @@ impl Run {
             if let Err(payload) = worker.join() {
                 let (at, message) = match payload.downcast::<CaughtPanic>() {
                     Ok(caught) => (caught.at, caught.message),
-                    Err(payload) => (Instant::now(), panic_message(payload.as_ref())),
+                    Err(payload) => (Instant::now(), panic_message(payload.as_ref()).to_string()),
                 };
                 self.panics
                     .lock()
@@ -396,7 +396,7 @@ pub fn spawn_worker<'scope, 'env>(
             let result = panic::catch_unwind(AssertUnwindSafe(worker));
             if let Err(payload) = result {
                 let at = Instant::now();
-                let message = panic_message(payload.as_ref());
+                let message = panic_message(payload.as_ref()).to_string();
                 panic::resume_unwind(Box::new(CaughtPanic { at, message }));
             }
         })
@@ -472,17 +472,62 @@ struct CaughtPanic {
     message: String,
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The text a panic was raised with (what `panic!("…")` was given), or "a panic
+/// without a message" for a payload that is not text.
+pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
+}
+
+/// The stage and index of a pipeline worker, read from its thread's name as
+/// [`spawn_worker`] gives it (`resize-2`); `None` for any other thread.
+pub fn worker_thread(name: &str) -> Option<(Stage, usize)> {
+    let (stage, index) = name.rsplit_once('-')?;
+    Some((stage.parse().ok()?, index.parse().ok()?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_worker_is_known_by_the_name_spawn_worker_gives_its_thread() {
+        let name = thread::scope(|s| {
+            spawn_worker(s, Stage::Upload, 12, || {});
+            let named = spawn_worker(s, Stage::Resize, 3, || {
+                let name = thread::current().name().map(str::to_string);
+                panic!("{}", name.unwrap_or_default())
+            });
+            let payload = named.join().expect_err("the worker panicked");
+            let caught = payload.downcast::<CaughtPanic>().expect("a caught panic");
+            caught.message
+        });
+        assert_eq!(worker_thread(&name), Some((Stage::Resize, 3)));
+        assert_eq!(worker_thread("upload-12"), Some((Stage::Upload, 12)));
+        for other in [
+            "main",
+            "camera",
+            "collector",
+            "crop-1",
+            "resize-",
+            "resize-x",
+        ] {
+            assert_eq!(worker_thread(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_panic_message_is_the_text_it_was_raised_with() {
+        let text: Box<dyn Any + Send> = Box::new("static text");
+        let formatted: Box<dyn Any + Send> = Box::new(format!("item {}", 7));
+        let other: Box<dyn Any + Send> = Box::new(42_u32);
+        assert_eq!(panic_message(text.as_ref()), "static text");
+        assert_eq!(panic_message(formatted.as_ref()), "item 7");
+        assert_eq!(panic_message(other.as_ref()), "a panic without a message");
+    }
 
     fn no_pipeline(_: &Run) -> Result<Report, PipelineError> {
         unreachable!("the test drives the run by hand")
