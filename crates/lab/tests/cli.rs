@@ -96,8 +96,9 @@ fn json_run(line: &str) -> Report {
     reports.remove(0)
 }
 
-/// Every report of a run is the same whole: what went in came out, failed or is
-/// still counted, each worker's figures add up to its stage's, one stage per name.
+/// What holds for every report: the three stages in order with the configured
+/// workers, nothing delivered twice, no more out or failed than went in (all of it
+/// when the run completed), and finite, positive times.
 fn check_invariants(report: &Report) {
     assert_eq!(report.schema, pipeline_core::SCHEMA);
     assert!(BACKENDS.contains(&report.backend.as_str()), "{report:?}");
