@@ -979,7 +979,7 @@ mod tests {
     use crate::files;
 
     fn committed() -> Results {
-        let path = xtask::workspace_root().join("reports/results.json");
+        let path = crate::workspace_root().join("reports/results.json");
         files::read_results(&path).expect("the committed reports/results.json")
     }
 
@@ -1033,7 +1033,7 @@ mod tests {
 
     #[test]
     fn the_committed_claims_are_the_ones_the_committed_results_give() {
-        let root = xtask::workspace_root();
+        let root = crate::workspace_root();
         let committed_md =
             std::fs::read_to_string(root.join("reports/claims.md")).expect("reports/claims.md");
         assert_eq!(

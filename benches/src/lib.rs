@@ -48,3 +48,9 @@ pub mod sampler;
 pub mod sleep;
 pub mod tables;
 pub mod timeline;
+/// The workspace root, the folder above this crate's (`benches/`): where `reports/`,
+/// `book/` and `Cargo.lock` are.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}

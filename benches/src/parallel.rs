@@ -454,7 +454,7 @@ mod tests {
 
     #[test]
     fn the_committed_python_measurement_parses() {
-        let python = PythonResult::read(&xtask::workspace_root()).unwrap();
+        let python = PythonResult::read(&crate::workspace_root()).unwrap();
         assert_eq!(python.points().first().map(|p| p.workers), Some(1));
         assert_eq!(
             python.frame,

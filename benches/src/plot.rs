@@ -1263,7 +1263,7 @@ mod tests {
 
     #[test]
     fn every_figure_fits_the_column_with_readable_text() {
-        let root = xtask::workspace_root();
+        let root = crate::workspace_root();
         let results = crate::files::read_results(&root.join("reports/results.json"))
             .expect("the committed reports/results.json");
         let dir = tempfile::tempdir().expect("a temp dir");
@@ -1292,7 +1292,7 @@ mod tests {
     /// timelines) keep to the same width and text size, as committed.
     #[test]
     fn the_other_committed_figures_fit_the_column_too() {
-        let dir = xtask::workspace_root().join("reports/figures");
+        let dir = crate::workspace_root().join("reports/figures");
         let size = regex_lite_number("font-size=\"");
         for name in [
             "parallel.svg",

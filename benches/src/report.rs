@@ -45,7 +45,7 @@ pub fn main() -> ExitCode {
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let plan = Plan::from_env_and_args(args);
-    let root = xtask::workspace_root();
+    let root = crate::workspace_root();
     let (out, scratch) = match plan::out_override(args).map_err(anyhow::Error::msg)? {
         Some(dir) => (from_root(&root, dir), true),
         None => (root.join("reports"), false),
@@ -112,7 +112,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     if scratch {
         eprintln!("report: writing to a scratch directory, so the book is not rebuilt");
     } else {
-        let index = xtask::build_book(&root).context("cannot build the book")?;
+        let index = pipeline_book::build_book(&root).context("cannot build the book")?;
         println!("book: {}", index.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand};
+use clap::error::{ContextKind, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use pipeline_core::{Fault, FaultKind, MAX_CAPACITY, parse_fault};
 
 /// Run the image pipeline (download → resize → upload) on five ways of handing work
@@ -125,32 +125,76 @@ pub fn parse() -> Cli {
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
         _ => {
-            crate::output::error_line(&one_line(&error.render().to_string()));
+            crate::output::error_line(&one_line(&error));
             std::process::exit(2);
         }
     })
 }
 
-/// Folds clap's multi-line usage error into one line: the message and its details,
-/// without the usage block and the pointer to `--help`.
-fn one_line(rendered: &str) -> String {
-    let mut line = String::new();
-    let mut lines = rendered.lines().map(str::trim).peekable();
-    while let Some(part) = lines.next() {
-        if part.starts_with("Usage:") {
-            // The usage block runs to the next blank line.
-            while lines.next_if(|next| !next.is_empty()).is_some() {}
-        } else if !part.is_empty() && !part.starts_with("For more information") {
-            if !line.is_empty() {
-                line.push_str(if line.ends_with(':') { " " } else { "; " });
-            }
-            line.push_str(part);
+/// A usage error as one line, `error: …`, written from what clap knows about it (its
+/// kind and context) rather than from its multi-line rendering: what was wrong, then
+/// clap's suggestion if it has one.
+fn one_line(error: &clap::Error) -> String {
+    let context = |kind| error.get(kind).map(ToString::to_string);
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(ContextKind::InvalidValue).unwrap_or_default();
+    let mut line = match error.kind() {
+        ErrorKind::ValueValidation => match std::error::Error::source(error) {
+            Some(reason) => format!("invalid value '{value}' for '{arg}': {reason}"),
+            None => format!("invalid value '{value}' for '{arg}'"),
+        },
+        ErrorKind::InvalidValue if value.is_empty() => {
+            format!("a value is required for '{arg}' but none was supplied")
         }
+        ErrorKind::InvalidValue => format!("invalid value '{value}' for '{arg}'"),
+        ErrorKind::UnknownArgument => format!("unexpected argument '{arg}' found"),
+        ErrorKind::InvalidSubcommand => format!(
+            "unrecognized subcommand '{}': use one of {}",
+            context(ContextKind::InvalidSubcommand).unwrap_or_default(),
+            Cli::command()
+                .get_subcommands()
+                .map(clap::Command::get_name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ErrorKind::MissingRequiredArgument => {
+            format!("the following required arguments were not provided: {arg}")
+        }
+        ErrorKind::ArgumentConflict => match context(ContextKind::PriorArg) {
+            Some(prior) if prior != arg => {
+                format!("the argument '{arg}' cannot be used with '{prior}'")
+            }
+            _ => format!("the argument '{arg}' cannot be used multiple times"),
+        },
+        ErrorKind::TooManyValues => format!("unexpected value '{value}' for '{arg}' found"),
+        // Kinds the lab's arguments cannot produce: clap's own words for the kind.
+        kind => match (kind.as_str(), arg.is_empty()) {
+            (Some(what), false) => format!("{what}: '{arg}'"),
+            (Some(what), true) => what.to_string(),
+            (None, _) => format!("{kind:?}"),
+        },
+    };
+    let valid = [ContextKind::ValidValue, ContextKind::ValidSubcommand]
+        .into_iter()
+        .filter_map(context)
+        .find(|valid| !valid.is_empty());
+    if let Some(valid) = valid.filter(|_| error.kind() != ErrorKind::MissingRequiredArgument) {
+        line.push_str(&format!("; use one of {valid}"));
     }
-    if !line.starts_with("error:") {
-        line.insert_str(0, "error: ");
+    let suggested = [
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .filter_map(context)
+    .find(|suggested| !suggested.is_empty());
+    if let Some(suggested) = suggested {
+        line.push_str(&format!("; did you mean '{suggested}'?"));
+    } else if let Some(tip) = context(ContextKind::Suggested) {
+        line.push_str(&format!("; {tip}"));
     }
-    line
+    format!("error: {line}")
 }
 
 fn parse_items(s: &str) -> Result<u64, String> {
@@ -224,7 +268,6 @@ fn whole_number(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_line_is_consistent() {
@@ -274,14 +317,51 @@ mod tests {
         assert!(parse_items("1.5").is_err());
     }
 
+    /// The line a usage error prints for `args` (after `lab`).
+    fn usage_error(args: &[&str]) -> String {
+        let error = Cli::try_parse_from(std::iter::once("lab").chain(args.iter().copied()))
+            .expect_err("a usage error");
+        one_line(&error)
+    }
+
     #[test]
-    fn usage_errors_fold_into_one_line() {
-        let rendered = "error: the following required arguments were not provided:\n  \
-                        --backend <NAME>\n\nUsage: lab run --backend <NAME>\n\n\
-                        For more information, try '--help'.\n";
-        assert_eq!(
-            one_line(rendered),
-            "error: the following required arguments were not provided: --backend <NAME>"
-        );
+    fn usage_errors_are_one_line_built_from_clap_s_context() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["run"],
+                "error: the following required arguments were not provided: --backend <NAME>",
+            ),
+            (
+                &["run", "--backend"],
+                "error: a value is required for '--backend <NAME>' but none was supplied",
+            ),
+            (
+                &["run", "-b", "mpsc", "--itmes", "5"],
+                "error: unexpected argument '--itmes' found; did you mean '--items'?",
+            ),
+            (
+                &["run", "-b", "mpsc", "extra"],
+                "error: unexpected argument 'extra' found",
+            ),
+            (
+                &["launch"],
+                "error: unrecognized subcommand 'launch': use one of run, compare, scenarios",
+            ),
+            (
+                &["compar"],
+                "error: unrecognized subcommand 'compar': use one of run, compare, scenarios; did you mean 'compare'?",
+            ),
+            (
+                &["run", "-b", "mpsc", "--items", "-5"],
+                "error: invalid value '-5' for '--items <N>': use a whole number of items, 0 or more (e.g. 200)",
+            ),
+            (
+                &["run", "-b", "mpsc", "--items", "1", "--items", "2"],
+                "error: the argument '--items <N>' cannot be used multiple times",
+            ),
+        ];
+        for (args, expected) in cases {
+            assert_eq!(usage_error(args), *expected, "lab {}", args.join(" "));
+        }
     }
 }

@@ -1,1078 +1,637 @@
-//! The `lab` binary as a workshop uses it: every backend and command, the JSON
-//! report's shape, fault injection, the gallery, and every kind of bad input.
+//! The `lab` binary as a workshop uses it: every backend and command, fault
+//! injection, the gallery, bad input, signals, a closed stderr and a full disk.
+//!
+//! Every command runs under a watchdog ([`WATCHDOG`]), so a hung `lab` fails its
+//! test instead of hanging the suite. Every `--json` output is read into
+//! [`pipeline_core::Report`] ([`reports`]): the report's shape is checked there,
+//! once, and the tests check what the figures say.
 
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use predicates::prelude::*;
+use pipeline_core::{Config, Report};
+use pipeline_registry::{ALL, POLLING_SLEEP, Pipeline, STD_CHANNEL};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-const BACKENDS: [&str; 5] = ["polling", "condvar", "mpsc", "crossbeam", "flume"];
-const SCENARIOS: [&str; 6] = [
-    "book",
-    "camera",
-    "fanout",
-    "bottleneck",
-    "paced",
-    "throughput",
-];
+/// How long one `lab` command may take before its test fails: far above what any
+/// of them takes on a loaded 2-core machine, so only a hang reaches it.
+const WATCHDOG: Duration = Duration::from_secs(120);
 
-fn lab(args: &[&str]) -> Command {
-    let mut command = Command::cargo_bin("lab").expect("the lab binary is built");
-    command.args(args);
+/// The names of every backend, from the registry of pipelines.
+fn backend_names() -> Vec<&'static str> {
+    pipeline_registry::backends()
+        .iter()
+        .map(|b| b.name)
+        .collect()
+}
+
+/// `line`'s words, with `{polling}` and `{blocking}` replaced by the names of the
+/// polling backend and of a blocking one (the standard library's channel).
+fn words(line: &str) -> Vec<String> {
+    line.split_whitespace()
+        .map(|word| {
+            word.replace("{polling}", POLLING_SLEEP.backend.name)
+                .replace("{blocking}", STD_CHANNEL.backend.name)
+        })
+        .collect()
+}
+
+/// The built `lab`.
+fn lab_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_lab"))
+}
+
+/// `lab` with `args`, under the watchdog.
+fn lab<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> Command {
+    let mut command = Command::new(lab_path());
+    command.args(args).timeout(WATCHDOG);
     command
 }
 
-/// Runs `lab` with `args`, expects success, and parses its stdout as JSON.
-fn lab_json(args: &[&str]) -> Value {
-    let output = lab(args).assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&output).expect("stdout is JSON and nothing else")
+/// What a finished `lab` printed, and how it ended.
+#[derive(Debug)]
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `command` to its end; a run the watchdog had to kill fails the test.
+fn output(command: &mut Command) -> Output {
+    let output = command.output().expect("lab starts");
+    assert_ne!(
+        output.status.signal(),
+        Some(libc::SIGKILL),
+        "watchdog: lab ran longer than {WATCHDOG:?}"
+    );
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// `lab LINE` (its words split at whitespace), run to its end.
+fn run(line: &str) -> Output {
+    output(&mut lab(words(line)))
+}
+
+/// Reads `json` as `T` (a [`Report`], or a list of them), strictly: written back,
+/// it must give the same JSON, so a key the type does not know, a missing key or a
+/// value of the wrong type fails, as well as any key out of the schema.
+fn strict<T: DeserializeOwned + serde::Serialize>(json: &str) -> T {
+    let value: Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{json}"));
+    let typed: T = serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("not the report's schema ({e}):\n{json}"));
+    let again = serde_json::to_value(&typed).expect("a report serializes");
+    assert_eq!(again, value, "keys or values out of the report's schema");
+    typed
+}
+
+/// The report or reports a `--json` command printed.
+fn reports(stdout: &str) -> Vec<Report> {
+    match stdout.trim_start().starts_with('[') {
+        true => strict(stdout),
+        false => vec![strict(stdout)],
+    }
+}
+
+/// Runs `lab LINE`, expects exit code 0, and reads its JSON.
+fn json_run(line: &str) -> Report {
+    let out = run(line);
+    assert_eq!(out.code, Some(0), "lab {line}:\n{}", out.stderr);
+    let mut reports = reports(&out.stdout);
+    assert_eq!(reports.len(), 1, "lab {line}: one report");
+    reports.remove(0)
+}
+
+/// What holds for every report: the three stages in order with the configured
+/// workers, nothing delivered twice, no more out or failed than went in (all of it
+/// when the run completed), and finite, positive times.
+fn check_invariants(report: &Report) {
+    assert_eq!(report.schema, pipeline_core::SCHEMA);
+    assert!(
+        backend_names().contains(&report.backend.as_str()),
+        "{report:?}"
+    );
+    let names: Vec<&str> = report.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["download", "resize", "upload"]);
+    for (stage, workers) in report.stages.iter().zip(report.config.workers) {
+        assert_eq!(stage.workers.len(), workers, "{}", stage.name);
+    }
+    assert_eq!(report.duplicates, 0, "exactly once");
+    assert!(report.items_out + report.failed <= report.items_in);
+    if report.outcome == pipeline_core::COMPLETED {
+        assert_eq!(report.items_out + report.failed, report.items_in);
+    }
+    for figure in [report.wall_s, report.process_cpu_s] {
+        assert!(figure.is_finite() && figure >= 0.0, "{report:?}");
+    }
+}
+
+#[test]
+fn the_schema_check_refuses_unknown_missing_and_mistyped_keys() {
+    let out = run("run -b {blocking} --items 5 --json");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let refused = |change: fn(&mut serde_json::Map<String, Value>)| {
+        let mut changed = report.clone();
+        change(changed.as_object_mut().unwrap());
+        let json = changed.to_string();
+        std::panic::catch_unwind(|| strict::<Report>(&json)).is_err()
+    };
+    assert!(!refused(|_| {}), "the report as printed passes");
+    assert!(
+        refused(|r| drop(r.insert("extra".into(), 1.into()))),
+        "unknown key"
+    );
+    assert!(refused(|r| drop(r.remove("scenario"))), "missing key");
+    assert!(
+        refused(|r| drop(r.insert("items_in".into(), "5".into()))),
+        "mistyped"
+    );
 }
 
 // ---------------------------------------------------------------------------
-// The report's shape, as DESIGN.md fixes it.
+// Runs that succeed: one row per behaviour, checked on the report.
 
-fn field<'a>(value: &'a Value, path: &str) -> &'a Value {
-    path.split('.').fold(value, |value, key| {
-        value
-            .get(key)
-            .unwrap_or_else(|| panic!("missing key '{path}' in {value}"))
-    })
+/// A `lab … --json` command that succeeds, and what its report must say.
+struct JsonRun {
+    /// The behaviour, as the failure message names it.
+    what: &'static str,
+    line: String,
+    check: fn(&Report),
 }
 
-fn is_count(value: &Value) -> bool {
-    value.as_u64().is_some()
-}
-
-fn expect(value: &Value, path: &str, ok: fn(&Value) -> bool, what: &str) {
-    let found = field(value, path);
-    assert!(ok(found), "'{path}' should be {what}, found {found}");
-}
-
-/// Checks every key of the report against DESIGN.md: present, with the right JSON type.
-fn check_report(report: &Value) {
-    let number: fn(&Value) -> bool = |v| v.as_f64().is_some();
-    let string: fn(&Value) -> bool = Value::is_string;
-    let count_or_null: fn(&Value) -> bool = |v| v.is_null() || is_count(v);
-    let number_or_null: fn(&Value) -> bool = |v| v.is_null() || v.as_f64().is_some();
-
-    assert_eq!(field(report, "schema"), 2, "schema");
-    expect(report, "outcome", string, "a string");
-    let backend = field(report, "backend")
-        .as_str()
-        .expect("backend is a string");
-    assert!(BACKENDS.contains(&backend), "unknown backend {backend}");
-    expect(
-        report,
-        "scenario",
-        |v| v.is_null() || v.is_string(),
-        "a string or null",
-    );
-
-    expect(report, "config.items", is_count, "a count");
-    let workers: Vec<u64> = field(report, "config.workers")
-        .as_array()
-        .expect("config.workers is an array")
+fn json_runs() -> Vec<JsonRun> {
+    let mut runs = Vec::new();
+    for backend in backend_names() {
+        runs.push(JsonRun {
+            what: "every backend runs the book's pipeline",
+            line: format!("run -b {backend} --scenario book --items 200 --json"),
+            check: |r| {
+                assert_eq!(r.scenario.as_deref(), Some("book"));
+                assert_eq!((r.items_in, r.items_out, r.failed), (200, 200, 0));
+                for stage in &r.stages {
+                    assert_eq!(stage.done(), 200, "{}", stage.name);
+                }
+            },
+        });
+        runs.push(JsonRun {
+            what: "every backend runs the camera, with frames and an ideal wall time",
+            line: format!("run -b {backend} --scenario camera --items 30 --json"),
+            check: |r| {
+                assert_eq!(r.items_out, 30);
+                assert_eq!(r.config.frame, Some((64, 48)));
+                assert!(r.ideal_wall_s.is_some(), "waits set an ideal");
+            },
+        });
+        runs.push(JsonRun {
+            what: "an injected error is counted as failed, and the run goes on",
+            line: format!(
+                "run -b {backend} --items 100 --fail-at resize:3 --fail-at upload:70 --json"
+            ),
+            check: |r| {
+                assert_eq!((r.failed, r.items_out), (2, 98));
+                assert_eq!((r.stages[1].failed(), r.stages[2].failed()), (1, 1));
+            },
+        });
+    }
+    for backend in pipeline_registry::backends()
         .iter()
-        .map(|n| n.as_u64().expect("a worker count"))
-        .collect();
-    assert_eq!(workers.len(), 3, "config.workers has three stages");
-    expect(report, "config.capacity", count_or_null, "a count or null");
-    for wait in [
-        "source_interval_ms",
-        "download_ms",
-        "resize_ms",
-        "upload_ms",
-    ] {
-        expect(report, &format!("config.{wait}"), number, "a number");
+        .filter(|b| b.rendezvous)
+    {
+        let backend = backend.name;
+        runs.push(JsonRun {
+            what: "a rendezvous runs on the channels",
+            line: format!("run -b {backend} --capacity 0 --items 100 --json"),
+            check: |r| assert_eq!((r.config.capacity, r.items_out), (Some(0), 100)),
+        });
     }
-    expect(
-        report,
-        "config.frame",
-        |v| {
-            v.is_null()
-                || v.as_array()
-                    .is_some_and(|wh| wh.len() == 2 && wh.iter().all(is_count))
+    runs.extend([
+        JsonRun {
+            what: "the polling backend reports its default sleep",
+            line: "run -b {polling} --items 50 --json".into(),
+            check: |r| assert_eq!(r.config.poll_sleep_ms, Some(10)),
         },
-        "[w, h] or null",
-    );
-    expect(
-        report,
-        "config.poll_sleep_ms",
-        count_or_null,
-        "a count or null",
-    );
+        JsonRun {
+            what: "a blocking backend reports no poll sleep",
+            line: "run -b {blocking} --items 50 --json".into(),
+            check: |r| assert_eq!(r.config.poll_sleep_ms, None),
+        },
+        JsonRun {
+            what: "without a scenario, the report says null and the config is the book's",
+            line: "run -b {blocking} --json".into(),
+            check: |r| {
+                assert_eq!(r.scenario, None);
+                let c = &r.config;
+                assert_eq!((c.items, c.workers), (1000, [1, 1, 1]));
+                assert_eq!((c.frame, c.capacity), (None, None));
+            },
+        },
+        JsonRun {
+            what: "every override reaches the config",
+            line: "run -b {blocking} --scenario camera --items 40 --workers 2,3,1 --capacity 4 \
+                   --source-interval-ms 0.1 --download-ms 0.5 --resize-ms 1 --upload-ms 0 \
+                   --frame 32x24 --json"
+                .into(),
+            check: |r| {
+                let c = &r.config;
+                assert_eq!((c.items, c.workers, c.capacity), (40, [2, 3, 1], Some(4)));
+                assert_eq!(
+                    (
+                        c.source_interval_ms,
+                        c.download_ms,
+                        c.resize_ms,
+                        c.upload_ms
+                    ),
+                    (0.1, 0.5, 1.0, 0.0)
+                );
+                assert_eq!(c.frame, Some((32, 24)));
+                assert_eq!(r.items_out, 40);
+            },
+        },
+        JsonRun {
+            what: "numbers may have _ separators",
+            line: "run -b {blocking} --workers 1_0,1,1 --items 1_000 --json".into(),
+            check: |r| assert_eq!((r.config.workers[0], r.config.items), (10, 1000)),
+        },
+        JsonRun {
+            what: "a negative zero wait is zero, and waits of zero set no ideal",
+            line: "run -b {blocking} --items 1 --source-interval-ms 5 --download-ms -0 --json"
+                .into(),
+            check: |r| {
+                assert!(r.config.download_ms.is_sign_positive());
+                assert_eq!(r.ideal_wall_s, None);
+            },
+        },
+    ]);
+    runs
+}
 
-    for count in ["items_in", "items_out", "failed", "peak_heap_bytes"] {
-        expect(report, count, is_count, "a count");
+#[test]
+fn runs_report_what_they_were_asked_and_did() {
+    for JsonRun { what, line, check } in json_runs() {
+        let report = json_run(&line);
+        check_invariants(&report);
+        assert_eq!(report.outcome, pipeline_core::COMPLETED, "lab {line}");
+        let backend = words(&line).swap_remove(2);
+        assert_eq!(report.backend, backend, "lab {line}");
+        // A failed check names the behaviour and the command.
+        std::panic::catch_unwind(|| check(&report))
+            .unwrap_or_else(|_| panic!("{what}: lab {line}"));
     }
-    for seconds in ["wall_s", "process_cpu_s"] {
-        expect(report, seconds, number, "a number");
+}
+
+#[test]
+fn figures_are_never_inf_nan_or_negative_zero() {
+    let json = run("run -b {blocking} --items 1 --source-interval-ms 5 --download-ms -0 --json");
+    assert!(!json.stdout.contains("-0.0"), "{}", json.stdout);
+    let text = run("run -b {blocking} --items 1 --source-interval-ms 5 --download-ms -0");
+    assert_eq!(text.code, Some(0), "{}", text.stderr);
+    // The machine's line names a kernel, which may well contain "-0".
+    let figures = text.stdout.lines().filter(|l| !l.starts_with("machine"));
+    for line in figures {
+        for bad in ["inf", "NaN", "-0"] {
+            assert!(!line.contains(bad), "'{bad}' in:\n{}", text.stdout);
+        }
     }
-    expect(report, "ideal_wall_s", number_or_null, "a number or null");
-    // null when no item arrived to have a latency.
-    if !field(report, "latency_us").is_null() {
-        for quantile in ["p50", "p99", "max"] {
-            expect(
-                report,
-                &format!("latency_us.{quantile}"),
-                is_count,
-                "a count",
+    assert!(text.stdout.contains("waits 0/0/0 ms"), "{}", text.stdout);
+}
+
+// ---------------------------------------------------------------------------
+// What the lab prints: one row per command, its exit code, and what stdout and
+// stderr must hold.
+
+/// What stderr must hold.
+enum Stderr {
+    /// Nothing at all.
+    Empty,
+    /// Each of these.
+    Has(&'static [&'static str]),
+}
+
+struct Printed {
+    what: &'static str,
+    line: &'static str,
+    code: i32,
+    stdout: &'static [&'static str],
+    stderr: Stderr,
+}
+
+const PRINTED: &[Printed] = &[
+    Printed {
+        what: "the text report has a row per stage and the run's figures",
+        line: "run -b {blocking} --scenario fanout --items 40",
+        code: 0,
+        stdout: &[
+            "download",
+            "resize",
+            "upload",
+            "queue peak",
+            "all",
+            "ideal",
+            "latency",
+            "peak",
+            "machine",
+            "scenario fanout",
+        ],
+        stderr: Stderr::Empty,
+    },
+    Printed {
+        what: "progress is hidden when stderr is not a terminal",
+        line: "run -b {blocking} --items 100",
+        code: 0,
+        stdout: &["download"],
+        stderr: Stderr::Empty,
+    },
+    Printed {
+        what: "compare prints one table (a row per pipeline: see below)",
+        line: "compare --scenario camera --items 20",
+        code: 0,
+        stdout: &["p99", "machine"],
+        stderr: Stderr::Empty,
+    },
+    Printed {
+        what: "scenarios lists all six with their parameters",
+        line: "scenarios",
+        code: 0,
+        stdout: &[
+            "book",
+            "camera",
+            "fanout",
+            "bottleneck",
+            "paced",
+            "throughput",
+            "1000000",
+            "3/4/5",
+            "unbounded, 8",
+            "1024",
+            "0.5 ms",
+            "1/5/2 ms",
+            "320x240",
+        ],
+        stderr: Stderr::Empty,
+    },
+    Printed {
+        what: "help lists the commands",
+        line: "--help",
+        code: 0,
+        stdout: &["run", "compare", "scenarios"],
+        stderr: Stderr::Empty,
+    },
+    Printed {
+        what: "a command's help lists its options",
+        line: "run --help",
+        code: 0,
+        stdout: &["--backend", "--panic-at", "--gallery", "--trace"],
+        stderr: Stderr::Empty,
+    },
+    Printed {
+        what: "the version is printed",
+        line: "--version",
+        code: 0,
+        stdout: &[concat!("lab ", env!("CARGO_PKG_VERSION"))],
+        stderr: Stderr::Empty,
+    },
+    Printed {
+        what: "a run where every item failed says so and fails",
+        line: "run -b {blocking} --items 3 --fail-at upload:0 --fail-at upload:1 --fail-at upload:2",
+        code: 1,
+        stdout: &["every item failed"],
+        stderr: Stderr::Has(&[
+            "failed: every one of 3 items",
+            "error: every one of the 3 items failed",
+        ]),
+    },
+];
+
+#[test]
+fn commands_print_what_they_say_with_their_exit_code() {
+    for case in PRINTED {
+        let out = run(case.line);
+        let context = format!("{}: lab {}\n{out:#?}", case.what, case.line);
+        assert_eq!(out.code, Some(case.code), "{context}");
+        for fragment in case.stdout {
+            assert!(
+                out.stdout.contains(fragment),
+                "'{fragment}' missing: {context}"
             );
         }
-    }
-
-    let stages = field(report, "stages")
-        .as_array()
-        .expect("stages is an array");
-    let names: Vec<&str> = stages
-        .iter()
-        .map(|s| field(s, "name").as_str().expect("a stage name"))
-        .collect();
-    assert_eq!(names, ["download", "resize", "upload"]);
-    for (stage, workers_of_stage) in stages.iter().zip(&workers) {
-        expect(stage, "queue_peak", is_count, "a count");
-        for failure in field(stage, "failures")
-            .as_array()
-            .expect("failures is an array")
-        {
-            expect(failure, "kind", string, "a string");
-            expect(failure, "count", is_count, "a count");
-            expect(failure, "first", string, "a string");
-        }
-        let stage_workers = field(stage, "workers").as_array().expect("an array");
-        assert_eq!(stage_workers.len() as u64, *workers_of_stage, "{stage}");
-        for worker in stage_workers {
-            for count in ["polls", "done"] {
-                expect(worker, count, is_count, "a count");
+        match case.stderr {
+            Stderr::Empty => assert_eq!(out.stderr, "", "{context}"),
+            Stderr::Has(fragments) => {
+                for fragment in fragments {
+                    assert!(
+                        out.stderr.contains(fragment),
+                        "'{fragment}' missing: {context}"
+                    );
+                }
             }
-            expect(worker, "cpu_s", number, "a number");
-            expect(worker, "busy_s", number_or_null, "a number or null");
         }
-    }
-
-    expect(report, "machine.cpus", is_count, "a count");
-    for text in ["cpu_model", "os", "rustc"] {
-        expect(report, &format!("machine.{text}"), string, "a string");
     }
 }
 
-fn stage_field(report: &Value, stage: usize, worker_field: &str) -> u64 {
-    field(report, "stages")[stage]["workers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w[worker_field].as_u64().unwrap())
-        .sum()
+#[test]
+fn failed_items_are_summed_up_on_stderr_with_their_reason() {
+    let out = run("run -b {blocking} --items 10 --fail-at resize:3 --fail-at resize:7 --json");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let report = &reports(&out.stdout)[0];
+    check_invariants(report);
+    let failures = &report.stages[1].failures;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].kind, "injected fault");
+    assert_eq!(failures[0].count, 2);
+    assert_eq!(
+        failures[0].first,
+        "the resize stage failed on item 3: injected fault"
+    );
+    assert_eq!(report.outcome, pipeline_core::COMPLETED);
+    assert_eq!(
+        out.stderr.trim(),
+        "failed: 2 of 10 items: resize 2 × injected fault \
+         (first: the resize stage failed on item 3: injected fault)"
+    );
 }
 
 // ---------------------------------------------------------------------------
-// Happy paths.
+// compare: every pipeline on one config.
+
+/// The backends of `reports`, in order.
+fn backends(reports: &[Report]) -> Vec<&str> {
+    reports.iter().map(|r| r.backend.as_str()).collect()
+}
+
+/// The poll sleeps of `reports`, in order.
+fn sleeps(reports: &[Report]) -> Vec<Option<u64>> {
+    reports.iter().map(|r| r.config.poll_sleep_ms).collect()
+}
+
+/// The registry's pipelines that `keep`, as `get` sees them.
+fn listed<T>(keep: impl Fn(&Pipeline) -> bool, get: impl Fn(&Pipeline) -> T) -> Vec<T> {
+    ALL.iter().filter(|p| keep(p)).map(get).collect()
+}
 
 #[test]
-fn every_backend_runs_the_book() {
-    for backend in BACKENDS {
-        let report = lab_json(&[
-            "run",
-            "--backend",
-            backend,
-            "--scenario",
-            "book",
-            "--items",
-            "200",
-            "--json",
-        ]);
-        check_report(&report);
-        assert_eq!(report["backend"], backend);
-        assert_eq!(report["scenario"], "book");
-        assert_eq!(
-            (report["items_in"].as_u64(), report["items_out"].as_u64()),
-            (Some(200), Some(200))
-        );
-        assert_eq!(report["failed"], 0);
-        for stage in 0..3 {
-            assert_eq!(stage_field(&report, stage, "done"), 200, "{backend}");
-        }
+fn compare_runs_every_pipeline_of_the_registry_in_its_order() {
+    let out = run("compare --scenario book --items 200 --json");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let reports = reports(&out.stdout);
+    assert_eq!(backends(&reports), listed(|_| true, |p| p.backend.name));
+    let book = Config::default();
+    let sleeps_asked = listed(|_| true, |p| p.config(&book).poll_sleep_ms);
+    assert_eq!(sleeps(&reports), sleeps_asked);
+    assert_eq!(
+        sleeps_asked[..2],
+        [Some(10), Some(0)],
+        "sleeping, then spinning"
+    );
+    for report in &reports {
+        check_invariants(report);
+        assert_eq!(report.items_out, 200);
+        assert_eq!(report.scenario.as_deref(), Some("book"));
     }
 }
 
 #[test]
-fn every_backend_runs_the_camera_with_frames() {
-    for backend in BACKENDS {
-        let report = lab_json(&[
-            "run",
-            "--backend",
-            backend,
-            "--scenario",
-            "camera",
-            "--items",
-            "30",
-            "--json",
-        ]);
-        check_report(&report);
-        assert_eq!(report["items_out"], 30, "{backend}");
-        assert_eq!(report["config"]["frame"], serde_json::json!([64, 48]));
+fn compare_prints_a_row_per_pipeline() {
+    let out = run("compare --scenario camera --items 20");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for label in listed(|_| true, |p| p.label) {
         assert!(
-            report["ideal_wall_s"].as_f64().is_some(),
-            "waits set an ideal"
+            out.stdout.lines().any(|line| line.starts_with(label)),
+            "no row for {label}:\n{}",
+            out.stdout
         );
     }
-}
-
-#[test]
-fn the_polling_backend_reports_its_sleep() {
-    let report = lab_json(&["run", "--backend", "polling", "--items", "50", "--json"]);
-    assert_eq!(report["config"]["poll_sleep_ms"], 10);
-    let report = lab_json(&["run", "--backend", "mpsc", "--items", "50", "--json"]);
-    assert!(report["config"]["poll_sleep_ms"].is_null());
-}
-
-#[test]
-fn without_a_scenario_the_report_says_null_and_uses_the_book_s_config() {
-    let report = lab_json(&["run", "--backend", "crossbeam", "--json"]);
-    check_report(&report);
-    assert!(report["scenario"].is_null());
-    assert_eq!(report["config"]["items"], 1000);
-    assert_eq!(report["config"]["workers"], serde_json::json!([1, 1, 1]));
-    assert!(report["config"]["frame"].is_null());
-    assert!(report["config"]["capacity"].is_null());
-}
-
-#[test]
-fn every_override_reaches_the_config() {
-    let report = lab_json(&[
-        "run",
-        "--backend",
-        "flume",
-        "--scenario",
-        "camera",
-        "--items",
-        "40",
-        "--workers",
-        "2,3,1",
-        "--capacity",
-        "4",
-        "--source-interval-ms",
-        "0.1",
-        "--download-ms",
-        "0.5",
-        "--resize-ms",
-        "1",
-        "--upload-ms",
-        "0",
-        "--frame",
-        "32x24",
-        "--json",
-    ]);
-    check_report(&report);
-    let config = &report["config"];
-    assert_eq!(config["items"], 40);
-    assert_eq!(config["workers"], serde_json::json!([2, 3, 1]));
-    assert_eq!(config["capacity"], 4);
-    assert_eq!(config["source_interval_ms"], 0.1);
-    assert_eq!(
-        (
-            &config["download_ms"],
-            &config["resize_ms"],
-            &config["upload_ms"]
-        ),
-        (
-            &serde_json::json!(0.5),
-            &serde_json::json!(1.0),
-            &serde_json::json!(0.0)
-        )
-    );
-    assert_eq!(config["frame"], serde_json::json!([32, 24]));
-    assert_eq!(report["items_out"], 40);
-}
-
-#[test]
-fn a_rendezvous_runs_on_the_channels() {
-    for backend in ["mpsc", "crossbeam", "flume"] {
-        let report = lab_json(&[
-            "run",
-            "--backend",
-            backend,
-            "--capacity",
-            "0",
-            "--items",
-            "100",
-            "--json",
-        ]);
-        assert_eq!(report["config"]["capacity"], 0);
-        assert_eq!(report["items_out"], 100, "{backend}");
-    }
-}
-
-#[test]
-fn the_text_report_has_a_row_per_stage_and_the_run_s_figures() {
-    lab(&[
-        "run",
-        "--backend",
-        "mpsc",
-        "--scenario",
-        "fanout",
-        "--items",
-        "40",
-    ])
-    .assert()
-    .success()
-    .stdout(
-        predicate::str::contains("download")
-            .and(predicate::str::contains("resize"))
-            .and(predicate::str::contains("upload"))
-            .and(predicate::str::contains("queue peak"))
-            .and(predicate::str::contains("all"))
-            .and(predicate::str::contains("ideal"))
-            .and(predicate::str::contains("latency"))
-            .and(predicate::str::contains("peak"))
-            .and(predicate::str::contains("machine"))
-            .and(predicate::str::contains("scenario fanout")),
-    );
-}
-
-#[test]
-fn progress_is_hidden_when_stderr_is_not_a_terminal() {
-    lab(&["run", "--backend", "condvar", "--items", "100"])
-        .assert()
-        .success()
-        .stderr(predicate::str::is_empty());
-}
-
-#[test]
-fn compare_json_is_an_array_of_six_reports() {
-    let reports = lab_json(&["compare", "--scenario", "book", "--items", "200", "--json"]);
-    let reports = reports.as_array().expect("an array");
-    assert_eq!(reports.len(), 6);
-    for report in reports {
-        check_report(report);
-        assert_eq!(report["items_out"], 200);
-        assert_eq!(report["scenario"], "book");
-    }
-    let backends: Vec<&str> = reports
-        .iter()
-        .map(|r| r["backend"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        backends,
-        [
-            "polling",
-            "polling",
-            "condvar",
-            "mpsc",
-            "crossbeam",
-            "flume"
-        ]
-    );
-    let sleeps: Vec<Option<u64>> = reports
-        .iter()
-        .map(|r| r["config"]["poll_sleep_ms"].as_u64())
-        .collect();
-    assert_eq!(sleeps, [Some(10), Some(0), None, None, None, None]);
-}
-
-#[test]
-fn compare_prints_one_table_with_a_row_per_run() {
-    lab(&["compare", "--scenario", "camera", "--items", "20"])
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("polling (sleep 10 ms)")
-                .and(predicate::str::contains("polling (spin)"))
-                .and(predicate::str::contains("condvar"))
-                .and(predicate::str::contains("mpsc"))
-                .and(predicate::str::contains("crossbeam"))
-                .and(predicate::str::contains("flume"))
-                .and(predicate::str::contains("p99"))
-                .and(predicate::str::contains("machine")),
-        );
 }
 
 #[test]
 fn compare_gives_a_poll_sleep_to_the_polling_run_only() {
-    let reports = lab_json(&["compare", "--items", "50", "--poll-sleep-ms", "2", "--json"]);
-    let sleeps: Vec<Option<u64>> = reports
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["config"]["poll_sleep_ms"].as_u64())
-        .collect();
-    assert_eq!(sleeps, [Some(2), Some(0), None, None, None, None]);
+    let out = run("compare --items 50 --poll-sleep-ms 2 --json");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let two = Config {
+        poll_sleep_ms: Some(2),
+        ..Config::default()
+    };
+    let asked = listed(|_| true, |p| p.config(&two).poll_sleep_ms);
+    assert_eq!(sleeps(&reports(&out.stdout)), asked);
+    assert_eq!(asked[..2], [Some(2), Some(0)], "sleeping, then spinning");
 }
 
 #[test]
 fn compare_with_a_rendezvous_skips_the_queues_without_one() {
-    let output = lab(&["compare", "--capacity", "0", "--items", "50", "--json"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "skipping polling (sleep 10 ms), polling (spin), condvar",
-        ))
-        .get_output()
-        .stdout
-        .clone();
-    let reports: Value = serde_json::from_slice(&output).unwrap();
-    let backends: Vec<&str> = reports
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["backend"].as_str().unwrap())
-        .collect();
-    assert_eq!(backends, ["mpsc", "crossbeam", "flume"]);
+    let out = run("compare --capacity 0 --items 50 --json");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let skipped = listed(|p| !p.backend.rendezvous, |p| p.label).join(", ");
+    assert!(!skipped.is_empty(), "the pollers have no rendezvous");
+    assert!(
+        out.stderr.contains(&format!("skipping {skipped}")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        backends(&reports(&out.stdout)),
+        listed(|p| p.backend.rendezvous, |p| p.backend.name)
+    );
 }
 
 #[test]
-fn scenarios_lists_all_six_with_their_parameters() {
-    let assert = lab(&["scenarios"]).assert().success();
-    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    for name in SCENARIOS {
-        assert!(stdout.contains(name), "{name} missing:\n{stdout}");
-    }
-    for parameter in [
-        "1000000",
-        "3/4/5",
-        "unbounded, 8",
-        "1024",
-        "0.5 ms",
-        "1/5/2 ms",
-        "320x240",
-    ] {
-        assert!(stdout.contains(parameter), "{parameter} missing:\n{stdout}");
+fn a_stopped_compare_says_how_each_run_ended_in_json() {
+    let out = run("compare --items 100 --panic-at resize:50 --json");
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let reports = reports(&out.stdout);
+    assert_eq!(reports.len(), 6);
+    for report in &reports {
+        check_invariants(report);
+        assert_eq!(report.outcome, "stopped: panic in resize");
     }
 }
 
 // ---------------------------------------------------------------------------
-// Faults and the gallery.
-
-#[test]
-fn an_injected_error_is_counted_as_failed() {
-    for backend in BACKENDS {
-        let report = lab_json(&[
-            "run",
-            "--backend",
-            backend,
-            "--items",
-            "100",
-            "--fail-at",
-            "resize:3",
-            "--fail-at",
-            "upload:70",
-            "--json",
-        ]);
-        check_report(&report);
-        assert_eq!(report["failed"], 2, "{backend}");
-        assert_eq!(report["items_out"], 98, "{backend}");
-        assert_eq!(stage_field(&report, 1, "failed"), 1);
-        assert_eq!(stage_field(&report, 2, "failed"), 1);
-    }
-}
+// Panics and the gallery.
 
 #[test]
 fn an_injected_panic_stops_the_run_with_its_stage_named() {
-    for backend in BACKENDS {
-        let assert = lab(&[
-            "run",
-            "--backend",
-            backend,
-            "--items",
-            "200",
-            "--panic-at",
-            "resize:50",
-        ])
-        .assert()
-        .code(1);
-        let output = assert.get_output();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains("error: the resize stage panicked: injected panic"),
-            "{backend}: {stderr}"
-        );
-        assert!(
-            stderr.contains("panic in thread resize-0: "),
-            "{backend}: {stderr}"
-        );
-        assert!(
-            !stderr.contains("panicked at"),
-            "the default hook's noise: {stderr}"
-        );
-        assert!(
-            !stderr.contains("RUST_BACKTRACE"),
-            "the default hook's noise: {stderr}"
-        );
+    for backend in backend_names() {
+        let out = run(&format!(
+            "run -b {backend} --items 200 --panic-at resize:50"
+        ));
+        let context = format!("{backend}: {out:#?}");
+        assert_eq!(out.code, Some(1), "{context}");
+        for said in [
+            "error: the resize stage panicked: injected panic",
+            "panic in thread resize-0: ",
+        ] {
+            assert!(out.stderr.contains(said), "'{said}' missing: {context}");
+        }
+        // The default hook's noise is replaced by one line.
+        for noise in ["panicked at", "RUST_BACKTRACE"] {
+            assert!(!out.stderr.contains(noise), "'{noise}': {context}");
+        }
         // The partial report: what was done before the run stopped.
-        assert!(
-            stdout.contains("download") && stdout.contains("resize"),
-            "{stdout}"
-        );
-        // The camera stops when the run does: how many it put before the
-        // panic stopped it depends on scheduling, but the resize worker got
-        // item 50, so at least 51 went in, and no more than 200.
-        let items_in: u64 = stdout
+        assert!(out.stdout.contains("resize"), "{context}");
+        // The camera stops when the run does: how many it put before the panic
+        // stopped it depends on scheduling, but the resize worker got item 50,
+        // so at least 51 went in, and no more than 200.
+        let items_in: u64 = out
+            .stdout
             .lines()
             .find_map(|line| line.strip_prefix("items"))
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|n| n.replace(',', "").parse().ok())
-            .unwrap_or_else(|| panic!("{backend}: no items line: {stdout}"));
-        assert!((51..=200).contains(&items_in), "{backend}: {stdout}");
+            .unwrap_or_else(|| panic!("no items line: {context}"));
+        assert!((51..=200).contains(&items_in), "{context}");
     }
 }
 
 #[test]
 fn an_injected_panic_with_json_prints_the_partial_report() {
-    let assert = lab(&[
-        "run",
-        "--backend",
-        "crossbeam",
-        "--items",
-        "200",
-        "--panic-at",
-        "upload:10",
-        "--json",
-    ])
-    .assert()
-    .code(1)
-    .stderr(predicate::str::contains("error: the upload stage panicked"));
-    let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    check_report(&report);
-    assert!(report["items_out"].as_u64().unwrap() <= 10);
-    assert_eq!(stage_field(&report, 2, "done"), 10);
+    let out = run("run -b {blocking} --items 200 --panic-at upload:10 --json");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr.contains("error: the upload stage panicked"),
+        "{}",
+        out.stderr
+    );
+    let report = &reports(&out.stdout)[0];
+    check_invariants(report);
+    assert_eq!(report.outcome, "stopped: panic in upload");
+    assert!(report.items_out <= 10);
+    assert_eq!(report.stages[2].done(), 10);
 }
 
-fn pngs_in(dir: &Path) -> Vec<String> {
+fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".png"))
         .collect();
     names.sort();
     names
 }
 
 #[test]
-fn the_gallery_gets_one_png_per_item() {
+fn the_gallery_gets_one_png_per_item_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let gallery = dir.path().join("gallery");
-    let gallery_arg = gallery.to_str().unwrap();
-    lab(&[
-        "run",
-        "--backend",
-        "flume",
-        "--scenario",
-        "camera",
-        "--items",
-        "12",
-        "--gallery",
-        gallery_arg,
-        "--json",
-    ])
-    .assert()
-    .success();
-    let names = pngs_in(&gallery);
-    assert_eq!(names.len(), 12, "{names:?}");
-    assert_eq!(names[0], "000000.png");
-    assert_eq!(names[11], "000011.png");
-    assert_eq!(
-        std::fs::read_dir(&gallery).unwrap().count(),
-        12,
-        "the write check is gone"
+    let out = output(
+        lab(words(
+            "run -b {blocking} --scenario camera --items 12 --json",
+        ))
+        .arg("--gallery")
+        .arg(&gallery),
     );
-}
-
-// ---------------------------------------------------------------------------
-// Bad input: exit 2, one `error:` line that says what to change, nothing on stdout.
-
-fn refused(args: &[&str], hint: &str) {
-    let assert = lab(args)
-        .assert()
-        .code(2)
-        .stdout(predicate::str::is_empty());
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{args:?}: not one line:\n{stderr}");
-    assert!(lines[0].starts_with("error: "), "{args:?}: {stderr}");
-    assert!(
-        lines[0].contains(hint),
-        "{args:?}: '{hint}' not in: {stderr}"
-    );
-}
-
-#[test]
-fn unknown_names_are_refused() {
-    refused(
-        &["run", "--backend", "tokio"],
-        "use one of polling, condvar, mpsc, crossbeam, flume",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--scenario", "nope"],
-        "use one of book, camera",
-    );
-    refused(
-        &["compare", "--scenario", "nope"],
-        "use one of book, camera",
-    );
-}
-
-#[test]
-fn a_rendezvous_is_refused_where_the_queue_has_none() {
-    for backend in ["polling", "condvar"] {
-        refused(
-            &["run", "--backend", backend, "--capacity", "0"],
-            "use a capacity of 1 or more",
-        );
-    }
-}
-
-#[test]
-fn bad_workers_are_refused() {
-    refused(
-        &["run", "--backend", "mpsc", "--workers", "1,0,1"],
-        "give it between 1 and 64",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--workers", "1,100,1"],
-        "give it between 1 and 64",
-    );
-    refused(&["run", "--backend", "mpsc", "--workers", "1,2"], "D,R,U");
-    refused(&["run", "--backend", "mpsc", "--workers", "a,b,c"], "D,R,U");
-}
-
-#[test]
-fn bad_frames_are_refused() {
-    refused(&["run", "--backend", "mpsc", "--frame", "64"], "WxH");
-    refused(&["run", "--backend", "mpsc", "--frame", "64x"], "WxH");
-    refused(
-        &["run", "--backend", "mpsc", "--frame", "2x2"],
-        "each side must be 4 to 4096",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--frame", "100000x48"],
-        "each side must be 4 to 4096",
-    );
-}
-
-#[test]
-fn negative_and_absurd_numbers_are_refused() {
-    refused(&["run", "--backend", "mpsc", "--items", "-5"], "0 or more");
-    refused(
-        &["run", "--backend", "mpsc", "--items", "many"],
-        "whole number",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--items", "1000000000000"],
-        "use at most",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--download-ms", "-1"],
-        "to 60000",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--resize-ms", "1e9"],
-        "to 60000",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--upload-ms", "NaN"],
-        "to 60000",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--source-interval-ms", "soon"],
-        "number of milliseconds",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--capacity", "-3"],
-        "'unbounded'",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--capacity", "lots"],
-        "'unbounded'",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--capacity", "99999999999"],
-        "use at most",
-    );
-    refused(
-        &["run", "--backend", "polling", "--poll-sleep-ms", "-1"],
-        "0 (spin) or more",
-    );
-    refused(
-        &["run", "--backend", "polling", "--poll-sleep-ms", "99999"],
-        "use 0 (spin) to",
-    );
-    refused(&["compare", "--poll-sleep-ms", "99999"], "use 0 (spin) to");
-}
-
-#[test]
-fn a_poll_sleep_is_refused_by_a_blocking_backend() {
-    refused(
-        &["run", "--backend", "flume", "--poll-sleep-ms", "5"],
-        "drop the poll sleep",
-    );
-}
-
-#[test]
-fn bad_faults_are_refused() {
-    refused(
-        &["run", "--backend", "mpsc", "--fail-at", "crop:1"],
-        "use download, resize or upload",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--panic-at", "resize"],
-        "STAGE:ITEM",
-    );
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--items",
-            "10",
-            "--fail-at",
-            "resize:10",
-        ],
-        "would never fire",
-    );
-}
-
-#[test]
-fn a_gallery_without_frames_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let gallery = dir.path().join("gallery");
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--gallery",
-            gallery.to_str().unwrap(),
-        ],
-        "give --frame WxH",
-    );
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--scenario",
-            "camera",
-            "--frame",
-            "none",
-            "--gallery",
-            gallery.to_str().unwrap(),
-        ],
-        "give --frame WxH",
-    );
-    assert!(!gallery.exists(), "nothing is created for a refused run");
-}
-
-#[test]
-fn an_unwritable_gallery_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("not-a-directory");
-    std::fs::write(&file, b"").unwrap();
-    for gallery in [file.clone(), file.join("below")] {
-        refused(
-            &[
-                "run",
-                "--backend",
-                "mpsc",
-                "--scenario",
-                "camera",
-                "--items",
-                "3",
-                "--gallery",
-                gallery.to_str().unwrap(),
-            ],
-            "give a directory",
-        );
-    }
-}
-
-#[test]
-fn usage_errors_are_one_line_with_exit_code_2() {
-    refused(&["run"], "--backend");
-    refused(
-        &["run", "--backend", "mpsc", "--frobnicate"],
-        "--frobnicate",
-    );
-    refused(&["run", "--backend"], "--backend");
-    refused(&["launch"], "launch");
-}
-
-#[test]
-fn help_exits_zero() {
-    lab(&["--help"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("compare").and(predicate::str::contains("scenarios")));
-    lab(&["run", "--help"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--panic-at"));
-}
-
-// ---------------------------------------------------------------------------
-// Nothing lost: failures keep their reason, stopped runs say so, signals keep
-// what was measured, a closed stderr changes no exit code.
-
-#[test]
-fn failed_items_are_summed_up_on_stderr_with_their_reason() {
-    let assert = lab(&[
-        "run",
-        "--backend",
-        "mpsc",
-        "--items",
-        "10",
-        "--fail-at",
-        "resize:3",
-        "--fail-at",
-        "resize:7",
-        "--json",
-    ])
-    .assert()
-    .success();
-    let output = assert.get_output();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    check_report(&report);
-    let failures = &field(&report, "stages")[1]["failures"];
-    assert_eq!(failures[0]["kind"], "injected fault");
-    assert_eq!(failures[0]["count"], 2);
-    assert_eq!(
-        failures[0]["first"],
-        "the resize stage failed on item 3: injected fault"
-    );
-    assert_eq!(field(&report, "outcome"), "completed");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        stderr.trim(),
-        "failed: 2 of 10 items: resize 2 × injected fault \
-         (first: the resize stage failed on item 3: injected fault)"
-    );
-}
-
-#[test]
-fn a_run_where_every_item_failed_says_so_and_fails() {
-    let mut args = vec!["run", "--backend", "mpsc", "--items", "3"];
-    args.extend([
-        "--fail-at",
-        "upload:0",
-        "--fail-at",
-        "upload:1",
-        "--fail-at",
-        "upload:2",
-    ]);
-    let assert = lab(&args).assert().code(1);
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stdout.contains("every item failed"), "{stdout}");
-    assert!(stderr.contains("failed: every one of 3 items"), "{stderr}");
-    assert!(
-        stderr.contains("error: every one of the 3 items failed"),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn a_stopped_run_says_how_it_ended_in_json() {
-    let assert = lab(&[
-        "compare",
-        "--items",
-        "100",
-        "--panic-at",
-        "resize:50",
-        "--json",
-    ])
-    .assert()
-    .code(1);
-    let reports: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    for report in reports.as_array().unwrap() {
-        check_report(report);
-        assert_eq!(field(report, "outcome"), "stopped: panic in resize");
-    }
-}
-
-#[test]
-fn figures_are_never_inf_nan_or_negative_zero() {
-    let report = lab_json(&[
-        "run",
-        "--backend",
-        "mpsc",
-        "--items",
-        "1",
-        "--source-interval-ms",
-        "5",
-        "--download-ms",
-        "-0",
-        "--json",
-    ]);
-    assert_eq!(field(&report, "ideal_wall_s"), &Value::Null);
-    let text = report.to_string();
-    assert!(!text.contains("-0.0"), "{text}");
-    let assert = lab(&[
-        "run",
-        "--backend",
-        "mpsc",
-        "--items",
-        "1",
-        "--source-interval-ms",
-        "5",
-        "--download-ms",
-        "-0",
-    ])
-    .assert()
-    .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    // The machine's line names a kernel, which may well contain "-0".
-    let figures: Vec<&str> = stdout
-        .lines()
-        .filter(|l| !l.starts_with("machine"))
-        .collect();
-    for bad in ["inf", "NaN", "-0"] {
-        assert!(
-            figures.iter().all(|l| !l.contains(bad)),
-            "'{bad}' in:\n{stdout}"
-        );
-    }
-    assert!(stdout.contains("waits 0/0/0 ms"), "{stdout}");
-}
-
-#[test]
-fn conflicting_and_duplicate_faults_are_refused() {
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--fail-at",
-            "resize:1",
-            "--panic-at",
-            "resize:1",
-        ],
-        "conflict: an item can fail or panic in a stage, not both",
-    );
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--fail-at",
-            "resize:1",
-            "--fail-at",
-            "resize:1",
-        ],
-        "is given twice",
-    );
-}
-
-#[test]
-fn rough_edges_of_the_wording_are_smooth() {
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--items",
-            "10",
-            "--fail-at",
-            "resize:10",
-        ],
-        "the run has 10 items (ids 0 to 9)",
-    );
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--items",
-            "0",
-            "--fail-at",
-            "resize:0",
-        ],
-        "the run has no items",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--workers", "-1,1,1"],
-        "D,R,U",
-    );
-    refused(&["run", "--backend", "mpsc", "--frame", "-1x5"], "WxH");
-    refused(
-        &["run", "--backend", "mpsc", "--download-ms", "-inf"],
-        "the download wait of -inf ms is out of range",
-    );
-    refused(
-        &["run", "--backend", "mpsc", "--download-ms", "1e-300"],
-        "the download wait of 1e-300 ms is out of range",
-    );
-    let report = lab_json(&[
-        "run",
-        "--backend",
-        "mpsc",
-        "--workers",
-        "1_0,1,1",
-        "--items",
-        "1_000",
-        "--json",
-    ]);
-    assert_eq!(field(&report, "config.workers")[0], 10);
-}
-
-#[test]
-fn a_config_that_cannot_fit_is_refused_with_the_estimate() {
-    refused(
-        &[
-            "run",
-            "--backend",
-            "mpsc",
-            "--items",
-            "100000",
-            "--frame",
-            "4096x4096",
-            "--resize-ms",
-            "0",
-        ],
-        "unbounded queues may hold up to 100000 frames of 48 MiB",
-    );
-}
-
-/// The path of the built lab, for tests that spawn it by hand.
-fn lab_path() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("lab")
-}
-
-#[test]
-fn a_closed_stderr_changes_no_exit_code() {
-    use std::os::fd::{FromRawFd, OwnedFd};
-    use std::process::Stdio;
-    for (args, code) in [
-        (&["run", "--backend", "nope"][..], 2),
-        (&["run", "--backends"][..], 2),
-        (
-            &[
-                "run",
-                "--backend",
-                "mpsc",
-                "--items",
-                "5",
-                "--panic-at",
-                "resize:1",
-            ][..],
-            1,
-        ),
-    ] {
-        let mut fds = [0; 2];
-        // Safety: `fds` is a valid array of two file descriptors for pipe(2) to fill.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        // Safety: pipe(2) just opened both descriptors and nothing else owns them.
-        let (reader, writer) =
-            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        drop(reader);
-        let status = std::process::Command::new(lab_path())
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(writer))
-            .status()
-            .unwrap();
-        assert_eq!(status.code(), Some(code), "{args:?}: {status}");
-    }
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let expected: Vec<String> = (0..12).map(|id| format!("{id:06}.png")).collect();
+    assert_eq!(files_in(&gallery), expected, "the write check is gone");
 }
 
 #[test]
@@ -1080,17 +639,11 @@ fn a_full_disk_under_the_gallery_is_reported_not_hidden() {
     use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(lab_path());
-    command.args([
-        "run",
-        "--backend",
-        "flume",
-        "--scenario",
-        "camera",
-        "--items",
-        "20",
-    ]);
     command
-        .args(["--frame", "256x256", "--gallery"])
+        .args(words(
+            "run -b {blocking} --scenario camera --items 20 --frame 256x256",
+        ))
+        .arg("--gallery")
         .arg(dir.path());
     // Files may grow to 4 KiB only, like a disk that is nearly full: the writes
     // past it fail with "File too large" (the signal it would send is ignored).
@@ -1109,24 +662,203 @@ fn a_full_disk_under_the_gallery_is_reported_not_hidden() {
             }
         });
     }
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("20 in · 0 out · 20 failed"), "{stdout}");
+    let out = output(Command::from_std(command).timeout(WATCHDOG));
+    assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(
-        stderr.contains("upload 20 × cannot write the gallery (File too large)"),
-        "{stderr}"
+        out.stdout.contains("20 in · 0 out · 20 failed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("upload 20 × cannot write the gallery (File too large)"),
+        "{}",
+        out.stderr
     );
     assert_eq!(
-        pngs_in(dir.path()),
+        files_in(dir.path()),
         Vec::<String>::new(),
         "no partial file left"
     );
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
-/// A lab process spawned for a signal test, killed if the test fails first.
+// ---------------------------------------------------------------------------
+// Bad input: exit code 2, one `error:` line that says what to change, nothing on
+// stdout, and nothing run. One row per way a refusal reaches the command line;
+// the rules themselves are tested where they live (the value parsers in
+// `src/args.rs`, the config's checks in pipeline-core, the backends' in its
+// conformance kit).
+
+/// Runs `lab` with `args`, and checks it refused them with one line holding `hint`.
+fn assert_refused<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I, hint: &str) {
+    let mut command = lab(args);
+    let shown = format!("{command:?}");
+    let out = output(&mut command);
+    assert_eq!(out.code, Some(2), "{shown}: {out:#?}");
+    assert_eq!(out.stdout, "", "{shown}");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{shown}: not one line:\n{}", out.stderr);
+    assert!(lines[0].starts_with("error: "), "{shown}: {}", out.stderr);
+    assert!(
+        lines[0].contains(hint),
+        "{shown}: '{hint}' not in: {}",
+        out.stderr
+    );
+}
+
+/// Bad command lines, and a fragment of the one line each is refused with.
+const REFUSED: &[(&str, &str)] = &[
+    // Usage, as clap sees it.
+    ("run", "required arguments were not provided: --backend"),
+    (
+        "run -b {blocking} --frobnicate",
+        "unexpected argument '--frobnicate'",
+    ),
+    ("launch", "unrecognized subcommand 'launch'"),
+    // Names the lab looks up.
+    ("run -b tokio", "unknown backend 'tokio': use one of"),
+    (
+        "run -b {blocking} --scenario nope",
+        "use one of book, camera",
+    ),
+    // The value parsers of the command line, one row each.
+    ("run -b {blocking} --items -5", "0 or more"),
+    ("run -b {blocking} --workers 1,2", "D,R,U"),
+    ("run -b {blocking} --capacity lots", "'unbounded'"),
+    ("run -b {blocking} --capacity 99999999999", "use at most"),
+    (
+        "run -b {blocking} --source-interval-ms soon",
+        "number of milliseconds",
+    ),
+    ("run -b {blocking} --frame 64", "WxH"),
+    ("run -b {polling} --poll-sleep-ms -1", "0 (spin) or more"),
+    (
+        "run -b {blocking} --fail-at crop:1",
+        "use download, resize or upload",
+    ),
+    ("run -b {blocking} --panic-at resize", "STAGE:ITEM"),
+    // The config's checks, one row per kind of refusal, with its wording.
+    ("run -b {blocking} --items 1000000000000", "use at most"),
+    (
+        "run -b {blocking} --workers 1,100,1",
+        "give it between 1 and 64",
+    ),
+    (
+        "run -b {blocking} --frame 100000x48",
+        "each side must be 4 to 4096",
+    ),
+    ("run -b {blocking} --upload-ms NaN", "to 60000"),
+    (
+        "run -b {blocking} --download-ms -inf",
+        "the download wait of -inf ms is out of range",
+    ),
+    ("run -b {polling} --poll-sleep-ms 99999", "use 0 (spin) to"),
+    ("compare --poll-sleep-ms 99999", "use 0 (spin) to"),
+    ("run -b {blocking} --poll-sleep-ms 5", "drop the poll sleep"),
+    (
+        "run -b {polling} --capacity 0",
+        "use a capacity of 1 or more",
+    ),
+    (
+        "run -b {blocking} --items 10 --fail-at resize:10",
+        "would never fire: the run has 10 items (ids 0 to 9)",
+    ),
+    (
+        "run -b {blocking} --fail-at resize:1 --panic-at resize:1",
+        "conflict: an item can fail or panic in a stage, not both",
+    ),
+    (
+        "run -b {blocking} --items 100000 --frame 4096x4096 --resize-ms 0",
+        "unbounded queues may hold up to 100000 frames of 48 MiB",
+    ),
+];
+
+#[test]
+fn bad_input_is_refused_with_one_line_and_exit_code_2() {
+    for (line, hint) in REFUSED {
+        assert_refused(words(line), hint);
+    }
+}
+
+#[test]
+fn a_gallery_is_refused_without_frames_or_a_directory_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let gallery = dir.path().join("gallery");
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, b"").unwrap();
+    let cases = [
+        ("run -b {blocking}", &gallery, "give --frame WxH"),
+        (
+            "run -b {blocking} --scenario camera --frame none",
+            &gallery,
+            "give --frame WxH",
+        ),
+        (
+            "run -b {blocking} --scenario camera --items 3",
+            &file,
+            "give a directory",
+        ),
+        (
+            "run -b {blocking} --scenario camera --items 3",
+            &file.join("below"),
+            "give a directory",
+        ),
+    ];
+    for (line, dir, hint) in cases {
+        let mut args: Vec<&OsStr> = Vec::new();
+        let words = words(line);
+        args.extend(words.iter().map(OsStr::new));
+        args.extend([OsStr::new("--gallery"), dir.as_os_str()]);
+        assert_refused(args, hint);
+    }
+    assert!(!gallery.exists(), "nothing is created for a refused run");
+}
+
+// ---------------------------------------------------------------------------
+// Nothing lost: a closed stderr changes no exit code, signals keep what was
+// measured.
+
+/// Waits for `child` to end, under the watchdog.
+fn wait(child: &mut std::process::Child) -> ExitStatus {
+    let deadline = Instant::now() + WATCHDOG;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "watchdog: lab did not end");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_closed_stderr_changes_no_exit_code() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    for (line, code) in [
+        ("run -b nope", 2),
+        ("run --backends", 2),
+        ("run -b {blocking} --items 5 --panic-at resize:1", 1),
+    ] {
+        let mut fds = [0; 2];
+        // Safety: `fds` is a valid array of two file descriptors for pipe(2) to fill.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // Safety: pipe(2) just opened both descriptors and nothing else owns them.
+        let (reader, writer) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        drop(reader);
+        let mut child = Child(
+            std::process::Command::new(lab_path())
+                .args(words(line))
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(writer))
+                .spawn()
+                .unwrap(),
+        );
+        let status = wait(&mut child.0);
+        assert_eq!(status.code(), Some(code), "lab {line}: {status}");
+    }
+}
+
+/// A lab process spawned by hand, killed if the test fails first.
 struct Child(std::process::Child);
 
 impl Drop for Child {
@@ -1136,19 +868,18 @@ impl Drop for Child {
     }
 }
 
-/// Spawns `lab` with `args`, and waits until it catches signals and a pipeline
-/// runs (its threads named `signals` and `resize-0` exist), under a watchdog.
-fn spawn_catching(args: &[&str]) -> Child {
-    use std::process::Stdio;
+/// Spawns `lab LINE`, and waits until it catches signals and a pipeline runs
+/// (its threads named `signals` and `resize-0` exist), under the watchdog.
+fn spawn_catching(line: &str) -> Child {
     let child = std::process::Command::new(lab_path())
-        .args(args)
+        .args(words(line))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let pid = child.id();
     let child = Child(child);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = Instant::now() + WATCHDOG;
     loop {
         let names = std::fs::read_dir(format!("/proc/{pid}/task"))
             .into_iter()
@@ -1161,133 +892,122 @@ fn spawn_catching(args: &[&str]) -> Child {
             return child;
         }
         assert!(
-            std::time::Instant::now() < deadline,
+            Instant::now() < deadline,
             "watchdog: lab never caught signals"
         );
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        thread::sleep(Duration::from_millis(5));
     }
 }
 
-/// Sends `signal` to `child`, then waits for it to end under a watchdog; its
-/// exit code, stdout and stderr.
-fn signal_and_wait(child: Child, signal: i32) -> (Option<i32>, String, String) {
+/// Sends `signal` to `child`.
+fn signal(child: &Child, signal: i32) {
     // Safety: kill(2) with the pid of a child this test spawned and still owns.
     assert_eq!(unsafe { libc::kill(child.0.id() as i32, signal) }, 0);
-    finish(child)
 }
 
-fn finish(mut child: Child) -> (Option<i32>, String, String) {
-    use std::io::Read;
-    let (mut out, mut err) = (
-        child.0.stdout.take().unwrap(),
-        child.0.stderr.take().unwrap(),
-    );
-    let reader = std::thread::spawn(move || {
+/// Reads all of `from` in a thread; the text comes through the receiver.
+fn read_all(mut from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
         let mut text = String::new();
-        let _ = err.read_to_string(&mut text);
-        text
+        let _ = from.read_to_string(&mut text);
+        let _ = tx.send(text);
     });
-    let mut stdout = String::new();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = out.read_to_string(&mut stdout);
-        let _ = tx.send(stdout);
-    });
-    let stdout = rx
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("watchdog: lab did not end after the signal");
-    let status = child.0.wait().unwrap();
-    (status.code(), stdout, reader.join().unwrap())
+    rx
+}
+
+/// Waits for `child` to end under the watchdog: its exit code, stdout and stderr.
+fn finish(mut child: Child) -> Output {
+    let stdout = read_all(child.0.stdout.take().unwrap());
+    let stderr = read_all(child.0.stderr.take().unwrap());
+    let watch = |text: mpsc::Receiver<String>| {
+        text.recv_timeout(WATCHDOG)
+            .expect("watchdog: lab did not end after the signal")
+    };
+    let (stdout, stderr) = (watch(stdout), watch(stderr));
+    Output {
+        code: wait(&mut child.0).code(),
+        stdout,
+        stderr,
+    }
 }
 
 #[test]
 fn ctrl_c_stops_the_run_and_keeps_what_was_measured() {
-    let child = spawn_catching(&[
-        "run",
-        "--backend",
-        "crossbeam",
-        "--items",
-        "10000000",
-        "--resize-ms",
-        "1",
-        "--json",
-    ]);
-    let (code, stdout, stderr) = signal_and_wait(child, libc::SIGINT);
-    assert_eq!(code, Some(130), "{stderr}");
-    let report: Value = serde_json::from_str(&stdout).expect("the partial report, as JSON");
-    check_report(&report);
-    assert_eq!(field(&report, "outcome"), "interrupted");
-    assert!(field(&report, "items_in").as_u64().unwrap() < 10_000_000);
-    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
+    let child = spawn_catching("run -b {blocking} --items 10000000 --resize-ms 1 --json");
+    signal(&child, libc::SIGINT);
+    let out = finish(child);
+    assert_eq!(out.code, Some(130), "{}", out.stderr);
+    let report = &reports(&out.stdout)[0];
+    check_invariants(report);
+    assert_eq!(report.outcome, pipeline_core::INTERRUPTED);
+    assert!(report.items_in < 10_000_000);
+    assert!(
+        out.stderr.contains("interrupted by SIGINT"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn sigterm_stops_the_run_with_exit_code_143_and_says_so() {
-    let child = spawn_catching(&[
-        "run",
-        "--backend",
-        "condvar",
-        "--items",
-        "10000000",
-        "--resize-ms",
-        "1",
-    ]);
-    let (code, stdout, stderr) = signal_and_wait(child, libc::SIGTERM);
-    assert_eq!(code, Some(143), "{stderr}");
-    assert!(stdout.contains("outcome  interrupted"), "{stdout}");
-    assert!(stdout.contains("interrupted by SIGTERM"), "{stdout}");
+    let child = spawn_catching("run -b {blocking} --items 10000000 --resize-ms 1");
+    signal(&child, libc::SIGTERM);
+    let out = finish(child);
+    assert_eq!(out.code, Some(143), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("outcome  interrupted"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("interrupted by SIGTERM"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn ctrl_c_during_compare_prints_the_runs_it_has() {
-    let child = spawn_catching(&[
-        "compare",
-        "--items",
-        "10000000",
-        "--resize-ms",
-        "1",
-        "--json",
-    ]);
-    let (code, stdout, stderr) = signal_and_wait(child, libc::SIGINT);
-    assert_eq!(code, Some(130), "{stderr}");
-    let reports: Value = serde_json::from_str(&stdout).expect("the runs so far, as JSON");
-    let reports = reports.as_array().unwrap();
-    assert!(!reports.is_empty() && reports.len() < 6, "{stdout}");
-    assert_eq!(field(reports.last().unwrap(), "outcome"), "interrupted");
+    let child = spawn_catching("compare --items 10000000 --resize-ms 1 --json");
+    signal(&child, libc::SIGINT);
+    let out = finish(child);
+    assert_eq!(out.code, Some(130), "{}", out.stderr);
+    let reports = reports(&out.stdout);
+    assert!(!reports.is_empty() && reports.len() < 6, "{}", out.stdout);
+    let last = reports.last().unwrap();
+    assert_eq!(last.outcome, pipeline_core::INTERRUPTED);
 }
 
 #[test]
 fn a_second_ctrl_c_ends_the_lab_at_once() {
     use std::io::{BufRead, BufReader};
     // One resize wait of a minute: after the first Ctrl-C, the drain waits for it.
-    let mut child = spawn_catching(&[
-        "run",
-        "--backend",
-        "mpsc",
-        "--items",
-        "10",
-        "--resize-ms",
-        "60000",
-    ]);
-    let pid = child.0.id() as i32;
-    // Safety: kill(2) with the pid of a child this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let mut child = spawn_catching("run -b {blocking} --items 10 --resize-ms 60000");
+    signal(&child, libc::SIGINT);
     let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
+    let (tx, first_line) = mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        let _ = stderr.read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = first_line
+        .recv_timeout(WATCHDOG)
+        .expect("watchdog: nothing on stderr after Ctrl-C");
     assert!(line.contains("SIGINT: stopping the run"), "{line}");
-    // Safety: as above.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    signal(&child, libc::SIGINT);
+    // Far less than the minute the drain would wait, but generous on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(
-            std::time::Instant::now() < deadline,
-            "watchdog: the second Ctrl-C did not end the lab"
+            Instant::now() < deadline,
+            "the second Ctrl-C did not end the lab"
         );
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        thread::sleep(Duration::from_millis(10));
     };
     assert_eq!(status.code(), Some(130));
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use assert_cmd::Command;
+use pipeline_core::Report;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -12,7 +13,7 @@ use serde_json::Value;
 const WATCHDOG: Duration = Duration::from_secs(120);
 
 fn lab(args: &[&str]) -> Command {
-    let mut command = Command::cargo_bin("lab").expect("the lab binary is built");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lab"));
     command.args(args).timeout(WATCHDOG);
     command
 }
@@ -71,7 +72,7 @@ fn a_trace_holds_every_thread_slice_and_poll_of_the_run() {
     let args = [
         "run",
         "--backend",
-        "polling",
+        pipeline_registry::POLLING_SLEEP.backend.name,
         "--scenario",
         "camera",
         "--items",
@@ -81,23 +82,22 @@ fn a_trace_holds_every_thread_slice_and_poll_of_the_run() {
         path.to_str().unwrap(),
     ];
     let output = lab(&args).assert().success().get_output().stdout.clone();
-    let report: Value = serde_json::from_slice(&output).expect("the report is JSON");
+    let report: Report = serde_json::from_slice(&output).expect("the report, as JSON");
     let trace: Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("the trace is JSON");
     let tracks = tracks(&trace);
 
     // One track per thread: the camera, every worker, the collector.
     let mut expected = vec!["camera".to_string(), "collector".to_string()];
-    for stage in report["stages"].as_array().unwrap() {
-        let name = stage["name"].as_str().unwrap();
-        for index in 0..stage["workers"].as_array().unwrap().len() {
-            expected.push(format!("{name}-{index}"));
+    for stage in &report.stages {
+        for index in 0..stage.workers.len() {
+            expected.push(format!("{}-{index}", stage.name));
         }
     }
     expected.sort();
     assert_eq!(tracks.keys().cloned().collect::<Vec<_>>(), expected);
 
-    let items = report["items_out"].as_u64().unwrap();
+    let items = report.items_out;
     assert_eq!(items, 50);
     let camera = &tracks["camera"];
     assert_eq!(camera.slices["handing over"], 50, "one put per item");
@@ -107,13 +107,11 @@ fn a_trace_holds_every_thread_slice_and_poll_of_the_run() {
 
     let mut report_polls = 0;
     let mut trace_polls = 0;
-    for stage in report["stages"].as_array().unwrap() {
-        let name = stage["name"].as_str().unwrap();
-        for (index, worker) in stage["workers"].as_array().unwrap().iter().enumerate() {
+    for stage in &report.stages {
+        let name = &stage.name;
+        for (index, worker) in stage.workers.iter().enumerate() {
             let track = &tracks[&format!("{name}-{index}")];
-            let done = worker["done"].as_u64().unwrap();
-            let failed = worker["failed"].as_u64().unwrap();
-            let polls = worker["polls"].as_u64().unwrap();
+            let (done, failed, polls) = (worker.done, worker.failed, worker.polls);
             let slices = |slice: &str| track.slices.get(slice).copied().unwrap_or(0);
             assert_eq!(slices("working"), done + failed, "{name}-{index}");
             assert_eq!(slices("handing over"), done, "{name}-{index}");
@@ -153,7 +151,7 @@ fn a_trace_path_that_cannot_be_written_is_refused_before_the_run() {
     lab(&[
         "run",
         "--backend",
-        "mpsc",
+        pipeline_registry::STD_CHANNEL.backend.name,
         "--items",
         "5",
         "--trace",

@@ -23,7 +23,7 @@ pub struct Exercise {
 
 /// The folder that holds the exercise crates, `book/exercises/`.
 pub fn exercises_root(workspace_root: &Path) -> PathBuf {
-    crate::book_root(workspace_root).join("exercises")
+    pipeline_book::book_root(workspace_root).join("exercises")
 }
 
 /// Every exercise crate under `book/exercises/`, sorted by name.

@@ -1,5 +1,6 @@
-//! `cargo xtask`: the workspace's build chores. The work is done in the library
-//! (`crates/xtask/src/lib.rs`); this file only reads the command line.
+//! `cargo xtask`: the workspace's build chores. The work is done in the libraries
+//! (the book's in `crates/book`, the rest in `crates/xtask/src/lib.rs`); this file only
+//! reads the command line.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -93,10 +94,10 @@ fn main() -> ExitCode {
 fn book(root: &Path, check: bool) -> ExitCode {
     let mut broken = Vec::new();
     if check {
-        broken.extend(xtask::check_book(root).err().unwrap_or_default());
-        for lang in xtask::i18n::languages(root) {
+        broken.extend(pipeline_book::check_book(root).err().unwrap_or_default());
+        for lang in pipeline_book::i18n::languages(root) {
             broken.extend(
-                xtask::check_translation(root, &lang)
+                pipeline_book::check_translation(root, &lang)
                     .err()
                     .unwrap_or_default(),
             );
@@ -105,17 +106,17 @@ fn book(root: &Path, check: bool) -> ExitCode {
     for line in &broken {
         eprintln!("{line}");
     }
-    let editions = match xtask::build_books(root) {
+    let editions = match pipeline_book::build_books(root) {
         Ok(editions) => editions,
         Err(e) => return fail(&format!("{e:#}")),
     };
     for edition in &editions {
-        xtask::report_left_in_english(edition);
+        pipeline_book::report_left_in_english(edition);
     }
     if !broken.is_empty() {
         return fail(&format!("{} broken reference(s) in the book", broken.len()));
     }
-    if check && let Err(e) = xtask::test_book(root) {
+    if check && let Err(e) = pipeline_book::test_book(root) {
         return fail(&format!("{e:#}"));
     }
     for edition in &editions {
@@ -128,16 +129,16 @@ fn book(root: &Path, check: bool) -> ExitCode {
 fn languages(root: &Path, lang: Option<String>) -> Vec<String> {
     match lang {
         Some(lang) => vec![lang],
-        None => xtask::i18n::languages(root),
+        None => pipeline_book::i18n::languages(root),
     }
 }
 
 /// The translation steps: extract, update, status.
 fn i18n(root: &Path, step: I18nStep) -> ExitCode {
     match step {
-        I18nStep::Extract => match xtask::i18n::write_pot(root) {
+        I18nStep::Extract => match pipeline_book::i18n::write_pot(root) {
             Ok(count) => {
-                let pot = xtask::i18n::pot_path(root);
+                let pot = pipeline_book::i18n::pot_path(root);
                 println!("{}: {count} messages", pot.display());
                 ExitCode::SUCCESS
             }
@@ -149,7 +150,7 @@ fn i18n(root: &Path, step: I18nStep) -> ExitCode {
                 return fail("no language yet: name one, e.g. `cargo xtask i18n update ko`");
             }
             for lang in &langs {
-                match xtask::i18n::update_po(root, lang) {
+                match pipeline_book::i18n::update_po(root, lang) {
                     Ok(merged) => println!(
                         "book/po/{lang}.po: {} messages: {} translated, {} fuzzy, {} untranslated ({} old ones dropped)",
                         merged.messages,
@@ -171,14 +172,14 @@ fn i18n(root: &Path, step: I18nStep) -> ExitCode {
 fn status(root: &Path, langs: &[String]) -> ExitCode {
     let mut open = 0;
     for lang in langs {
-        let pending = match xtask::i18n::pending(root, lang) {
+        let pending = match pipeline_book::i18n::pending(root, lang) {
             Ok(pending) => pending,
             Err(e) => return fail(&format!("{e:#}")),
         };
         for item in &pending {
             println!("{lang}: {item}");
         }
-        let glossary = match xtask::glossary_problems(root, lang) {
+        let glossary = match pipeline_book::glossary_problems(root, lang) {
             Ok(problems) => problems,
             Err(e) => return fail(&format!("{e:#}")),
         };
@@ -244,14 +245,14 @@ fn fail(message: &str) -> ExitCode {
 /// Regenerates the schedule's table and prints the page's path, then any problem the
 /// book check would report about the schedule.
 fn schedule(root: &Path) -> ExitCode {
-    match xtask::write_schedule(root) {
+    match pipeline_book::write_schedule(root) {
         Ok(path) => println!("{}", path.display()),
         Err(e) => {
             eprintln!("schedule: {e:#}");
             return ExitCode::FAILURE;
         }
     }
-    let problems = xtask::check_schedule(root);
+    let problems = pipeline_book::check_schedule(root);
     for problem in &problems {
         eprintln!("{problem}");
     }

@@ -6,11 +6,11 @@ use std::path::Path;
 
 #[test]
 fn every_catalog_translates_the_current_english_text() {
-    let root = xtask::workspace_root();
-    let languages = xtask::i18n::languages(&root);
+    let root = pipeline_book::workspace_root();
+    let languages = pipeline_book::i18n::languages(&root);
     assert!(languages.contains(&"ko".to_string()), "no book/po/ko.po");
     for lang in &languages {
-        let pending = xtask::i18n::pending(&root, lang).unwrap();
+        let pending = pipeline_book::i18n::pending(&root, lang).unwrap();
         let lines: Vec<String> = pending.iter().map(ToString::to_string).collect();
         assert!(
             pending.is_empty(),
@@ -24,14 +24,14 @@ fn every_catalog_translates_the_current_english_text() {
 
 #[test]
 fn every_catalog_keeps_to_the_glossary() {
-    let root = xtask::workspace_root();
-    let glossary = fs::read_to_string(xtask::glossary_path(&root, "ko")).unwrap();
+    let root = pipeline_book::workspace_root();
+    let glossary = fs::read_to_string(pipeline_book::glossary_path(&root, "ko")).unwrap();
     assert!(
-        xtask::glossary::parse(&glossary).len() >= 10,
+        pipeline_book::glossary::parse(&glossary).len() >= 10,
         "the glossary lists too few terms"
     );
-    for lang in xtask::i18n::languages(&root) {
-        let problems = xtask::glossary_problems(&root, &lang).unwrap();
+    for lang in pipeline_book::i18n::languages(&root) {
+        let problems = pipeline_book::glossary_problems(&root, &lang).unwrap();
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert!(
             problems.is_empty(),
@@ -43,9 +43,9 @@ fn every_catalog_keeps_to_the_glossary() {
 
 #[test]
 fn every_language_has_a_switch() {
-    let root = xtask::workspace_root();
+    let root = pipeline_book::workspace_root();
     let script = fs::read_to_string(root.join("book/theme/language.js")).unwrap();
-    for lang in xtask::i18n::languages(&root) {
+    for lang in pipeline_book::i18n::languages(&root) {
         assert!(
             script.contains(&format!("lang: \"{lang}\", dir: \"{lang}/\"")),
             "book/theme/language.js has no entry for `{lang}`"
@@ -71,9 +71,9 @@ fn pages(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn the_translated_books_have_no_broken_reference_and_build() {
-    let root = xtask::workspace_root();
-    for lang in xtask::i18n::languages(&root) {
-        if let Err(broken) = xtask::check_translation(&root, &lang) {
+    let root = pipeline_book::workspace_root();
+    for lang in pipeline_book::i18n::languages(&root) {
+        if let Err(broken) = pipeline_book::check_translation(&root, &lang) {
             panic!(
                 "{} broken reference(s) in the `{lang}` edition:\n{}",
                 broken.len(),
@@ -81,7 +81,7 @@ fn the_translated_books_have_no_broken_reference_and_build() {
             );
         }
     }
-    let editions = xtask::build_books(&root).unwrap_or_else(|e| panic!("{e:#}"));
+    let editions = pipeline_book::build_books(&root).unwrap_or_else(|e| panic!("{e:#}"));
     for edition in &editions[1..] {
         assert!(
             edition.left_in_english.is_empty(),
