@@ -4,7 +4,7 @@
 //! A backend crate runs the whole kit with one line in `tests/conformance.rs`:
 //!
 //! ```ignore
-//! pipeline_core::conformance_tests!(pipeline_mpsc::BACKEND);
+//! pipeline_core::conformance_tests!(crate_name::BACKEND);
 //! ```
 //!
 //! Every test runs its pipelines under a watchdog ([`within`]), so a deadlock fails

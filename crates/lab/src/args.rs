@@ -336,11 +336,11 @@ mod tests {
                 "error: a value is required for '--backend <NAME>' but none was supplied",
             ),
             (
-                &["run", "-b", "mpsc", "--itmes", "5"],
+                &["run", "-b", "any", "--itmes", "5"],
                 "error: unexpected argument '--itmes' found; did you mean '--items'?",
             ),
             (
-                &["run", "-b", "mpsc", "extra"],
+                &["run", "-b", "any", "extra"],
                 "error: unexpected argument 'extra' found",
             ),
             (
@@ -352,11 +352,11 @@ mod tests {
                 "error: unrecognized subcommand 'compar': use one of run, compare, scenarios; did you mean 'compare'?",
             ),
             (
-                &["run", "-b", "mpsc", "--items", "-5"],
+                &["run", "-b", "any", "--items", "-5"],
                 "error: invalid value '-5' for '--items <N>': use a whole number of items, 0 or more (e.g. 200)",
             ),
             (
-                &["run", "-b", "mpsc", "--items", "1", "--items", "2"],
+                &["run", "-b", "any", "--items", "1", "--items", "2"],
                 "error: the argument '--items <N>' cannot be used multiple times",
             ),
         ];

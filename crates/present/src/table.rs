@@ -19,15 +19,15 @@ pub enum Align {
 /// use pipeline_present::{Align, Table};
 ///
 /// let mut table = Table::new([("pipeline", Align::Left), ("wall", Align::Right)]);
-/// table.row(["mpsc", "850 µs"]);
-/// table.row(["crossbeam", "1.07 ms"]);
+/// table.row(["blocking", "850 µs"]);
+/// table.row(["spinning", "1.07 ms"]);
 /// assert_eq!(
 ///     table.to_text(),
-///     "pipeline      wall\nmpsc        850 µs\ncrossbeam  1.07 ms\n"
+///     "pipeline     wall\nblocking   850 µs\nspinning  1.07 ms\n"
 /// );
 /// assert_eq!(
 ///     table.to_markdown(),
-///     "| pipeline | wall |\n|---|---:|\n| mpsc | 850 µs |\n| crossbeam | 1.07 ms |\n"
+///     "| pipeline | wall |\n|---|---:|\n| blocking | 850 µs |\n| spinning | 1.07 ms |\n"
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
