@@ -106,28 +106,6 @@ pub fn percent(f: f64) -> String {
     }
 }
 
-/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
-pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    date_of_day((secs / 86_400) as i64)
-}
-
-/// The civil date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
-fn date_of_day(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,12 +138,5 @@ mod tests {
         assert_eq!(percent(-0.0), "0.0%");
         assert_eq!(ratio(-0.0), "0.00×");
         assert_eq!(ratio(f64::INFINITY), "–");
-    }
-
-    #[test]
-    fn dates_are_civil() {
-        assert_eq!(date_of_day(0), "1970-01-01");
-        assert_eq!(date_of_day(19_723), "2024-01-01");
-        assert_eq!(date_of_day(20_513), "2026-03-01");
     }
 }

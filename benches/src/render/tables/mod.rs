@@ -4,25 +4,15 @@ use std::fmt::Write;
 
 use pipeline_core::{Report, Scenario};
 
+use crate::data::goals::{
+    BY_HAND_TARGET, CORES_BUSY_MIN_WALL_S, OVERHEAD_STRETCH, OVERHEAD_TARGET, UTILISATION_TARGET,
+};
+use crate::data::results::{HANDOFFS_PER_ITEM, MIN_PAIRS, Results, Verdict};
+use crate::data::sleep;
 use crate::format;
-use crate::results::{HANDOFFS_PER_ITEM, MIN_PAIRS, Results, Verdict};
-use crate::sleep;
 use pipeline_registry::{ALL, Pipeline};
 
-/// The goal for the probes' cost: the largest instrumented/bare wall-time ratio on
-/// `throughput` (at most 20% added to a bare pipeline's wall time).
-pub const OVERHEAD_TARGET: f64 = 1.20;
-
-/// The stretch goal for crossbeam and std mpsc on bounded queues.
-pub const OVERHEAD_STRETCH: f64 = 1.10;
-
-/// The goal for the bare crossbeam pipeline against the one written by hand.
-pub const BY_HAND_TARGET: f64 = 1.5;
-
-/// The goal for the blocking backends on `camera` and `fanout`: the bottleneck stage
-/// (resize) is busy at least this fraction of the wall time (its workers' busy time
-/// over `workers × wall`).
-pub const UTILISATION_TARGET: f64 = 0.98;
+pub mod parallel;
 
 /// A markdown table from a header and rows.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -78,9 +68,6 @@ fn describe(results: &Results, scenario: &str) -> String {
     )
 }
 
-/// The shortest wall time whose "cores busy" the scenario tables show.
-pub const CORES_BUSY_MIN_WALL_S: f64 = 0.010;
-
 /// "Cores busy" (process CPU time over wall time), or `–` for a run shorter than
 /// [`CORES_BUSY_MIN_WALL_S`].
 fn cores_busy(report: &Report) -> String {
@@ -92,13 +79,13 @@ fn cores_busy(report: &Report) -> String {
 }
 
 /// What a scenario table's rows are when some case ran more than once: "median of
-/// N runs", with the variants that ran another number of times named.
+/// N runs", with the pipelines that ran another number of times named.
 fn runs_note(counts: &[(Pipeline, usize)]) -> Option<String> {
     let most = counts.iter().map(|&(_, n)| n).max().filter(|&n| n > 1)?;
     let mut others: Vec<String> = Vec::new();
-    for &(variant, n) in counts.iter().filter(|&&(_, n)| n != most) {
+    for &(pipeline, n) in counts.iter().filter(|&&(_, n)| n != most) {
         let runs = if n == 1 { "run" } else { "runs" };
-        let other = format!("{}: {n} {runs}", variant.label);
+        let other = format!("{}: {n} {runs}", pipeline.label);
         if !others.contains(&other) {
             others.push(other);
         }
@@ -114,7 +101,7 @@ fn runs_note(counts: &[(Pipeline, usize)]) -> Option<String> {
     ))
 }
 
-/// The tables of one scenario: every variant on every capacity it ran with, each the
+/// The tables of one scenario: every pipeline on every capacity it ran with, each the
 /// median run ([`Results::run`]). Three narrow tables rather than one wide one, so
 /// that each fits the book's column: time, CPU and polls; latency; queues and memory.
 pub fn scenario_table(results: &Results, scenario: &str) -> String {
@@ -124,13 +111,16 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
     let mut counts = Vec::new();
     let mut short = false;
     for capacity in results.capacities(scenario) {
-        for &variant in ALL {
-            let Some(r) = results.report(scenario, capacity, variant) else {
+        for &pipeline in ALL {
+            let Some(r) = results.report(scenario, capacity, pipeline) else {
                 continue;
             };
-            counts.push((variant, results.runs_of(scenario, capacity, variant).len()));
+            counts.push((
+                pipeline,
+                results.runs_of(scenario, capacity, pipeline).len(),
+            ));
             short |= r.wall_s < CORES_BUSY_MIN_WALL_S;
-            let who = vec![variant.label.to_string(), format::capacity(capacity)];
+            let who = vec![pipeline.label.to_string(), format::capacity(capacity)];
             time.push(
                 [
                     who.clone(),
@@ -239,14 +229,14 @@ pub fn overhead_table(results: &Results) -> String {
     ];
     let mut rows = Vec::new();
     let mut by_hand_rows = Vec::new();
-    for capacity in results.capacities("throughput") {
-        for &variant in ALL {
-            let Some(o) = results.overhead(capacity, variant) else {
+    for capacity in results.capacities(Scenario::THROUGHPUT.name) {
+        for &pipeline in ALL {
+            let Some(o) = results.overhead(capacity, pipeline) else {
                 continue;
             };
             let ns = o.ns_per_handoff();
             rows.push(vec![
-                variant.label.to_string(),
+                pipeline.label.to_string(),
                 format::capacity(capacity),
                 format!(
                     "{} ({})",
@@ -326,7 +316,7 @@ pub fn overhead_table(results: &Results) -> String {
     out
 }
 
-/// The labels of the blocking variants: `condvar, mpsc, crossbeam, flume`.
+/// The labels of the blocking pipelines: `condvar, mpsc, crossbeam, flume`.
 pub fn blocking_labels() -> String {
     let labels: Vec<&str> = ALL.iter().filter(|v| v.blocks()).map(|p| p.label).collect();
     labels.join(", ")
@@ -347,10 +337,10 @@ pub fn timing_table(results: &Results) -> String {
         "resize busy",
     ];
     let mut rows = Vec::new();
-    for scenario in ["camera", "fanout"] {
+    for scenario in [Scenario::CAMERA.name, Scenario::FANOUT.name] {
         for capacity in results.capacities(scenario) {
-            for &variant in ALL {
-                let Some(r) = results.report(scenario, capacity, variant) else {
+            for &pipeline in ALL {
+                let Some(r) = results.report(scenario, capacity, pipeline) else {
                     continue;
                 };
                 let ideal = r.ideal_wall_s.unwrap_or(f64::NAN);
@@ -359,7 +349,7 @@ pub fn timing_table(results: &Results) -> String {
                 let explained = (timer - ideal) / (r.wall_s - ideal);
                 rows.push(vec![
                     scenario.to_string(),
-                    variant.label.to_string(),
+                    pipeline.label.to_string(),
                     format::secs(r.wall_s),
                     format::secs(ideal),
                     format::ratio3(r.wall_s / ideal),
@@ -436,7 +426,7 @@ pub fn sweep_table(results: &Results) -> String {
             ]
         })
         .collect();
-    let who = results.sweep_variant().map_or("", |p| p.label);
+    let who = results.sweep_pipeline().map_or("", |p| p.label);
     format!(
         "**Peak heap against items** on `bottleneck` ({who}): an unbounded queue in front of \
          the slow resize holds every frame the download stage has made; a bounded one holds \

@@ -1,31 +1,28 @@
-//! The SVG figures of `reports/figures/`, drawn with plotters.
+//! The chart toolkit every figure is drawn with (plotters, SVG).
 //!
 //! Every figure is drawn for the book's column: [`WIDTH`] pixels wide, so that the
-//! page shows it at its own size, with no text smaller than 12 px, and one panel per
-//! figure. Every figure has a title, axis labels with units and a legend; each variant
-//! has one colour ([`Pipeline::colour`], a colour-blind-safe palette) and, on line
-//! charts, one marker shape, in every figure. Log scales are drawn as the base-10
-//! logarithm of the values on a linear axis, labelled with the values.
+//! page shows it at its own size, with no text smaller than [`MIN_TEXT`] px, and one
+//! panel per figure. Every figure has a title, axis labels with units and a legend;
+//! each pipeline has one colour ([`Pipeline::colour`], a colour-blind-safe palette)
+//! and, on line charts, one marker shape, in every figure. Log scales are drawn as
+//! the base-10 logarithm of the values on a linear axis, labelled with the values.
 
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::Path;
 
 use anyhow::Context;
-use std::ops::Range;
-
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::data::results::Results;
 use crate::format;
-use crate::results::Results;
-use crate::sleep;
-use crate::tables::UTILISATION_TARGET;
-use pipeline_registry::{ALL, Pipeline, REFERENCE, Rgb};
+use pipeline_registry::{ALL, Pipeline, Rgb};
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// The width of every figure: the book's content column (mdBook's 750 px).
 pub const WIDTH: u32 = 750;
@@ -39,26 +36,26 @@ pub(crate) const AXIS: u32 = 17;
 pub(crate) const TICKS: u32 = 16;
 pub(crate) const VALUES: u32 = 16;
 /// About how wide a legend character is at [`LEGEND`] (sans-serif).
-const LEGEND_CHAR: f64 = 7.6;
-const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
-const INK: RGBColor = RGBColor(0x33, 0x33, 0x33);
+pub(crate) const LEGEND_CHAR: f64 = 7.6;
+pub(crate) const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
+pub(crate) const INK: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
 /// How a value axis maps values.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Scale {
+pub(crate) enum Scale {
     Linear,
     Log10,
 }
 
 impl Scale {
-    fn to_axis(self, value: f64) -> f64 {
+    pub(crate) fn to_axis(self, value: f64) -> f64 {
         match self {
             Scale::Linear => value,
             Scale::Log10 => value.max(f64::MIN_POSITIVE).log10(),
         }
     }
 
-    fn value_at(self, axis: f64) -> f64 {
+    pub(crate) fn value_at(self, axis: f64) -> f64 {
         match self {
             Scale::Linear => axis,
             Scale::Log10 => 10f64.powf(axis),
@@ -66,7 +63,7 @@ impl Scale {
     }
 
     /// The axis range and its tick positions for values in `lo..=hi`.
-    fn ticks(self, lo: f64, hi: f64) -> (f64, f64, Vec<f64>) {
+    pub(crate) fn ticks(self, lo: f64, hi: f64) -> (f64, f64, Vec<f64>) {
         match self {
             Scale::Linear => {
                 let (lo, hi) = if hi > lo { (lo, hi) } else { (lo, lo + 1.0) };
@@ -100,13 +97,13 @@ impl Scale {
 /// A linear axis with its ticks where we put them (plotters' own `with_key_points`
 /// wrapper cannot take label formatters).
 #[derive(Clone, Debug)]
-struct Axis {
+pub(crate) struct Axis {
     range: Range<f64>,
     ticks: Vec<f64>,
 }
 
 impl Axis {
-    fn new(lo: f64, hi: f64, ticks: Vec<f64>) -> Axis {
+    pub(crate) fn new(lo: f64, hi: f64, ticks: Vec<f64>) -> Axis {
         Axis {
             range: lo..hi,
             ticks,
@@ -141,7 +138,7 @@ impl Ranged for Axis {
 }
 
 /// 1, 2, 2.5 or 5 times a power of ten, at least `raw`.
-fn nice_step(raw: f64) -> f64 {
+pub(crate) fn nice_step(raw: f64) -> f64 {
     let magnitude = 10f64.powf(raw.log10().floor());
     [1.0, 2.0, 2.5, 5.0, 10.0]
         .into_iter()
@@ -151,7 +148,7 @@ fn nice_step(raw: f64) -> f64 {
 }
 
 /// A value as an axis label: `0.5`, `20`, `1k`, `2M`, …
-fn axis_number(v: f64) -> String {
+pub(crate) fn axis_number(v: f64) -> String {
     let a = v.abs();
     let trim = |s: String| {
         if s.contains('.') {
@@ -174,7 +171,7 @@ fn axis_number(v: f64) -> String {
 }
 
 /// A value above a bar: three significant figures (`0.137`, `1.91`, `42.9`, `1,234`).
-fn bar_value(v: f64) -> String {
+pub(crate) fn bar_value(v: f64) -> String {
     let a = v.abs();
     if a >= 1000.0 {
         format::count(v.round() as u64)
@@ -191,7 +188,7 @@ fn bar_value(v: f64) -> String {
 
 /// What a legend entry shows next to its label.
 #[derive(Clone, Copy, Debug)]
-enum Swatch {
+pub(crate) enum Swatch {
     Box(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
@@ -209,7 +206,7 @@ pub(crate) fn rgb(colour: Rgb) -> RGBColor {
 
 /// The marker shape of a line.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Mark {
+pub(crate) enum Mark {
     Circle,
     Triangle,
     Square,
@@ -230,12 +227,17 @@ impl Mark {
     ];
 
     /// The shape of a pipeline: one each, in [`ALL`] order.
-    fn of(pipeline: Pipeline) -> Mark {
+    pub(crate) fn of(pipeline: Pipeline) -> Mark {
         Mark::ALL[pipeline.position() % Mark::ALL.len()]
     }
 
     /// Draws the marker centred on `at` (pixel coordinates).
-    fn draw(self, area: &Area<'_>, at: (i32, i32), colour: RGBColor) -> anyhow::Result<()> {
+    pub(crate) fn draw(
+        self,
+        area: &Area<'_>,
+        at: (i32, i32),
+        colour: RGBColor,
+    ) -> anyhow::Result<()> {
         let (x, y) = at;
         let r = 5;
         match self {
@@ -271,7 +273,7 @@ impl Mark {
 }
 
 /// Draws the legend across the top of `area`, wrapping into rows.
-fn draw_legend(area: &Area<'_>, legend: &[(Swatch, String)]) -> anyhow::Result<()> {
+pub(crate) fn draw_legend(area: &Area<'_>, legend: &[(Swatch, String)]) -> anyhow::Result<()> {
     let (width, _) = area.dim_in_pixel();
     let font = (FONT, LEGEND).into_font().color(&BLACK);
     let (mut x, mut y) = (20i32, 4i32);
@@ -340,7 +342,7 @@ fn draw_legend(area: &Area<'_>, legend: &[(Swatch, String)]) -> anyhow::Result<(
 }
 
 /// How many pixels the legend needs at `width`.
-fn legend_height(width: u32, legend: &[(Swatch, String)]) -> u32 {
+pub(crate) fn legend_height(width: u32, legend: &[(Swatch, String)]) -> u32 {
     let mut rows = 1;
     let mut x = 20i32;
     for (_, label) in legend {
@@ -355,7 +357,7 @@ fn legend_height(width: u32, legend: &[(Swatch, String)]) -> u32 {
 }
 
 /// A figure: the SVG's root, the title, the legend, then `panels` areas side by side.
-fn with_panels(
+pub(crate) fn with_panels(
     path: &Path,
     size: (u32, u32),
     title: &str,
@@ -375,49 +377,52 @@ fn with_panels(
     Ok(())
 }
 
-/// The legend entries of the variants that have data.
-fn variant_legend(variants: &[Pipeline], swatch: fn(RGBColor) -> Swatch) -> Vec<(Swatch, String)> {
-    variants
+/// The legend entries of the pipelines that have data.
+pub(crate) fn pipeline_legend(
+    pipelines: &[Pipeline],
+    swatch: fn(RGBColor) -> Swatch,
+) -> Vec<(Swatch, String)> {
+    pipelines
         .iter()
         .map(|v| (swatch(rgb(v.colour)), v.label.to_string()))
         .collect()
 }
 
 /// A reference line drawn on a bar panel.
-struct Reference {
+pub(crate) struct Reference {
     /// The value it marks.
-    value: f64,
+    pub(crate) value: f64,
     /// The categories it spans (`None`: the whole panel).
-    category: Option<usize>,
-    colour: RGBColor,
-    dashed: bool,
+    pub(crate) category: Option<usize>,
+    pub(crate) colour: RGBColor,
+    pub(crate) dashed: bool,
 }
 
-/// Grouped bars: for each category, one bar per variant.
-struct Bars<'a> {
-    caption: &'a str,
-    x_label: &'a str,
-    y_label: &'a str,
-    scale: Scale,
-    categories: Vec<String>,
-    series: Vec<(Pipeline, Vec<Option<f64>>)>,
+/// Grouped bars: for each category, one bar per pipeline.
+pub(crate) struct Bars<'a> {
+    pub(crate) caption: &'a str,
+    pub(crate) x_label: &'a str,
+    pub(crate) y_label: &'a str,
+    pub(crate) scale: Scale,
+    pub(crate) categories: Vec<String>,
+    pub(crate) series: Vec<(Pipeline, Vec<Option<f64>>)>,
     /// A short horizontal mark on one bar (category, series index, value).
-    marks: Vec<(usize, usize, f64)>,
+    pub(crate) marks: Vec<(usize, usize, f64)>,
     /// Text above a bar (category, series index, text).
-    notes: Vec<(usize, usize, String)>,
-    references: Vec<Reference>,
+    pub(crate) notes: Vec<(usize, usize, String)>,
+    pub(crate) references: Vec<Reference>,
     /// The lowest value the axis must show (linear scales start at 0 unless set).
-    floor: Option<f64>,
-    value_labels: bool,
+    pub(crate) floor: Option<f64>,
+    pub(crate) value_labels: bool,
     /// How a value above a bar is written.
-    label: fn(f64) -> String,
+    pub(crate) label: fn(f64) -> String,
     /// Bars along the x axis, categories down the y axis (the first at the top): for
     /// many categories, whose names would not fit side by side. Draws the bars only.
-    horizontal: bool,
+    pub(crate) horizontal: bool,
 }
 
 impl Bars<'_> {
-    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+    pub(crate) fn values(&self) -> impl Iterator<Item = f64> + '_ {
         let bars = self
             .series
             .iter()
@@ -427,7 +432,7 @@ impl Bars<'_> {
         bars.chain(marks).chain(refs).filter(|v| v.is_finite())
     }
 
-    fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
+    pub(crate) fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
         let n = self.categories.len().max(1);
         let positive = self.values().filter(|v| *v > 0.0);
         let (min, max) = positive.fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
@@ -505,7 +510,7 @@ impl Bars<'_> {
         let series_count = self.series.len().max(1) as f64;
         let width = 0.8 / series_count;
         let left = |category: usize, series: usize| category as f64 + 0.1 + series as f64 * width;
-        for (s, (variant, values)) in self.series.iter().enumerate() {
+        for (s, (pipeline, values)) in self.series.iter().enumerate() {
             let bars = values.iter().enumerate().filter_map(|(c, v)| {
                 let v = (*v)?;
                 let top = scale.to_axis(v).max(y0);
@@ -513,7 +518,7 @@ impl Bars<'_> {
                 let x1 = left(c, s) + width * 0.94;
                 Some(Rectangle::new(
                     [(x0, y0), (x1, top)],
-                    rgb(variant.colour).filled(),
+                    rgb(pipeline.colour).filled(),
                 ))
             });
             chart.draw_series(bars)?;
@@ -610,7 +615,7 @@ impl Bars<'_> {
         let height = 0.84 / series_count;
         let top =
             |category: usize, series: usize| (n - category) as f64 - 0.08 - series as f64 * height;
-        for (s, (variant, values)) in self.series.iter().enumerate() {
+        for (s, (pipeline, values)) in self.series.iter().enumerate() {
             let bars = values.iter().enumerate().filter_map(|(c, v)| {
                 let v = (*v)?;
                 let end = scale.to_axis(v).max(v0);
@@ -618,7 +623,7 @@ impl Bars<'_> {
                 let y1 = top(c, s) - height * 0.92;
                 Some(Rectangle::new(
                     [(v0, y0), (end, y1)],
-                    rgb(variant.colour).filled(),
+                    rgb(pipeline.colour).filled(),
                 ))
             });
             chart.draw_series(bars)?;
@@ -628,28 +633,28 @@ impl Bars<'_> {
 }
 
 /// One line of a line chart.
-struct Line {
-    colour: RGBColor,
-    points: Vec<(f64, f64)>,
-    dashed: bool,
-    marker: Option<Swatch>,
+pub(crate) struct Line {
+    pub(crate) colour: RGBColor,
+    pub(crate) points: Vec<(f64, f64)>,
+    pub(crate) dashed: bool,
+    pub(crate) marker: Option<Swatch>,
     /// A marker of its own shape every `.1` points, from point `.2` on (staggered, so
     /// that lines lying on top of each other still show every marker).
-    marks: Option<(Mark, usize, usize)>,
+    pub(crate) marks: Option<(Mark, usize, usize)>,
 }
 
 /// Lines over a shared x axis.
-struct Lines<'a> {
-    caption: String,
-    x_label: &'a str,
-    y_label: &'a str,
-    lines: Vec<Line>,
+pub(crate) struct Lines<'a> {
+    pub(crate) caption: String,
+    pub(crate) x_label: &'a str,
+    pub(crate) y_label: &'a str,
+    pub(crate) lines: Vec<Line>,
     /// The smallest top the y axis gets (so a flat, low series is not magnified).
-    y_min_top: f64,
+    pub(crate) y_min_top: f64,
 }
 
 impl Lines<'_> {
-    fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
+    pub(crate) fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
         let points = self.lines.iter().flat_map(|l| l.points.iter());
         let (x_max, y_max) = points.fold((0f64, 0f64), |(x, y), p| (x.max(p.0), y.max(p.1)));
         let (x0, x1, xticks) = Scale::Linear.ticks(0.0, x_max.max(1e-9));
@@ -708,7 +713,7 @@ impl Lines<'_> {
 }
 
 /// Draws `mark` at each of `points` (data coordinates).
-fn draw_marks(
+pub(crate) fn draw_marks(
     chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<Axis, Axis>>,
     points: &[(f64, f64)],
     mark: Mark,
@@ -766,15 +771,15 @@ fn draw_marks(
 }
 
 /// A short label for a scenario run: `bottleneck (8)`.
-fn config_label(scenario: &str, capacity: Option<usize>) -> String {
+pub(crate) fn config_label(scenario: &str, capacity: Option<usize>) -> String {
     match capacity {
         None => scenario.to_string(),
         Some(n) => format!("{scenario} ({n})"),
     }
 }
 
-/// The value of `get` on every scenario run, per variant.
-fn per_config(
+/// The value of `get` on every scenario run, per pipeline.
+pub(crate) fn per_config(
     results: &Results,
     configs: &[(String, Option<usize>)],
     get: impl Fn(&pipeline_core::Report) -> Option<f64>,
@@ -790,7 +795,12 @@ fn per_config(
         .collect()
 }
 
-fn bars<'a>(caption: &'a str, x_label: &'a str, y_label: &'a str, scale: Scale) -> Bars<'a> {
+pub(crate) fn bars<'a>(
+    caption: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    scale: Scale,
+) -> Bars<'a> {
     Bars {
         caption,
         x_label,
@@ -809,515 +819,21 @@ fn bars<'a>(caption: &'a str, x_label: &'a str, y_label: &'a str, scale: Scale) 
 }
 
 /// The height of a horizontal bar chart of `categories` groups of six bars.
-fn horizontal_height(categories: usize, legend: &[(Swatch, String)]) -> u32 {
+pub(crate) fn horizontal_height(categories: usize, legend: &[(Swatch, String)]) -> u32 {
     60 + legend_height(WIDTH, legend) + 60 + categories as u32 * 62
 }
 
-/// Total polls of every run, by scenario (log scale).
-fn polls(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let configs = results.scenario_configs();
-    let mut chart = bars(
-        "",
-        "scenario (queue bound)",
-        "total polls, all workers (log scale)",
-        Scale::Log10,
-    );
-    chart.horizontal = true;
-    chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
-    chart.series = per_config(results, &configs, |r| Some(r.total_polls() as f64));
-    let legend = variant_legend(ALL, Swatch::Box);
-    with_panels(
-        path,
-        (WIDTH, horizontal_height(configs.len(), &legend)),
-        "Total polls: how often workers asked their queue for an item",
-        &legend,
-        1,
-        |areas| chart.draw(&areas[0]),
-    )
-}
-
-/// Process CPU time of every run, by scenario (log scale).
-fn cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let configs = results.scenario_configs();
-    let mut chart = bars(
-        "",
-        "scenario (queue bound)",
-        "process CPU time (s, log scale)",
-        Scale::Log10,
-    );
-    chart.horizontal = true;
-    chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
-    chart.series = per_config(results, &configs, |r| Some(r.process_cpu_s));
-    let legend = variant_legend(ALL, Swatch::Box);
-    with_panels(
-        path,
-        (WIDTH, horizontal_height(configs.len(), &legend)),
-        "CPU time per pipeline (user + system, all threads)",
-        &legend,
-        1,
-        |areas| chart.draw(&areas[0]),
-    )
-}
-
 /// `unbounded` or `bounded (8)`.
-fn bound_label(capacity: Option<usize>) -> String {
+pub(crate) fn bound_label(capacity: Option<usize>) -> String {
     match capacity {
         None => "unbounded".to_string(),
         Some(n) => format!("bounded ({n})"),
     }
 }
 
-/// One of the memory measures on `bottleneck`, unbounded against bounded.
-fn memory(
-    results: &Results,
-    path: &Path,
-    what: &str,
-    y_label: &str,
-    get: fn(&pipeline_core::Report) -> Option<u64>,
-) -> anyhow::Result<()> {
-    let capacities = results.capacities("bottleneck");
-    let configs: Vec<(String, Option<usize>)> = capacities
-        .iter()
-        .map(|c| ("bottleneck".to_string(), *c))
-        .collect();
-    let mut chart = bars("", "queues", y_label, Scale::Linear);
-    chart.categories = capacities.iter().map(|&c| bound_label(c)).collect();
-    chart.series = per_config(results, &configs, |r| {
-        get(r).map(|b| b as f64 / (1024.0 * 1024.0))
-    });
-    chart.value_labels = true;
-    let items = results
-        .report("bottleneck", None, REFERENCE)
-        .map_or(0, |r| r.config.items);
-    let legend = variant_legend(ALL, Swatch::Box);
-    with_panels(
-        path,
-        (WIDTH, 480),
-        &format!("{what} on bottleneck ({items} frames of 320×240)"),
-        &legend,
-        1,
-        |areas| chart.draw(&areas[0]),
-    )
-}
-
-/// The resize queue's depth over time on `bottleneck` with `capacity`, one line per
-/// variant, each with its own marker.
-fn depth(results: &Results, path: &Path, capacity: Option<usize>) -> anyhow::Result<()> {
-    let mut legend = Vec::new();
-    let lines: Vec<Line> = ALL
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &v)| {
-            let series = results
-                .run("bottleneck", capacity, v)?
-                .depth_series
-                .as_ref()?;
-            let dt = series.interval_ms as f64 / 1000.0;
-            let points: Vec<(f64, f64)> = series
-                .resize
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| (i as f64 * dt, d as f64))
-                .collect();
-            // About eight markers a line, staggered between the lines.
-            let every = (points.len() / 8).max(1);
-            let first = i * every / ALL.len();
-            let dashed = !v.blocks();
-            legend.push((
-                Swatch::Marked(rgb(v.colour), Mark::of(v), dashed),
-                v.label.to_string(),
-            ));
-            Some(Line {
-                colour: rgb(v.colour),
-                points,
-                dashed,
-                marker: None,
-                marks: Some((Mark::of(v), every, first)),
-            })
-        })
-        .collect();
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let chart = Lines {
-        caption: String::new(),
-        x_label: "time since the start (s)",
-        y_label: "items in the resize queue",
-        lines,
-        y_min_top: 10.0,
-    };
-    with_panels(
-        path,
-        (WIDTH, 460),
-        &format!(
-            "Resize queue depth on bottleneck, {}",
-            bound_label(capacity)
-        ),
-        &legend,
-        1,
-        |areas| chart.draw(&areas[0]),
-    )
-}
-
-/// Peak heap against item count on `bottleneck`, unbounded against bounded.
-fn sweep(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let Some(variant) = results.sweep_variant() else {
-        return Ok(());
-    };
-    let points = results.sweep();
-    let mut capacities: Vec<Option<usize>> = points.iter().map(|p| p.capacity).collect();
-    capacities.dedup();
-    let mut legend = Vec::new();
-    let lines = capacities
-        .iter()
-        .map(|&capacity| {
-            let (marker, dashed, name) = match capacity {
-                None => (
-                    Swatch::Circle(rgb(variant.colour)),
-                    false,
-                    "unbounded".to_string(),
-                ),
-                Some(n) => (
-                    Swatch::Triangle(rgb(variant.colour)),
-                    true,
-                    format!("bounded ({n})"),
-                ),
-            };
-            legend.push((marker, format!("{}, {name}", variant.label)));
-            Line {
-                colour: rgb(variant.colour),
-                points: points
-                    .iter()
-                    .filter(|p| p.capacity == capacity)
-                    .map(|p| (p.items as f64, p.peak_heap_bytes as f64 / (1024.0 * 1024.0)))
-                    .collect(),
-                dashed,
-                marker: Some(marker),
-                marks: None,
-            }
-        })
-        .collect();
-    let chart = Lines {
-        caption: String::new(),
-        x_label: "items (320×240 frames)",
-        y_label: "peak heap (MiB)",
-        lines,
-        y_min_top: 1.0,
-    };
-    with_panels(
-        path,
-        (WIDTH, 440),
-        "Peak heap against items on bottleneck",
-        &legend,
-        1,
-        |areas| chart.draw(&areas[0]),
-    )
-}
-
-/// Latency per item on `paced`: blocking, spinning and sleeping side by side.
-fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let capacity = results.capacities("paced").first().copied().flatten();
-    let report = |v| results.report("paced", capacity, v);
-    let mut latency = bars("", "percentile", "latency (µs, log scale)", Scale::Log10);
-    latency.categories = vec!["p50".into(), "p99".into(), "max".into()];
-    latency.series = ALL
-        .iter()
-        .map(|&v| {
-            let values = report(v).map_or(vec![None; 3], |r| {
-                let l = r.latency_us;
-                vec![Some(l.p50 as f64), Some(l.p99 as f64), Some(l.max as f64)]
-            });
-            (v, values)
-        })
-        .collect();
-    let interval = report(REFERENCE).map_or(0.0, |r| r.config.source_interval_ms);
-    with_panels(
-        path,
-        (WIDTH, 480),
-        &format!("Latency per item on paced (one item every {interval} ms)"),
-        &variant_legend(ALL, Swatch::Box),
-        1,
-        |areas| latency.draw(&areas[0]),
-    )
-}
-
-/// CPU over wall time on `paced`: how busy the idle pipelines keep the cores.
-fn paced_cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let capacity = results.capacities("paced").first().copied().flatten();
-    let report = |v| results.report("paced", capacity, v);
-    let mut busy = bars(
-        "",
-        "scenario (queue bound)",
-        "CPU time / wall time (cores busy)",
-        Scale::Linear,
-    );
-    busy.categories = vec![config_label("paced", capacity)];
-    busy.series = ALL
-        .iter()
-        .map(|&v| (v, vec![report(v).map(|r| r.process_cpu_s / r.wall_s)]))
-        .collect();
-    busy.value_labels = true;
-    let interval = report(REFERENCE).map_or(0.0, |r| r.config.source_interval_ms);
-    with_panels(
-        path,
-        (WIDTH, 440),
-        &format!("CPU while mostly idle on paced (one item every {interval} ms)"),
-        &variant_legend(ALL, Swatch::Box),
-        1,
-        |areas| busy.draw(&areas[0]),
-    )
-}
-
-/// Items per second on `throughput`, with the bare pipeline as a mark on each bar.
-fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let capacities = results.capacities("throughput");
-    let mut chart = bars("", "queues", "items per second (millions)", Scale::Linear);
-    chart.categories = capacities.iter().map(|&c| bound_label(c)).collect();
-    for (s, &v) in ALL.iter().enumerate() {
-        let mut values = Vec::new();
-        for (c, &capacity) in capacities.iter().enumerate() {
-            let overhead = results.overhead(capacity, v);
-            values.push(overhead.map(|o| o.items as f64 / o.instrumented_s / 1e6));
-            if let Some(o) = overhead {
-                chart.marks.push((c, s, o.items as f64 / o.bare_s / 1e6));
-                chart.notes.push((c, s, format::ratio(o.ratio())));
-            }
-        }
-        chart.series.push((v, values));
-    }
-    let mut legend = variant_legend(ALL, Swatch::Box);
-    legend.push((Swatch::Line(BLACK), "bare pipeline, no probes".into()));
-    let items = results
-        .report("throughput", None, REFERENCE)
-        .map_or(0, |r| r.config.items);
-    with_panels(
-        path,
-        (WIDTH, 520),
-        &format!(
-            "Throughput, {} empty items (instrumented / bare above each bar)",
-            format::count(items)
-        ),
-        &legend,
-        1,
-        |areas| chart.draw(&areas[0]),
-    )
-}
-
-/// The runs of `camera` and `fanout` the timing figures show.
-fn timing_configs(results: &Results) -> Vec<(String, Option<usize>)> {
-    ["camera", "fanout"]
-        .into_iter()
-        .filter(|s| !results.capacities(s).is_empty())
-        .map(|s| (s.to_string(), results.capacities(s)[0]))
-        .collect()
-}
-
-/// Measured over ideal wall time on `camera` and `fanout`.
-fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let configs = timing_configs(results);
-    let mut ratio = bars("", "scenario", "wall time / ideal", Scale::Linear);
-    ratio.categories = configs.iter().map(|(s, _)| s.clone()).collect();
-    ratio.series = per_config(results, &configs, |r| Some(r.wall_s / r.ideal_wall_s?));
-    ratio.references.push(Reference {
-        value: 1.0,
-        category: None,
-        colour: INK,
-        dashed: false,
-    });
-    for (c, (s, capacity)) in configs.iter().enumerate() {
-        let timer = results.report(s, *capacity, REFERENCE).and_then(|r| {
-            Some(sleep::ideal_with_measured_sleeps(&r.config, &results.sleep)? / r.ideal_wall_s?)
-        });
-        if let Some(timer) = timer {
-            ratio.references.push(Reference {
-                value: timer,
-                category: Some(c),
-                colour: INK,
-                dashed: true,
-            });
-        }
-    }
-    let low = ratio.values().fold(f64::INFINITY, f64::min);
-    ratio.floor = Some((low.min(1.0) - 0.02).max(0.0));
-    ratio.value_labels = true;
-    ratio.label = |v| format!("{v:.3}");
-    let mut legend = variant_legend(ALL, Swatch::Box);
-    legend.push((Swatch::Line(INK), "ideal (configured waits)".into()));
-    legend.push((
-        Swatch::Dashed(INK),
-        "ideal with the measured sleep lengths (an estimate)".into(),
-    ));
-    with_panels(
-        path,
-        (WIDTH, 500),
-        "Blocking stages (1/5/2 ms): wall time against the ideal",
-        &legend,
-        1,
-        |areas| ratio.draw(&areas[0]),
-    )
-}
-
-/// The bottleneck stage's utilisation on `camera` and `fanout`, against the goal.
-fn resize_busy(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let configs = timing_configs(results);
-    let mut busy = bars(
-        "",
-        "scenario",
-        "resize busy / (workers × wall) (%)",
-        Scale::Linear,
-    );
-    busy.categories = configs.iter().map(|(s, _)| s.clone()).collect();
-    busy.series = per_config(results, &configs, |r| {
-        Some(r.bottleneck_utilisation()? * 100.0)
-    });
-    busy.references.push(Reference {
-        value: UTILISATION_TARGET * 100.0,
-        category: None,
-        colour: INK,
-        dashed: true,
-    });
-    let low = busy.values().fold(f64::INFINITY, f64::min);
-    busy.floor = Some(((low - 2.0) / 5.0).floor().max(0.0) * 5.0);
-    busy.value_labels = true;
-    let mut legend = variant_legend(ALL, Swatch::Box);
-    legend.push((
-        Swatch::Dashed(INK),
-        format!(
-            "the goal for the blocking backends: at least {:.0}%",
-            UTILISATION_TARGET * 100.0
-        ),
-    ));
-    with_panels(
-        path,
-        (WIDTH, 500),
-        "Blocking stages (1/5/2 ms): how busy the bottleneck (resize) is",
-        &legend,
-        1,
-        |areas| busy.draw(&areas[0]),
-    )
-}
-
-/// The file name of every figure [`all`] draws, in its order.
-pub const FIGURES: [&str; 12] = [
-    "polls.svg",
-    "cpu.svg",
-    "memory_heap.svg",
-    "memory_rss.svg",
-    "depth_unbounded.svg",
-    "depth_bounded.svg",
-    "sweep.svg",
-    "paced_latency.svg",
-    "paced_cpu.svg",
-    "throughput.svg",
-    "wall_vs_ideal.svg",
-    "resize_busy.svg",
-];
-
-/// Draws every figure into `dir`; returns the files written.
-pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    type Draw = fn(&Results, &Path) -> anyhow::Result<()>;
-    let figures: [(&str, Draw); FIGURES.len()] = [
-        ("polls.svg", polls),
-        ("cpu.svg", cpu),
-        ("memory_heap.svg", |r, p| {
-            memory(r, p, "Peak heap", "peak heap (MiB)", |r| r.peak_heap_bytes)
-        }),
-        ("memory_rss.svg", |r, p| {
-            memory(r, p, "Max RSS", "max resident set size (MiB)", |r| {
-                r.max_rss_bytes
-            })
-        }),
-        ("depth_unbounded.svg", |r, p| depth(r, p, None)),
-        ("depth_bounded.svg", |r, p| {
-            let bound = r
-                .capacities("bottleneck")
-                .into_iter()
-                .find(Option::is_some)
-                .flatten();
-            match bound {
-                Some(n) => depth(r, p, Some(n)),
-                None => Ok(()),
-            }
-        }),
-        ("sweep.svg", sweep),
-        ("paced_latency.svg", paced_latency),
-        ("paced_cpu.svg", paced_cpu),
-        ("throughput.svg", throughput),
-        ("wall_vs_ideal.svg", wall_vs_ideal),
-        ("resize_busy.svg", resize_busy),
-    ];
-    let mut written = Vec::new();
-    for (name, draw) in figures {
-        let path = dir.join(name);
-        draw(results, &path).with_context(|| format!("cannot draw {name}"))?;
-        if path.exists() {
-            written.push(path);
-        }
-    }
-    Ok(written)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_figure_fits_the_column_with_readable_text() {
-        let root = xtask::workspace_root();
-        let results = crate::files::read_results(&root.join("reports/results.json"))
-            .expect("the committed reports/results.json");
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let written = all(&results, dir.path()).expect("the figures draw");
-        assert_eq!(written.len(), FIGURES.len());
-        let size = regex_lite_number("font-size=\"");
-        for path in written {
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            assert!(FIGURES.contains(&name.as_str()), "{name}");
-            let svg = std::fs::read_to_string(&path).unwrap();
-            assert!(
-                svg.contains(&format!("width=\"{WIDTH}\"")),
-                "{name} is not {WIDTH} px wide"
-            );
-            let sizes = size(&svg);
-            assert!(!sizes.is_empty(), "{name} has no text");
-            let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
-            assert!(
-                smallest >= f64::from(MIN_TEXT),
-                "{name} has text of {smallest} px"
-            );
-        }
-    }
-
-    /// The figures drawn outside this module (the CPU-parallelism sweep, the
-    /// timelines) keep to the same width and text size, as committed.
-    #[test]
-    fn the_other_committed_figures_fit_the_column_too() {
-        let dir = xtask::workspace_root().join("reports/figures");
-        let size = regex_lite_number("font-size=\"");
-        for name in [
-            "parallel.svg",
-            "timeline_camera.svg",
-            "timeline_bottleneck.svg",
-        ] {
-            let svg = std::fs::read_to_string(dir.join(name)).expect(name);
-            assert!(svg.contains(&format!("width=\"{WIDTH}\"")), "{name}");
-            let smallest = size(&svg).into_iter().fold(f64::INFINITY, f64::min);
-            assert!(smallest >= f64::from(MIN_TEXT), "{name}: {smallest} px");
-        }
-    }
-
-    /// Every number that follows `prefix` in a text.
-    fn regex_lite_number(prefix: &'static str) -> impl Fn(&str) -> Vec<f64> {
-        move |text| {
-            text.match_indices(prefix)
-                .filter_map(|(at, _)| {
-                    let rest = &text[at + prefix.len()..];
-                    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-                    rest[..end].parse().ok()
-                })
-                .collect()
-        }
-    }
 
     #[test]
     fn log_ticks_cover_the_values() {
