@@ -4,8 +4,8 @@
 //! page shows it at its own size, with no text smaller than [`MIN_TEXT`] px, and one
 //! panel per figure. Every figure has a title, axis labels with units and a legend;
 //! each pipeline has one colour ([`Pipeline::colour`], a colour-blind-safe palette)
-//! and, on line charts, one marker shape, in every figure. Log scales are drawn as
-//! the base-10 logarithm of the values on a linear axis, labelled with the values.
+//! and, on line charts, one marker shape, in every figure. Log scales are plotters' own log
+//! axis (`log_scale()`) over whole decades, labelled with the values.
 
 use std::ops::Range;
 use std::path::Path;
@@ -40,14 +40,18 @@ pub(crate) const LEGEND_CHAR: f64 = 7.6;
 pub(crate) const GRID: RGBAColor = RGBAColor(0, 0, 0, 0.12);
 pub(crate) const INK: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
-/// How a value axis maps values.
+/// How a value axis maps values. Positions are computed on the axis ([`Scale::to_axis`]:
+/// the value, or its base-10 logarithm) and handed to plotters as values.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Scale {
+    /// Our [`Axis`], with round ticks.
     Linear,
+    /// Plotters' own log axis (`log_scale()`) over whole decades.
     Log10,
 }
 
 impl Scale {
+    /// Where `value` lies on the axis.
     pub(crate) fn to_axis(self, value: f64) -> f64 {
         match self {
             Scale::Linear => value,
@@ -55,6 +59,7 @@ impl Scale {
         }
     }
 
+    /// The value at `axis` on the axis.
     pub(crate) fn value_at(self, axis: f64) -> f64 {
         match self {
             Scale::Linear => axis,
@@ -62,7 +67,8 @@ impl Scale {
         }
     }
 
-    /// The axis range and its tick positions for values in `lo..=hi`.
+    /// The axis range for values in `lo..=hi`, and its tick positions on a linear
+    /// axis (plotters places a log axis's own).
     pub(crate) fn ticks(self, lo: f64, hi: f64) -> (f64, f64, Vec<f64>) {
         match self {
             Scale::Linear => {
@@ -76,19 +82,11 @@ impl Scale {
                     .collect();
                 (start, end, ticks)
             }
+            // Whole decades; plotters' log axis puts the ticks on them.
             Scale::Log10 => {
                 let lo = lo.max(f64::MIN_POSITIVE).log10().floor();
                 let hi = hi.max(f64::MIN_POSITIVE).log10().ceil().max(lo + 1.0);
-                let mut ticks = Vec::new();
-                for decade in lo as i32..=hi as i32 {
-                    let d = f64::from(decade);
-                    ticks.push(d);
-                    if hi - lo <= 2.0 && (d as i32) < hi as i32 {
-                        ticks.push(d + 2f64.log10());
-                        ticks.push(d + 5f64.log10());
-                    }
-                }
-                (lo, hi, ticks)
+                (lo, hi, Vec::new())
             }
         }
     }
@@ -433,7 +431,6 @@ impl Bars<'_> {
     }
 
     pub(crate) fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
-        let n = self.categories.len().max(1);
         let positive = self.values().filter(|v| *v > 0.0);
         let (min, max) = positive.fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let (min, max) = if min.is_finite() {
@@ -456,9 +453,28 @@ impl Bars<'_> {
             }
         };
         let (y0, y1, yticks) = self.scale.ticks(lo, hi);
-        if self.horizontal {
-            return self.draw_horizontal(area, (y0, y1, yticks));
+        // The value axis: ours with its round ticks, or plotters' own log axis over
+        // whole decades. Either way every coordinate below is computed on the axis
+        // (`scale.to_axis`) and handed to plotters as a value (`scale.value_at`).
+        match self.scale {
+            Scale::Linear => self.draw_on(area, Axis::new(y0, y1, yticks), (y0, y1)),
+            Scale::Log10 => {
+                let values = self.scale.value_at(y0)..self.scale.value_at(y1);
+                self.draw_on(area, LogCoord::from(values.log_scale()), (y0, y1))
+            }
         }
+    }
+
+    /// [`Bars::draw`] on the value axis `values`, which spans `y0..y1` on the axis.
+    fn draw_on<V>(&self, area: &Area<'_>, values: V, (y0, y1): (f64, f64)) -> anyhow::Result<()>
+    where
+        V: Ranged<ValueType = f64, FormatOption = DefaultFormatting>,
+    {
+        if self.horizontal {
+            return self.draw_horizontal(area, values, (y0, y1));
+        }
+        let n = self.categories.len().max(1);
+        let at = |axis: f64| self.scale.value_at(axis);
         let xticks: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
         let mut chart = ChartBuilder::on(area)
             .caption(self.caption, (FONT, AXIS))
@@ -466,7 +482,7 @@ impl Bars<'_> {
             .margin_right(20)
             .x_label_area_size(54)
             .y_label_area_size(78)
-            .build_cartesian_2d(Axis::new(0.0, n as f64, xticks), Axis::new(y0, y1, yticks))?;
+            .build_cartesian_2d(Axis::new(0.0, n as f64, xticks), values)?;
         let categories = &self.categories;
         let scale = self.scale;
         chart
@@ -483,7 +499,7 @@ impl Bars<'_> {
                     .cloned()
                     .unwrap_or_default()
             })
-            .y_label_formatter(&|y| axis_number(scale.value_at(*y)))
+            .y_label_formatter(&|y| axis_number(*y))
             .draw()?;
 
         // Reference lines first: bars and their labels go over them.
@@ -495,14 +511,14 @@ impl Bars<'_> {
             };
             if r.dashed {
                 chart.draw_series(DashedLineSeries::new(
-                    vec![(x0, y), (x1, y)],
+                    vec![(x0, at(y)), (x1, at(y))],
                     8,
                     5,
                     r.colour.stroke_width(2),
                 ))?;
             } else {
                 chart.draw_series(LineSeries::new(
-                    vec![(x0, y), (x1, y)],
+                    vec![(x0, at(y)), (x1, at(y))],
                     r.colour.stroke_width(2),
                 ))?;
             }
@@ -517,7 +533,7 @@ impl Bars<'_> {
                 let x0 = left(c, s) + width * 0.06;
                 let x1 = left(c, s) + width * 0.94;
                 Some(Rectangle::new(
-                    [(x0, y0), (x1, top)],
+                    [(x0, at(y0)), (x1, at(top))],
                     rgb(pipeline.colour).filled(),
                 ))
             });
@@ -536,9 +552,9 @@ impl Bars<'_> {
                     let x = left(c, s) + width / 2.0;
                     let text = (self.label)(v);
                     Some(if (top - y0) / (y1 - y0) > 0.15 {
-                        Text::new(text, (x, top - (y1 - y0) * 0.01), inside.clone())
+                        Text::new(text, (x, at(top - (y1 - y0) * 0.01)), inside.clone())
                     } else {
-                        Text::new(text, (x, top), above.clone())
+                        Text::new(text, (x, at(top)), above.clone())
                     })
                 });
                 chart.draw_series(labels)?;
@@ -547,7 +563,7 @@ impl Bars<'_> {
         for &(c, s, value) in &self.marks {
             let y = scale.to_axis(value);
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(left(c, s), y), (left(c, s) + width, y)],
+                vec![(left(c, s), at(y)), (left(c, s) + width, at(y))],
                 BLACK.stroke_width(3),
             )))?;
         }
@@ -563,10 +579,10 @@ impl Bars<'_> {
                 .filter(|m| m.0 == *c && m.1 == *s)
                 .map(|m| scale.to_axis(m.2));
             let top = marks.fold(top, f64::max);
-            let at = (left(*c, *s) + width / 2.0, top + (y1 - y0) * 0.01);
+            let place = (left(*c, *s) + width / 2.0, at(top + (y1 - y0) * 0.01));
             chart.draw_series(std::iter::once(Text::new(
                 text.clone(),
-                at,
+                place,
                 note_style.clone(),
             )))?;
         }
@@ -576,12 +592,17 @@ impl Bars<'_> {
 
 impl Bars<'_> {
     /// The bars of [`Bars::draw`] laid along the x axis, the categories down the y
-    /// axis from the top; `values` is the value axis's range and ticks.
-    fn draw_horizontal(
+    /// axis from the top; `values` is the value axis, which spans `v0..` on the axis.
+    fn draw_horizontal<V>(
         &self,
         area: &Area<'_>,
-        (v0, v1, vticks): (f64, f64, Vec<f64>),
-    ) -> anyhow::Result<()> {
+        values: V,
+        (v0, _): (f64, f64),
+    ) -> anyhow::Result<()>
+    where
+        V: Ranged<ValueType = f64, FormatOption = DefaultFormatting>,
+    {
+        let at = |axis: f64| self.scale.value_at(axis);
         let n = self.categories.len().max(1);
         // Category c is drawn between n - c - 1 and n - c: the first at the top.
         let cticks: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
@@ -591,7 +612,7 @@ impl Bars<'_> {
             .margin_right(24)
             .x_label_area_size(54)
             .y_label_area_size(140)
-            .build_cartesian_2d(Axis::new(v0, v1, vticks), Axis::new(0.0, n as f64, cticks))?;
+            .build_cartesian_2d(values, Axis::new(0.0, n as f64, cticks))?;
         let categories = &self.categories;
         let scale = self.scale;
         chart
@@ -609,7 +630,7 @@ impl Bars<'_> {
                     .cloned()
                     .unwrap_or_default()
             })
-            .x_label_formatter(&|x| axis_number(scale.value_at(*x)))
+            .x_label_formatter(&|x| axis_number(*x))
             .draw()?;
         let series_count = self.series.len().max(1) as f64;
         let height = 0.84 / series_count;
@@ -622,7 +643,7 @@ impl Bars<'_> {
                 let y0 = top(c, s) - height * 0.08;
                 let y1 = top(c, s) - height * 0.92;
                 Some(Rectangle::new(
-                    [(v0, y0), (end, y1)],
+                    [(at(v0), y0), (at(end), y1)],
                     rgb(pipeline.colour).filled(),
                 ))
             });
@@ -836,11 +857,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn log_ticks_cover_the_values() {
-        let (lo, hi, ticks) = Scale::Log10.ticks(3.0, 2_000_000.0);
+    fn a_log_axis_spans_whole_decades_around_the_values() {
+        let (lo, hi, _) = Scale::Log10.ticks(3.0, 2_000_000.0);
         assert_eq!((lo, hi), (0.0, 7.0));
-        assert_eq!(ticks.len(), 8);
         assert_eq!(axis_number(Scale::Log10.value_at(6.0)), "1M");
+        assert_eq!(Scale::Log10.to_axis(1000.0), 3.0);
     }
 
     #[test]
