@@ -4,10 +4,8 @@ use std::fmt::Write;
 
 use pipeline_core::{Report, Scenario};
 
-use crate::data::goals::{
-    BY_HAND_TARGET, CORES_BUSY_MIN_WALL_S, OVERHEAD_STRETCH, OVERHEAD_TARGET, UTILISATION_TARGET,
-};
-use crate::data::results::{HANDOFFS_PER_ITEM, MIN_PAIRS, Results, Verdict};
+use crate::data::goals::{BY_HAND_TARGET, CORES_BUSY_MIN_WALL_S, OVERHEAD_TARGET};
+use crate::data::results::{Results, Verdict};
 use crate::data::sleep;
 use crate::format;
 use pipeline_registry::{ALL, Pipeline};
@@ -213,20 +211,9 @@ fn secs_range((low, high): (f64, f64)) -> String {
     format!("{}–{}", format::secs(low), format::secs(high))
 }
 
-/// Instrumented against bare on `throughput`: what the probes cost, and the bare
-/// crossbeam pipeline against the one written by hand.
-pub fn overhead_table(results: &Results) -> String {
-    let goal = format!("≤ {OVERHEAD_TARGET}×");
-    let header = [
-        "pipeline",
-        "queues",
-        "instrumented (s), min–max",
-        "bare (s), min–max",
-        "instrumented / bare, median (pairs min–max)",
-        "probe cost per hand-off",
-        &goal,
-        "pairs",
-    ];
+/// The rows of [`overhead_table`] and of [`floor_table`], from one pass over the
+/// `throughput` configs.
+fn overhead_rows(results: &Results) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let mut rows = Vec::new();
     let mut by_hand_rows = Vec::new();
     for capacity in results.capacities(Scenario::THROUGHPUT.name) {
@@ -280,40 +267,42 @@ pub fn overhead_table(results: &Results) -> String {
             }
         }
     }
-    let mut out = format!(
-        "**Instrumentation overhead** on `throughput`: each pipeline with its probes \
-         against the same pipeline built with the no-op probe (the same code, the probes \
-         compiled away). Wall time from the first put to the last receipt; each run in its \
-         own process, instrumented and bare in turn, pass after pass. The first figure is \
-         the median, the range the fastest and slowest run; the ratio's range is over the \
-         pairs of runs made one after the other. The probe cost per hand-off is the median \
-         runs' difference over {HANDOFFS_PER_ITEM} hand-offs per item (the source's put and \
-         each stage's). \"{goal}\" is the goal of at most {:.0}% added: \"within\" only when \
-         every pair is within it, \"over\" when every pair is over, else \"unclear\" (the \
-         spread straddles the goal); \"–\" with fewer than {MIN_PAIRS} pairs (the sleeping \
-         poller runs once: its time is its 10 ms naps, not its hand-offs). The stretch goal for crossbeam and mpsc on bounded \
-         queues is {OVERHEAD_STRETCH}×.\n\n{}",
-        (OVERHEAD_TARGET - 1.0) * 100.0,
-        table(&header, &rows)
-    );
-    if !by_hand_rows.is_empty() {
-        let header = [
-            "queues",
-            "crossbeam bare (s), min–max",
-            "by hand (s), min–max",
-            "bare / by hand (extremes)",
-            &format!("≤ {BY_HAND_TARGET}×"),
-        ];
-        let _ = write!(
-            out,
-            "\n**The floor**: the bare crossbeam pipeline against the smallest crossbeam \
-             pipeline written by hand (three channels of `u64`, four threads, no stage \
-             functions, nothing counted), run in the same passes. The range of the ratio is \
-             from the extremes of both sides.\n\n{}",
-            table(&header, &by_hand_rows)
-        );
+    (rows, by_hand_rows)
+}
+
+/// Instrumented against bare on `throughput`: what the probes cost, each pipeline
+/// against itself with the probes compiled away (what the columns mean is on the
+/// book's page).
+pub fn overhead_table(results: &Results) -> String {
+    let goal = format!("≤ {OVERHEAD_TARGET}×");
+    let header = [
+        "pipeline",
+        "queues",
+        "instrumented (s), min–max",
+        "bare (s), min–max",
+        "instrumented / bare, median (pairs min–max)",
+        "probe cost per hand-off",
+        &goal,
+        "pairs",
+    ];
+    table(&header, &overhead_rows(results).0)
+}
+
+/// The floor: the bare crossbeam pipeline against the one written by hand, run in
+/// the same passes (empty when it did not run).
+pub fn floor_table(results: &Results) -> String {
+    let by_hand_rows = overhead_rows(results).1;
+    if by_hand_rows.is_empty() {
+        return String::new();
     }
-    out
+    let header = [
+        "queues",
+        "crossbeam bare (s), min–max",
+        "by hand (s), min–max",
+        "bare / by hand (extremes)",
+        &format!("≤ {BY_HAND_TARGET}×"),
+    ];
+    table(&header, &by_hand_rows)
 }
 
 /// The labels of the blocking pipelines: `condvar, mpsc, crossbeam, flume`.
@@ -361,21 +350,7 @@ pub fn timing_table(results: &Results) -> String {
             }
         }
     }
-    format!(
-        "**Wall time against the ideal**. The ideal is the first item's trip through every \
-         stage (the sum of the stage waits), plus `(items − 1) × pace`, where the pace is \
-         the largest of each stage's wait ÷ its workers and the source interval. The second \
-         ideal is the same formula with the sleep lengths measured on this machine (the \
-         mean of each length in the sleep table): an estimate, not a lower bound, so a run \
-         can come out slightly below it. \"gap explained\" is the part of `wall − ideal` \
-         that the timer's overshoot accounts for. \"resize busy\" is the bottleneck stage's \
-         utilisation: its workers' time inside the stage function over `workers × wall`; \
-         the goal is at least {:.0}% for every blocking backend ({}) on `camera` and \
-         `fanout`.\n\n{}",
-        UTILISATION_TARGET * 100.0,
-        blocking_labels(),
-        table(&header, &rows)
-    )
+    table(&header, &rows)
 }
 
 /// How long the operating system's sleeps really last.
@@ -404,11 +379,7 @@ pub fn sleep_table(results: &Results) -> String {
             ]
         })
         .collect();
-    format!(
-        "**Sleep overshoot**: `thread::sleep` timed back to back on an otherwise idle \
-         machine, before the runs.\n\n{}",
-        table(&header, &rows)
-    )
+    table(&header, &rows)
 }
 
 /// Peak heap against item count, unbounded and bounded.
@@ -426,13 +397,7 @@ pub fn sweep_table(results: &Results) -> String {
             ]
         })
         .collect();
-    let who = results.sweep_pipeline().map_or("", |p| p.label);
-    format!(
-        "**Peak heap against items** on `bottleneck` ({who}): an unbounded queue in front of \
-         the slow resize holds every frame the download stage has made; a bounded one holds \
-         at most its bound.\n\n{}",
-        table(&header, &rows)
-    )
+    table(&header, &rows)
 }
 
 /// Every table file: (file name, markdown).
@@ -446,6 +411,7 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
         }
     }
     files.push(("overhead.md".into(), overhead_table(results)));
+    files.push(("floor.md".into(), floor_table(results)));
     files.push(("timing.md".into(), timing_table(results)));
     files.push(("sleep.md".into(), sleep_table(results)));
     files.push(("sweep.md".into(), sweep_table(results)));
@@ -470,5 +436,52 @@ mod tests {
     #[test]
     fn blocking_backends_are_named() {
         assert_eq!(blocking_labels(), "condvar, mpsc, crossbeam, flume");
+    }
+
+    /// The page of the book that explains the tables of `page`, as one line of text.
+    fn book_page(page: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../book/src")
+            .join(page);
+        let text = std::fs::read_to_string(&path).expect("a page of the book");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The captions of the tables are in the book; the goals and counts they name are
+    /// the ones the tables are computed with.
+    #[test]
+    fn the_captions_in_the_book_name_the_goals_the_tables_use() {
+        use crate::data::goals::{OVERHEAD_STRETCH, UTILISATION_TARGET};
+        use crate::data::results::{HANDOFFS_PER_ITEM, MIN_PAIRS};
+        let throughput = book_page("choosing/throughput.md");
+        for said in [
+            format!(
+                "\"≤ {OVERHEAD_TARGET}×\" is the goal of at most {:.0}% added",
+                (OVERHEAD_TARGET - 1.0) * 100.0
+            ),
+            format!("over {HANDOFFS_PER_ITEM} hand-offs per item"),
+            format!("fewer than {MIN_PAIRS} pairs"),
+            format!("on bounded queues is {OVERHEAD_STRETCH}×"),
+            "{{#include ../../../reports/tables/floor.md}}".to_string(),
+        ] {
+            assert!(throughput.contains(&said), "choosing/throughput.md: {said}");
+        }
+        let fanout = book_page("fanout/measured.md");
+        let goal = format!(
+            "at least {:.0}% for every blocking backend ({})",
+            UTILISATION_TARGET * 100.0,
+            blocking_labels()
+        );
+        assert!(fanout.contains(&goal), "fanout/measured.md: {goal}");
+        let results = crate::data::json::read_results(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/results.json"),
+        )
+        .expect("the committed reports/results.json");
+        let swept = results.sweep_pipeline().expect("the committed sweep");
+        let sweep = format!("on `bottleneck` ({}): an unbounded queue", swept.label);
+        assert!(
+            book_page("backpressure/measured.md").contains(&sweep),
+            "backpressure/measured.md: {sweep}"
+        );
     }
 }
