@@ -32,7 +32,7 @@
 //! }
 //! # Ok::<(), pipeline_core::PipelineError>(())
 //! ```
-
+//!
 //! ## Layers
 //!
 //! The report bench is three layers, and its dependencies point one way:
@@ -50,8 +50,8 @@
 //! - [`render`] draws from the data: tables, figures, claims, `summary.csv`,
 //!   `machine.md`, and writes them. It uses [`data`], never [`measure`].
 //!
-//! [`format`] (how numbers are written) is below all three and uses none of them;
-//! [`report`], the bench's `main`, sits above them and is the only module that uses
+//! [`format`](mod@format) (how numbers are written) is below all three and uses none
+//! of them; [`report`], the bench's `main`, sits above them and is the only module that uses
 //! all three. `--from-results` is the seam: it reads a saved `results.json` and calls
 //! only [`render`], so redrawing never runs anything. A unit test below reads every
 //! `crate::` path in each layer's directory and fails when one points the wrong way.
@@ -126,6 +126,10 @@ mod layers {
                 seen > 0,
                 "{layer}/ names no crate:: path: the check reads nothing"
             );
+        }
+        let format = std::fs::read_to_string(src.join("format.rs")).expect("format.rs");
+        for module in crate_paths(&format) {
+            wrong.push(format!("format.rs: crate::{module}"));
         }
         assert!(
             wrong.is_empty(),
