@@ -14,9 +14,9 @@ use std::hint::black_box;
 
 use criterion::measurement::{Measurement, WallTime};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use pipeline_bench::bare;
-use pipeline_bench::cpu::ProcessCpuTime;
-use pipeline_bench::plan::Plan;
+use pipeline_bench::measure::bare;
+use pipeline_bench::measure::cpu::ProcessCpuTime;
+use pipeline_bench::measure::plan::Plan;
 use pipeline_registry::{ALL, POLLING_SLEEP};
 use std::time::Instant;
 
@@ -61,24 +61,24 @@ fn pipelines<M: Measurement>(c: &mut Criterion<M>, what: &str) {
             let mut group = c.benchmark_group(format!("{name}/{what}"));
             group.sampling_mode(SamplingMode::Flat);
             group.throughput(Throughput::Elements(items));
-            for &variant in ALL {
+            for &pipeline in ALL {
                 // On a full bounded queue the sleeping poller naps 10 ms per retry: its
                 // wall time there is its naps, and one run takes seconds. The report
                 // bench runs it; here it would only stretch the benchmarks.
-                if variant == POLLING_SLEEP
+                if pipeline == POLLING_SLEEP
                     && scenario.name == Scenario::THROUGHPUT.name
                     && config.capacity.is_some()
                 {
                     continue;
                 }
-                let config = variant.config(&config);
-                let backend = variant.backend;
-                group.bench_function(variant.id, |b| {
+                let config = pipeline.config(&config);
+                let backend = pipeline.backend;
+                group.bench_function(pipeline.id, |b| {
                     b.iter(|| black_box(backend.run(&config).expect("the pipeline runs")));
                 });
                 if scenario.name == Scenario::THROUGHPUT.name {
-                    group.bench_function(format!("{}-bare", variant.id), |b| {
-                        b.iter(|| black_box(bare::run(variant, &config)));
+                    group.bench_function(format!("{}-bare", pipeline.id), |b| {
+                        b.iter(|| black_box(bare::run(pipeline, &config)));
                     });
                 }
             }

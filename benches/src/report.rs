@@ -1,4 +1,4 @@
-//! The report bench: every variant on every scenario, each case in its own process,
+//! The report bench: every pipeline on every scenario, each case in its own process,
 //! then `reports/` (JSON, CSV, tables, figures, machine) and the book.
 
 use std::fs;
@@ -11,12 +11,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pipeline_core::Machine;
 use pipeline_present::{Align, Table};
 
-use crate::case::{self, Case, CaseKind};
-use crate::child::{self, CaseResult};
-use crate::plan::{self, Plan};
-use crate::results::{RESULTS_SCHEMA, Results};
-use crate::tables::OVERHEAD_TARGET;
-use crate::{claims, files, format, plot, sleep, tables};
+use crate::data::case::{Case, CaseKind, CaseResult};
+use crate::data::goals::OVERHEAD_TARGET;
+use crate::data::json;
+use crate::data::results::{RESULTS_SCHEMA, Results};
+use crate::format;
+use crate::measure::plan::{self, Plan};
+use crate::measure::{cases, child, sleep};
+use crate::render::{self, files, machine};
+use pipeline_core::Scenario;
 use pipeline_registry::ALL;
 
 /// The longest a case may run before its process is killed.
@@ -45,7 +48,7 @@ pub fn main() -> ExitCode {
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let plan = Plan::from_env_and_args(args);
-    let root = crate::workspace_root();
+    let root = crate::data::workspace_root();
     let (out, scratch) = match plan::out_override(args).map_err(anyhow::Error::msg)? {
         Some(dir) => (from_root(&root, dir), true),
         None => (root.join("reports"), false),
@@ -57,17 +60,15 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     }
     if let Some(path) = from_results(args) {
         let path = from_root(&root, path);
-        let results = files::read_results(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let results =
+            json::read_results(&path).with_context(|| format!("cannot read {}", path.display()))?;
         // A results.json written before the run's length was recorded in it: keep
         // the length the previous machine.md gave.
         let elapsed = fs::read_to_string(out.join("machine.md"))
             .ok()
-            .and_then(|text| files::elapsed_from_machine_md(&text));
-        write_machine(&results, &out, &root, elapsed)?;
-        write_views(&results, &out)?;
-        crate::parallel::write(&results, &out, &root)?;
-        crate::timeline::draw(&results, &out.join("figures"))?;
+            .and_then(|text| machine::elapsed_from_machine_md(&text));
+        // The seam: from here on only the data and render layers.
+        render::write_all(&results, &out, &root, elapsed)?;
         eprintln!(
             "report: machine.md, tables, figures, claims.md and summary.csv redrawn from {}",
             path.display()
@@ -76,14 +77,14 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     }
 
     eprintln!("report: {} mode, writing to {}", plan.name(), out.display());
-    let date = format::today();
+    let date = crate::measure::today();
     eprintln!(
         "report: timing thread::sleep (1, 2 and 5 ms, {} each)",
         plan.sleep_samples()
     );
     let sleep = sleep::measure(&sleep::REQUESTED_MS, plan.sleep_samples());
 
-    let cases = case::cases(&plan);
+    let cases = cases::cases(&plan);
     let (runs, failures) = run_cases(&cases)?;
     let results = Results {
         schema: RESULTS_SCHEMA,
@@ -168,48 +169,12 @@ fn from_results(args: &[String]) -> Option<PathBuf> {
     args.get(at + 1).map(PathBuf::from)
 }
 
-/// Writes `summary.csv`, the tables, the figures and `claims.md`: everything drawn from
-/// the results.
-fn write_views(results: &Results, out: &Path) -> anyhow::Result<()> {
-    let path = out.join("summary.csv");
-    files::write_atomic(&path, files::summary_csv(results))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    for (name, text) in tables::all(results) {
-        let path = out.join("tables").join(name);
-        files::write_atomic(&path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    plot::all(results, &out.join("figures"))?;
-    let path = out.join("claims.md");
-    fs::write(&path, claims::markdown(results))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-/// Writes `machine.md` from the results and the crate versions of `Cargo.lock`
-/// (`elapsed_s` when the results do not hold the run's length).
-fn write_machine(
-    results: &Results,
-    out: &Path,
-    root: &Path,
-    elapsed_s: Option<f64>,
-) -> anyhow::Result<()> {
-    let path = out.join("machine.md");
-    let versions = files::crate_versions(root);
-    files::write_atomic(&path, files::machine_md(results, &versions, elapsed_s))
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Writes `results.json`, `summary.csv`, `machine.md`, the tables and the figures.
+/// Writes `results.json`, then everything [`render::write_all`] draws from it.
 fn write_reports(results: &Results, out: &Path, root: &Path) -> anyhow::Result<()> {
     let path = out.join("results.json");
-    files::write_atomic(&path, files::results_json(results))
+    files::write_atomic(&path, json::results_json(results))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    write_machine(results, out, root, None)?;
-    write_views(results, out)?;
-    crate::parallel::write(results, out, root)?;
-    crate::timeline::draw(results, &out.join("figures"))?;
-    Ok(())
+    render::write_all(results, out, root, None)
 }
 
 /// The final summary on stdout: one line per run of a named scenario, then the
@@ -228,14 +193,14 @@ fn print_summary(results: &Results) {
         ("heap MiB", Right),
     ]);
     for (scenario, capacity) in results.scenario_configs() {
-        for &variant in ALL {
-            let Some(r) = results.report(&scenario, capacity, variant) else {
+        for &pipeline in ALL {
+            let Some(r) = results.report(&scenario, capacity, pipeline) else {
                 continue;
             };
             runs.row([
                 scenario.clone(),
                 format::capacity(capacity),
-                variant.label.to_string(),
+                pipeline.label.to_string(),
                 format::secs(r.wall_s),
                 format::secs(r.process_cpu_s),
                 format::count(r.total_polls()),
@@ -261,9 +226,9 @@ fn print_summary(results: &Results) {
         ("by hand", Right),
         ("bare / by hand", Right),
     ]);
-    for capacity in results.capacities("throughput") {
-        for &variant in ALL {
-            if let Some(o) = results.overhead(capacity, variant) {
+    for capacity in results.capacities(Scenario::THROUGHPUT.name) {
+        for &pipeline in ALL {
+            if let Some(o) = results.overhead(capacity, pipeline) {
                 let ns = o.ns_per_handoff();
                 let (by_hand, against) = o.by_hand.map_or_else(
                     || (String::new(), String::new()),
@@ -276,7 +241,7 @@ fn print_summary(results: &Results) {
                 );
                 overhead.row([
                     format::capacity(capacity),
-                    variant.label.to_string(),
+                    pipeline.label.to_string(),
                     format::ratio(o.ratio()),
                     format!(
                         "{}–{}",

@@ -909,7 +909,10 @@ fn relative_path(from: &Path, to: &Path) -> String {
 
 /// `file` as a message's source line shows it: relative to the workspace `root`.
 fn shown_from(root: &Path, file: &Path) -> String {
-    file.strip_prefix(root).unwrap_or(file).display().to_string()
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
 }
 
 #[cfg(test)]

@@ -1,79 +1,21 @@
-//! Every thread's life, drawn: the first [`WINDOW_MS`] of `camera` and of
-//! `bottleneck` bounded, on the sleeping poller, the spinning poller and one
-//! blocking channel.
-//!
-//! The report bench runs each of them once more with recording probes
-//! ([`cases`]; the child keeps the first [`WINDOW_MS`] of the timeline in its
-//! result), and this module draws `figures/timeline_camera.svg` and
-//! `figures/timeline_bottleneck.svg`: one panel per pipeline, one row per thread,
-//! coloured by what the thread was doing, with a tick for every poll.
+//! Every thread's life, drawn: `figures/timeline_camera.svg` and
+//! `figures/timeline_bottleneck.svg`, one panel per recorded pipeline, one row per
+//! thread, coloured by what the thread was doing, with a tick for every poll.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use pipeline_core::{Config, Scenario, State, Timeline};
+use pipeline_core::{Scenario, State, Timeline};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::case::{Case, CaseKind};
-use crate::plot::WIDTH;
-use crate::results::Results;
-use pipeline_registry::{POLLING_SLEEP, POLLING_SPIN, Pipeline, STD_CHANNEL};
+use crate::data::results::Results;
+use crate::data::timeline::{PIPELINES, WINDOW_MS, recorded};
+use crate::render::figures::chart::WIDTH;
+use pipeline_registry::Pipeline;
 
-/// The window drawn, from the start of the run.
-pub const WINDOW_MS: u64 = 100;
-/// Items per recorded run: enough to keep every thread busy past the window.
-pub const ITEMS: u64 = 150;
-/// Events each thread of a recorded bench run keeps (16 bytes each: at most
-/// 16 MiB per thread), so that even the spinning poller's first 100 ms fit.
-pub const RECORD_LIMIT: usize = 1 << 20;
-/// The pipelines drawn: the item's sleeping poller, the spinning one, a channel.
-pub const VARIANTS: [Pipeline; 3] = [POLLING_SLEEP, POLLING_SPIN, STD_CHANNEL];
 /// The figures, one per scenario.
 pub const FIGURES: [&str; 2] = ["timeline_camera.svg", "timeline_bottleneck.svg"];
-
-/// The recorded runs: `camera` (unbounded) and `bottleneck` bounded, each pipeline.
-pub fn cases() -> Vec<Case> {
-    let bounded = Scenario::BOTTLENECK
-        .configs()
-        .into_iter()
-        .find(|c| c.capacity.is_some())
-        .expect("bottleneck has a bounded config");
-    let configs = [
-        (Scenario::CAMERA.name, Scenario::CAMERA.config()),
-        (Scenario::BOTTLENECK.name, bounded),
-    ];
-    let mut cases = Vec::new();
-    for (scenario, config) in configs {
-        for variant in VARIANTS {
-            let config = Config {
-                items: ITEMS,
-                ..config.clone()
-            };
-            cases.push(Case {
-                scenario: scenario.to_string(),
-                kind: CaseKind::Timeline,
-                variant,
-                config: variant.config(&config),
-                repeat: 0,
-            });
-        }
-    }
-    cases
-}
-
-/// The window of `scenario` recorded on `variant`, if it ran.
-fn recorded<'a>(results: &'a Results, scenario: &str, variant: Pipeline) -> Option<&'a Timeline> {
-    results
-        .runs
-        .iter()
-        .find(|r| {
-            r.case.kind == CaseKind::Timeline
-                && r.case.scenario == scenario
-                && r.case.variant == variant
-        })
-        .and_then(|r| r.timeline.as_ref())
-}
 
 // Colour-blind-safe (Okabe–Ito): working blue, handing over vermillion, waiting grey.
 const WORKING: RGBColor = RGBColor(0x00, 0x72, 0xB2);
@@ -117,7 +59,7 @@ pub fn draw(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             "bottleneck, bounded queues",
         ),
     ] {
-        let panels: Vec<(Pipeline, &Timeline)> = VARIANTS
+        let panels: Vec<(Pipeline, &Timeline)> = PIPELINES
             .iter()
             .filter_map(|&v| recorded(results, scenario, v).map(|t| (v, t)))
             .collect();
@@ -164,8 +106,8 @@ fn figure(path: &Path, about: &str, panels: &[(Pipeline, &Timeline)]) -> anyhow:
     let px =
         |ns: u64| LEFT + (ns.min(window_ns) as f64 / window_ns as f64 * plot_width as f64) as i32;
     let mut top = TOP;
-    for (variant, timeline) in panels {
-        root.draw(&Text::new(variant.label, (10, top + 4), text(TEXT)))?;
+    for (pipeline, timeline) in panels {
+        root.draw(&Text::new(pipeline.label, (10, top + 4), text(TEXT)))?;
         let rows_top = top + PANEL_HEAD;
         for (row, thread) in timeline.threads.iter().enumerate() {
             let y0 = rows_top + row as i32 * ROW;
@@ -231,60 +173,14 @@ fn figure(path: &Path, about: &str, panels: &[(Pipeline, &Timeline)]) -> anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::child::run_here;
-    use crate::plot::MIN_TEXT;
-    use pipeline_core::Machine;
+    use crate::render::figures::chart::MIN_TEXT;
 
     #[test]
-    fn every_recorded_case_draws_rows_for_every_thread() {
-        // Fewer items keep the test short; the window is the same.
-        let runs: Vec<_> = cases()
-            .into_iter()
-            .map(|case| {
-                let case = Case {
-                    config: Config {
-                        items: 20,
-                        ..case.config
-                    },
-                    ..case
-                };
-                run_here(&case).unwrap()
-            })
-            .collect();
-        for run in &runs {
-            let timeline = run
-                .timeline
-                .as_ref()
-                .expect("a recorded case has a timeline");
-            let workers: usize = run.case.config.workers.iter().sum();
-            assert_eq!(
-                timeline.threads.len(),
-                workers + 2,
-                "camera, workers, collector"
-            );
-            for thread in &timeline.threads {
-                assert!(
-                    thread
-                        .spans
-                        .iter()
-                        .all(|s| s.end_ns <= WINDOW_MS * 1_000_000)
-                );
-            }
-            let polls: usize = timeline.threads.iter().map(|t| t.polls.len()).sum();
-            assert!(
-                polls > 0,
-                "every pipeline's workers poll at least once per item"
-            );
-        }
-        let results = Results {
-            schema: crate::results::RESULTS_SCHEMA,
-            mode: "quick".into(),
-            date: "2026-01-01".into(),
-            machine: Machine::this(),
-            sleep: vec![],
-            runs,
-            elapsed_s: None,
-        };
+    fn every_committed_timeline_draws_a_panel_per_pipeline_with_readable_text() {
+        let results = crate::data::json::read_results(
+            &crate::data::workspace_root().join("reports/results.json"),
+        )
+        .expect("the committed reports/results.json");
         let dir = tempfile::tempdir().unwrap();
         let written = draw(&results, dir.path()).unwrap();
         assert_eq!(written.len(), FIGURES.len());
@@ -295,8 +191,8 @@ mod tests {
                 let size: f64 = size.split('"').next().unwrap().parse().unwrap();
                 assert!(size >= f64::from(MIN_TEXT), "text of {size} px");
             }
-            for variant in VARIANTS {
-                assert!(svg.contains(variant.label), "a panel for {variant}");
+            for pipeline in PIPELINES {
+                assert!(svg.contains(pipeline.label), "a panel for {pipeline}");
             }
         }
     }

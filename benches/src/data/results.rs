@@ -1,12 +1,11 @@
 //! Everything a report run measured, and the figures derived from it: medians,
 //! overhead ratios, the peak-heap sweep.
 
-use pipeline_core::{Machine, Report};
+use pipeline_core::{Machine, Report, Scenario};
 use serde::{Deserialize, Serialize};
 
-use crate::case::CaseKind;
-use crate::child::CaseResult;
-use crate::sleep::SleepStat;
+use crate::data::case::{CaseKind, CaseResult};
+use crate::data::sleep::SleepStat;
 use pipeline_registry::Pipeline;
 
 /// The `results.json` schema version.
@@ -156,13 +155,13 @@ fn median_run(mut runs: Vec<&CaseResult>) -> Option<&CaseResult> {
 }
 
 impl Results {
-    /// Every instrumented run of `variant` on the named scenario `scenario` with
+    /// Every instrumented run of `pipeline` on the named scenario `scenario` with
     /// `capacity` (the first run and its repeats), in the order they ran.
     pub fn runs_of(
         &self,
         scenario: &str,
         capacity: Option<usize>,
-        variant: Pipeline,
+        pipeline: Pipeline,
     ) -> Vec<&CaseResult> {
         self.runs
             .iter()
@@ -170,22 +169,22 @@ impl Results {
                 matches!(r.case.kind, CaseKind::Scenario | CaseKind::Repeat)
                     && r.case.scenario == scenario
                     && r.case.config.capacity == capacity
-                    && r.case.variant == variant
-                    && r.report.is_some()
+                    && r.case.pipeline == pipeline
+                    && r.report().is_some()
             })
             .collect()
     }
 
-    /// The run of `variant` on `scenario` with `capacity` that the tables and figures
+    /// The run of `pipeline` on `scenario` with `capacity` that the tables and figures
     /// show: the one whose wall time is the median of [`Results::runs_of`] (the lower
     /// middle one for an even count), or the only one.
     pub fn run(
         &self,
         scenario: &str,
         capacity: Option<usize>,
-        variant: Pipeline,
+        pipeline: Pipeline,
     ) -> Option<&CaseResult> {
-        median_run(self.runs_of(scenario, capacity, variant))
+        median_run(self.runs_of(scenario, capacity, pipeline))
     }
 
     /// The report of that run.
@@ -193,9 +192,9 @@ impl Results {
         &self,
         scenario: &str,
         capacity: Option<usize>,
-        variant: Pipeline,
+        pipeline: Pipeline,
     ) -> Option<&Report> {
-        self.run(scenario, capacity, variant)?.report.as_ref()
+        self.run(scenario, capacity, pipeline)?.report()
     }
 
     /// Every (scenario, capacity) that has named-scenario runs, in the order they ran.
@@ -223,16 +222,16 @@ impl Results {
             .collect()
     }
 
-    /// Instrumented against bare on `throughput` with `capacity`, for `variant`.
-    pub fn overhead(&self, capacity: Option<usize>, variant: Pipeline) -> Option<Overhead> {
+    /// Instrumented against bare on `throughput` with `capacity`, for `pipeline`.
+    pub fn overhead(&self, capacity: Option<usize>, pipeline: Pipeline) -> Option<Overhead> {
         let of_kind = |kind: CaseKind| -> Vec<(u32, f64)> {
             self.runs
                 .iter()
                 .filter(|r| {
                     r.case.kind == kind
-                        && r.case.scenario == "throughput"
+                        && r.case.scenario == Scenario::THROUGHPUT.name
                         && r.case.config.capacity == capacity
-                        && r.case.variant == variant
+                        && r.case.pipeline == pipeline
                 })
                 .map(|r| (r.case.repeat, r.wall_s()))
                 .filter(|(_, w)| w.is_finite() && *w > 0.0)
@@ -242,7 +241,7 @@ impl Results {
         let by_hand = of_kind(CaseKind::ByHand);
         // The instrumented time is the median run's, the same run the throughput
         // table shows.
-        let runs = self.runs_of("throughput", capacity, variant);
+        let runs = self.runs_of(Scenario::THROUGHPUT.name, capacity, pipeline);
         let instrumented: Vec<(u32, f64)> = runs
             .iter()
             .map(|r| (r.case.repeat, r.wall_s()))
@@ -267,7 +266,7 @@ impl Results {
             instrumented_range: range(&walls(&instrumented)),
             bare_range: range(&walls(&bare)),
             ratio_range: range(&ratios),
-            items: shown.report.as_ref()?.items_in,
+            items: shown.report()?.items_in,
             by_hand: (!by_hand.is_empty())
                 .then(|| (median(walls(&by_hand)), range(&walls(&by_hand)))),
         })
@@ -280,7 +279,7 @@ impl Results {
             .iter()
             .filter(|r| r.case.kind == CaseKind::Sweep)
             .filter_map(|r| {
-                let report = r.report.as_ref()?;
+                let report = r.report()?;
                 Some(SweepPoint {
                     items: report.config.items,
                     capacity: report.config.capacity,
@@ -293,53 +292,54 @@ impl Results {
         points
     }
 
-    /// The variant of the sweep, if one ran.
-    pub fn sweep_variant(&self) -> Option<Pipeline> {
+    /// The pipeline of the sweep, if one ran.
+    pub fn sweep_pipeline(&self) -> Option<Pipeline> {
         self.runs
             .iter()
             .find(|r| r.case.kind == CaseKind::Sweep)
-            .map(|r| r.case.variant)
+            .map(|r| r.case.pipeline)
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::bare::BareRun;
-    use crate::case::Case;
+    use crate::data::case::{BareRun, Case, Outcome};
     use pipeline_core::{Config, Scenario};
     use pipeline_registry::REFERENCE;
 
     fn throughput_run(kind: CaseKind, repeat: u32, wall_s: f64) -> CaseResult {
-        let variant = REFERENCE;
-        let config = variant.config(&Config {
+        let pipeline = REFERENCE;
+        let config = pipeline.config(&Config {
             items: 10,
             ..Scenario::THROUGHPUT.config()
         });
-        let (report, bare) = if matches!(kind, CaseKind::Bare | CaseKind::ByHand) {
-            let bare = BareRun {
-                items_out: config.items,
-                wall_s,
-                process_cpu_s: 0.0,
-            };
-            (None, Some(bare))
+        let outcome = if kind.is_bare() {
+            Outcome::Bare {
+                bare: BareRun {
+                    items_out: config.items,
+                    wall_s,
+                    process_cpu_s: 0.0,
+                },
+            }
         } else {
-            let mut report = variant.backend.run(&config).unwrap();
+            let mut report = pipeline.backend.run(&config).unwrap();
             report.wall_s = wall_s;
-            (Some(report), None)
+            Outcome::Report {
+                report: Box::new(report),
+                depth_series: None,
+                timeline: None,
+            }
         };
         CaseResult {
             case: Case {
-                scenario: "throughput".into(),
+                scenario: Scenario::THROUGHPUT.name.into(),
                 kind,
-                variant,
+                pipeline,
                 config,
                 repeat,
             },
-            report,
-            bare,
-            depth_series: None,
-            timeline: None,
+            outcome,
         }
     }
 
@@ -362,11 +362,18 @@ mod tests {
             elapsed_s: None,
         };
         let capacity = Scenario::THROUGHPUT.config().capacity;
-        let variant = REFERENCE;
-        assert_eq!(results.runs_of("throughput", capacity, variant).len(), 3);
-        let shown = results.report("throughput", capacity, variant).unwrap();
+        let pipeline = REFERENCE;
+        assert_eq!(
+            results
+                .runs_of(Scenario::THROUGHPUT.name, capacity, pipeline)
+                .len(),
+            3
+        );
+        let shown = results
+            .report(Scenario::THROUGHPUT.name, capacity, pipeline)
+            .unwrap();
         assert_eq!(shown.wall_s, 2.0);
-        let overhead = results.overhead(capacity, variant).unwrap();
+        let overhead = results.overhead(capacity, pipeline).unwrap();
         assert_eq!(overhead.instrumented_s, shown.wall_s);
         assert_eq!((overhead.bare_s, overhead.runs), (1.0, 3));
         assert_eq!(overhead.ratio_range, (1.0, 3.0));
@@ -394,5 +401,35 @@ mod tests {
         assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!(median(vec![]).is_nan());
+    }
+
+    /// Results of one bare run of the `book` scenario, that took 42 s in all.
+    pub(crate) fn one_run() -> Results {
+        let config = Scenario::BOOK.config();
+        let case = Case {
+            scenario: Scenario::BOOK.name.into(),
+            kind: CaseKind::Bare,
+            pipeline: REFERENCE,
+            config: config.clone(),
+            repeat: 0,
+        };
+        Results {
+            schema: RESULTS_SCHEMA,
+            mode: "quick".into(),
+            date: "2026-01-01".into(),
+            machine: Machine::this(),
+            sleep: Vec::new(),
+            runs: vec![CaseResult {
+                case,
+                outcome: Outcome::Bare {
+                    bare: BareRun {
+                        items_out: config.items,
+                        wall_s: 1.5,
+                        process_cpu_s: 0.5,
+                    },
+                },
+            }],
+            elapsed_s: Some(42.0),
+        }
     }
 }

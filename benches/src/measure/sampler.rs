@@ -6,42 +6,20 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use pipeline_core::{Probes, Stage};
-use serde::{Deserialize, Serialize};
+
+use crate::data::depth::DepthSeries;
 
 /// The sampling interval of the depth series, in milliseconds.
 pub const DEPTH_INTERVAL_MS: u64 = 5;
 
-/// Every queue's depth over a run, one value per interval from the start.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DepthSeries {
-    /// Milliseconds between two samples.
-    pub interval_ms: u64,
-    /// The download queue (the source's output).
-    pub download: Vec<u64>,
-    /// The resize queue.
-    pub resize: Vec<u64>,
-    /// The upload queue.
-    pub upload: Vec<u64>,
-    /// The done queue (receipts waiting for the main thread).
-    pub done: Vec<u64>,
-}
-
-impl DepthSeries {
-    /// The series of `stage`'s input queue.
-    pub fn input_of(&self, stage: Stage) -> &[u64] {
-        match stage {
-            Stage::Download => &self.download,
-            Stage::Resize => &self.resize,
-            Stage::Upload => &self.upload,
-        }
-    }
-
-    fn push(&mut self, probes: &Probes) {
-        self.download.push(probes.input_of(Stage::Download).depth());
-        self.resize.push(probes.input_of(Stage::Resize).depth());
-        self.upload.push(probes.input_of(Stage::Upload).depth());
-        self.done.push(probes.done_queue().depth());
-    }
+/// Appends every queue's depth now to `series`.
+fn push(series: &mut DepthSeries, probes: &Probes) {
+    series
+        .download
+        .push(probes.input_of(Stage::Download).depth());
+    series.resize.push(probes.input_of(Stage::Resize).depth());
+    series.upload.push(probes.input_of(Stage::Upload).depth());
+    series.done.push(probes.done_queue().depth());
 }
 
 /// Samples `probes` every `interval` until `stop` is set, then returns the series.
@@ -57,7 +35,7 @@ pub fn sample(probes: &Probes, interval: Duration, stop: &AtomicBool) -> DepthSe
         let stopping = stop.load(Ordering::Relaxed);
         let slot = (start.elapsed().as_nanos() / interval.as_nanos().max(1)) as usize;
         while series.download.len() <= slot {
-            series.push(probes);
+            push(&mut series, probes);
         }
         if stopping {
             return series;

@@ -5,25 +5,13 @@ use std::fmt::Write;
 use pipeline_core::{Report, Scenario};
 use pipeline_present::{Align, Table};
 
+use crate::data::goals::{BY_HAND_TARGET, CORES_BUSY_MIN_WALL_S, OVERHEAD_TARGET};
+use crate::data::results::{Results, Verdict};
+use crate::data::sleep;
 use crate::format;
-use crate::results::{HANDOFFS_PER_ITEM, MIN_PAIRS, Results, Verdict};
-use crate::sleep;
 use pipeline_registry::{ALL, Pipeline};
 
-/// The goal for the probes' cost: the largest instrumented/bare wall-time ratio on
-/// `throughput` (at most 20% added to a bare pipeline's wall time).
-pub const OVERHEAD_TARGET: f64 = 1.20;
-
-/// The stretch goal for crossbeam and std mpsc on bounded queues.
-pub const OVERHEAD_STRETCH: f64 = 1.10;
-
-/// The goal for the bare crossbeam pipeline against the one written by hand.
-pub const BY_HAND_TARGET: f64 = 1.5;
-
-/// The goal for the blocking backends on `camera` and `fanout`: the bottleneck stage
-/// (resize) is busy at least this fraction of the wall time (its workers' busy time
-/// over `workers × wall`).
-pub const UTILISATION_TARGET: f64 = 0.98;
+pub mod parallel;
 
 /// A markdown table from a header and rows.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -69,9 +57,6 @@ fn describe(results: &Results, scenario: &str) -> String {
     )
 }
 
-/// The shortest wall time whose "cores busy" the scenario tables show.
-pub const CORES_BUSY_MIN_WALL_S: f64 = 0.010;
-
 /// "Cores busy" (process CPU time over wall time), or `–` for a run shorter than
 /// [`CORES_BUSY_MIN_WALL_S`].
 fn cores_busy(report: &Report) -> String {
@@ -83,13 +68,13 @@ fn cores_busy(report: &Report) -> String {
 }
 
 /// What a scenario table's rows are when some case ran more than once: "median of
-/// N runs", with the variants that ran another number of times named.
+/// N runs", with the pipelines that ran another number of times named.
 fn runs_note(counts: &[(Pipeline, usize)]) -> Option<String> {
     let most = counts.iter().map(|&(_, n)| n).max().filter(|&n| n > 1)?;
     let mut others: Vec<String> = Vec::new();
-    for &(variant, n) in counts.iter().filter(|&&(_, n)| n != most) {
+    for &(pipeline, n) in counts.iter().filter(|&&(_, n)| n != most) {
         let runs = if n == 1 { "run" } else { "runs" };
-        let other = format!("{}: {n} {runs}", variant.label);
+        let other = format!("{}: {n} {runs}", pipeline.label);
         if !others.contains(&other) {
             others.push(other);
         }
@@ -105,7 +90,7 @@ fn runs_note(counts: &[(Pipeline, usize)]) -> Option<String> {
     ))
 }
 
-/// The tables of one scenario: every variant on every capacity it ran with, each the
+/// The tables of one scenario: every pipeline on every capacity it ran with, each the
 /// median run ([`Results::run`]). Three narrow tables rather than one wide one, so
 /// that each fits the book's column: time, CPU and polls; latency; queues and memory.
 pub fn scenario_table(results: &Results, scenario: &str) -> String {
@@ -115,13 +100,16 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
     let mut counts = Vec::new();
     let mut short = false;
     for capacity in results.capacities(scenario) {
-        for &variant in ALL {
-            let Some(r) = results.report(scenario, capacity, variant) else {
+        for &pipeline in ALL {
+            let Some(r) = results.report(scenario, capacity, pipeline) else {
                 continue;
             };
-            counts.push((variant, results.runs_of(scenario, capacity, variant).len()));
+            counts.push((
+                pipeline,
+                results.runs_of(scenario, capacity, pipeline).len(),
+            ));
             short |= r.wall_s < CORES_BUSY_MIN_WALL_S;
-            let who = vec![variant.label.to_string(), format::capacity(capacity)];
+            let who = vec![pipeline.label.to_string(), format::capacity(capacity)];
             time.push(
                 [
                     who.clone(),
@@ -214,30 +202,19 @@ fn secs_range((low, high): (f64, f64)) -> String {
     format!("{}–{}", format::secs(low), format::secs(high))
 }
 
-/// Instrumented against bare on `throughput`: what the probes cost, and the bare
-/// crossbeam pipeline against the one written by hand.
-pub fn overhead_table(results: &Results) -> String {
-    let goal = format!("≤ {OVERHEAD_TARGET}×");
-    let header = [
-        "pipeline",
-        "queues",
-        "instrumented (s), min–max",
-        "bare (s), min–max",
-        "instrumented / bare, median (pairs min–max)",
-        "probe cost per hand-off",
-        &goal,
-        "pairs",
-    ];
+/// The rows of [`overhead_table`] and of [`floor_table`], from one pass over the
+/// `throughput` configs.
+fn overhead_rows(results: &Results) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let mut rows = Vec::new();
     let mut by_hand_rows = Vec::new();
-    for capacity in results.capacities("throughput") {
-        for &variant in ALL {
-            let Some(o) = results.overhead(capacity, variant) else {
+    for capacity in results.capacities(Scenario::THROUGHPUT.name) {
+        for &pipeline in ALL {
+            let Some(o) = results.overhead(capacity, pipeline) else {
                 continue;
             };
             let ns = o.ns_per_handoff();
             rows.push(vec![
-                variant.label.to_string(),
+                pipeline.label.to_string(),
                 format::capacity(capacity),
                 format!(
                     "{} ({})",
@@ -281,43 +258,45 @@ pub fn overhead_table(results: &Results) -> String {
             }
         }
     }
-    let mut out = format!(
-        "**Instrumentation overhead** on `throughput`: each pipeline with its probes \
-         against the same pipeline built with the no-op probe (the same code, the probes \
-         compiled away). Wall time from the first put to the last receipt; each run in its \
-         own process, instrumented and bare in turn, pass after pass. The first figure is \
-         the median, the range the fastest and slowest run; the ratio's range is over the \
-         pairs of runs made one after the other. The probe cost per hand-off is the median \
-         runs' difference over {HANDOFFS_PER_ITEM} hand-offs per item (the source's put and \
-         each stage's). \"{goal}\" is the goal of at most {:.0}% added: \"within\" only when \
-         every pair is within it, \"over\" when every pair is over, else \"unclear\" (the \
-         spread straddles the goal); \"–\" with fewer than {MIN_PAIRS} pairs (the sleeping \
-         poller runs once: its time is its 10 ms naps, not its hand-offs). The stretch goal for crossbeam and mpsc on bounded \
-         queues is {OVERHEAD_STRETCH}×.\n\n{}",
-        (OVERHEAD_TARGET - 1.0) * 100.0,
-        table(&header, &rows)
-    );
-    if !by_hand_rows.is_empty() {
-        let header = [
-            "queues",
-            "crossbeam bare (s), min–max",
-            "by hand (s), min–max",
-            "bare / by hand (extremes)",
-            &format!("≤ {BY_HAND_TARGET}×"),
-        ];
-        let _ = write!(
-            out,
-            "\n**The floor**: the bare crossbeam pipeline against the smallest crossbeam \
-             pipeline written by hand (three channels of `u64`, four threads, no stage \
-             functions, nothing counted), run in the same passes. The range of the ratio is \
-             from the extremes of both sides.\n\n{}",
-            table(&header, &by_hand_rows)
-        );
-    }
-    out
+    (rows, by_hand_rows)
 }
 
-/// The labels of the blocking variants: `condvar, mpsc, crossbeam, flume`.
+/// Instrumented against bare on `throughput`: what the probes cost, each pipeline
+/// against itself with the probes compiled away (what the columns mean is on the
+/// book's page).
+pub fn overhead_table(results: &Results) -> String {
+    let goal = format!("≤ {OVERHEAD_TARGET}×");
+    let header = [
+        "pipeline",
+        "queues",
+        "instrumented (s), min–max",
+        "bare (s), min–max",
+        "instrumented / bare, median (pairs min–max)",
+        "probe cost per hand-off",
+        &goal,
+        "pairs",
+    ];
+    table(&header, &overhead_rows(results).0)
+}
+
+/// The floor: the bare crossbeam pipeline against the one written by hand, run in
+/// the same passes (empty when it did not run).
+pub fn floor_table(results: &Results) -> String {
+    let by_hand_rows = overhead_rows(results).1;
+    if by_hand_rows.is_empty() {
+        return String::new();
+    }
+    let header = [
+        "queues",
+        "crossbeam bare (s), min–max",
+        "by hand (s), min–max",
+        "bare / by hand (extremes)",
+        &format!("≤ {BY_HAND_TARGET}×"),
+    ];
+    table(&header, &by_hand_rows)
+}
+
+/// The labels of the blocking pipelines: `condvar, mpsc, crossbeam, flume`.
 pub fn blocking_labels() -> String {
     let labels: Vec<&str> = ALL.iter().filter(|v| v.blocks()).map(|p| p.label).collect();
     labels.join(", ")
@@ -338,10 +317,10 @@ pub fn timing_table(results: &Results) -> String {
         "resize busy",
     ];
     let mut rows = Vec::new();
-    for scenario in ["camera", "fanout"] {
+    for scenario in [Scenario::CAMERA.name, Scenario::FANOUT.name] {
         for capacity in results.capacities(scenario) {
-            for &variant in ALL {
-                let Some(r) = results.report(scenario, capacity, variant) else {
+            for &pipeline in ALL {
+                let Some(r) = results.report(scenario, capacity, pipeline) else {
                     continue;
                 };
                 let ideal = r.ideal_wall_s.unwrap_or(f64::NAN);
@@ -350,7 +329,7 @@ pub fn timing_table(results: &Results) -> String {
                 let explained = (timer - ideal) / (r.wall_s - ideal);
                 rows.push(vec![
                     scenario.to_string(),
-                    variant.label.to_string(),
+                    pipeline.label.to_string(),
                     format::secs(r.wall_s),
                     format::secs(ideal),
                     format::ratio3(r.wall_s / ideal),
@@ -362,21 +341,7 @@ pub fn timing_table(results: &Results) -> String {
             }
         }
     }
-    format!(
-        "**Wall time against the ideal**. The ideal is the first item's trip through every \
-         stage (the sum of the stage waits), plus `(items − 1) × pace`, where the pace is \
-         the largest of each stage's wait ÷ its workers and the source interval. The second \
-         ideal is the same formula with the sleep lengths measured on this machine (the \
-         mean of each length in the sleep table): an estimate, not a lower bound, so a run \
-         can come out slightly below it. \"gap explained\" is the part of `wall − ideal` \
-         that the timer's overshoot accounts for. \"resize busy\" is the bottleneck stage's \
-         utilisation: its workers' time inside the stage function over `workers × wall`; \
-         the goal is at least {:.0}% for every blocking backend ({}) on `camera` and \
-         `fanout`.\n\n{}",
-        UTILISATION_TARGET * 100.0,
-        blocking_labels(),
-        table(&header, &rows)
-    )
+    table(&header, &rows)
 }
 
 /// How long the operating system's sleeps really last.
@@ -405,11 +370,7 @@ pub fn sleep_table(results: &Results) -> String {
             ]
         })
         .collect();
-    format!(
-        "**Sleep overshoot**: `thread::sleep` timed back to back on an otherwise idle \
-         machine, before the runs.\n\n{}",
-        table(&header, &rows)
-    )
+    table(&header, &rows)
 }
 
 /// Peak heap against item count, unbounded and bounded.
@@ -427,13 +388,7 @@ pub fn sweep_table(results: &Results) -> String {
             ]
         })
         .collect();
-    let who = results.sweep_variant().map_or("", |p| p.label);
-    format!(
-        "**Peak heap against items** on `bottleneck` ({who}): an unbounded queue in front of \
-         the slow resize holds every frame the download stage has made; a bounded one holds \
-         at most its bound.\n\n{}",
-        table(&header, &rows)
-    )
+    table(&header, &rows)
 }
 
 /// Every table file: (file name, markdown).
@@ -447,6 +402,7 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
         }
     }
     files.push(("overhead.md".into(), overhead_table(results)));
+    files.push(("floor.md".into(), floor_table(results)));
     files.push(("timing.md".into(), timing_table(results)));
     files.push(("sleep.md".into(), sleep_table(results)));
     files.push(("sweep.md".into(), sweep_table(results)));
@@ -472,5 +428,50 @@ mod tests {
     fn blocking_backends_are_named() {
         let blocking: Vec<&str> = ALL.iter().filter(|p| p.blocks()).map(|p| p.label).collect();
         assert_eq!(blocking_labels(), blocking.join(", "));
+    }
+
+    /// The page of the book that explains the tables of `page`, as one line of text.
+    fn book_page(page: &str) -> String {
+        let path = crate::data::workspace_root().join("book/src").join(page);
+        let text = std::fs::read_to_string(&path).expect("a page of the book");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The captions of the tables are in the book; the goals and counts they name are
+    /// the ones the tables are computed with.
+    #[test]
+    fn the_captions_in_the_book_name_the_goals_the_tables_use() {
+        use crate::data::goals::{OVERHEAD_STRETCH, UTILISATION_TARGET};
+        use crate::data::results::{HANDOFFS_PER_ITEM, MIN_PAIRS};
+        let throughput = book_page("choosing/throughput.md");
+        for said in [
+            format!(
+                "\"≤ {OVERHEAD_TARGET}×\" is the goal of at most {:.0}% added",
+                (OVERHEAD_TARGET - 1.0) * 100.0
+            ),
+            format!("over {HANDOFFS_PER_ITEM} hand-offs per item"),
+            format!("fewer than {MIN_PAIRS} pairs"),
+            format!("on bounded queues is {OVERHEAD_STRETCH}×"),
+            "{{#include ../../../reports/tables/floor.md}}".to_string(),
+        ] {
+            assert!(throughput.contains(&said), "choosing/throughput.md: {said}");
+        }
+        let fanout = book_page("fanout/measured.md");
+        let goal = format!(
+            "at least {:.0}% for every blocking backend ({})",
+            UTILISATION_TARGET * 100.0,
+            blocking_labels()
+        );
+        assert!(fanout.contains(&goal), "fanout/measured.md: {goal}");
+        let results = crate::data::json::read_results(
+            &crate::data::workspace_root().join("reports/results.json"),
+        )
+        .expect("the committed reports/results.json");
+        let swept = results.sweep_pipeline().expect("the committed sweep");
+        let sweep = format!("on `bottleneck` ({}): an unbounded queue", swept.label);
+        assert!(
+            book_page("backpressure/measured.md").contains(&sweep),
+            "backpressure/measured.md: {sweep}"
+        );
     }
 }

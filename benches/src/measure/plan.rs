@@ -12,6 +12,26 @@ pub const QUICK_ENV: &str = "PIPELINE_BENCH_QUICK";
 /// The environment variable that sends the report bench's files elsewhere than `reports/`.
 pub const OUT_ENV: &str = "PIPELINE_BENCH_OUT";
 
+/// Items per run of the report bench in quick mode, where fewer than the preset's.
+const QUICK_REPORT_ITEMS: [(Scenario, u64); 6] = [
+    (Scenario::CAMERA, 200),
+    (Scenario::FANOUT, 400),
+    (Scenario::BOTTLENECK, 200),
+    (Scenario::PACED, 1000),
+    (Scenario::THROUGHPUT, 200_000),
+    (Scenario::CPU, 400),
+];
+
+/// Items per iteration of the criterion benches, full and quick (shortened
+/// scenarios); the others run their preset, a tenth of it when quick.
+const CRITERION_ITEMS: [(Scenario, u64, u64); 5] = [
+    (Scenario::THROUGHPUT, 100_000, 20_000),
+    (Scenario::CAMERA, 100, 20),
+    (Scenario::FANOUT, 200, 40),
+    (Scenario::PACED, 400, 100),
+    (Scenario::CPU, 200, 40),
+];
+
 /// The size of a bench run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Plan {
@@ -39,15 +59,10 @@ impl Plan {
         if !self.quick {
             return preset;
         }
-        match scenario.name {
-            "camera" => 200,
-            "fanout" => 400,
-            "bottleneck" => 200,
-            "paced" => 1000,
-            "throughput" => 200_000,
-            "cpu" => 400,
-            _ => preset,
-        }
+        QUICK_REPORT_ITEMS
+            .iter()
+            .find(|(s, _)| s.name == scenario.name)
+            .map_or(preset, |&(_, items)| items)
     }
 
     /// How many times each `throughput` case runs, instrumented and bare in turn, each
@@ -73,20 +88,12 @@ impl Plan {
 
     /// Items per iteration of `scenario` in the criterion benches (shortened scenarios).
     pub fn criterion_items(&self, scenario: &Scenario) -> u64 {
-        match (scenario.name, self.quick) {
-            ("throughput", false) => 100_000,
-            ("throughput", true) => 20_000,
-            ("camera", false) => 100,
-            ("camera", true) => 20,
-            ("fanout", false) => 200,
-            ("fanout", true) => 40,
-            ("paced", false) => 400,
-            ("paced", true) => 100,
-            ("cpu", false) => 200,
-            ("cpu", true) => 40,
-            (_, false) => scenario.config().items,
-            (_, true) => scenario.config().items / 10,
-        }
+        let preset = scenario.config().items;
+        let (full, quick) = CRITERION_ITEMS
+            .iter()
+            .find(|(s, ..)| s.name == scenario.name)
+            .map_or((preset, preset / 10), |&(_, full, quick)| (full, quick));
+        if self.quick { quick } else { full }
     }
 
     /// Criterion's warm-up time per benchmark.

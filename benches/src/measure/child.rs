@@ -11,71 +11,37 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use pipeline_core::{PipelineError, Probes, Report, Timeline, max_rss_bytes};
-use serde::{Deserialize, Serialize};
+use pipeline_core::{PipelineError, Probes, max_rss_bytes};
 
-use crate::bare::{self, BareRun};
-use crate::case::{Case, CaseKind};
-use crate::sampler::{self, DEPTH_INTERVAL_MS, DepthSeries};
-use crate::timeline;
+use crate::data::case::{Case, CaseKind, CaseResult, Outcome};
+use crate::data::timeline::WINDOW_MS;
+use crate::measure::sampler::{self, DEPTH_INTERVAL_MS};
+use crate::measure::{bare, timeline};
 
 /// The argument that makes the report bench run one case and print its result.
 pub const CASE_ARG: &str = "--case";
-
-/// What one case produced: an instrumented run's report and depth series, or a bare run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CaseResult {
-    /// The case.
-    pub case: Case,
-    /// The instrumented run's report (with `max_rss_bytes` of its process).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<Report>,
-    /// The bare run's timing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bare: Option<BareRun>,
-    /// Every queue's depth over the instrumented run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub depth_series: Option<DepthSeries>,
-    /// The first moments of every thread, in a recorded run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeline: Option<Timeline>,
-}
-
-impl CaseResult {
-    /// Seconds from the first put to the last receipt, whichever kind of run it was.
-    pub fn wall_s(&self) -> f64 {
-        match (&self.report, &self.bare) {
-            (Some(report), _) => report.wall_s,
-            (None, Some(bare)) => bare.wall_s,
-            (None, None) => f64::NAN,
-        }
-    }
-}
 
 /// Runs `case` in this process: the bare pipeline, or the instrumented one with the
 /// depth sampler watching its probes.
 pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
     let bare = match case.kind {
-        CaseKind::Bare => Some(bare::run(case.variant, &case.config)),
+        CaseKind::Bare => Some(bare::run(case.pipeline, &case.config)),
         CaseKind::ByHand => Some(bare::crossbeam_by_hand(
             case.config.items,
             case.config.capacity,
         )),
         _ => None,
     };
-    if bare.is_some() {
+    if let Some(bare) = bare {
         return Ok(CaseResult {
             case: case.clone(),
-            report: None,
-            bare,
-            depth_series: None,
-            timeline: None,
+            outcome: Outcome::Bare { bare },
         });
     }
     if case.kind == CaseKind::Timeline {
         return recorded(case);
     }
-    let backend = case.variant.backend;
+    let backend = case.pipeline.backend;
     let probes = Arc::new(Probes::new(&case.config));
     let stop = AtomicBool::new(false);
     let (report, depth_series) = thread::scope(|s| {
@@ -92,26 +58,28 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
     report.max_rss_bytes = Some(max_rss_bytes());
     Ok(CaseResult {
         case: case.clone(),
-        report: Some(report),
-        bare: None,
-        depth_series: Some(depth_series),
-        timeline: None,
+        outcome: Outcome::Report {
+            report: Box::new(report),
+            depth_series: Some(depth_series),
+            timeline: None,
+        },
     })
 }
 
 /// Runs `case` with recording probes and keeps the first moments of its timeline.
 fn recorded(case: &Case) -> Result<CaseResult, PipelineError> {
-    let backend = case.variant.backend;
+    let backend = case.pipeline.backend;
     let probes = Arc::new(Probes::recording(&case.config, timeline::RECORD_LIMIT));
     let mut report = backend.run_recorded(&case.config, Arc::clone(&probes))?;
     report.scenario = Some(case.scenario.clone());
-    let window = probes.timeline().window(timeline::WINDOW_MS * 1_000_000);
+    let window = probes.timeline().window(WINDOW_MS * 1_000_000);
     Ok(CaseResult {
         case: case.clone(),
-        report: Some(report),
-        bare: None,
-        depth_series: None,
-        timeline: Some(window),
+        outcome: Outcome::Report {
+            report: Box::new(report),
+            depth_series: None,
+            timeline: Some(window),
+        },
     })
 }
 
@@ -200,9 +168,9 @@ mod tests {
 
     fn case(kind: CaseKind) -> Case {
         Case {
-            scenario: "bottleneck".into(),
+            scenario: Scenario::BOTTLENECK.name.into(),
             kind,
-            variant: REFERENCE,
+            pipeline: REFERENCE,
             config: Config {
                 items: 20,
                 resize_ms: 1.0,
@@ -215,21 +183,21 @@ mod tests {
     #[test]
     fn an_instrumented_case_has_report_series_and_rss() {
         let result = run_here(&case(CaseKind::Scenario)).unwrap();
-        let report = result.report.as_ref().unwrap();
+        let report = result.report().unwrap();
         assert_eq!(report.items_out, 20);
-        assert_eq!(report.scenario.as_deref(), Some("bottleneck"));
+        assert_eq!(report.scenario.as_deref(), Some(Scenario::BOTTLENECK.name));
         assert!(report.max_rss_bytes.unwrap() > 0);
-        assert!(!result.depth_series.unwrap().resize.is_empty());
-        let json = serde_json::to_string(&result.report).unwrap();
+        assert!(!result.depth_series().unwrap().resize.is_empty());
+        let json = serde_json::to_string(&result).unwrap();
         assert!(json.contains("\"max_rss_bytes\""));
     }
 
     #[test]
     fn a_bare_case_has_only_timing() {
         let result = run_here(&case(CaseKind::Bare)).unwrap();
-        assert_eq!(result.bare.unwrap().items_out, 20);
-        assert!(result.report.is_none() && result.depth_series.is_none());
+        assert_eq!(result.bare().unwrap().items_out, 20);
+        assert!(result.report().is_none() && result.depth_series().is_none());
         let by_hand = run_here(&case(CaseKind::ByHand)).unwrap();
-        assert_eq!(by_hand.bare.unwrap().items_out, 20);
+        assert_eq!(by_hand.bare().unwrap().items_out, 20);
     }
 }

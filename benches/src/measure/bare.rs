@@ -9,31 +9,20 @@ use std::thread;
 use std::time::Instant;
 
 use pipeline_core::{Config, process_cpu_time};
-use serde::{Deserialize, Serialize};
 
+use crate::data::case::BareRun;
 use pipeline_registry::Pipeline;
 
-/// What a bare run measures: only what its instrumented sibling's report also has.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BareRun {
-    /// Receipts that arrived.
-    pub items_out: u64,
-    /// Seconds from the first put to the last receipt.
-    pub wall_s: f64,
-    /// User + system CPU seconds of the whole process during the run.
-    pub process_cpu_s: f64,
-}
-
-/// Runs `variant`'s pipeline on `config` with no probes.
+/// Runs `pipeline`'s pipeline on `config` with no probes.
 ///
 /// # Panics
-/// If the pipeline fails (the benches run only configs that suit the variant,
+/// If the pipeline fails (the benches run only configs that suit the pipeline,
 /// with no faults).
-pub fn run(variant: Pipeline, config: &Config) -> BareRun {
-    let report = variant
+pub fn run(pipeline: Pipeline, config: &Config) -> BareRun {
+    let report = pipeline
         .backend
         .run_bare(config)
-        .unwrap_or_else(|e| panic!("bare {variant} failed: {e}"));
+        .unwrap_or_else(|e| panic!("bare {pipeline} failed: {e}"));
     BareRun {
         items_out: report.items_out,
         wall_s: report.wall_s,
@@ -76,28 +65,28 @@ mod tests {
 
     #[test]
     fn every_bare_pipeline_delivers_every_item() {
-        for &variant in ALL {
+        for &pipeline in ALL {
             for config in Scenario::THROUGHPUT.configs() {
-                let config = variant.config(&Config {
+                let config = pipeline.config(&Config {
                     items: 2000,
                     capacity: config.capacity.map(|_| 4),
                     ..config
                 });
-                assert_eq!(run(variant, &config).items_out, 2000, "{variant}");
+                assert_eq!(run(pipeline, &config).items_out, 2000, "{pipeline}");
             }
         }
     }
 
     #[test]
     fn bare_pipelines_fan_out() {
-        for &variant in ALL {
-            let config = variant.config(&Config {
+        for &pipeline in ALL {
+            let config = pipeline.config(&Config {
                 items: 300,
                 workers: [3, 4, 5],
                 capacity: Some(2),
                 ..Config::default()
             });
-            assert_eq!(run(variant, &config).items_out, 300, "{variant}");
+            assert_eq!(run(pipeline, &config).items_out, 300, "{pipeline}");
         }
     }
 

@@ -11,11 +11,11 @@
 
 use std::fmt::Write;
 
-use pipeline_core::Report;
+use pipeline_core::{Report, Scenario};
 
+use crate::data::goals::{CORES_BUSY_MIN_WALL_S, OVERHEAD_TARGET};
+use crate::data::results::{Results, median};
 use crate::format;
-use crate::results::{Results, median};
-use crate::tables::{CORES_BUSY_MIN_WALL_S, OVERHEAD_TARGET};
 use pipeline_registry::{ALL, POLLING_SLEEP, POLLING_SPIN, Pipeline, REFERENCE};
 
 /// One sentence (or a few) of the book, made from the results.
@@ -119,7 +119,7 @@ fn number(n: usize) -> String {
 /// `camera` or `bottleneck (8)`.
 fn config_name(scenario: &str, capacity: Option<usize>) -> String {
     // A scenario run both unbounded and bounded names its unbounded run so.
-    let both = pipeline_core::Scenario::named(scenario)
+    let both = Scenario::named(scenario)
         .is_ok_and(|s| s.capacities.contains(&None) && s.capacities.len() > 1);
     match capacity {
         None if both => format!("`{scenario}` (unbounded)"),
@@ -164,9 +164,9 @@ fn cores(cpus: usize) -> String {
 
 /// `polling/polls.md`: where polls are wasted, and where they are not.
 fn book_polls(results: &Results) -> Option<Claim> {
-    let sleep = results.report("book", None, POLLING_SLEEP)?;
-    let spin = results.report("book", None, POLLING_SPIN)?;
-    let blocking = blocking_reports(results, "book", None);
+    let sleep = results.report(Scenario::BOOK.name, None, POLLING_SLEEP)?;
+    let spin = results.report(Scenario::BOOK.name, None, POLLING_SPIN)?;
+    let blocking = blocking_reports(results, Scenario::BOOK.name, None);
     let fewest = blocking.iter().map(|r| r.total_polls()).min()?;
     let wasted = sleep.total_polls().saturating_sub(fewest);
     let share = wasted as f64 / sleep.total_polls().max(1) as f64;
@@ -249,7 +249,7 @@ fn book_polls(results: &Results) -> Option<Claim> {
 fn book_teardown(results: &Results) -> Option<Claim> {
     let reports: Vec<&Report> = ALL
         .iter()
-        .filter_map(|&v| results.report("book", None, v))
+        .filter_map(|&v| results.report(Scenario::BOOK.name, None, v))
         .collect();
     if reports.is_empty() {
         return None;
@@ -293,10 +293,10 @@ fn capitalise(s: &str) -> String {
 
 /// `polling/spin-or-sleep.md`: latency and CPU on `paced`.
 fn paced(results: &Results) -> Option<Claim> {
-    let capacity = results.capacities("paced").first().copied()?;
-    let spin = results.report("paced", capacity, POLLING_SPIN)?;
-    let sleep = results.report("paced", capacity, POLLING_SLEEP)?;
-    let blocking = blocking_reports(results, "paced", capacity);
+    let capacity = results.capacities(Scenario::PACED.name).first().copied()?;
+    let spin = results.report(Scenario::PACED.name, capacity, POLLING_SPIN)?;
+    let sleep = results.report(Scenario::PACED.name, capacity, POLLING_SLEEP)?;
+    let blocking = blocking_reports(results, Scenario::PACED.name, capacity);
     if blocking.is_empty() {
         return None;
     }
@@ -445,7 +445,13 @@ fn compare(results: &Results) -> Option<Claim> {
             span(format!("{lo:.1}"), format!("{hi:.0}"))
         );
     }
-    let waits_keep_up = ["camera", "fanout", "bottleneck"].iter().all(|s| {
+    let waits_keep_up = [
+        Scenario::CAMERA.name,
+        Scenario::FANOUT.name,
+        Scenario::BOTTLENECK.name,
+    ]
+    .iter()
+    .all(|s| {
         ratios
             .iter()
             .filter(|(n, _)| n.starts_with(&format!("`{s}`")))
@@ -496,7 +502,7 @@ fn differ_most(results: &Results) -> Option<Claim> {
         "differ-most",
         "`throughput` is where the blocking pipelines differ most",
         text,
-        first.contains("throughput"),
+        first.contains(Scenario::THROUGHPUT.name),
     ))
 }
 
@@ -506,17 +512,17 @@ fn overhead_noise(results: &Results) -> Option<Claim> {
     let mut polling = Vec::new();
     let mut straddle = Vec::new();
     let mut rows = 0;
-    for capacity in results.capacities("throughput") {
-        for &variant in ALL {
-            let Some(o) = results.overhead(capacity, variant) else {
+    for capacity in results.capacities(Scenario::THROUGHPUT.name) {
+        for &pipeline in ALL {
+            let Some(o) = results.overhead(capacity, pipeline) else {
                 continue;
             };
             rows += 1;
             let name = match capacity {
-                None => format!("{}, unbounded", variant.label),
-                Some(n) => format!("{}, bound {n}", variant.label),
+                None => format!("{}, unbounded", pipeline.label),
+                Some(n) => format!("{}, bound {n}", pipeline.label),
             };
-            if !variant.blocks() {
+            if !pipeline.blocks() {
                 polling.push(format!("{} for {name}", format::ratio(o.ratio())));
             }
             let (lo, hi) = o.ratio_range;
@@ -611,12 +617,17 @@ fn peaks(results: &Results, scenario: &'static str, anchor: &'static str) -> Opt
 
 /// `choosing/throughput.md`: the sleeping poller on bounded `throughput`.
 fn sleeper_bounded(results: &Results) -> Option<Claim> {
-    let unbounded = results.report("throughput", None, POLLING_SLEEP)?;
+    let unbounded = results.report(Scenario::THROUGHPUT.name, None, POLLING_SLEEP)?;
     let (capacity, bounded) = results
-        .capacities("throughput")
+        .capacities(Scenario::THROUGHPUT.name)
         .into_iter()
         .filter(Option::is_some)
-        .find_map(|c| Some((c?, results.report("throughput", c, POLLING_SLEEP)?)))?;
+        .find_map(|c| {
+            Some((
+                c?,
+                results.report(Scenario::THROUGHPUT.name, c, POLLING_SLEEP)?,
+            ))
+        })?;
     let nap_ms = bounded.config.poll_sleep_ms?;
     let nap_s = nap_ms as f64 / 1000.0;
     let extra = bounded.wall_s - unbounded.wall_s;
@@ -657,7 +668,7 @@ fn sleeper_bounded(results: &Results) -> Option<Claim> {
 /// `backpressure/measured.md`: what a bound changes on `bottleneck`.
 fn bottleneck(results: &Results) -> Option<Claim> {
     let capacity = results
-        .capacities("bottleneck")
+        .capacities(Scenario::BOTTLENECK.name)
         .into_iter()
         .find(Option::is_some)?;
     let mut changes = Vec::new();
@@ -665,8 +676,8 @@ fn bottleneck(results: &Results) -> Option<Claim> {
     let mut bounded = Vec::new();
     for &v in ALL {
         let (Some(u), Some(b)) = (
-            results.report("bottleneck", None, v),
-            results.report("bottleneck", capacity, v),
+            results.report(Scenario::BOTTLENECK.name, None, v),
+            results.report(Scenario::BOTTLENECK.name, capacity, v),
         ) else {
             continue;
         };
@@ -711,11 +722,11 @@ fn depth(results: &Results) -> Option<Claim> {
     let series: Vec<(Pipeline, &Report, &[u64], u64)> = ALL
         .iter()
         .filter_map(|&v| {
-            let run = results.run("bottleneck", None, v)?;
-            let series = run.depth_series.as_ref()?;
+            let run = results.run(Scenario::BOTTLENECK.name, None, v)?;
+            let series = run.depth_series()?;
             Some((
                 v,
-                run.report.as_ref()?,
+                run.report()?,
                 series.resize.as_slice(),
                 series.interval_ms,
             ))
@@ -786,7 +797,7 @@ fn depth(results: &Results) -> Option<Claim> {
 /// `backpressure/measured.md`: peak heap against items, unbounded and bounded.
 fn sweep(results: &Results) -> Option<Claim> {
     let points = results.sweep();
-    let variant = results.sweep_variant()?;
+    let pipeline = results.sweep_pipeline()?;
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let unbounded: Vec<_> = points.iter().filter(|p| p.capacity.is_none()).collect();
     let bounded: Vec<_> = points.iter().filter(|p| p.capacity.is_some()).collect();
@@ -798,7 +809,7 @@ fn sweep(results: &Results) -> Option<Claim> {
     let text = format!(
         "With {}, the unbounded pipeline's peak heap goes from {} MiB for {} items to {} \
          MiB for {}; the bounded one's stays between {b_lo:.2} and {b_hi:.2} MiB.",
-        variant.label,
+        pipeline.label,
         format::mib(Some(first.peak_heap_bytes)),
         format::count(first.items),
         format::mib(Some(last.peak_heap_bytes)),
@@ -825,7 +836,7 @@ fn sleeps(results: &Results) -> Option<Claim> {
             .map(|s| s.overshoot_ms() / s.requested_ms),
     );
     let mut ratios = Vec::new();
-    for scenario in ["camera", "fanout"] {
+    for scenario in [Scenario::CAMERA.name, Scenario::FANOUT.name] {
         for capacity in results.capacities(scenario) {
             for r in blocking_reports(results, scenario, capacity) {
                 if let Some(ideal) = r.ideal_wall_s {
@@ -854,8 +865,8 @@ fn sleeps(results: &Results) -> Option<Claim> {
 
 /// `fanout/measured.md`: fan-out's threads against the cores, and its speed-up.
 fn fanout(results: &Results) -> Option<Claim> {
-    let camera = results.report("camera", None, REFERENCE)?;
-    let fanout = results.report("fanout", None, REFERENCE)?;
+    let camera = results.report(Scenario::CAMERA.name, None, REFERENCE)?;
+    let fanout = results.report(Scenario::FANOUT.name, None, REFERENCE)?;
     let cpus = results.machine.cpus;
     let workers: usize = fanout.config.workers.iter().sum();
     let speedup = camera.wall_s / fanout.wall_s;
@@ -883,7 +894,9 @@ fn fanout(results: &Results) -> Option<Claim> {
 /// `choosing/caveats.md`: the cores against the threads.
 fn caveats_cores(results: &Results) -> Option<Claim> {
     let cpus = results.machine.cpus;
-    let book = ALL.iter().find_map(|&v| results.report("book", None, v))?;
+    let book = ALL
+        .iter()
+        .find_map(|&v| results.report(Scenario::BOOK.name, None, v))?;
     let threads = threads(book);
     let text = format!(
         "**{} cores.** The machine is described under every figure, and on [The \
@@ -902,7 +915,7 @@ fn caveats_throughput(results: &Results) -> Option<Claim> {
     let cpus = results.machine.cpus;
     let r = ALL
         .iter()
-        .find_map(|&v| results.report("throughput", None, v))?;
+        .find_map(|&v| results.report(Scenario::THROUGHPUT.name, None, v))?;
     let threads = threads(r);
     let text = if threads > cpus {
         format!(
@@ -938,13 +951,13 @@ pub fn all(results: &Results) -> Vec<Claim> {
         paced(results),
         depth(results),
         bottleneck(results),
-        peaks(results, "bottleneck", "bottleneck-peaks"),
+        peaks(results, Scenario::BOTTLENECK.name, "bottleneck-peaks"),
         sweep(results),
         fanout(results),
         compare(results),
         differ_most(results),
         overhead_noise(results),
-        peaks(results, "throughput", "throughput-peaks"),
+        peaks(results, Scenario::THROUGHPUT.name, "throughput-peaks"),
         sleeper_bounded(results),
         caveats_cores(results),
         caveats_throughput(results),
@@ -976,11 +989,12 @@ pub fn markdown(results: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::files;
+    use crate::data::case::Outcome;
+    use crate::data::json;
 
     fn committed() -> Results {
-        let path = crate::workspace_root().join("reports/results.json");
-        files::read_results(&path).expect("the committed reports/results.json")
+        let path = crate::data::workspace_root().join("reports/results.json");
+        json::read_results(&path).expect("the committed reports/results.json")
     }
 
     #[test]
@@ -1033,7 +1047,7 @@ mod tests {
 
     #[test]
     fn the_committed_claims_are_the_ones_the_committed_results_give() {
-        let root = crate::workspace_root();
+        let root = crate::data::workspace_root();
         let committed_md =
             std::fs::read_to_string(root.join("reports/claims.md")).expect("reports/claims.md");
         assert_eq!(
@@ -1090,9 +1104,9 @@ mod tests {
         // Make the bounded bottleneck runs twice as long: "the wall time barely
         // changes" no longer holds.
         for run in &mut results.runs {
-            if run.case.scenario == "bottleneck"
+            if run.case.scenario == Scenario::BOTTLENECK.name
                 && run.case.config.capacity.is_some()
-                && let Some(report) = run.report.as_mut()
+                && let Outcome::Report { report, .. } = &mut run.outcome
             {
                 report.wall_s *= 2.0;
             }

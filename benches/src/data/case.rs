@@ -1,0 +1,218 @@
+//! What one run of the report bench was, and what it gave: a [`Case`] and its
+//! [`CaseResult`], either an instrumented run's report or a bare run's timing.
+
+use pipeline_core::{Config, Report, Timeline};
+use serde::{Deserialize, Serialize};
+
+use crate::data::depth::DepthSeries;
+use pipeline_registry::Pipeline;
+
+/// What a case measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseKind {
+    /// A named scenario, run by the instrumented pipeline (the tables and figures).
+    Scenario,
+    /// The `throughput` scenario again: the tables, the figures and the overhead ratio
+    /// show the run with the median wall time of it and its repeats.
+    Repeat,
+    /// The same pipeline with its probes compiled away, on the `throughput` config.
+    Bare,
+    /// The smallest crossbeam pipeline written by hand (three channels of `u64`, four
+    /// threads, nothing counted), on the `throughput` config: the floor.
+    ByHand,
+    /// The `bottleneck` scenario with another item count: peak heap against items.
+    Sweep,
+    /// The `cpu` scenario with another resize worker count: what more cores buy.
+    Parallel,
+    /// A short run with recording probes: the first moments of every thread.
+    Timeline,
+}
+
+impl CaseKind {
+    /// Whether a case of this kind runs a pipeline without probes (and so gives a
+    /// [`BareRun`], not a report).
+    pub fn is_bare(self) -> bool {
+        matches!(self, CaseKind::Bare | CaseKind::ByHand)
+    }
+}
+
+/// One run of the report bench.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// The scenario the config comes from (a [`pipeline_core::Scenario`]'s name).
+    pub scenario: String,
+    /// What the case measures.
+    pub kind: CaseKind,
+    /// The pipeline.
+    #[serde(rename = "variant")]
+    pub pipeline: Pipeline,
+    /// The config, already set up for the pipeline.
+    pub config: Config,
+    /// Which run of the same config this is (0 for the first).
+    pub repeat: u32,
+}
+
+impl Case {
+    /// A short label for progress lines: `camera · mpsc`, `throughput (1024) · bare flume #2`.
+    pub fn label(&self) -> String {
+        let capacity = match self.config.capacity {
+            Some(n) => format!(" ({n})"),
+            None => String::new(),
+        };
+        let items = match self.kind {
+            CaseKind::Sweep => format!(", {} items", self.config.items),
+            CaseKind::Parallel => format!(", {} resize workers", self.config.workers[1]),
+            _ => String::new(),
+        };
+        let bare = match self.kind {
+            CaseKind::Bare => "bare ",
+            CaseKind::ByHand => "by hand: ",
+            _ => "",
+        };
+        let repeat = if self.repeat > 0 {
+            format!(" #{}", self.repeat + 1)
+        } else {
+            String::new()
+        };
+        format!(
+            "{}{capacity}{items} · {bare}{}{repeat}",
+            self.scenario, self.pipeline.label
+        )
+    }
+}
+
+/// What a bare run measures: only what its instrumented sibling's report also has.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BareRun {
+    /// Receipts that arrived.
+    pub items_out: u64,
+    /// Seconds from the first put to the last receipt.
+    pub wall_s: f64,
+    /// User + system CPU seconds of the whole process during the run.
+    pub process_cpu_s: f64,
+}
+
+/// What one case produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// The case.
+    pub case: Case,
+    /// Its outcome: a report, or a bare run.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// A case's outcome: an instrumented run's report, or a bare run's timing. In
+/// `results.json` the outcome's fields sit beside `case` (`report`, `depth_series`,
+/// `timeline`, or `bare`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    /// An instrumented run.
+    Report {
+        /// Its report (with `max_rss_bytes` of its process).
+        report: Box<Report>,
+        /// Every queue's depth over the run (not in a recorded run).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        depth_series: Option<DepthSeries>,
+        /// The first moments of every thread, in a recorded run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeline: Option<Timeline>,
+    },
+    /// A run without probes.
+    Bare {
+        /// Its timing.
+        bare: BareRun,
+    },
+}
+
+impl CaseResult {
+    /// Seconds from the first put to the last receipt, whichever kind of run it was.
+    pub fn wall_s(&self) -> f64 {
+        match &self.outcome {
+            Outcome::Report { report, .. } => report.wall_s,
+            Outcome::Bare { bare } => bare.wall_s,
+        }
+    }
+
+    /// The instrumented run's report (`None` for a bare run).
+    pub fn report(&self) -> Option<&Report> {
+        match &self.outcome {
+            Outcome::Report { report, .. } => Some(report),
+            Outcome::Bare { .. } => None,
+        }
+    }
+
+    /// The bare run's timing (`None` for an instrumented run).
+    pub fn bare(&self) -> Option<&BareRun> {
+        match &self.outcome {
+            Outcome::Bare { bare } => Some(bare),
+            Outcome::Report { .. } => None,
+        }
+    }
+
+    /// The instrumented run's depth series, when it was sampled.
+    pub fn depth_series(&self) -> Option<&DepthSeries> {
+        match &self.outcome {
+            Outcome::Report { depth_series, .. } => depth_series.as_ref(),
+            Outcome::Bare { .. } => None,
+        }
+    }
+
+    /// The recorded run's timeline, when it was recorded.
+    pub fn timeline(&self) -> Option<&Timeline> {
+        match &self.outcome {
+            Outcome::Report { timeline, .. } => timeline.as_ref(),
+            Outcome::Bare { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeline_core::Scenario;
+    use pipeline_registry::REFERENCE;
+
+    fn case(kind: CaseKind) -> Case {
+        Case {
+            scenario: Scenario::THROUGHPUT.name.into(),
+            kind,
+            pipeline: REFERENCE,
+            config: REFERENCE.config(&Scenario::THROUGHPUT.config()),
+            repeat: 0,
+        }
+    }
+
+    #[test]
+    fn a_bare_result_keeps_its_json_shape() {
+        let result = CaseResult {
+            case: case(CaseKind::Bare),
+            outcome: Outcome::Bare {
+                bare: BareRun {
+                    items_out: 3,
+                    wall_s: 0.5,
+                    process_cpu_s: 0.25,
+                },
+            },
+        };
+        let json = serde_json::to_string(&result).unwrap();
+        assert!(json.starts_with("{\"case\":{"), "{json}");
+        assert!(
+            json.contains("\"variant\":") && json.contains("},\"bare\":{"),
+            "{json}"
+        );
+        assert!(!json.contains("\"report\""), "{json}");
+        let back: CaseResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, result);
+        assert_eq!(back.wall_s(), 0.5);
+        assert!(back.report().is_none());
+    }
+
+    #[test]
+    fn a_result_with_neither_report_nor_bare_run_is_refused() {
+        let json = serde_json::json!({ "case": case(CaseKind::Scenario) });
+        assert!(serde_json::from_value::<CaseResult>(json).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The data layer: what a report run measured, as `results.json` holds it, and
+//! what is computed from it (medians, overhead ratios, the goals they are read
+//! against). It knows nothing of how the runs were made nor of how they are drawn.
+
+pub mod case;
+pub mod depth;
+pub mod goals;
+pub mod json;
+pub mod parallel;
+pub mod results;
+pub mod sleep;
+pub mod timeline;
+
+/// The workspace root, the folder above this crate's (`benches/`): where `reports/`,
+/// `book/` and `Cargo.lock` are.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
