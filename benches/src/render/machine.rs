@@ -4,36 +4,83 @@ use std::fmt::Write;
 use std::path::Path;
 
 use pipeline_core::Scenario;
+use pipeline_present::{Align, Table};
 
 use crate::data::results::Results;
 use crate::data::sleep;
 use crate::format;
 
-/// The crates whose versions `machine.md` lists, in its order.
-pub const VERSIONED: [&str; 7] = [
-    "pipeline-core",
-    "crossbeam-channel",
-    "flume",
-    "image",
-    "hdrhistogram",
-    "criterion",
-    "plotters",
-];
+/// The crates whose versions `machine.md` lists besides the channel crates: the
+/// shared core, the frames' image crate, and what measures and draws.
+pub const MEASURED_WITH: [&str; 4] = ["image", "hdrhistogram", "criterion", "plotters"];
 
-/// The versions of the crates a report depends on ([`VERSIONED`]), read from the
-/// workspace's `Cargo.lock` (none when it cannot be read).
+/// The versions of the crates a report depends on, read from the workspace's
+/// `Cargo.lock` (none when it cannot be read): `pipeline-core`, then every crate a
+/// pipeline of the registry hands work over with ([`channel_crates`]), then
+/// [`MEASURED_WITH`].
 pub fn crate_versions(workspace_root: &Path) -> Vec<(String, String)> {
     let Ok(lock) = cargo_lock::Lockfile::load(workspace_root.join("Cargo.lock")) else {
         return Vec::new();
     };
-    let mut versions: Vec<(String, String)> = lock
-        .packages
-        .iter()
-        .filter(|p| VERSIONED.contains(&p.name.as_str()))
-        .map(|p| (p.name.as_str().to_string(), p.version.to_string()))
-        .collect();
-    versions.sort_by_key(|(n, _)| VERSIONED.iter().position(|w| w == n));
-    versions
+    let mut names = vec!["pipeline-core".to_string()];
+    names.extend(channel_crates(workspace_root));
+    names.extend(MEASURED_WITH.map(String::from));
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let package = lock.packages.iter().find(|p| p.name.as_str() == name)?;
+            Some((name, package.version.to_string()))
+        })
+        .collect()
+}
+
+/// The outside crates the backends of `pipeline-registry` depend on (normal
+/// dependencies on every platform, so not loom), in the registry's order, as
+/// `cargo metadata` reads the manifests; none when it cannot be run.
+pub fn channel_crates(workspace_root: &Path) -> Vec<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let Ok(output) = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace_root)
+        .output()
+    else {
+        return Vec::new();
+    };
+    let Ok(metadata) = serde_json::from_slice::<serde_json::Value>(&output.stdout) else {
+        return Vec::new();
+    };
+    let empty = Vec::new();
+    let packages = metadata["packages"].as_array().unwrap_or(&empty);
+    // A package's normal dependencies on every platform.
+    let dependencies = |name: &str| -> Vec<String> {
+        let package = packages.iter().find(|p| p["name"] == name);
+        let listed = package.and_then(|p| p["dependencies"].as_array());
+        listed
+            .unwrap_or(&empty)
+            .iter()
+            .filter(|d| d["kind"].is_null() && d["target"].is_null())
+            .filter_map(|d| d["name"].as_str().map(String::from))
+            .collect()
+    };
+    let ours = |name: &str| name.starts_with("pipeline-");
+    let mut crates = Vec::new();
+    for backend in dependencies("pipeline-registry") {
+        if !ours(&backend) || backend == "pipeline-core" {
+            continue;
+        }
+        for dependency in dependencies(&backend) {
+            if !ours(&dependency) && !crates.contains(&dependency) {
+                crates.push(dependency);
+            }
+        }
+    }
+    crates
 }
 
 /// The first line of `machine.md`'s machine table, counted from 1; the table is also
@@ -70,15 +117,18 @@ pub fn machine_md(
         ("date", format!("{} (UTC)", results.date)),
         ("run", run),
     ];
-    out.push_str("| what | this machine |\n|---|---|\n");
+    let mut table = Table::new([("what", Align::Left), ("this machine", Align::Left)]);
     for (what, value) in rows {
-        let _ = writeln!(out, "| {what} | {value} |");
+        table.row([what.to_string(), value]);
     }
+    out.push_str(&table.to_markdown());
     let _ = writeln!(out, "<!-- ANCHOR_END: {MACHINE_ANCHOR} -->");
-    out.push_str("\nCrate versions:\n\n| crate | version |\n|---|---|\n");
+    out.push_str("\nCrate versions:\n\n");
+    let mut crates = Table::new([("crate", Align::Left), ("version", Align::Left)]);
     for (name, version) in versions {
-        let _ = writeln!(out, "| {name} | {version} |");
+        crates.row([name.as_str(), version.as_str()]);
     }
+    out.push_str(&crates.to_markdown());
     if let Some(five) = results.sleep.iter().find(|s| s.requested_ms == 5.0) {
         let _ = write!(
             out,
@@ -121,7 +171,15 @@ mod tests {
         let root = crate::data::workspace_root();
         let versions = crate_versions(&root);
         let names: Vec<&str> = versions.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, VERSIONED);
+        // The core, each channel crate a backend uses, then what measures and draws.
+        assert_eq!(names[0], "pipeline-core");
+        let channels = &names[1..names.len() - MEASURED_WITH.len()];
+        assert!(!channels.is_empty(), "{names:?}");
+        assert!(
+            channels.iter().all(|n| !n.starts_with("pipeline-")),
+            "{names:?}"
+        );
+        assert_eq!(names[names.len() - MEASURED_WITH.len()..], MEASURED_WITH);
         assert!(
             versions.iter().all(|(_, v)| v.split('.').count() == 3),
             "{versions:?}"

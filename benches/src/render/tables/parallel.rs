@@ -6,31 +6,41 @@ use crate::data::parallel::{
     PARALLEL_PIPELINE, Point, PythonResult, RESIZE_WORKERS, rust_points, sweep_machine,
 };
 use crate::data::results::Results;
-use crate::format;
+use crate::format::{self, MISSING};
+use pipeline_present::{Align, Table};
 
 /// `tables/parallel.md`: wall time and speed-up per worker count, Rust and Python,
 /// and one sentence that says what the numbers say.
 pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
     let rust = rust_points(results);
     let py = python.map(PythonResult::points).unwrap_or_default();
-    let mut out = String::from(
-        "| resize workers | Rust wall time | Rust speed-up | Rust cores busy | Python wall time | Python speed-up | Python cores busy |\n\
-         |---:|---:|---:|---:|---:|---:|---:|\n",
+    let mut table = Table::new(
+        [
+            "resize workers",
+            "Rust wall time",
+            "Rust speed-up",
+            "Rust cores busy",
+            "Python wall time",
+            "Python speed-up",
+            "Python cores busy",
+        ]
+        .map(|header| (header, Align::Right)),
     );
     for workers in RESIZE_WORKERS {
         let r = rust.iter().find(|p| p.workers == workers);
         let p = py.iter().find(|p| p.workers == workers);
-        let cell = |point: Option<&Point>, f: fn(&Point) -> String| point.map_or("–".into(), f);
-        out.push_str(&format!(
-            "| {workers} | {} | {} | {} | {} | {} | {} |\n",
+        let cell = |point: Option<&Point>, f: fn(&Point) -> String| point.map_or(MISSING.into(), f);
+        table.row([
+            workers.to_string(),
             cell(r, |p| format!("{} s", format::secs(p.wall_s))),
             cell(r, |p| format::ratio(p.speedup)),
             cell(r, busy),
             cell(p, |p| format!("{} s", format::secs(p.wall_s))),
             cell(p, |p| format::ratio(p.speedup)),
             cell(p, busy),
-        ));
+        ]);
     }
+    let mut out = table.to_markdown();
     out.push('\n');
     let machine = sweep_machine(results);
     let cores = machine.cpus;
@@ -90,5 +100,5 @@ pub fn table(results: &Results, python: Option<&PythonResult>) -> String {
 fn busy(point: &Point) -> String {
     point
         .cores_busy
-        .map_or("–".into(), |busy| format!("{busy:.2}"))
+        .map_or(MISSING.into(), |busy| format!("{busy:.2}"))
 }
