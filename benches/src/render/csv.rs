@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(row.len(), header.len(), "{csv}");
         let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
         assert_eq!(cell("kind"), "bare");
-        assert_eq!(cell("variant"), "crossbeam");
+        assert_eq!(cell("variant"), pipeline_registry::REFERENCE.id);
         assert_eq!(cell("wall_s"), "1.500000");
         assert_eq!(cell("failed"), "");
         assert_eq!(cell("bottleneck_utilisation"), "");

@@ -298,21 +298,21 @@ mod tests {
     #[test]
     fn tables_are_translated_cell_by_cell_and_numbers_kept() {
         let text = "**book**: 1,000 items.\n\n| pipeline | wall |\n|---|---:|\n\
-                    | polling (sleep 10 ms) | 30.9 ms |\n| mpsc | 1,000 / 3 |\n";
+                    | polling (sleep 10 ms) | 30.9 ms |\n| blocking | 1,000 / 3 |\n";
         let catalog = catalog(&[
             ("**book**: {0} items.", "**book**: 항목 {0}개."),
             ("pipeline", "파이프라인"),
             ("wall", "경과 시간"),
             ("polling (sleep {0} ms)", "polling ({0} ms 잠자기)"),
             ("{0} ms", "{0} ms"),
-            ("mpsc", "mpsc"),
+            ("blocking", "blocking"),
         ]);
         let out = translate(text, &catalog);
         assert!(out.missing.is_empty(), "{:?}", out.missing);
         assert_eq!(
             out.text,
             "**book**: 항목 1,000개.\n\n| 파이프라인 | 경과 시간 |\n|---|---:|\n\
-             | polling (10 ms 잠자기) | 30.9 ms |\n| mpsc | 1,000 / 3 |\n"
+             | polling (10 ms 잠자기) | 30.9 ms |\n| blocking | 1,000 / 3 |\n"
         );
     }
 
