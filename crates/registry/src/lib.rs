@@ -4,8 +4,8 @@
 //! file names, JSON, criterion and the lab's `--backend`), its label (for tables and
 //! legends), how its workers wait for work, and its colour in figures. The lab, the
 //! benches and their tests take every list of pipelines from [`ALL`], so adding a
-//! pipeline is its crate plus its line here (see ARCHITECTURE.md, "Adding a
-//! pipeline").
+//! pipeline is its crate, its dependency in this crate's manifest and its line in
+//! [`ALL`] (see ARCHITECTURE.md, "Adding a pipeline").
 //!
 //! The polling backend is listed twice: sleeping between empty polls, as in the
 //! item, and spinning.
