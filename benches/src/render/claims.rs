@@ -313,7 +313,11 @@ fn paced(results: &Results) -> Option<Claim> {
     for (name, pick) in percentiles {
         let below = blocking.iter().filter(|r| pick(r) < pick(spin)).count();
         above_spin_somewhere |= below < n;
-        far_below_sleep &= blocking.iter().all(|r| pick(r) * 5 <= pick(sleep));
+        // The typical item and the tail; the single worst item of a run is decided
+        // by the machine's scheduler more than by the queue, so it is shown, not judged.
+        if name != "the maximum" {
+            far_below_sleep &= blocking.iter().all(|r| pick(r) * 5 <= pick(sleep));
+        }
         let word = match below {
             0 => "above".to_string(),
             b if b == n => "below".to_string(),
@@ -335,18 +339,21 @@ fn paced(results: &Results) -> Option<Claim> {
     };
     let text = format!(
         "On `paced`, the blocking pipelines' latency compared with the spinning poller's \
-         is {}. At every percentile it is at least five times below the sleeping \
-         poller's ({}, {} and {}): {}. They use {} of CPU time: {sleep_word} the sleeping \
-         poller's {} and {:.0} times less than the spinning poller's {}.",
+         is {}. At p50 and p99 it is at least five times below the sleeping poller's \
+         ({} and {}): {}. The worst item, which the machine's scheduler decides more than \
+         the queue does, took {} against the sleeping poller's {}. They use {} of CPU \
+         time: {sleep_word} the sleeping poller's {} and {:.0} times less than the \
+         spinning poller's {}.",
         and_list(&parts),
         format::micros(sleep.latency_us.p50),
         format::micros(sleep.latency_us.p99),
-        format::micros(sleep.latency_us.max),
         if far_below_sleep {
             "a nap of 10 ms dominates every hand-off it delays"
         } else {
             "not on this machine, where some are closer"
         },
+        range_of(&blocking, |r| latency_ms(r.latency_us.max), micros),
+        format::micros(sleep.latency_us.max),
         span(format::duration(cpu_lo), format::duration(cpu_hi)),
         format::duration(sleep.process_cpu_s),
         spin.process_cpu_s / cpu_hi,
