@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use cargo_metadata::DependencyKind;
 use pipeline_core::Scenario;
 use pipeline_present::{Align, Table};
 
@@ -38,35 +39,24 @@ pub fn crate_versions(workspace_root: &Path) -> Vec<(String, String)> {
 /// dependencies on every platform, so not loom), in the registry's order, as
 /// `cargo metadata` reads the manifests; none when it cannot be run.
 pub fn channel_crates(workspace_root: &Path) -> Vec<String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let Ok(output) = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+    let Ok(metadata) = cargo_metadata::MetadataCommand::new()
         .current_dir(workspace_root)
-        .output()
+        .no_deps()
+        .other_options(["--offline".to_string()])
+        .exec()
     else {
         return Vec::new();
     };
-    let Ok(metadata) = serde_json::from_slice::<serde_json::Value>(&output.stdout) else {
-        return Vec::new();
-    };
-    let empty = Vec::new();
-    let packages = metadata["packages"].as_array().unwrap_or(&empty);
     // A package's normal dependencies on every platform.
     let dependencies = |name: &str| -> Vec<String> {
-        let package = packages.iter().find(|p| p["name"] == name);
-        let listed = package.and_then(|p| p["dependencies"].as_array());
-        listed
-            .unwrap_or(&empty)
-            .iter()
-            .filter(|d| d["kind"].is_null() && d["target"].is_null())
-            .filter_map(|d| d["name"].as_str().map(String::from))
-            .collect()
+        let package = metadata.packages.iter().find(|p| p.name.as_str() == name);
+        package.map_or_else(Vec::new, |p| {
+            p.dependencies
+                .iter()
+                .filter(|d| d.kind == DependencyKind::Normal && d.target.is_none())
+                .map(|d| d.name.clone())
+                .collect()
+        })
     };
     let ours = |name: &str| name.starts_with("pipeline-");
     let mut crates = Vec::new();

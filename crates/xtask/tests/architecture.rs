@@ -4,9 +4,8 @@
 //! workspace crates the registry depends on besides core.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
-use serde_json::Value;
+use cargo_metadata::DependencyKind;
 
 /// The row that stands for every backend crate, and what its dependents list.
 const BACKENDS: &str = "every backend";
@@ -43,41 +42,25 @@ fn documented(text: &str) -> Vec<(String, BTreeSet<String>)> {
 /// The workspace's crates and the workspace crates each depends on (normal
 /// dependencies only), from `cargo metadata`.
 fn built() -> BTreeMap<String, BTreeSet<String>> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+    let metadata = cargo_metadata::MetadataCommand::new()
         .current_dir(xtask::workspace_root())
-        .output()
+        .no_deps()
+        .other_options(["--offline".to_string()])
+        .exec()
         .expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let packages = metadata["packages"].as_array().expect("packages");
-    let names: BTreeSet<String> = packages
-        .iter()
-        .map(|p| p["name"].as_str().expect("a name").to_string())
-        .collect();
-    let graph: BTreeMap<String, BTreeSet<String>> = packages
+    let names: BTreeSet<&str> = metadata.packages.iter().map(|p| p.name.as_str()).collect();
+    let graph = metadata
+        .packages
         .iter()
         .map(|package| {
-            let deps = package["dependencies"]
-                .as_array()
-                .expect("dependencies")
+            let deps = package
+                .dependencies
                 .iter()
-                .filter(|dep| dep["kind"].is_null())
-                .map(|dep| dep["name"].as_str().expect("a name").to_string())
-                .filter(|name| names.contains(name))
+                .filter(|dep| dep.kind == DependencyKind::Normal)
+                .filter(|dep| names.contains(dep.name.as_str()))
+                .map(|dep| dep.name.clone())
                 .collect();
-            (package["name"].as_str().unwrap().to_string(), deps)
+            (package.name.to_string(), deps)
         })
         .collect();
     grouped(graph)

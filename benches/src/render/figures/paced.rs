@@ -10,11 +10,7 @@ use pipeline_registry::{ALL, REFERENCE};
 
 /// Latency per item on `paced`: blocking, spinning and sleeping side by side.
 pub(crate) fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let capacity = results
-        .capacities(Scenario::PACED.name)
-        .first()
-        .copied()
-        .flatten();
+    let capacity = capacity(results);
     let report = |v| results.report(Scenario::PACED.name, capacity, v);
     let mut latency = bars("", "percentile", "latency (µs, log scale)", Scale::Log10);
     latency.categories = vec!["p50".into(), "p99".into(), "max".into()];
@@ -28,24 +24,12 @@ pub(crate) fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()
             (v, values)
         })
         .collect();
-    let interval = report(REFERENCE).map_or(0.0, |r| r.config.source_interval_ms);
-    with_panels(
-        path,
-        (WIDTH, 480),
-        &format!("Latency per item on paced (one item every {interval} ms)"),
-        &pipeline_legend(ALL, Swatch::Box),
-        1,
-        |areas| latency.draw(&areas[0]),
-    )
+    one_chart(results, path, 480, "Latency per item", &latency)
 }
 
 /// CPU over wall time on `paced`: how busy the idle pipelines keep the cores.
 pub(crate) fn paced_cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
-    let capacity = results
-        .capacities(Scenario::PACED.name)
-        .first()
-        .copied()
-        .flatten();
+    let capacity = capacity(results);
     let report = |v| results.report(Scenario::PACED.name, capacity, v);
     let mut busy = bars(
         "",
@@ -59,13 +43,37 @@ pub(crate) fn paced_cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
         .map(|&v| (v, vec![report(v).map(|r| r.process_cpu_s / r.wall_s)]))
         .collect();
     busy.value_labels = true;
-    let interval = report(REFERENCE).map_or(0.0, |r| r.config.source_interval_ms);
+    one_chart(results, path, 440, "CPU while mostly idle", &busy)
+}
+
+/// A `paced` figure of `height` pixels: `chart` under a title that says `what` and
+/// how often the camera sends, and every pipeline's legend.
+fn one_chart(
+    results: &Results,
+    path: &Path,
+    height: u32,
+    what: &str,
+    chart: &Bars<'_>,
+) -> anyhow::Result<()> {
+    let capacity = capacity(results);
+    let interval = results
+        .report(Scenario::PACED.name, capacity, REFERENCE)
+        .map_or(0.0, |r| r.config.source_interval_ms);
     with_panels(
         path,
-        (WIDTH, 440),
-        &format!("CPU while mostly idle on paced (one item every {interval} ms)"),
+        (WIDTH, height),
+        &format!("{what} on paced (one item every {interval} ms)"),
         &pipeline_legend(ALL, Swatch::Box),
         1,
-        |areas| busy.draw(&areas[0]),
+        |areas| chart.draw(&areas[0]),
     )
+}
+
+/// The bound `paced` ran with (its first).
+fn capacity(results: &Results) -> Option<usize> {
+    results
+        .capacities(Scenario::PACED.name)
+        .first()
+        .copied()
+        .flatten()
 }
