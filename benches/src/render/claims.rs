@@ -1006,6 +1006,12 @@ mod tests {
 
     #[test]
     fn every_claim_holds_in_the_committed_results() {
+        // A reader's own results may not support a claim: the page then shows it
+        // flagged, which is the point; only the committed snapshot must support all.
+        if !pipeline_book::reports_are_the_snapshot(&crate::data::workspace_root()) {
+            eprintln!("reports/ is not the committed snapshot: its claims are not judged");
+            return;
+        }
         let claims = all(&committed());
         let broken: Vec<String> = claims
             .iter()

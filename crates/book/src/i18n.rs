@@ -282,7 +282,7 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
             continue;
         }
         let text = fs::read_to_string(&file)?;
-        let shown = shown_from(&root, &file);
+        let shown = crate::workspace_root_relative(&root, &file);
         let messages = extract_messages(&text)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot extract the messages of {shown}"))?;
@@ -299,7 +299,7 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
     // The text of HTML elements (speaker notes' `<summary>`), in every page.
     for file in markdown_files(&src)? {
         let text = fs::read_to_string(&file)?;
-        let shown = shown_from(&root, &file);
+        let shown = crate::workspace_root_relative(&root, &file);
         for (line, range) in html_texts(&text) {
             add(
                 &mut catalog,
@@ -905,14 +905,6 @@ fn relative_path(from: &Path, to: &Path) -> String {
             .map(|c| c.as_os_str().to_string_lossy().into_owned()),
     );
     parts.join("/")
-}
-
-/// `file` as a message's source line shows it: relative to the workspace `root`.
-fn shown_from(root: &Path, file: &Path) -> String {
-    file.strip_prefix(root)
-        .unwrap_or(file)
-        .display()
-        .to_string()
 }
 
 #[cfg(test)]

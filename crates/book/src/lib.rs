@@ -255,6 +255,24 @@ pub fn glossary_problems(
     Ok(glossary::check(&catalog, &terms))
 }
 
+/// Whether `reports/` holds the snapshot committed with the code: `git status` shows
+/// no change to `reports/results.json` (and, outside a git checkout, it is taken to).
+///
+/// A reader's own `cargo bench` rewrites `reports/` with their machine's results, on
+/// which a claim can fail to hold and a generated sentence can have words the catalogs
+/// do not know yet: the tests that judge the snapshot judge it only when it is the
+/// committed one, and say so when it is not.
+pub fn reports_are_the_snapshot(workspace_root: &Path) -> bool {
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--", "reports/results.json"])
+        .current_dir(workspace_root)
+        .output();
+    match status {
+        Ok(out) if out.status.success() => out.stdout.is_empty(),
+        _ => true,
+    }
+}
+
 /// `path` relative to `workspace_root` when it is inside it, with `/`.
 pub fn workspace_root_relative(workspace_root: &Path, path: &Path) -> String {
     path.strip_prefix(workspace_root)

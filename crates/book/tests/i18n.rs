@@ -9,8 +9,15 @@ fn every_catalog_translates_the_current_english_text() {
     let root = pipeline_book::workspace_root();
     let languages = pipeline_book::i18n::languages(&root);
     assert!(languages.contains(&"ko".to_string()), "no book/po/ko.po");
+    // Text generated from a reader's own results is translated where the catalog
+    // knows it and shown in English where not; only the committed snapshot's must be.
+    let snapshot = pipeline_book::reports_are_the_snapshot(&root);
+    if !snapshot {
+        eprintln!("reports/ is not the committed snapshot: its generated text is not judged");
+    }
     for lang in &languages {
-        let pending = pipeline_book::i18n::pending(&root, lang).unwrap();
+        let mut pending = pipeline_book::i18n::pending(&root, lang).unwrap();
+        pending.retain(|p| snapshot || p.context != "generated");
         let lines: Vec<String> = pending.iter().map(ToString::to_string).collect();
         assert!(
             pending.is_empty(),
@@ -82,12 +89,16 @@ fn the_translated_books_have_no_broken_reference_and_build() {
         }
     }
     let editions = pipeline_book::build_books(&root).unwrap_or_else(|e| panic!("{e:#}"));
+    // As above: a reader's own results may have generated words no catalog knows yet.
+    let snapshot = pipeline_book::reports_are_the_snapshot(&root);
     for edition in &editions[1..] {
+        let mut left_in_english = edition.left_in_english.clone();
+        left_in_english.retain(|line| snapshot || !line.contains("[generated]"));
         assert!(
-            edition.left_in_english.is_empty(),
+            left_in_english.is_empty(),
             "the `{}` edition shows text in English:\n{}",
             edition.language,
-            edition.left_in_english.join("\n")
+            left_in_english.join("\n")
         );
         let lang = &edition.language;
         let dir = root.join("target/book").join(lang);
