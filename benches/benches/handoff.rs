@@ -13,7 +13,9 @@
 use std::hint::black_box;
 
 use criterion::measurement::{Measurement, WallTime};
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use pipeline_bench::measure::bare;
 use pipeline_bench::measure::cpu::ProcessCpuTime;
 use pipeline_bench::measure::plan::Plan;
@@ -100,6 +102,22 @@ fn events(probe: &impl Probe, entered: Instant, id: u64) -> Option<Job<u64>> {
     out
 }
 
+/// Times [`events`] on `probe`, one new item id per iteration.
+fn bench_events(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    probe: &impl Probe,
+    entered: Instant,
+) {
+    group.bench_function(name, |b| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id += 1;
+            black_box(events(probe, entered, id))
+        });
+    });
+}
+
 /// The probe events alone, counting and bare.
 fn probe_events(c: &mut Criterion<WallTime>) {
     // A stage that does work is timed (two clock reads per item); one that only
@@ -114,29 +132,11 @@ fn probe_events(c: &mut Criterion<WallTime>) {
     let mut group = c.benchmark_group("probe-events");
     group.throughput(Throughput::Elements(1));
     let timed = Counting::worker_probe(&timed_probes, Stage::Resize, 0);
-    group.bench_function("counting-timed", |b| {
-        let mut id = 0u64;
-        b.iter(|| {
-            id += 1;
-            black_box(events(&timed, entered, id))
-        });
-    });
+    bench_events(&mut group, "counting-timed", &timed, entered);
     let counting = Counting::worker_probe(&probes, Stage::Resize, 0);
-    group.bench_function("counting", |b| {
-        let mut id = 0u64;
-        b.iter(|| {
-            id += 1;
-            black_box(events(&counting, entered, id))
-        });
-    });
+    bench_events(&mut group, "counting", &counting, entered);
     let bare = Bare::worker_probe(&probes, Stage::Resize, 0);
-    group.bench_function("bare", |b| {
-        let mut id = 0u64;
-        b.iter(|| {
-            id += 1;
-            black_box(events(&bare, entered, id))
-        });
-    });
+    bench_events(&mut group, "bare", &bare, entered);
     group.finish();
 }
 

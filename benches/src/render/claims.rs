@@ -898,12 +898,17 @@ fn fanout(results: &Results) -> Option<Claim> {
     ))
 }
 
+/// The unbounded run of `scenario` of the first pipeline that has one: the threads
+/// are the same in all of them.
+fn any_unbounded(results: &Results, scenario: Scenario) -> Option<&Report> {
+    ALL.iter()
+        .find_map(|&p| results.report(scenario.name, None, p))
+}
+
 /// `choosing/caveats.md`: the cores against the threads.
 fn caveats_cores(results: &Results) -> Option<Claim> {
     let cpus = results.machine.cpus;
-    let book = ALL
-        .iter()
-        .find_map(|&v| results.report(Scenario::BOOK.name, None, v))?;
+    let book = any_unbounded(results, Scenario::BOOK)?;
     let threads = threads(book);
     let text = format!(
         "**{} cores.** The machine is described under every figure, and on [The \
@@ -920,9 +925,7 @@ fn caveats_cores(results: &Results) -> Option<Claim> {
 /// `choosing/caveats.md`: what `throughput` measures on these cores.
 fn caveats_throughput(results: &Results) -> Option<Claim> {
     let cpus = results.machine.cpus;
-    let r = ALL
-        .iter()
-        .find_map(|&v| results.report(Scenario::THROUGHPUT.name, None, v))?;
+    let r = any_unbounded(results, Scenario::THROUGHPUT)?;
     let threads = threads(r);
     let text = if threads > cpus {
         format!(

@@ -101,55 +101,46 @@ pub(crate) fn draw_legend(area: &Area<'_>, legend: &[(Swatch, String)]) -> anyho
             Swatch::Box(c) => {
                 area.draw(&Rectangle::new([(sx, sy), (sx + 22, sy + 14)], c.filled()))?;
             }
-            Swatch::Line(c) => {
-                area.draw(&PathElement::new(
-                    vec![(sx, sy + 7), (sx + 22, sy + 7)],
-                    c.stroke_width(3),
-                ))?;
-            }
-            Swatch::Dashed(c) => {
-                for i in 0..3 {
-                    area.draw(&PathElement::new(
-                        vec![(sx + i * 9, sy + 7), (sx + i * 9 + 5, sy + 7)],
-                        c.stroke_width(2),
-                    ))?;
-                }
-            }
+            Swatch::Line(c) => stroke(area, (sx, sy), c, false, 3)?,
+            Swatch::Dashed(c) => stroke(area, (sx, sy), c, true, 2)?,
             Swatch::Circle(c) => {
-                area.draw(&PathElement::new(
-                    vec![(sx, sy + 7), (sx + 22, sy + 7)],
-                    c.stroke_width(2),
-                ))?;
+                stroke(area, (sx, sy), c, false, 2)?;
                 area.draw(&Circle::new((sx + 11, sy + 7), 4, c.filled()))?;
             }
             Swatch::Triangle(c) => {
-                for i in 0..3 {
-                    area.draw(&PathElement::new(
-                        vec![(sx + i * 9, sy + 7), (sx + i * 9 + 5, sy + 7)],
-                        c.stroke_width(2),
-                    ))?;
-                }
+                stroke(area, (sx, sy), c, true, 2)?;
                 area.draw(&TriangleMarker::new((sx + 11, sy + 7), 6, c.filled()))?;
             }
             Swatch::Marked(c, mark, dashed) => {
-                if dashed {
-                    for i in 0..3 {
-                        area.draw(&PathElement::new(
-                            vec![(sx + i * 9, sy + 7), (sx + i * 9 + 5, sy + 7)],
-                            c.stroke_width(2),
-                        ))?;
-                    }
-                } else {
-                    area.draw(&PathElement::new(
-                        vec![(sx, sy + 7), (sx + 22, sy + 7)],
-                        c.stroke_width(2),
-                    ))?;
-                }
+                stroke(area, (sx, sy), c, dashed, 2)?;
                 mark.draw(area, (sx + 11, sy + 7), c)?;
             }
         }
         area.draw(&Text::new(label.clone(), (x + 28, y + 1), font.clone()))?;
         x += w;
+    }
+    Ok(())
+}
+
+/// A swatch's line, 22 pixels long from `at`: solid, or three dashes.
+fn stroke(
+    area: &Area<'_>,
+    at: (i32, i32),
+    colour: RGBColor,
+    dashed: bool,
+    width: u32,
+) -> anyhow::Result<()> {
+    let (sx, sy) = at;
+    let pieces: &[(i32, i32)] = if dashed {
+        &[(0, 5), (9, 14), (18, 23)]
+    } else {
+        &[(0, 22)]
+    };
+    for &(from, to) in pieces {
+        area.draw(&PathElement::new(
+            vec![(sx + from, sy + 7), (sx + to, sy + 7)],
+            colour.stroke_width(width),
+        ))?;
     }
     Ok(())
 }
