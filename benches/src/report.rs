@@ -48,7 +48,7 @@ pub fn main() -> ExitCode {
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let plan = Plan::from_env_and_args(args);
-    let root = crate::data::workspace_root();
+    let root = pipeline_book::workspace_root();
     let (out, scratch) = match plan::out_override(args).map_err(anyhow::Error::msg)? {
         Some(dir) => (from_root(&root, dir), true),
         None => (root.join("reports"), false),

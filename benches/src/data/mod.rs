@@ -10,10 +10,3 @@ pub mod parallel;
 pub mod results;
 pub mod sleep;
 pub mod timeline;
-
-/// The workspace root, the folder above this crate's (`benches/`): where `reports/`,
-/// `book/` and `Cargo.lock` are.
-pub fn workspace_root() -> std::path::PathBuf {
-    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
-}

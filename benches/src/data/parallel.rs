@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn the_committed_python_measurement_parses() {
-        let python = PythonResult::read(&crate::data::workspace_root()).unwrap();
+        let python = PythonResult::read(&pipeline_book::workspace_root()).unwrap();
         assert_eq!(python.points().first().map(|p| p.workers), Some(1));
         assert_eq!(
             python.frame,

@@ -1003,7 +1003,7 @@ mod tests {
     use crate::data::json;
 
     fn committed() -> Results {
-        let path = crate::data::workspace_root().join("reports/results.json");
+        let path = pipeline_book::workspace_root().join("reports/results.json");
         json::read_results(&path).expect("the committed reports/results.json")
     }
 
@@ -1011,7 +1011,7 @@ mod tests {
     fn every_claim_holds_in_the_committed_results() {
         // A reader's own results may not support a claim: the page then shows it
         // flagged, which is the point; only the committed snapshot must support all.
-        if !pipeline_book::reports_are_the_snapshot(&crate::data::workspace_root()) {
+        if !pipeline_book::reports_are_the_snapshot(&pipeline_book::workspace_root()) {
             eprintln!("reports/ is not the committed snapshot: its claims are not judged");
             return;
         }
@@ -1063,7 +1063,7 @@ mod tests {
 
     #[test]
     fn the_committed_claims_are_the_ones_the_committed_results_give() {
-        let root = crate::data::workspace_root();
+        let root = pipeline_book::workspace_root();
         let committed_md =
             std::fs::read_to_string(root.join("reports/claims.md")).expect("reports/claims.md");
         assert_eq!(

@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn every_listed_crate_has_its_locked_version() {
-        let root = crate::data::workspace_root();
+        let root = pipeline_book::workspace_root();
         let versions = crate_versions(&root);
         let names: Vec<&str> = versions.iter().map(|(n, _)| n.as_str()).collect();
         // The core, each channel crate a backend uses, then what measures and draws.

@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn every_figure_fits_the_column_with_readable_text() {
-        let root = crate::data::workspace_root();
+        let root = pipeline_book::workspace_root();
         let results = crate::data::json::read_results(&root.join("reports/results.json"))
             .expect("the committed reports/results.json");
         let dir = tempfile::tempdir().expect("a temp dir");
@@ -115,7 +115,7 @@ mod tests {
     /// timelines) keep to the same width and text size, as committed.
     #[test]
     fn the_other_committed_figures_fit_the_column_too() {
-        let dir = crate::data::workspace_root().join("reports/figures");
+        let dir = pipeline_book::workspace_root().join("reports/figures");
         let size = regex_lite_number("font-size=\"");
         for name in [
             "parallel.svg",

@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn every_committed_timeline_draws_a_panel_per_pipeline_with_readable_text() {
         let results = crate::data::json::read_results(
-            &crate::data::workspace_root().join("reports/results.json"),
+            &pipeline_book::workspace_root().join("reports/results.json"),
         )
         .expect("the committed reports/results.json");
         let dir = tempfile::tempdir().unwrap();

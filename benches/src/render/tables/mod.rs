@@ -420,7 +420,7 @@ mod tests {
 
     /// The page of the book that explains the tables of `page`, as one line of text.
     fn book_page(page: &str) -> String {
-        let path = crate::data::workspace_root().join("book/src").join(page);
+        let path = pipeline_book::workspace_root().join("book/src").join(page);
         let text = std::fs::read_to_string(&path).expect("a page of the book");
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
@@ -453,7 +453,7 @@ mod tests {
         assert_eq!(pollers, 2, "the page counts the pollers");
         assert!(fanout.contains(&goal), "fanout/measured.md: {goal}");
         let results = crate::data::json::read_results(
-            &crate::data::workspace_root().join("reports/results.json"),
+            &pipeline_book::workspace_root().join("reports/results.json"),
         )
         .expect("the committed reports/results.json");
         let swept = results.sweep_pipeline().expect("the committed sweep");
