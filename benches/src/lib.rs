@@ -10,7 +10,7 @@
 //!   cost;
 //! - `report`: every pipeline on every scenario, each case in its own process
 //!   ([`measure::child`]), written to `reports/` as `results.json`, `summary.csv`,
-//!   markdown tables, SVG figures, `claims.md` and `machine.md` ([`render`]); then it
+//!   markdown tables, SVG figures, `facts.json` and `machine.md` ([`render`]); then it
 //!   builds the book.
 //!
 //! `PIPELINE_BENCH_QUICK=1` makes both quick ([`measure::plan::Plan`]);
@@ -47,7 +47,7 @@
 //!   the data layer's types and uses nothing of [`render`].
 //! - [`data`] is what `results.json` holds and what is computed from it alone (medians,
 //!   overhead ratios, the goals). It uses neither [`measure`] nor [`render`].
-//! - [`render`] draws from the data: tables, figures, claims, `summary.csv`,
+//! - [`render`] draws from the data: tables, figures, facts, `summary.csv`,
 //!   `machine.md`, and writes them. It uses [`data`], never [`measure`].
 //!
 //! [`format`](mod@format) (how numbers are written) is below all three and uses none

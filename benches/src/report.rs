@@ -1,5 +1,6 @@
 //! The report bench: every pipeline on every scenario, each case in its own process,
-//! then `reports/` (JSON, CSV, tables, figures, machine) and the book.
+//! then the reports (JSON, CSV, facts, tables, figures, machine: `target/reports/`, or
+//! the committed snapshot `reports/` with `--snapshot`) and the book built from them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,9 +27,11 @@ use pipeline_registry::ALL;
 const CASE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The report bench's `main`: a child running one case (`--case <json>`), or the
-/// parent running them all. Other arguments (cargo passes `--bench`) are ignored,
-/// except `--quick`, `--out DIR` and `--from-results FILE` (redraw `machine.md`,
-/// `summary.csv`, the tables, the figures and `claims.md` from a saved `results.json`, without
+/// parent running them all, writing to `target/reports/` and building the book from it.
+/// Other arguments (cargo passes `--bench`) are ignored, except `--quick`, `--out DIR`
+/// (write there, and build no book), `--snapshot` (write the committed snapshot,
+/// `reports/`, and build the book from it) and `--from-results FILE` (redraw `machine.md`,
+/// `summary.csv`, the tables, the figures and `facts.json` from a saved `results.json`, without
 /// running anything; `results.json` itself is left as it is). Relative paths are
 /// taken from the workspace root.
 pub fn main() -> ExitCode {
@@ -49,9 +52,14 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let plan = Plan::from_env_and_args(args);
     let root = pipeline_book::workspace_root();
+    // A reader's run goes under target/, never into the tracked snapshot: only
+    // `--snapshot` (a maintainer's `cargo xtask report --snapshot`) writes reports/.
+    let snapshot = args.iter().any(|a| a == "--snapshot");
     let (out, scratch) = match plan::out_override(args).map_err(anyhow::Error::msg)? {
+        Some(_) if snapshot => anyhow::bail!("--snapshot writes reports/: leave out --out"),
         Some(dir) => (from_root(&root, dir), true),
-        None => (root.join("reports"), false),
+        None if snapshot => (pipeline_book::Reports::snapshot(&root).dir, false),
+        None => (pipeline_book::Reports::own_run_dir(&root), false),
     };
     for dir in [out.clone(), out.join("tables"), out.join("figures")] {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -70,7 +78,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         // The seam: from here on only the data and render layers.
         render::write_all(&results, &out, &root, elapsed)?;
         eprintln!(
-            "report: machine.md, tables, figures, claims.md and summary.csv redrawn from {}",
+            "report: machine.md, tables, figures, facts.json and summary.csv redrawn from {}",
             path.display()
         );
         return Ok(ExitCode::SUCCESS);
@@ -113,7 +121,8 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     if scratch {
         eprintln!("report: writing to a scratch directory, so the book is not rebuilt");
     } else {
-        let index = pipeline_book::build_book(&root).context("cannot build the book")?;
+        let reports = pipeline_book::Reports::at(&root, &out);
+        let index = pipeline_book::build_book(&root, &reports).context("cannot build the book")?;
         println!("book: {}", index.display());
     }
     Ok(ExitCode::SUCCESS)

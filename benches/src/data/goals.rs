@@ -1,5 +1,5 @@
 //! The goals the measurements are read against, and the thresholds below which a
-//! figure says nothing. The tables, the figures and the claims take them from here.
+//! figure says nothing. The tables, the figures and the facts take them from here.
 
 /// The goal for the probes' cost: the largest instrumented/bare wall-time ratio on
 /// `throughput` (at most 20% added to a bare pipeline's wall time).

@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod depth;
+pub mod facts;
 pub mod goals;
 pub mod json;
 pub mod parallel;

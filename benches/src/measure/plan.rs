@@ -123,7 +123,7 @@ pub fn out_override<S: AsRef<str>>(args: &[S]) -> Result<Option<PathBuf>, String
     let dir = flag.or_else(|| std::env::var_os(OUT_ENV));
     match dir {
         Some(dir) if dir.is_empty() => Err(format!(
-            "{OUT_ENV} (or --out) is empty: give a directory, or unset it to write the reference reports/"
+            "{OUT_ENV} (or --out) is empty: give a directory, or unset it to write target/reports/"
         )),
         dir => Ok(dir.map(PathBuf::from)),
     }

@@ -4,11 +4,9 @@ use std::fmt::Write;
 use std::path::Path;
 
 use cargo_metadata::DependencyKind;
-use pipeline_core::Scenario;
 use pipeline_present::{Align, Table};
 
 use crate::data::results::Results;
-use crate::data::sleep;
 use crate::format;
 
 /// The crates whose versions `machine.md` lists besides the channel crates: the
@@ -73,82 +71,70 @@ pub fn channel_crates(workspace_root: &Path) -> Vec<String> {
     crates
 }
 
-/// The first line of `machine.md`'s machine table, counted from 1; the table is also
-/// marked by the anchor [`MACHINE_ANCHOR`], for the book's `{{#include …:machine}}`.
-pub const MACHINE_TABLE_FIRST_LINE: usize = 3;
 /// The mdBook anchor around `machine.md`'s machine table.
 pub const MACHINE_ANCHOR: &str = "machine";
+/// The mdBook anchor around `machine.md`'s table of crate versions.
+pub const VERSIONS_ANCHOR: &str = "versions";
 
 /// `machine.md`: where and when the reports were measured, all from `results` (the
 /// run's length from [`Results::elapsed_s`], else `elapsed_s`) and the crate
-/// versions. The text reads right both on its own and included in the book; the
-/// machine table is on lines 3 to 10, between mdBook anchor comments.
+/// versions: two tables of data, each between mdBook anchor comments (the book shows
+/// them with `{{#report machine.md:machine}}`, and says in its own words what they
+/// mean). Names the machine gives itself (its CPU, OS and compiler) and crate names
+/// are code, so that a translation never takes them for words.
 pub fn machine_md(
     results: &Results,
     versions: &[(String, String)],
     elapsed_s: Option<f64>,
 ) -> String {
     let m = &results.machine;
-    let mut out = String::from("These reports were measured on this machine:\n");
+    let mut out = String::new();
     let _ = writeln!(out, "<!-- ANCHOR: {MACHINE_ANCHOR} -->");
-    let mut run = format!(
-        "{} mode, {} runs, each in its own process",
-        results.mode,
-        results.runs.len()
-    );
-    if let Some(s) = results.elapsed_s.or(elapsed_s) {
-        let _ = write!(run, ", {s:.0} s");
-    }
-    let rows = [
+    let mut rows = vec![
         ("cores", m.cpus.to_string()),
-        ("CPU", m.cpu_model.clone()),
-        ("OS", m.os.clone()),
-        ("compiler", m.rustc.clone()),
-        ("date", format!("{} (UTC)", results.date)),
-        ("run", run),
+        ("CPU", format!("`{}`", m.cpu_model)),
+        ("OS", format!("`{}`", m.os)),
+        ("compiler", format!("`{}`", m.rustc)),
+        ("date (UTC)", results.date.clone()),
+        ("mode", format!("`{}`", results.mode)),
+        (
+            "runs, each in its own process",
+            format::count(results.runs.len() as u64),
+        ),
     ];
+    if let Some(s) = results.elapsed_s.or(elapsed_s) {
+        rows.push(("length of the run", format!("{s:.0} s")));
+    }
     let mut table = Table::new([("what", Align::Left), ("this machine", Align::Left)]);
     for (what, value) in rows {
         table.row([what.to_string(), value]);
     }
     out.push_str(&table.to_markdown());
     let _ = writeln!(out, "<!-- ANCHOR_END: {MACHINE_ANCHOR} -->");
-    out.push_str("\nCrate versions:\n\n");
+    let _ = writeln!(out, "\n<!-- ANCHOR: {VERSIONS_ANCHOR} -->");
     let mut crates = Table::new([("crate", Align::Left), ("version", Align::Left)]);
     for (name, version) in versions {
-        crates.row([name.as_str(), version.as_str()]);
+        crates.row([format!("`{name}`"), version.clone()]);
     }
     out.push_str(&crates.to_markdown());
-    if let Some(five) = results.sleep.iter().find(|s| s.requested_ms == 5.0) {
-        let _ = write!(
-            out,
-            "\nTimer: a requested {} ms sleep lasted {:.3} ms on average ({} sleeps); \
-             the stage waits of the scenarios are such sleeps.\n",
-            five.requested_ms, five.mean_ms, five.samples
-        );
-    }
-    let ideal = results
-        .report(Scenario::CAMERA.name, None, pipeline_registry::REFERENCE)
-        .and_then(|r| sleep::ideal_with_measured_sleeps(&r.config, &results.sleep));
-    if let Some(ideal) = ideal {
-        let _ = writeln!(
-            out,
-            "With these sleep lengths, `camera` is expected to take about {} s: an \
-             estimate from the mean sleep lengths, not a lower bound (a run whose \
-             sleeps came out shorter than the mean can take less).",
-            format::secs(ideal)
-        );
-    }
+    let _ = writeln!(out, "<!-- ANCHOR_END: {VERSIONS_ANCHOR} -->");
     out
 }
 
-/// The run's length in seconds as an earlier `machine.md` recorded it (the `run`
-/// row's last figure), for redrawing from a `results.json` that does not hold it.
+/// The run's length in seconds as an earlier `machine.md` recorded it (its `length of
+/// the run` row), for redrawing from a `results.json` that does not hold it.
 pub fn elapsed_from_machine_md(text: &str) -> Option<f64> {
-    let row = text.lines().find(|l| l.starts_with("| run |"))?;
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("| length of the run |"))?;
     let value = row.trim_end().trim_end_matches('|').trim_end();
-    let seconds = value.strip_suffix(" s")?;
-    seconds.rsplit([' ', ',']).next()?.parse().ok()
+    value
+        .rsplit('|')
+        .next()?
+        .trim()
+        .strip_suffix(" s")?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -177,19 +163,17 @@ mod tests {
     }
 
     #[test]
-    fn the_machine_table_sits_between_its_anchors_on_lines_3_to_10() {
-        let text = machine_md(&results(), &[], None);
+    fn the_machine_table_sits_between_its_anchors_and_holds_data_only() {
+        let text = machine_md(&results(), &[("flume".into(), "0.12.0".into())], None);
         let lines: Vec<&str> = text.lines().collect();
-        let first = MACHINE_TABLE_FIRST_LINE - 1;
-        assert_eq!(lines[first - 1], "<!-- ANCHOR: machine -->");
-        assert_eq!(lines[first], "| what | this machine |");
-        assert!(
-            lines[first + 7].starts_with("| run |"),
-            "{}",
-            lines[first + 7]
-        );
-        assert_eq!(lines[first + 8], "<!-- ANCHOR_END: machine -->");
-        assert!(!text.contains("this folder"));
+        assert_eq!(lines[0], "<!-- ANCHOR: machine -->");
+        assert_eq!(lines[1], "| what | this machine |");
+        assert!(text.contains("<!-- ANCHOR_END: machine -->"), "{text}");
+        assert!(text.contains("| `flume` | 0.12.0 |"), "{text}");
+        // Every line is a table row or an anchor: the sentences are the book's.
+        for line in lines.iter().filter(|l| !l.is_empty()) {
+            assert!(line.starts_with('|') || line.starts_with("<!--"), "{line}");
+        }
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! The render layer: everything drawn from the data. The markdown tables, the SVG
-//! figures, the claims, `summary.csv`, `machine.md`, and the writer that puts them
+//! figures, the facts, `summary.csv`, `machine.md`, and the writer that puts them
 //! into `reports/`. It reads only the data layer, so a saved `results.json` redraws
 //! all of it (`--from-results`).
 
-pub mod claims;
 pub mod csv;
 pub mod figures;
 pub mod files;
@@ -15,6 +14,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::data::facts;
 use crate::data::parallel::{PythonResult, rust_points};
 use crate::data::results::Results;
 use files::write_atomic;
@@ -22,7 +22,7 @@ use files::write_atomic;
 /// Draws everything from `results` into `out` (which holds `tables/` and `figures/`):
 /// `machine.md` (with the crate versions of `root`'s `Cargo.lock`, and `elapsed_s`
 /// when the results do not hold the run's length), `summary.csv`, the tables, the
-/// figures, `claims.md`, the worker sweep's table and figure and the timelines.
+/// figures, `facts.json`, the worker sweep's table and figure and the timelines.
 pub fn write_all(
     results: &Results,
     out: &Path,
@@ -41,8 +41,9 @@ pub fn write_all(
         write_atomic(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     figures::all(results, &out.join("figures"))?;
-    let path = out.join("claims.md");
-    fs::write(&path, claims::markdown(results))
+    let python = PythonResult::read(root).ok();
+    let path = out.join("facts.json");
+    write_atomic(&path, facts::facts(results, python.as_ref()).to_json())
         .with_context(|| format!("cannot write {}", path.display()))?;
     write_parallel(results, out, root)?;
     figures::timeline::draw(results, &out.join("figures"))?;

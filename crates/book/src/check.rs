@@ -3,6 +3,10 @@
 
 use std::collections::HashSet;
 use std::fs;
+
+use crate::Reports;
+use crate::facts;
+use pipeline_present::fact::Facts;
 use std::path::{Component, Path, PathBuf};
 
 use mdbook_driver::config::Config;
@@ -34,10 +38,17 @@ pub(crate) fn check(workspace_root: &Path, book_root: &Path) -> Vec<String> {
         return vec![format!("{}: cannot read SUMMARY.md", src_dir.display())];
     };
     let chapters = chapters_in_summary(&summary_text, &src_dir);
+    let reports = Reports::snapshot(&workspace_root);
+    let facts = match reports.facts() {
+        Ok(facts) => facts,
+        Err(e) => return vec![format!("{e:#}")],
+    };
     let mut checker = Checker {
         workspace_root,
         src_dir,
         chapters: chapters.iter().cloned().collect(),
+        reports,
+        facts,
         broken: Vec::new(),
     };
     checker.check_page(&summary);
@@ -74,6 +85,10 @@ struct Checker {
     src_dir: PathBuf,
     /// Pages listed in SUMMARY.md: the only pages mdBook renders.
     chapters: HashSet<PathBuf>,
+    /// The committed snapshot, which the pages' facts and reports are checked against.
+    reports: Reports,
+    /// Its facts.
+    facts: Facts,
     /// One line per broken reference.
     broken: Vec<String>,
 }
@@ -106,6 +121,7 @@ impl Checker {
     ) {
         let include_dir = file.parent().unwrap_or(&self.src_dir).to_path_buf();
         self.check_includes(text, file, first_line, &include_dir, link_dir, depth);
+        self.check_facts(text, file, first_line);
 
         let mut code_block: Option<(bool, usize, String)> = None;
         // The links the parser is inside of, innermost last.
@@ -177,6 +193,51 @@ impl Checker {
         }
     }
 
+    /// Checks every directive of the facts preprocessor in `text` against the committed
+    /// snapshot: each fact exists, each condition and expectation is a yes-or-no fact,
+    /// each expectation holds, each report file (and its anchor) exists.
+    fn check_facts(&mut self, text: &str, file: &Path, first_line: usize) {
+        for d in facts::directives(text) {
+            let at = format!(
+                "{}:{}",
+                self.show(file),
+                first_line + line_at(text, d.range.start) - 1
+            );
+            let fact = self.facts.get(d.arg);
+            let problem = match (d.kind, fact) {
+                ("report", _) => {
+                    let (name, anchor) = match d.arg.split_once(':') {
+                        Some((name, anchor)) => (name, Some(anchor)),
+                        None => (d.arg, None),
+                    };
+                    let path = self.reports.dir.join(name);
+                    match fs::read_to_string(&path) {
+                        Err(e) => Some(format!("cannot read {}: {e}", self.show(&path))),
+                        Ok(text) if facts::anchored(&text, anchor).is_none() => {
+                            Some(format!("{} has no anchor `{}`", self.show(&path), d.arg))
+                        }
+                        Ok(_) => None,
+                    }
+                }
+                (_, None) => Some("no such fact in reports/facts.json".to_string()),
+                ("fact", Some(_)) => None,
+                (_, Some(fact)) => match (d.kind, fact.holds()) {
+                    (_, None) => Some(format!("is not a yes-or-no fact ({})", fact.show())),
+                    ("expect", Some(false)) => Some(
+                        "the committed snapshot does not bear this expectation out: the \
+                         sentence after it is shown flagged (fix the sentence, or the measurement)"
+                            .to_string(),
+                    ),
+                    _ => None,
+                },
+            };
+            if let Some(problem) = problem {
+                self.broken
+                    .push(format!("{at}: `{{{{#{} {}}}}}`: {problem}", d.kind, d.arg));
+            }
+        }
+    }
+
     /// Checks every `{{#include}}`, `{{#rustdoc_include}}` and `{{#playground}}` in
     /// `text`, then the included parts themselves, as mdBook expands them.
     fn check_includes(
@@ -217,6 +278,9 @@ impl Checker {
                 self.check_listing_width(part, &target, part_first_line, &at);
                 let dir = target.parent().unwrap_or(include_dir).to_path_buf();
                 self.check_includes(part, &target, part_first_line, &dir, link_dir, depth + 1);
+                if target.extension().is_some_and(|ext| ext == "md") {
+                    self.check_facts(part, &target, part_first_line);
+                }
             }
         }
     }

@@ -3,8 +3,10 @@
 //! - [`extract`] makes the template `book/po/messages.pot`: every message of the English
 //!   book (SUMMARY.md, every chapter, every other page `book/src` includes, the title in
 //!   `book.toml`), taken from the sources *before* includes are expanded, so the crates'
-//!   code listings never become messages; plus the masked units of the generated text
-//!   in `reports/` that pages include ([`crate::generated`], context `generated`).
+//!   code listings never become messages; plus the words of the committed report
+//!   files that pages show with `{{#report}}` (table headings, verdicts: every cell and
+//!   line that holds no digit, see [`crate::facts::words`]); their numbers are data,
+//!   never messages.
 //! - [`update_po`] merges the template into `book/po/<lang>.po` as `msgmerge` does:
 //!   translations of unchanged messages are kept, a changed message gets the translation
 //!   of its closest old message marked fuzzy (with the previous English in a comment),
@@ -12,12 +14,15 @@
 //! - [`pending`] lists what is untranslated or fuzzy for the current English text.
 //! - [`stage_translation`] writes the translated sources of an edition into
 //!   `target/i18n/<lang>/` (pages translated with the catalog; includes of crate code
-//!   pointed at the crates; includes of generated text pointed at translated copies),
+//!   pointed at the crates),
 //!   which `check.rs` checks like the English sources, and [`build_translation`]
 //!   builds them into `target/book/<lang>/`, translating the chapter titles of
-//!   SUMMARY.md on the way.
+//!   SUMMARY.md on the way, and filling the facts and report tables
+//!   ([`crate::facts`]) with their words translated.
+//! - [`placeholder_problems`] lists the translations that drop, add or rename a
+//!   directive (`{{#fact …}}`, `{{#expect …}}`, …) of their English.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -37,11 +42,12 @@ use polib::metadata::CatalogMetadata;
 use polib::po_file;
 
 use crate::check::find_directives;
-use crate::generated;
+use crate::facts::{self, Reports};
 use crate::{book_root, workspace_root_relative};
 
-/// The note that marks a generated message as machine data (see [`crate::generated`]).
-pub const DATA_NOTE: &str = "Machine data from a key/value table: translate it if it is prose; untranslated, it is shown as measured.";
+/// The comment of a message that is a word of a report table.
+pub const WORD_NOTE: &str =
+    "A word of a table the report bench writes (its numbers are data and stay as measured)";
 
 /// The comment line that keeps a fuzzy message's previous English.
 const PREVIOUS: &str = "Previous English: ";
@@ -88,15 +94,19 @@ pub fn read_catalog(path: &Path) -> anyhow::Result<Catalog> {
         .with_context(|| format!("cannot read the catalog {}", path.display()))
 }
 
-/// Whether a message is nothing but `{{#include …}}`-like directives (they are
-/// expanded, not translated).
+/// Whether a message is nothing but `{{#include …}}`-like directives and
+/// `{{#report …}}`s (they are expanded, not translated).
 fn only_directives(msgid: &str) -> bool {
     let mut rest = msgid.trim();
     while !rest.is_empty() {
-        let Some(directive) = find_directives(rest).into_iter().next() else {
-            return false;
-        };
-        if directive.offset != 0 {
+        let include_first = find_directives(rest)
+            .into_iter()
+            .next()
+            .is_some_and(|d| d.offset == 0);
+        let fact_first = facts::directives(rest)
+            .first()
+            .is_some_and(|d| d.range.start == 0 && d.kind == "report");
+        if !include_first && !fact_first {
             return false;
         }
         let Some(end) = rest.find("}}") else {
@@ -155,8 +165,8 @@ fn add(catalog: &mut Catalog, msgctxt: Option<&str>, msgid: &str, source: &str, 
             sources.push('\n');
             sources.push_str(source);
         }
-        // A unit that is prose anywhere is not machine data.
-        if comment.is_empty() && existing.comments() == DATA_NOTE {
+        // A word of a table that is also prose of a page is the page's.
+        if comment.is_empty() && existing.comments() == WORD_NOTE {
             existing.comments_mut().clear();
         }
         return;
@@ -172,20 +182,17 @@ fn add(catalog: &mut Catalog, msgctxt: Option<&str>, msgid: &str, source: &str, 
     catalog.append_or_update(message.done());
 }
 
-/// The generated files (under `reports/`) that the book's pages include, as absolute
-/// paths, each once, in order of appearance.
-pub fn generated_files(workspace_root: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let reports = normalize(&workspace_root.join("reports"));
+/// The report files that the book's pages show with `{{#report FILE[:ANCHOR]}}`, each
+/// once, in order of appearance, as paths relative to the reports folder.
+pub fn report_files(workspace_root: &Path) -> anyhow::Result<Vec<String>> {
     let src = book_src(workspace_root)?;
-    let mut found = Vec::new();
+    let mut found: Vec<String> = Vec::new();
     for page in markdown_files(&src)? {
         let text = fs::read_to_string(&page)?;
-        let dir = page.parent().unwrap_or(&src);
-        for directive in find_directives(&text) {
-            let path = directive.spec.split(':').next().unwrap_or(directive.spec);
-            let target = normalize(&dir.join(path));
-            if target.starts_with(&reports) && !found.contains(&target) {
-                found.push(target);
+        for directive in facts::directives(&text) {
+            let file = directive.arg.split(':').next().unwrap_or(directive.arg);
+            if directive.kind == "report" && !found.iter().any(|f| f == file) {
+                found.push(file.to_string());
             }
         }
     }
@@ -310,20 +317,20 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
             );
         }
     }
-    // The generated text the pages include, masked.
-    for file in generated_files(&workspace_root)? {
+    // The words of the committed report files the pages show.
+    let reports = Reports::snapshot(&workspace_root);
+    for file in report_files(&workspace_root)? {
+        let path = reports.dir.join(&file);
         let text =
-            fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-        let shown = workspace_root_relative(&workspace_root, &file);
-        for unit in generated::units(&text) {
-            let note = if unit.data { DATA_NOTE } else { "" };
-            let source = format!("{shown}:{}", unit.line);
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let shown = workspace_root_relative(&workspace_root, &path);
+        for (line, word) in facts::words(&text) {
             add(
                 &mut catalog,
-                Some(generated::CONTEXT),
-                &unit.template,
-                &source,
-                note,
+                None,
+                &word,
+                &format!("{shown}:{line}"),
+                WORD_NOTE,
             );
         }
     }
@@ -504,7 +511,7 @@ pub enum State {
 pub struct Pending {
     /// Where the message is, `file:line` (the first place).
     pub source: String,
-    /// `generated` for generated text, empty otherwise.
+    /// The message's context (`msgctxt`), empty for none.
     pub context: String,
     /// The English.
     pub msgid: String,
@@ -533,8 +540,7 @@ impl std::fmt::Display for Pending {
 }
 
 /// Every message of the current English text (extracted afresh, not read from
-/// `messages.pot`) that `book/po/<lang>.po` lacks, leaves empty or marks fuzzy. Machine
-/// data from generated key/value tables is not counted (see [`crate::generated`]).
+/// `messages.pot`) that `book/po/<lang>.po` lacks, leaves empty or marks fuzzy.
 pub fn pending(workspace_root: &Path, lang: &str) -> anyhow::Result<Vec<Pending>> {
     let template = extract(workspace_root)?;
     let catalog = read_catalog(&po_path(workspace_root, lang))?;
@@ -545,9 +551,6 @@ pub fn pending(workspace_root: &Path, lang: &str) -> anyhow::Result<Vec<Pending>
 pub fn pending_in(template: &Catalog, catalog: &Catalog) -> Vec<Pending> {
     let mut pending = Vec::new();
     for message in template.messages() {
-        if message.comments() == DATA_NOTE {
-            continue;
-        }
         let found = catalog.find_message(context_of(message), message.msgid(), None);
         let state = match found {
             Some(found) if found.is_translated() && !found.is_fuzzy() => continue,
@@ -562,6 +565,34 @@ pub fn pending_in(template: &Catalog, catalog: &Catalog) -> Vec<Pending> {
         });
     }
     pending
+}
+
+/// Every translation in `catalog` whose directives (`{{#fact …}}`, `{{#expect …}}`,
+/// `{{#if …}}`, `{{#unless …}}`, `{{#report …}}`) are not those of its English: one line
+/// each, `source: what differs`.
+pub fn placeholder_problems(catalog: &Catalog) -> Vec<String> {
+    let mut problems = Vec::new();
+    for message in catalog.messages() {
+        let Ok(translation) = message.msgstr() else {
+            continue;
+        };
+        if translation.is_empty() {
+            continue;
+        }
+        let english = facts::placeholders(message.msgid());
+        let translated = facts::placeholders(translation);
+        if english != translated {
+            let missing: Vec<&String> =
+                english.iter().filter(|p| !translated.contains(p)).collect();
+            let extra: Vec<&String> = translated.iter().filter(|p| !english.contains(p)).collect();
+            let source = message.source().lines().next().unwrap_or("").to_string();
+            problems.push(format!(
+                "{source}: the translation drops {missing:?} and adds {extra:?} (the English: {})",
+                message.msgid().lines().next().unwrap_or("")
+            ));
+        }
+    }
+    problems
 }
 
 /// Translates one page's markdown with `catalog`, the way the `Gettext` preprocessor
@@ -618,7 +649,7 @@ fn translate_page(text: &str, catalog: &Catalog) -> anyhow::Result<(String, Vec<
 }
 
 /// The finished (translated, not fuzzy) translation of `msgid` in `catalog`.
-fn finished<'c>(catalog: &'c Catalog, msgid: &str) -> Option<&'c str> {
+pub(crate) fn finished<'c>(catalog: &'c Catalog, msgid: &str) -> Option<&'c str> {
     catalog
         .find_message(None, msgid, None)
         .filter(|m| m.is_translated() && !m.is_fuzzy())
@@ -637,8 +668,7 @@ pub struct Staged {
 /// Writes the translated sources of language `lang` into `target/i18n/<lang>/`: every
 /// file of `book/src` (figures included, so call [`crate::copy_figures`] first), pages
 /// translated with `book/po/<lang>.po`, includes rewritten to reach the same crate files
-/// from there and the translated copies of generated text (in `generated/`), the theme
-/// and a `book.toml`.
+/// from there, the theme and a `book.toml`.
 pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<Staged> {
     let workspace_root = normalize(&absolute(workspace_root));
     let po = po_path(&workspace_root, lang);
@@ -646,7 +676,7 @@ pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<St
     let english_root = normalize(&book_root(&workspace_root));
     let src = book_src(&workspace_root)?;
     let stage = translation_root(&workspace_root, lang);
-    for folder in ["src", "generated", "theme"] {
+    for folder in ["src", "theme"] {
         let path = stage.join(folder);
         if path.exists() {
             fs::remove_dir_all(&path)
@@ -655,11 +685,7 @@ pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<St
     }
     let staged_src = stage.join("src");
     let mut stager = Stager {
-        workspace_root: workspace_root.clone(),
         src: src.clone(),
-        stage: stage.clone(),
-        catalog: &catalog,
-        done: HashMap::new(),
         left_in_english: Vec::new(),
     };
     for file in all_files(&src)? {
@@ -741,23 +767,16 @@ fn translated_config(
     Ok(config)
 }
 
-/// Rewrites the includes of staged pages and translates the generated text they include.
-struct Stager<'a> {
-    workspace_root: PathBuf,
+/// Rewrites the includes of staged pages.
+struct Stager {
     /// The English `book/src`.
     src: PathBuf,
-    /// `target/i18n/<lang>/`.
-    stage: PathBuf,
-    catalog: &'a Catalog,
-    /// Generated files already translated: English path → translated copy.
-    done: HashMap<PathBuf, PathBuf>,
     left_in_english: Vec<String>,
 }
 
-impl Stager<'_> {
+impl Stager {
     /// `text` (a page staged at `staged`, from the English folder `english_dir`) with every
-    /// include that leaves `book/src` pointed from the staged folder at the same file, or,
-    /// for generated text under `reports/`, at its translated copy.
+    /// include that leaves `book/src` pointed from the staged folder at the same file.
     fn rewrite_includes(
         &mut self,
         text: &str,
@@ -765,7 +784,6 @@ impl Stager<'_> {
         staged: &Path,
     ) -> anyhow::Result<String> {
         let staged_dir = staged.parent().expect("a parent").to_path_buf();
-        let reports = self.workspace_root.join("reports");
         let mut out = text.to_string();
         let mut directives = find_directives(text);
         directives.reverse();
@@ -773,49 +791,23 @@ impl Stager<'_> {
             let spec_at = directive.spec.as_ptr() as usize - text.as_ptr() as usize;
             let path = directive.spec.split(':').next().unwrap_or(directive.spec);
             let target = normalize(&english_dir.join(path));
-            let new_target = if target.starts_with(&self.src) {
+            if target.starts_with(&self.src) {
                 continue;
-            } else if target.starts_with(&reports) && target.is_file() {
-                self.generated_copy(&target)?
-            } else {
-                target
-            };
-            let new_path = relative_path(&staged_dir, &new_target);
+            }
+            let new_path = relative_path(&staged_dir, &target);
             out.replace_range(spec_at..spec_at + path.len(), &new_path);
         }
         Ok(out)
     }
-
-    /// The translated copy of a generated file, in `target/i18n/<lang>/generated/`.
-    fn generated_copy(&mut self, english: &Path) -> anyhow::Result<PathBuf> {
-        if let Some(copy) = self.done.get(english) {
-            return Ok(copy.clone());
-        }
-        let relative = english.strip_prefix(&self.workspace_root)?;
-        let copy = self.stage.join("generated").join(relative);
-        let text = fs::read_to_string(english)
-            .with_context(|| format!("cannot read {}", english.display()))?;
-        let translated = generated::translate(&text, self.catalog);
-        let shown = workspace_root_relative(&self.workspace_root, english);
-        for unit in translated.missing {
-            self.left_in_english.push(format!(
-                "{shown}:{}: [generated] {}",
-                unit.line, unit.template
-            ));
-        }
-        fs::create_dir_all(copy.parent().expect("a parent"))?;
-        fs::write(&copy, translated.text)?;
-        self.done.insert(english.to_path_buf(), copy.clone());
-        Ok(copy)
-    }
 }
 
-/// Builds the edition in language `lang` into `target/book/<lang>/` and returns the path
-/// of its `index.html` and the text left in English (see [`stage_translation`]). Call
-/// [`crate::copy_figures`] first.
+/// Builds the edition in language `lang` from `reports` into `target/book/<lang>/` and
+/// returns the path of its `index.html` and the text left in English (see
+/// [`stage_translation`]). Call [`crate::copy_figures`] first.
 pub fn build_translation(
     workspace_root: &Path,
     lang: &str,
+    reports: &Reports,
 ) -> anyhow::Result<(PathBuf, Vec<String>)> {
     let workspace_root = normalize(&absolute(workspace_root));
     let staged = stage_translation(&workspace_root, lang)?;
@@ -823,6 +815,10 @@ pub fn build_translation(
     let config = translated_config(&workspace_root, lang, &catalog)?;
     let mut book = MDBook::load_with_config(&staged.root, config)
         .with_context(|| format!("cannot load the {lang} edition"))?;
+    book.with_preprocessor(facts::FactsPreprocessor::new(
+        reports,
+        Some(read_catalog(&po_path(&workspace_root, lang))?),
+    )?);
     let mut catalog = catalog;
     add_stripped_summary_translations(&mut catalog);
     book.with_preprocessor(Titles { catalog });

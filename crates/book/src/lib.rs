@@ -58,7 +58,7 @@
 //! features), and rustdoc then refuses to choose between them.
 
 mod check;
-pub mod generated;
+pub mod facts;
 pub mod glossary;
 pub mod i18n;
 mod schedule;
@@ -71,6 +71,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use anyhow::Context;
 use mdbook_driver::MDBook;
+
+pub use facts::Reports;
 
 pub use schedule::{
     Page, SCHEDULE_PAGE, SCHEDULE_SOURCE, Schedule, Segment, check_schedule, write_schedule,
@@ -91,9 +93,9 @@ pub fn book_root(workspace_root: &Path) -> PathBuf {
     workspace_root.join("book")
 }
 
-/// Where the report bench writes its figures, `reports/figures/`.
-pub fn report_figures(workspace_root: &Path) -> PathBuf {
-    workspace_root.join("reports/figures")
+/// Where the report bench wrote the figures of `reports`: its `figures/`.
+pub fn report_figures(reports: &Reports) -> PathBuf {
+    reports.dir.join("figures")
 }
 
 /// Where the book's pages find the figures, `book/src/figures/`.
@@ -101,13 +103,13 @@ pub fn book_figures(workspace_root: &Path) -> PathBuf {
     book_root(workspace_root).join("src/figures")
 }
 
-/// Copies every `reports/figures/*.svg` into `book/src/figures/` (rewriting only what
-/// changed, each file replaced in one step) and removes the SVGs there that the reports
-/// no longer have. Returns how many figures the book has now. Does nothing when
-/// `reports/figures/` does not exist.
-pub fn copy_figures(workspace_root: &Path) -> anyhow::Result<usize> {
+/// Copies every SVG of the figures of `reports` into `book/src/figures/` (rewriting only
+/// what changed, each file replaced in one step) and removes the SVGs there that the
+/// reports do not have. Returns how many figures the book has now. Does nothing when
+/// the reports have no `figures/`.
+pub fn copy_figures(workspace_root: &Path, reports: &Reports) -> anyhow::Result<usize> {
     static TEMP_FILES: AtomicUsize = AtomicUsize::new(0);
-    let from = report_figures(workspace_root);
+    let from = report_figures(reports);
     let to = book_figures(workspace_root);
     if !from.is_dir() {
         return Ok(0);
@@ -168,16 +170,18 @@ pub struct Edition {
     pub left_in_english: Vec<String>,
 }
 
-/// Builds every edition of the book: the English one into `target/book/` (the
-/// `build-dir` set in `book/book.toml`), then one per `book/po/<lang>.po` into
-/// `target/book/<lang>/` ([`i18n::build_translation`]). Copies the report bench's figures
-/// into the book's sources first ([`copy_figures`]).
-pub fn build_books(workspace_root: &Path) -> anyhow::Result<Vec<Edition>> {
+/// Builds every edition of the book from `reports`: the English one into `target/book/`
+/// (the `build-dir` set in `book/book.toml`), then one per `book/po/<lang>.po` into
+/// `target/book/<lang>/` ([`i18n::build_translation`]). Copies the reports' figures into
+/// the book's sources first ([`copy_figures`]); the pages' facts and tables are filled
+/// from the same reports ([`facts`]).
+pub fn build_books(workspace_root: &Path, reports: &Reports) -> anyhow::Result<Vec<Edition>> {
     let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    copy_figures(workspace_root).context("cannot copy the figures into the book")?;
+    copy_figures(workspace_root, reports).context("cannot copy the figures into the book")?;
     let book_root = book_root(workspace_root);
-    let book = MDBook::load(&book_root)
+    let mut book = MDBook::load(&book_root)
         .with_context(|| format!("cannot load the book in {}", book_root.display()))?;
+    book.with_preprocessor(facts::FactsPreprocessor::new(reports, None)?);
     book.build().context("cannot build the book")?;
     let index = book.build_dir_for("html").join("index.html");
     let index = index
@@ -189,7 +193,7 @@ pub fn build_books(workspace_root: &Path) -> anyhow::Result<Vec<Edition>> {
         left_in_english: Vec::new(),
     }];
     for language in i18n::languages(workspace_root) {
-        let (index, left_in_english) = i18n::build_translation(workspace_root, &language)
+        let (index, left_in_english) = i18n::build_translation(workspace_root, &language, reports)
             .with_context(|| format!("cannot build the `{language}` edition"))?;
         editions.push(Edition {
             language,
@@ -200,11 +204,11 @@ pub fn build_books(workspace_root: &Path) -> anyhow::Result<Vec<Edition>> {
     Ok(editions)
 }
 
-/// Builds every edition of the book ([`build_books`]) and returns the absolute path of
-/// the English `index.html`, in `target/book/`. A translated edition with text left in
-/// English is reported on standard error, one line per message.
-pub fn build_book(workspace_root: &Path) -> anyhow::Result<PathBuf> {
-    let editions = build_books(workspace_root)?;
+/// Builds every edition of the book from `reports` ([`build_books`]) and returns the
+/// absolute path of the English `index.html`, in `target/book/`. A translated edition
+/// with text left in English is reported on standard error, one line per message.
+pub fn build_book(workspace_root: &Path, reports: &Reports) -> anyhow::Result<PathBuf> {
+    let editions = build_books(workspace_root, reports)?;
     for edition in &editions[1..] {
         report_left_in_english(edition);
     }
@@ -255,24 +259,6 @@ pub fn glossary_problems(
     Ok(glossary::check(&catalog, &terms))
 }
 
-/// Whether `reports/` holds the snapshot committed with the code: `git status` shows
-/// no change to `reports/results.json` (and, outside a git checkout, it is taken to).
-///
-/// A reader's own `cargo bench` rewrites `reports/` with their machine's results, on
-/// which a claim can fail to hold and a generated sentence can have words the catalogs
-/// do not know yet: the tests that judge the snapshot judge it only when it is the
-/// committed one, and say so when it is not.
-pub fn reports_are_the_snapshot(workspace_root: &Path) -> bool {
-    let status = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--", "reports/results.json"])
-        .current_dir(workspace_root)
-        .output();
-    match status {
-        Ok(out) if out.status.success() => out.stdout.is_empty(),
-        _ => true,
-    }
-}
-
 /// `path` relative to `workspace_root` when it is inside it, with `/`.
 pub fn workspace_root_relative(workspace_root: &Path, path: &Path) -> String {
     path.strip_prefix(workspace_root)
@@ -290,7 +276,7 @@ pub fn workspace_root_relative(workspace_root: &Path, path: &Path) -> String {
 /// Every broken reference, one per line, as `file:line: what is broken`.
 pub fn check_translation(workspace_root: &Path, lang: &str) -> Result<(), Vec<String>> {
     let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    if let Err(e) = copy_figures(workspace_root) {
+    if let Err(e) = copy_figures(workspace_root, &Reports::snapshot(workspace_root)) {
         return Err(vec![format!(
             "cannot copy the figures into the book: {e:#}"
         )]);
@@ -316,7 +302,7 @@ pub fn check_translation(workspace_root: &Path, lang: &str) -> Result<(), Vec<St
 /// Every broken reference, one per line, as `file:line: what is broken`, with `file`
 /// relative to `workspace_root`.
 pub fn check_book(workspace_root: &Path) -> Result<(), Vec<String>> {
-    if let Err(e) = copy_figures(workspace_root) {
+    if let Err(e) = copy_figures(workspace_root, &Reports::snapshot(workspace_root)) {
         return Err(vec![format!(
             "cannot copy the figures into the book: {e:#}"
         )]);
@@ -340,6 +326,10 @@ pub fn test_book(workspace_root: &Path) -> anyhow::Result<()> {
     let book_root = book_root(workspace_root);
     let mut book = MDBook::load(&book_root)
         .with_context(|| format!("cannot load the book in {}", book_root.display()))?;
+    book.with_preprocessor(facts::FactsPreprocessor::new(
+        &Reports::snapshot(workspace_root),
+        None,
+    )?);
     book.test(Vec::new())
         .context("a Rust code block of the book failed")
 }
@@ -368,7 +358,8 @@ mod tests {
     #[test]
     fn the_book_is_built_into_target_book() {
         let root = workspace("# Intro\n\nHello.\n");
-        let index = build_book(root.path()).expect("the book builds");
+        let index =
+            build_book(root.path(), &Reports::snapshot(root.path())).expect("the book builds");
         let expected = root.path().join("target/book/index.html");
         assert_eq!(index, expected.canonicalize().unwrap());
         assert!(fs::read_to_string(index).unwrap().contains("Hello."));
@@ -378,7 +369,7 @@ mod tests {
     fn a_missing_chapter_fails_the_build() {
         let root = workspace("# Intro\n");
         fs::remove_file(root.path().join("book/src/intro.md")).unwrap();
-        assert!(build_book(root.path()).is_err());
+        assert!(build_book(root.path(), &Reports::snapshot(root.path())).is_err());
         assert!(
             !root.path().join("book/src/intro.md").exists(),
             "mdBook made it up"
@@ -406,7 +397,10 @@ mod tests {
         fs::create_dir_all(&figures).unwrap();
         fs::write(figures.join("gone.svg"), "<svg/>").unwrap();
 
-        assert_eq!(copy_figures(root.path()).unwrap(), 1);
+        assert_eq!(
+            copy_figures(root.path(), &Reports::snapshot(root.path())).unwrap(),
+            1
+        );
         assert_eq!(
             fs::read_to_string(figures.join("a.svg")).unwrap(),
             "<svg>a</svg>"
@@ -415,7 +409,7 @@ mod tests {
         assert!(!figures.join("notes.txt").exists());
 
         fs::write(reports.join("a.svg"), "<svg>new</svg>").unwrap();
-        let index = build_book(root.path()).unwrap();
+        let index = build_book(root.path(), &Reports::snapshot(root.path())).unwrap();
         let built = index.parent().unwrap().join("figures/a.svg");
         assert_eq!(fs::read_to_string(built).unwrap(), "<svg>new</svg>");
         check_book(root.path()).unwrap();
@@ -427,7 +421,10 @@ mod tests {
         let figures = root.path().join("book/src/figures");
         fs::create_dir_all(&figures).unwrap();
         fs::write(figures.join("kept.svg"), "<svg/>").unwrap();
-        assert_eq!(copy_figures(root.path()).unwrap(), 0);
+        assert_eq!(
+            copy_figures(root.path(), &Reports::snapshot(root.path())).unwrap(),
+            0
+        );
         assert!(figures.join("kept.svg").exists());
     }
 }

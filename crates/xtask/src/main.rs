@@ -25,10 +25,14 @@ enum Chore {
     /// Build the book into target/book/, each translation into
     /// target/book/LANG/, and print the path of every index.html.
     Book {
-        /// Also check every include, link and image (in every language), and
-        /// run the book's Rust blocks.
+        /// Also check every include, link, image and fact (in every language),
+        /// and run the book's Rust blocks.
         #[arg(long)]
         check: bool,
+        /// Show the reports in DIR (your own run: target/reports) instead
+        /// of the committed snapshot, reports/.
+        #[arg(long, value_name = "DIR")]
+        reports: Option<PathBuf>,
     },
     /// Check the workshop exercises: every solution passes its tests, every
     /// exercise's stubs compile and fail them.
@@ -47,7 +51,8 @@ enum Chore {
         step: I18nStep,
     },
     /// Run the report bench: `cargo bench -p pipeline-bench --bench report --
-    /// ARGS`.
+    /// ARGS` (into target/reports/; `--snapshot` makes the run the committed
+    /// snapshot, reports/).
     Report {
         /// Arguments for the report bench.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -57,8 +62,8 @@ enum Chore {
 
 #[derive(Subcommand)]
 enum I18nStep {
-    /// Extract book/po/messages.pot from the English book and the generated
-    /// text it includes.
+    /// Extract book/po/messages.pot from the English book and the words of
+    /// the report tables it shows.
     Extract,
     /// Extract the template and merge it into book/po/LANG.po (new language: a
     /// new catalog), keeping translations and marking changed ones fuzzy; then
@@ -81,7 +86,13 @@ enum I18nStep {
 fn main() -> ExitCode {
     let root = xtask::workspace_root();
     match Cli::parse().command {
-        Chore::Book { check } => book(&root, check),
+        Chore::Book { check, reports } => {
+            let reports = match reports {
+                Some(dir) => pipeline_book::Reports::at(&root, &root.join(dir)),
+                None => pipeline_book::Reports::snapshot(&root),
+            };
+            book(&root, check, &reports)
+        }
         Chore::Exercises { target_dir } => exercises(&root, &root.join(target_dir)),
         Chore::I18n { step } => i18n(&root, step),
         Chore::Report { args } => report(&root, &args),
@@ -91,7 +102,7 @@ fn main() -> ExitCode {
 
 /// Builds (and with `check`, checks and tests) every edition of the book; prints the
 /// path of each `index.html`, English first.
-fn book(root: &Path, check: bool) -> ExitCode {
+fn book(root: &Path, check: bool, reports: &pipeline_book::Reports) -> ExitCode {
     let mut broken = Vec::new();
     if check {
         broken.extend(pipeline_book::check_book(root).err().unwrap_or_default());
@@ -106,7 +117,7 @@ fn book(root: &Path, check: bool) -> ExitCode {
     for line in &broken {
         eprintln!("{line}");
     }
-    let editions = match pipeline_book::build_books(root) {
+    let editions = match pipeline_book::build_books(root, reports) {
         Ok(editions) => editions,
         Err(e) => return fail(&format!("{e:#}")),
     };

@@ -1,7 +1,5 @@
 //! The markdown tables of `reports/tables/`, one file per table, for the book.
 
-use std::fmt::Write;
-
 use pipeline_core::{Report, Scenario};
 use pipeline_present::{Align, Table};
 
@@ -9,7 +7,7 @@ use crate::data::goals::{BY_HAND_TARGET, CORES_BUSY_MIN_WALL_S, OVERHEAD_TARGET}
 use crate::data::results::{Results, Verdict};
 use crate::data::sleep;
 use crate::format;
-use pipeline_registry::{ALL, Pipeline};
+use pipeline_registry::ALL;
 
 pub mod parallel;
 
@@ -26,37 +24,6 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     table.to_markdown()
 }
 
-/// One line saying what a scenario runs (from the first config that ran).
-fn describe(results: &Results, scenario: &str) -> String {
-    let about = Scenario::named(scenario).map_or("", |s| s.about);
-    let config = ALL
-        .iter()
-        .find_map(|&v| {
-            let capacity = *results.capacities(scenario).first()?;
-            results.report(scenario, capacity, v)
-        })
-        .map(|r| &r.config);
-    let Some(config) = config else {
-        return format!("**{scenario}**: {about}.\n");
-    };
-    let [d, r, u] = config.workers;
-    let frame = config
-        .frame
-        .map_or("no payload".to_string(), |(w, h)| format!("{w}×{h} frames"));
-    let interval = if config.source_interval_ms > 0.0 {
-        format!(", one item every {} ms", config.source_interval_ms)
-    } else {
-        String::new()
-    };
-    format!(
-        "**{scenario}**: {about}. {} items, workers {d}/{r}/{u}, stage waits {}/{}/{} ms{interval}, {frame}.\n",
-        format::count(config.items),
-        config.download_ms,
-        config.resize_ms,
-        config.upload_ms,
-    )
-}
-
 /// "Cores busy" (process CPU time over wall time), or `–` for a run shorter than
 /// [`CORES_BUSY_MIN_WALL_S`].
 fn cores_busy(report: &Report) -> String {
@@ -67,29 +34,6 @@ fn cores_busy(report: &Report) -> String {
     }
 }
 
-/// What a scenario table's rows are when some case ran more than once: "median of
-/// N runs", with the pipelines that ran another number of times named.
-fn runs_note(counts: &[(Pipeline, usize)]) -> Option<String> {
-    let most = counts.iter().map(|&(_, n)| n).max().filter(|&n| n > 1)?;
-    let mut others: Vec<String> = Vec::new();
-    for &(pipeline, n) in counts.iter().filter(|&&(_, n)| n != most) {
-        let runs = if n == 1 { "run" } else { "runs" };
-        let other = format!("{}: {n} {runs}", pipeline.label);
-        if !others.contains(&other) {
-            others.push(other);
-        }
-    }
-    let others = if others.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", others.join("; "))
-    };
-    Some(format!(
-        "Each row is the run whose wall time is the median of {most} runs{others}, each in \
-         its own process; the figures and the overhead table use the same run.\n"
-    ))
-}
-
 /// The tables of one scenario: every pipeline on every capacity it ran with, each the
 /// median run ([`Results::run`]). Three narrow tables rather than one wide one, so
 /// that each fits the book's column: time, CPU and polls; latency; queues and memory.
@@ -98,7 +42,6 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
     let mut latency = Vec::new();
     let mut memory = Vec::new();
     let mut counts = Vec::new();
-    let mut short = false;
     for capacity in results.capacities(scenario) {
         for &pipeline in ALL {
             let Some(r) = results.report(scenario, capacity, pipeline) else {
@@ -108,7 +51,6 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
                 pipeline,
                 results.runs_of(scenario, capacity, pipeline).len(),
             ));
-            short |= r.wall_s < CORES_BUSY_MIN_WALL_S;
             let who = vec![pipeline.label.to_string(), format::capacity(capacity)];
             time.push(
                 [
@@ -145,20 +87,6 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
             );
         }
     }
-    let mut caption = describe(results, scenario);
-    if let Some(note) = runs_note(&counts) {
-        caption.push('\n');
-        caption.push_str(&note);
-    }
-    if short {
-        let _ = write!(
-            caption,
-            "\n\"Cores busy\" is CPU time over wall time; it is left out (–) for runs shorter \
-             than {} ms: the process CPU time includes starting and joining the threads, \
-             which dominate a run that short.\n",
-            CORES_BUSY_MIN_WALL_S * 1e3
-        );
-    }
     let time_header = [
         "pipeline",
         "queues",
@@ -179,7 +107,7 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
         "max RSS (MiB)",
     ];
     format!(
-        "{caption}\n*Time, CPU and polls:*\n\n{}\n*Latency per item, from entering the \
+        "*Time, CPU and polls:*\n\n{}\n*Latency per item, from entering the \
          download queue to arriving at done:*\n\n{}\n*Queue peaks (items) and memory:*\n\n{}",
         table(&time_header, &time),
         table(&latency_header, &latency),

@@ -1,0 +1,807 @@
+//! The named facts of a report run (`facts.json`): the numbers, ranges, lists and
+//! orderings the book's sentences show, and whether each reading a page builds on
+//! holds in these results.
+//!
+//! Every fact is computed on typed keys (a [`Scenario`], a capacity, the registry's
+//! [`Pipeline`]s and their roles), never on text, and stored as a typed
+//! [`Fact`]; the book formats it when it shows it. Sets of pipelines come from the
+//! registry: `blocking` is every pipeline whose workers block, so a new one joins the
+//! set, and its size is a fact too. The roles are named after what they are in the
+//! story: the `sleeper` ([`POLLING_SLEEP`]), the `spinner` ([`POLLING_SPIN`]) and the
+//! `reference` ([`REFERENCE`]).
+//!
+//! Names are `<scope>.<who>.<what>`: `paced.blocking.p99` is the range of the blocking
+//! pipelines' p99 latency on `paced`. A fact whose runs are missing from the results
+//! is left out (a page that names it shows the name, flagged, rather than a number).
+
+use pipeline_core::{Report, Scenario};
+use pipeline_present::fact::{Fact, Facts};
+
+use crate::data::goals::{CORES_BUSY_MIN_WALL_S, OVERHEAD_TARGET};
+use crate::data::parallel::{PythonResult, rust_points, sweep_machine};
+use crate::data::results::{Results, median};
+use crate::data::sleep;
+use pipeline_registry::{ALL, POLLING_SLEEP, POLLING_SPIN, Pipeline, REFERENCE};
+
+/// The spread within which a wall time "keeps up" with the blocking pipelines'.
+pub const KEEPS_UP: f64 = 0.05;
+
+/// How much lower a blocking pipeline's latency must be than the sleeper's for the
+/// nap to be "what dominates" its hand-offs.
+pub const FAR_BELOW: f64 = 5.0;
+
+/// Every fact of `results` (`python`: the Python measurement of the worker sweep,
+/// when there is one).
+pub fn facts(results: &Results, python: Option<&PythonResult>) -> Facts {
+    let mut f = Facts::default();
+    machine(&mut f, results);
+    book(&mut f, results);
+    polls(&mut f, results);
+    paced(&mut f, results);
+    depth(&mut f, results);
+    bottleneck(&mut f, results);
+    peaks(&mut f, results, Scenario::BOTTLENECK);
+    peaks(&mut f, results, Scenario::THROUGHPUT);
+    sweep(&mut f, results);
+    fanout(&mut f, results);
+    compare(&mut f, results);
+    spread(&mut f, results);
+    overhead(&mut f, results);
+    sleeper_bounded(&mut f, results);
+    sleeps(&mut f, results);
+    threads(&mut f, results);
+    parallel(&mut f, results, python);
+    f
+}
+
+/// The pipelines whose workers block.
+fn blocking() -> impl Iterator<Item = Pipeline> {
+    ALL.iter().copied().filter(Pipeline::blocks)
+}
+
+/// The blocking pipelines' reports on one config.
+fn blocking_reports<'a>(
+    results: &'a Results,
+    scenario: &str,
+    capacity: Option<usize>,
+) -> Vec<&'a Report> {
+    blocking()
+        .filter_map(|p| results.report(scenario, capacity, p))
+        .collect()
+}
+
+/// The smallest and largest of `values` (infinite when there are none).
+fn min_max(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    values
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+/// The range of `get` over `reports`, each end made a fact by `kind`.
+fn range(reports: &[&Report], get: impl Fn(&Report) -> f64, kind: fn(f64) -> Fact) -> Fact {
+    let (lo, hi) = min_max(reports.iter().map(|r| get(r)));
+    Fact::range(kind(lo), kind(hi))
+}
+
+fn seconds(s: f64) -> Fact {
+    Fact::Seconds(s)
+}
+
+fn micros(us: f64) -> Fact {
+    Fact::Micros(us.round() as u64)
+}
+
+fn count(n: f64) -> Fact {
+    Fact::Count(n.round().max(0.0) as u64)
+}
+
+fn mib(bytes: f64) -> Fact {
+    Fact::Mib(bytes.round().max(0.0) as u64)
+}
+
+fn two_places(value: f64) -> Fact {
+    Fact::Number(value, 2)
+}
+
+/// A scenario's run as a fact: its name, and its bound when it ran more than one way.
+fn config(scenario: &str, capacity: Option<usize>) -> Fact {
+    let several = Scenario::named(scenario).is_ok_and(|s| s.capacities.len() > 1);
+    Fact::Config {
+        scenario: scenario.to_string(),
+        capacity: several.then_some(capacity),
+    }
+}
+
+fn polls_per_item(r: &Report) -> f64 {
+    r.total_polls() as f64 / r.items_in.max(1) as f64
+}
+
+/// Threads a pipeline runs: its workers, the camera (the source) and the main thread.
+fn thread_count(r: &Report) -> usize {
+    r.config.workers.iter().sum::<usize>() + 2
+}
+
+/// The run of `scenario` of the first pipeline that has one (unbounded when it ran
+/// so): the threads and the config are the same in all of them.
+fn any_report<'a>(results: &'a Results, scenario: Scenario) -> Option<&'a Report> {
+    let capacity = *results.capacities(scenario.name).first()?;
+    ALL.iter()
+        .find_map(|&p| results.report(scenario.name, capacity, p))
+}
+
+/// The machine, the sets of pipelines and the goals.
+fn machine(f: &mut Facts, results: &Results) {
+    f.insert("machine.cpus", Fact::Count(results.machine.cpus as u64));
+    f.insert("pipelines.count", Fact::Count(ALL.len() as u64));
+    f.insert(
+        "pipelines.blocking.count",
+        Fact::Count(blocking().count() as u64),
+    );
+    f.insert("reference", Fact::Name(REFERENCE.label.to_string()));
+    f.insert("goals.overhead", Fact::Ratio(OVERHEAD_TARGET));
+    f.insert(
+        "goals.cores-busy-min-wall",
+        Fact::Seconds(CORES_BUSY_MIN_WALL_S),
+    );
+    f.insert("run.cases", Fact::Count(results.runs.len() as u64));
+    f.insert("run.quick", Fact::Bool(results.mode != "full"));
+    let repeats = results
+        .capacities(Scenario::THROUGHPUT.name)
+        .first()
+        .map_or(0, |&c| {
+            results
+                .runs_of(Scenario::THROUGHPUT.name, c, REFERENCE)
+                .len()
+        });
+    f.insert("throughput.repeats", Fact::Count(repeats as u64));
+    if let Some(s) = results.elapsed_s {
+        f.insert("run.length", Fact::Seconds(s));
+    }
+    if let Some(five) = results.sleep.iter().find(|s| s.requested_ms == 5.0) {
+        f.insert("sleep.5ms.mean", Fact::Seconds(five.mean_ms / 1000.0));
+        f.insert("sleep.5ms.samples", Fact::Count(five.samples.into()));
+    }
+    let expected = results
+        .report(Scenario::CAMERA.name, None, REFERENCE)
+        .and_then(|r| sleep::ideal_with_measured_sleeps(&r.config, &results.sleep));
+    if let Some(expected) = expected {
+        f.insert("camera.expected-wall", Fact::Seconds(expected));
+    }
+}
+
+/// `book`: polls of each kind of pipeline, and how short its runs are.
+fn book(f: &mut Facts, results: &Results) {
+    let name = Scenario::BOOK.name;
+    let (Some(sleeper), Some(spinner)) = (
+        results.report(name, None, POLLING_SLEEP),
+        results.report(name, None, POLLING_SPIN),
+    ) else {
+        return;
+    };
+    let blocking = blocking_reports(results, name, None);
+    let Some(fewest) = blocking.iter().map(|r| r.total_polls()).min() else {
+        return;
+    };
+    f.insert("book.blocking.polls", Fact::Count(fewest));
+    f.insert(
+        "book.blocking.polls-per-item",
+        range(&blocking, polls_per_item, two_places),
+    );
+    for (who, r) in [("sleeper", sleeper), ("spinner", spinner)] {
+        f.insert(format!("book.{who}.polls"), Fact::Count(r.total_polls()));
+        f.insert(
+            format!("book.{who}.polls-per-item"),
+            two_places(polls_per_item(r)),
+        );
+    }
+    let wasted = sleeper.total_polls().saturating_sub(fewest);
+    let share = wasted as f64 / sleeper.total_polls().max(1) as f64;
+    f.insert("book.sleeper.wasted-polls", Fact::Count(wasted));
+    f.insert("book.sleeper.wasted-share", Fact::Percent(share));
+    f.insert("book.sleeper.wastes-little", Fact::Bool(share < 0.05));
+
+    let all: Vec<&Report> = ALL
+        .iter()
+        .filter_map(|&p| results.report(name, None, p))
+        .collect();
+    let short = all
+        .iter()
+        .filter(|r| r.wall_s < CORES_BUSY_MIN_WALL_S)
+        .count();
+    f.insert("book.wall", range(&all, |r| r.wall_s, seconds));
+    f.insert("book.runs", Fact::Count(all.len() as u64));
+    f.insert("book.short-runs", Fact::Count(short as u64));
+    f.insert("book.some-runs-short", Fact::Bool(short > 0));
+}
+
+/// Where the pollers poll most, against the blocking pipelines.
+fn polls(f: &mut Facts, results: &Results) {
+    let mut spinner_most: Option<(f64, Fact)> = None;
+    let mut sleeper_most: Option<(f64, Fact)> = None;
+    let mut blocking_most: f64 = 0.0;
+    for (scenario, capacity) in results.scenario_configs() {
+        for r in blocking_reports(results, &scenario, capacity) {
+            blocking_most = blocking_most.max(polls_per_item(r));
+        }
+        for (pipeline, most) in [
+            (POLLING_SPIN, &mut spinner_most),
+            (POLLING_SLEEP, &mut sleeper_most),
+        ] {
+            if let Some(r) = results.report(&scenario, capacity, pipeline) {
+                let per_item = polls_per_item(r);
+                if most.as_ref().is_none_or(|(m, _)| per_item > *m) {
+                    *most = Some((per_item, config(&scenario, capacity)));
+                }
+            }
+        }
+    }
+    if let Some((per_item, at)) = spinner_most {
+        f.insert("polls.spinner.most-per-item", count(per_item));
+        f.insert("polls.spinner.most-on", at);
+        f.insert(
+            "polls.spinner.wastes-where-workers-wait",
+            Fact::Bool(per_item > 10.0 * blocking_most),
+        );
+    }
+    if let Some((per_item, at)) = sleeper_most {
+        f.insert("polls.sleeper.most-per-item", two_places(per_item));
+        f.insert("polls.sleeper.most-on", at);
+    }
+    if blocking_most > 0.0 {
+        f.insert("polls.blocking.most-per-item", two_places(blocking_most));
+    }
+}
+
+/// `paced`: latency and CPU of the three kinds of waiting.
+fn paced(f: &mut Facts, results: &Results) {
+    let name = Scenario::PACED.name;
+    let Some(capacity) = results.capacities(name).first().copied() else {
+        return;
+    };
+    let (Some(spinner), Some(sleeper)) = (
+        results.report(name, capacity, POLLING_SPIN),
+        results.report(name, capacity, POLLING_SLEEP),
+    ) else {
+        return;
+    };
+    let blocking = blocking_reports(results, name, capacity);
+    if blocking.is_empty() {
+        return;
+    }
+    type Pick = fn(&Report) -> u64;
+    let percentiles: [(&str, Pick); 3] = [
+        ("p50", |r| r.latency_us.p50),
+        ("p99", |r| r.latency_us.p99),
+        ("max", |r| r.latency_us.max),
+    ];
+    let mut far_below_sleeper = true;
+    let mut above_spinner = false;
+    for (what, pick) in percentiles {
+        f.insert(
+            format!("paced.blocking.{what}"),
+            range(&blocking, |r| pick(r) as f64, micros),
+        );
+        f.insert(format!("paced.sleeper.{what}"), Fact::Micros(pick(sleeper)));
+        f.insert(format!("paced.spinner.{what}"), Fact::Micros(pick(spinner)));
+        // The typical item and the tail; the single worst item of a run is decided by
+        // the machine's scheduler more than by the queue, so it is shown, not judged.
+        if what != "max" {
+            far_below_sleeper &= blocking
+                .iter()
+                .all(|r| pick(r) as f64 * FAR_BELOW <= pick(sleeper) as f64);
+            above_spinner |= blocking.iter().any(|r| pick(r) > pick(spinner));
+        }
+    }
+    let (cpu_lo, cpu_hi) = min_max(blocking.iter().map(|r| r.process_cpu_s));
+    f.insert(
+        "paced.blocking.cpu",
+        Fact::range(seconds(cpu_lo), seconds(cpu_hi)),
+    );
+    f.insert("paced.sleeper.cpu", seconds(sleeper.process_cpu_s));
+    f.insert("paced.spinner.cpu", seconds(spinner.process_cpu_s));
+    f.insert(
+        "paced.spinner.cpu-over-blocking",
+        Fact::Ratio(spinner.process_cpu_s / cpu_hi),
+    );
+    f.insert(
+        "paced.blocking.far-below-sleeper",
+        Fact::Bool(far_below_sleeper),
+    );
+    f.insert("paced.blocking.above-spinner", Fact::Bool(above_spinner));
+    f.insert(
+        "paced.blocking.cpu-far-below-spinner",
+        Fact::Bool(cpu_hi * 3.0 < spinner.process_cpu_s),
+    );
+    f.insert(
+        "paced.blocking.cpu-above-sleeper",
+        Fact::Bool(cpu_lo > sleeper.process_cpu_s),
+    );
+}
+
+/// `bottleneck`, unbounded: the resize queue's depth over time.
+fn depth(f: &mut Facts, results: &Results) {
+    let name = Scenario::BOTTLENECK.name;
+    let series: Vec<(Pipeline, &Report, &[u64], u64)> = ALL
+        .iter()
+        .filter_map(|&p| {
+            let run = results.run(name, None, p)?;
+            let series = run.depth_series()?;
+            Some((
+                p,
+                run.report()?,
+                series.resize.as_slice(),
+                series.interval_ms,
+            ))
+        })
+        .collect();
+    if series.len() < 2 {
+        return;
+    }
+    let peak_at = |s: &[u64]| {
+        let most = s.iter().copied().max().unwrap_or(0);
+        s.iter().position(|&d| d == most).unwrap_or(0)
+    };
+    let Some((last, settled)) = series
+        .iter()
+        .map(|(p, _, s, _)| (*p, peak_at(s)))
+        .max_by_key(|&(_, at)| at)
+    else {
+        return;
+    };
+    let len = series.iter().map(|(_, _, s, _)| s.len()).min().unwrap_or(0);
+    let mut gap = 0u64;
+    for i in settled..len {
+        let (lo, hi) = series.iter().fold((u64::MAX, 0), |(lo, hi), (_, _, s, _)| {
+            (lo.min(s[i]), hi.max(s[i]))
+        });
+        gap = gap.max(hi - lo);
+    }
+    let peak = series
+        .iter()
+        .flat_map(|(_, _, s, _)| s.iter())
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let items = series[0].1.config.items;
+    let reports: Vec<&Report> = series.iter().map(|(_, r, _, _)| *r).collect();
+    let resize_peak = |r: &Report| r.stages.get(1).map_or(0.0, |s| s.queue_peak as f64);
+    let (fewest, _) = min_max(reports.iter().map(|r| resize_peak(r)));
+    let close = gap as f64 <= 0.1 * peak as f64;
+    f.insert("bottleneck.items", Fact::Count(items));
+    f.insert(
+        "bottleneck.unbounded.resize-peak",
+        range(&reports, resize_peak, count),
+    );
+    f.insert(
+        "bottleneck.unbounded.settled-at",
+        seconds(settled as f64 * series[0].3 as f64 / 1000.0),
+    );
+    f.insert(
+        "bottleneck.unbounded.last-to-peak",
+        Fact::Name(last.label.into()),
+    );
+    f.insert(
+        "bottleneck.unbounded.lines",
+        Fact::Count(series.len() as u64),
+    );
+    f.insert("bottleneck.unbounded.depth-gap", Fact::Count(gap));
+    f.insert(
+        "bottleneck.unbounded.depth-gap-share",
+        Fact::Percent(gap as f64 / peak.max(1) as f64),
+    );
+    f.insert(
+        "bottleneck.unbounded.lines-coincide",
+        Fact::Bool(close && fewest >= 0.9 * items as f64),
+    );
+}
+
+/// `bottleneck`: what a bound changes.
+fn bottleneck(f: &mut Facts, results: &Results) {
+    let name = Scenario::BOTTLENECK.name;
+    let Some(capacity) = results.capacities(name).into_iter().find(Option::is_some) else {
+        return;
+    };
+    let mut changes = Vec::new();
+    let mut unbounded = Vec::new();
+    let mut bounded = Vec::new();
+    for &p in ALL {
+        let (Some(u), Some(b)) = (
+            results.report(name, None, p),
+            results.report(name, capacity, p),
+        ) else {
+            continue;
+        };
+        changes.push((b.wall_s / u.wall_s - 1.0).abs());
+        unbounded.push(u);
+        bounded.push(b);
+    }
+    if changes.is_empty() {
+        return;
+    }
+    let most = changes.iter().copied().fold(0.0, f64::max);
+    let p50 = |r: &Report| r.latency_us.p50 as f64;
+    let heap = |r: &Report| r.peak_heap_bytes.unwrap_or(0) as f64;
+    let (u_lo, _) = min_max(unbounded.iter().map(|r| p50(r)));
+    let (_, b_hi) = min_max(bounded.iter().map(|r| p50(r)));
+    f.insert(
+        "bottleneck.bound",
+        Fact::Count(capacity.unwrap_or(0) as u64),
+    );
+    f.insert("bottleneck.bound-changes-wall-by", Fact::Percent(most));
+    f.insert("bottleneck.bound-keeps-the-pace", Fact::Bool(most < 0.05));
+    f.insert("bottleneck.bound-shortens-latency", Fact::Bool(b_hi < u_lo));
+    for (who, reports) in [("unbounded", &unbounded), ("bounded", &bounded)] {
+        f.insert(
+            format!("bottleneck.{who}.wall"),
+            range(reports, |r| r.wall_s, seconds),
+        );
+        f.insert(format!("bottleneck.{who}.p50"), range(reports, p50, micros));
+        f.insert(format!("bottleneck.{who}.heap"), range(reports, heap, mib));
+    }
+}
+
+/// Every queue peak of a bounded run of `scenario` against its bound.
+fn peaks(f: &mut Facts, results: &Results, scenario: Scenario) {
+    for capacity in results.capacities(scenario.name) {
+        let Some(bound) = capacity else { continue };
+        let peaks: Vec<u64> = ALL
+            .iter()
+            .filter_map(|&p| results.report(scenario.name, capacity, p))
+            .flat_map(|r| r.stages.iter().map(|s| s.queue_peak))
+            .collect();
+        let Some(&most) = peaks.iter().max() else {
+            continue;
+        };
+        let name = scenario.name;
+        f.insert(format!("{name}.bound"), Fact::Count(bound as u64));
+        f.insert(format!("{name}.bounded.most-peak"), Fact::Count(most));
+        f.insert(
+            format!("{name}.bounded.peaks-within-bound"),
+            Fact::Bool(most <= bound as u64),
+        );
+    }
+}
+
+/// Peak heap against item count on `bottleneck`.
+fn sweep(f: &mut Facts, results: &Results) {
+    let points = results.sweep();
+    let Some(pipeline) = results.sweep_pipeline() else {
+        return;
+    };
+    let unbounded: Vec<_> = points.iter().filter(|p| p.capacity.is_none()).collect();
+    let bounded: Vec<_> = points.iter().filter(|p| p.capacity.is_some()).collect();
+    let (Some(first), Some(last)) = (unbounded.first(), unbounded.last()) else {
+        return;
+    };
+    let (b_lo, b_hi) = min_max(bounded.iter().map(|p| p.peak_heap_bytes as f64));
+    f.insert("sweep.pipeline", Fact::Name(pipeline.label.into()));
+    f.insert("sweep.unbounded.fewest-items", Fact::Count(first.items));
+    f.insert("sweep.unbounded.most-items", Fact::Count(last.items));
+    f.insert(
+        "sweep.unbounded.heap-at-fewest",
+        Fact::Mib(first.peak_heap_bytes),
+    );
+    f.insert(
+        "sweep.unbounded.heap-at-most",
+        Fact::Mib(last.peak_heap_bytes),
+    );
+    if b_lo.is_finite() {
+        f.insert("sweep.bounded.heap", Fact::range(mib(b_lo), mib(b_hi)));
+    }
+    let grows = last.items > first.items
+        && last.peak_heap_bytes as f64 > 1.5 * first.peak_heap_bytes as f64;
+    let flat = b_lo.is_finite() && b_hi <= 1.2 * b_lo;
+    f.insert(
+        "sweep.unbounded-grows-bounded-flat",
+        Fact::Bool(grows && flat),
+    );
+}
+
+/// `fanout` against `camera`, on the reference pipeline.
+fn fanout(f: &mut Facts, results: &Results) {
+    let (Some(camera), Some(fanout)) = (
+        results.report(Scenario::CAMERA.name, None, REFERENCE),
+        results.report(Scenario::FANOUT.name, None, REFERENCE),
+    ) else {
+        return;
+    };
+    let workers: usize = fanout.config.workers.iter().sum();
+    let speedup = camera.wall_s / fanout.wall_s;
+    f.insert("fanout.workers", Fact::Count(workers as u64));
+    f.insert("fanout.threads", Fact::Count(thread_count(fanout) as u64));
+    f.insert(
+        "fanout.more-threads-than-cores",
+        Fact::Bool(thread_count(fanout) > results.machine.cpus),
+    );
+    f.insert("fanout.reference.wall", seconds(fanout.wall_s));
+    f.insert("camera.reference.wall", seconds(camera.wall_s));
+    f.insert("fanout.reference.speedup", Fact::Ratio(speedup));
+    if let (Some(c), Some(o)) = (camera.ideal_wall_s, fanout.ideal_wall_s) {
+        let ideal = c / o;
+        f.insert("fanout.ideal-speedup", Fact::Ratio(ideal));
+        f.insert(
+            "fanout.reaches-ideal-speedup",
+            Fact::Bool(speedup >= 0.9 * ideal),
+        );
+    }
+}
+
+/// The sleeper's wall time against the blocking pipelines' median, per config.
+fn sleeper_against_blocking(results: &Results) -> Vec<(String, Option<usize>, f64)> {
+    results
+        .scenario_configs()
+        .into_iter()
+        .filter_map(|(scenario, capacity)| {
+            let sleeper = results.report(&scenario, capacity, POLLING_SLEEP)?;
+            let blocking = blocking_reports(results, &scenario, capacity);
+            let middle = median(blocking.iter().map(|r| r.wall_s).collect());
+            middle
+                .is_finite()
+                .then(|| (scenario, capacity, sleeper.wall_s / middle))
+        })
+        .collect()
+}
+
+/// Whether the scenario's stages wait (or its camera paces the items): the hand-offs
+/// do not set its pace.
+fn stages_wait(scenario: &str) -> bool {
+    Scenario::named(scenario).is_ok_and(|s| {
+        let c = s.config();
+        c.download_ms + c.resize_ms + c.upload_ms > 0.0 || c.source_interval_ms > 0.0
+    })
+}
+
+/// Where the pollers keep up with the blocking pipelines, and where not.
+fn compare(f: &mut Facts, results: &Results) {
+    let ratios = sleeper_against_blocking(results);
+    if ratios.is_empty() {
+        return;
+    }
+    let keeps_up = |r: f64| (r - 1.0).abs() <= KEEPS_UP;
+    let close: Vec<_> = ratios.iter().filter(|(_, _, r)| keeps_up(*r)).collect();
+    let far: Vec<_> = ratios.iter().filter(|(_, _, r)| !keeps_up(*r)).collect();
+    f.insert(
+        "compare.sleeper.keeps-up-on",
+        Fact::List(close.iter().map(|(s, c, _)| config(s, *c)).collect()),
+    );
+    let (lo, hi) = min_max(close.iter().map(|(_, _, r)| (r - 1.0).abs()));
+    if lo.is_finite() {
+        f.insert(
+            "compare.sleeper.keeps-up-within",
+            Fact::range(Fact::Percent(lo), Fact::Percent(hi)),
+        );
+    }
+    f.insert(
+        "compare.sleeper.differs-on",
+        Fact::List(
+            far.iter()
+                .map(|(s, c, r)| Fact::of(config(s, *c), Fact::Ratio(*r)))
+                .collect(),
+        ),
+    );
+    let mut spinner_cpu = Vec::new();
+    for (scenario, capacity, _) in &close {
+        let Some(spinner) = results.report(scenario, *capacity, POLLING_SPIN) else {
+            continue;
+        };
+        let most = blocking_reports(results, scenario, *capacity)
+            .iter()
+            .map(|r| r.process_cpu_s)
+            .fold(0.0, f64::max);
+        if most > 0.0 {
+            spinner_cpu.push(spinner.process_cpu_s / most);
+        }
+    }
+    let (lo, hi) = min_max(spinner_cpu);
+    if lo.is_finite() {
+        f.insert(
+            "compare.spinner.cpu-over-blocking",
+            Fact::range(Fact::Ratio(lo), Fact::Ratio(hi)),
+        );
+    }
+    let where_stages_wait = ratios
+        .iter()
+        .filter(|(s, _, _)| stages_wait(s) && s != Scenario::PACED.name)
+        .all(|(_, _, r)| keeps_up(*r));
+    f.insert(
+        "compare.sleeper.keeps-up-where-stages-wait",
+        Fact::Bool(where_stages_wait),
+    );
+}
+
+/// Where the blocking pipelines' wall times differ most.
+fn spread(f: &mut Facts, results: &Results) {
+    let mut spreads: Vec<(String, Option<usize>, f64)> = results
+        .scenario_configs()
+        .into_iter()
+        .filter_map(|(scenario, capacity)| {
+            let blocking = blocking_reports(results, &scenario, capacity);
+            let (lo, hi) = min_max(blocking.iter().map(|r| r.wall_s));
+            (blocking.len() > 1 && lo > 0.0).then_some((scenario, capacity, hi / lo))
+        })
+        .collect();
+    spreads.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let Some((scenario, capacity, most)) = spreads.first().cloned() else {
+        return;
+    };
+    f.insert("spread.blocking.widest-on", config(&scenario, capacity));
+    f.insert("spread.blocking.widest", Fact::Ratio(most));
+    f.insert(
+        "spread.blocking.widest-on-throughput",
+        Fact::Bool(scenario == Scenario::THROUGHPUT.name),
+    );
+    let (_, hi) = min_max(
+        spreads
+            .iter()
+            .filter(|(s, _, _)| stages_wait(s))
+            .map(|(_, _, r)| r - 1.0),
+    );
+    if hi.is_finite() {
+        f.insert("spread.blocking.where-stages-wait", Fact::Percent(hi));
+    }
+}
+
+/// The probes' cost on `throughput`: the pollers' ratios, and the verdicts within the
+/// noise.
+fn overhead(f: &mut Facts, results: &Results) {
+    let mut pollers = Vec::new();
+    let mut unclear = Vec::new();
+    for capacity in results.capacities(Scenario::THROUGHPUT.name) {
+        for &pipeline in ALL {
+            let Some(o) = results.overhead(capacity, pipeline) else {
+                continue;
+            };
+            let who = Fact::of(
+                Fact::Name(pipeline.label.into()),
+                Fact::Name(pipeline_present::units::capacity(capacity)),
+            );
+            if !pipeline.blocks() {
+                pollers.push(Fact::of(who.clone(), Fact::Ratio(o.ratio())));
+            }
+            let (lo, hi) = o.ratio_range;
+            if o.runs > 1 && lo <= OVERHEAD_TARGET && hi > OVERHEAD_TARGET {
+                unclear.push(Fact::of(who, Fact::range(Fact::Ratio(lo), Fact::Ratio(hi))));
+            }
+        }
+    }
+    f.insert("overhead.some-unclear", Fact::Bool(!unclear.is_empty()));
+    f.insert("overhead.pollers", Fact::List(pollers));
+    f.insert("overhead.unclear", Fact::List(unclear));
+}
+
+/// The sleeper on bounded `throughput`: its put naps too.
+fn sleeper_bounded(f: &mut Facts, results: &Results) {
+    let name = Scenario::THROUGHPUT.name;
+    let Some(unbounded) = results.report(name, None, POLLING_SLEEP) else {
+        return;
+    };
+    let Some(bounded) = results
+        .capacities(name)
+        .into_iter()
+        .flatten()
+        .find_map(|c| results.report(name, Some(c), POLLING_SLEEP))
+    else {
+        return;
+    };
+    let Some(nap_ms) = bounded.config.poll_sleep_ms else {
+        return;
+    };
+    let nap_s = nap_ms as f64 / 1000.0;
+    let extra = bounded.wall_s - unbounded.wall_s;
+    let slower = bounded.wall_s / unbounded.wall_s;
+    f.insert(
+        "throughput.sleeper.unbounded.wall",
+        seconds(unbounded.wall_s),
+    );
+    f.insert("throughput.sleeper.bounded.wall", seconds(bounded.wall_s));
+    f.insert(
+        "throughput.sleeper.bounded.cpu",
+        seconds(bounded.process_cpu_s),
+    );
+    f.insert("throughput.sleeper.bound-slows-by", Fact::Ratio(slower));
+    f.insert(
+        "throughput.sleeper.much-slower-bounded",
+        Fact::Bool(slower > 2.0),
+    );
+    f.insert("throughput.sleeper.extra-wall", seconds(extra.max(0.0)));
+    f.insert(
+        "throughput.sleeper.extra-naps",
+        count(extra / nap_s.max(1e-9)),
+    );
+    f.insert("sleeper.nap", seconds(nap_s));
+}
+
+/// The timer's overshoot, and the blocking runs against their ideal.
+fn sleeps(f: &mut Facts, results: &Results) {
+    if results.sleep.is_empty() {
+        return;
+    }
+    let (o_lo, o_hi) = min_max(
+        results
+            .sleep
+            .iter()
+            .map(|s| s.overshoot_ms() / s.requested_ms),
+    );
+    let mut ratios = Vec::new();
+    for scenario in [Scenario::CAMERA.name, Scenario::FANOUT.name] {
+        for capacity in results.capacities(scenario) {
+            for r in blocking_reports(results, scenario, capacity) {
+                if let Some(ideal) = r.ideal_wall_s {
+                    ratios.push(r.wall_s / ideal);
+                }
+            }
+        }
+    }
+    let (r_lo, r_hi) = min_max(ratios);
+    if !r_lo.is_finite() {
+        return;
+    }
+    f.insert(
+        "sleeps.overshoot",
+        Fact::range(Fact::Percent(o_lo), Fact::Percent(o_hi)),
+    );
+    f.insert(
+        "timing.blocking.wall-over-ideal",
+        Fact::range(Fact::Number(r_lo, 3), Fact::Number(r_hi, 3)),
+    );
+    f.insert(
+        "sleeps.overshoot-and-runs-above-ideal",
+        Fact::Bool(o_lo > 0.0 && r_lo > 1.0),
+    );
+}
+
+/// The threads of `book` and `throughput` against the cores.
+fn threads(f: &mut Facts, results: &Results) {
+    let cpus = results.machine.cpus;
+    for scenario in [Scenario::BOOK, Scenario::THROUGHPUT] {
+        let Some(r) = any_report(results, scenario) else {
+            continue;
+        };
+        let name = scenario.name;
+        f.insert(
+            format!("{name}.threads"),
+            Fact::Count(thread_count(r) as u64),
+        );
+        f.insert(
+            format!("{name}.more-threads-than-cores"),
+            Fact::Bool(thread_count(r) > cpus),
+        );
+    }
+}
+
+/// The worker sweep of the CPU-bound resize, Rust and Python.
+fn parallel(f: &mut Facts, results: &Results, python: Option<&PythonResult>) {
+    let rust = rust_points(results);
+    let Some(best) = rust.iter().max_by(|a, b| a.speedup.total_cmp(&b.speedup)) else {
+        return;
+    };
+    let machine = sweep_machine(results);
+    f.insert("parallel.cpus", Fact::Count(machine.cpus as u64));
+    f.insert("parallel.rust.best-speedup", Fact::Ratio(best.speedup));
+    f.insert(
+        "parallel.rust.best-workers",
+        Fact::Count(best.workers as u64),
+    );
+    f.insert(
+        "parallel.rust.speeds-up",
+        Fact::Bool(best.speedup >= 1.3 && best.workers > 1),
+    );
+    let Some(python) = python else {
+        return;
+    };
+    let points = python.points();
+    let (lo, hi) = min_max(points.iter().map(|p| p.speedup));
+    f.insert("parallel.python.version", Fact::Name(python.python.clone()));
+    f.insert("parallel.python.gil", Fact::Bool(python.gil));
+    f.insert("parallel.python.frames", Fact::Count(python.frames));
+    f.insert("parallel.python.date", Fact::Name(python.date.clone()));
+    if lo.is_finite() {
+        f.insert(
+            "parallel.python.speedup",
+            Fact::range(Fact::Ratio(lo), Fact::Ratio(hi)),
+        );
+        f.insert("parallel.python.no-speedup", Fact::Bool(hi < 1.3));
+    }
+}

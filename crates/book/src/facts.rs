@@ -1,0 +1,567 @@
+//! The reports a book is built from, and the preprocessor that fills the pages from them.
+//!
+//! The report bench writes its results as data: tables of numbers, figures, and
+//! `facts.json`, the named facts the pages' sentences are built on
+//! ([`pipeline_present::fact`]). The sentences themselves are written by hand in the
+//! pages, with directives this preprocessor fills in:
+//!
+//! | directive | becomes |
+//! |---|---|
+//! | `{{#fact NAME}}` | the fact, as [`Fact::show`] writes it |
+//! | `{{#expect NAME}}` at the start of a paragraph or list item | nothing when the fact holds; else a visible ⚠ note before the paragraph, from `snippets/not-here.md` |
+//! | `{{#if NAME}}` / `{{#unless NAME}}` at the start of a paragraph | the paragraph, only when the fact holds / does not |
+//! | `{{#report FILE}}`, `{{#report FILE:ANCHOR}}` | a file of the reports (a table), or its part between `ANCHOR` markers; in a translated edition its words are translated |
+//!
+//! `reports.snapshot` is a fact of every build: whether the book shows the committed
+//! snapshot (`reports/`) or a run of the reader's own (`target/reports/`).
+//!
+//! The expectations (`{{#expect}}`) of the committed snapshot must hold: `cargo test`
+//! checks that. On another run, a sentence whose expectation fails is shown flagged, so
+//! a reader's machine never breaks the tests and never makes the book say what its
+//! numbers do not show.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use pipeline_present::fact::{Fact, Facts};
+use polib::catalog::Catalog;
+
+/// The page, under the book's `src/`, whose paragraph flags a sentence whose
+/// expectation fails (translated like every page).
+pub const NOT_HERE: &str = "snippets/not-here.md";
+
+/// The fact that says whether the book shows the committed snapshot.
+pub const SNAPSHOT_FACT: &str = "reports.snapshot";
+
+/// The reports a book is built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reports {
+    /// The folder: `facts.json`, `machine.md`, `tables/`, `figures/`.
+    pub dir: PathBuf,
+    /// Whether it is the committed snapshot, `reports/`.
+    pub snapshot: bool,
+}
+
+impl Reports {
+    /// The committed snapshot, `reports/`.
+    pub fn snapshot(workspace_root: &Path) -> Reports {
+        Reports {
+            dir: workspace_root.join("reports"),
+            snapshot: true,
+        }
+    }
+
+    /// Where `cargo bench` writes a reader's own run: `target/reports/`.
+    pub fn own_run_dir(workspace_root: &Path) -> PathBuf {
+        workspace_root.join("target/reports")
+    }
+
+    /// The reports in `dir`: the snapshot when `dir` is `reports/`.
+    pub fn at(workspace_root: &Path, dir: &Path) -> Reports {
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        Reports {
+            dir: dir.to_path_buf(),
+            snapshot: same(dir, &workspace_root.join("reports")),
+        }
+    }
+
+    /// The facts of these reports, with [`SNAPSHOT_FACT`]; none when there is no
+    /// `facts.json`.
+    pub fn facts(&self) -> anyhow::Result<Facts> {
+        let path = self.dir.join("facts.json");
+        let mut facts = if path.is_file() {
+            let text = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Facts::from_json(&text).with_context(|| format!("cannot parse {}", path.display()))?
+        } else {
+            Facts::default()
+        };
+        facts.insert(SNAPSHOT_FACT, Fact::Bool(self.snapshot));
+        Ok(facts)
+    }
+}
+
+/// One directive of a page: `{{#KIND ARG}}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive<'a> {
+    /// `fact`, `expect`, `if`, `unless` or `report`.
+    pub kind: &'a str,
+    /// The fact's name, or the report's file.
+    pub arg: &'a str,
+    /// Where it is in the text.
+    pub range: std::ops::Range<usize>,
+}
+
+/// The kinds of directive this preprocessor fills.
+pub const KINDS: [&str; 5] = ["fact", "expect", "if", "unless", "report"];
+
+/// Every directive of [`KINDS`] in `text`, in order.
+pub fn directives(text: &str) -> Vec<Directive<'_>> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(start) = text[at..].find("{{#").map(|i| i + at) {
+        let Some(end) = text[start..].find("}}").map(|i| i + start + 2) else {
+            break;
+        };
+        let inner = text[start + 3..end - 2].trim();
+        let (kind, arg) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
+        if KINDS.contains(&kind) {
+            found.push(Directive {
+                kind,
+                arg: arg.trim(),
+                range: start..end,
+            });
+        }
+        at = end;
+    }
+    found
+}
+
+/// The directives of [`KINDS`] in `text`, written out and sorted: what a translation
+/// must keep.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut all: Vec<String> = directives(text)
+        .iter()
+        .map(|d| format!("{{{{#{} {}}}}}", d.kind, d.arg))
+        .collect();
+    all.sort();
+    all
+}
+
+/// The part of `text` between `<!-- ANCHOR: name -->` and `<!-- ANCHOR_END: name -->`
+/// (the whole text without a name), without any anchor lines.
+pub fn anchored<'t>(text: &'t str, anchor: Option<&str>) -> Option<Vec<&'t str>> {
+    let is_marker = |line: &str| {
+        let line = line.trim();
+        line.starts_with("<!-- ANCHOR") && line.ends_with("-->")
+    };
+    let Some(name) = anchor else {
+        return Some(text.lines().filter(|l| !is_marker(l)).collect());
+    };
+    let start = format!("ANCHOR: {name} ");
+    let end = format!("ANCHOR_END: {name} ");
+    let mut lines = text.lines();
+    lines.by_ref().find(|l| l.contains(&start))?;
+    let mut out = Vec::new();
+    for line in lines {
+        if line.contains(&end) {
+            return Some(out);
+        }
+        if !is_marker(line) {
+            out.push(line);
+        }
+    }
+    None
+}
+
+/// Whether a piece of a generated file is data (it holds a digit: a number, a
+/// measured name; or it is code: a name the machine gives itself, a crate) rather than
+/// a word the catalogs translate.
+pub fn is_data(text: &str) -> bool {
+    let text = text.trim();
+    let code = text.len() > 1 && text.starts_with('`') && text.ends_with('`');
+    code || text.is_empty() || text.chars().any(|c| c.is_ascii_digit())
+}
+
+/// The words of a generated file that a translation translates: every table cell and
+/// every line outside a table that holds no digit ([`is_data`]), with its 1-based line.
+pub fn words(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("<!--") || is_separator(trimmed) {
+            continue;
+        }
+        let pieces: Vec<&str> = if trimmed.starts_with('|') {
+            cells(trimmed)
+        } else {
+            vec![trimmed]
+        };
+        for piece in pieces {
+            if !is_data(piece) && !out.iter().any(|(_, w)| w == piece) {
+                out.push((i + 1, piece.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// A table's `|---|---:|` line.
+fn is_separator(line: &str) -> bool {
+    line.starts_with('|') && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
+}
+
+/// The cells of a table row.
+fn cells(row: &str) -> Vec<&str> {
+    let inner = row.trim().trim_start_matches('|').trim_end_matches('|');
+    inner.split('|').map(str::trim).collect()
+}
+
+/// `text` (a generated file) with its words translated by `catalog` where it has a
+/// finished translation.
+fn translate_words(text: &str, catalog: &Catalog) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let translated = if is_separator(trimmed) || trimmed.starts_with("<!--") {
+            line.to_string()
+        } else if trimmed.starts_with('|') {
+            let row: Vec<String> = cells(trimmed)
+                .into_iter()
+                .map(|cell| translated(cell, catalog))
+                .collect();
+            format!("| {} |", row.join(" | "))
+        } else {
+            translated(trimmed, catalog)
+        };
+        out.push_str(&translated);
+        out.push('\n');
+    }
+    out
+}
+
+fn translated(piece: &str, catalog: &Catalog) -> String {
+    if is_data(piece) {
+        return piece.to_string();
+    }
+    crate::i18n::finished(catalog, piece)
+        .unwrap_or(piece)
+        .to_string()
+}
+
+/// Fills the directives of every chapter from the reports (see the module docs).
+pub struct FactsPreprocessor {
+    reports: Reports,
+    facts: Facts,
+    /// The edition's catalog, to translate the generated tables' words.
+    catalog: Option<Catalog>,
+}
+
+impl FactsPreprocessor {
+    /// A preprocessor for `reports`, translating with `catalog` (none for English).
+    pub fn new(reports: &Reports, catalog: Option<Catalog>) -> anyhow::Result<Self> {
+        Ok(FactsPreprocessor {
+            facts: reports.facts()?,
+            reports: reports.clone(),
+            catalog,
+        })
+    }
+
+    /// The chapter `text` with its directives filled; `not_here` is the flag shown
+    /// before a sentence whose expectation fails.
+    pub fn fill(&self, text: &str, not_here: &str) -> anyhow::Result<String> {
+        let mut out = String::with_capacity(text.len());
+        for block in split_paragraphs(text) {
+            out.push_str(&self.fill_block(block, not_here)?);
+        }
+        Ok(out)
+    }
+
+    /// One paragraph (with the blank lines after it); a list, item by item.
+    fn fill_block(&self, block: &str, not_here: &str) -> anyhow::Result<String> {
+        let items = split_items(block);
+        if items.len() > 1 {
+            let mut out = String::with_capacity(block.len());
+            for item in items {
+                out.push_str(&self.fill_one(item, not_here)?);
+            }
+            return Ok(out);
+        }
+        self.fill_one(block, not_here)
+    }
+
+    /// One paragraph or list item.
+    fn fill_one(&self, block: &str, not_here: &str) -> anyhow::Result<String> {
+        let mut block = block.to_string();
+        let lead = block.len() - block.trim_start().len();
+        let body = &block[lead..];
+        let marker_len = list_marker_len(body);
+        let first = directives(&body[marker_len..])
+            .into_iter()
+            .next()
+            .filter(|d| d.range.start == 0);
+        if let Some(d) = first {
+            let holds = self.facts.get(d.arg).and_then(Fact::holds);
+            let at = lead + marker_len;
+            let cut = at..at + d.range.end + leading_space(&body[marker_len + d.range.end..]);
+            match d.kind {
+                "if" | "unless" => {
+                    let keep = holds.unwrap_or(false) == (d.kind == "if");
+                    if !keep {
+                        return Ok(String::new());
+                    }
+                    block.replace_range(cut, "");
+                }
+                "expect" => {
+                    if holds == Some(true) {
+                        block.replace_range(cut, "");
+                    } else if marker_len == 0 {
+                        let flag = format!("> **⚠** {}\n\n", not_here.trim());
+                        block.replace_range(cut, "");
+                        block.insert_str(lead, &flag);
+                    } else {
+                        block.replace_range(cut, &format!("**⚠ {}** ", not_here.trim()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut filled = String::with_capacity(block.len());
+        let mut rest = 0;
+        for d in directives(&block) {
+            filled.push_str(&block[rest..d.range.start]);
+            match d.kind {
+                "fact" => match self.facts.get(d.arg) {
+                    Some(fact) => filled.push_str(&fact.show()),
+                    None => filled.push_str(pipeline_present::units::MISSING),
+                },
+                "report" => filled.push_str(&self.report(d.arg)?),
+                _ => filled.push_str(&block[d.range.clone()]),
+            }
+            rest = d.range.end;
+        }
+        filled.push_str(&block[rest..]);
+        Ok(filled)
+    }
+
+    /// The text of `{{#report FILE[:ANCHOR]}}`.
+    fn report(&self, spec: &str) -> anyhow::Result<String> {
+        let (file, anchor) = match spec.split_once(':') {
+            Some((file, anchor)) => (file, Some(anchor)),
+            None => (spec, None),
+        };
+        let path = self.reports.dir.join(file);
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {} (a `{{{{#report}}}}`)", path.display()))?;
+        let lines = anchored(&text, anchor)
+            .with_context(|| format!("{} has no anchor `{spec}`", path.display()))?;
+        let text = lines.join("\n");
+        Ok(match &self.catalog {
+            Some(catalog) => translate_words(&text, catalog),
+            None => text,
+        })
+    }
+}
+
+/// A list cut into its items (each with its continuation lines), or the block whole
+/// when it is not a list.
+fn split_items(block: &str) -> Vec<&str> {
+    if list_marker_len(block) == 0 {
+        return vec![block];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for line in block.split_inclusive('\n') {
+        if offset > start && list_marker_len(line) > 0 {
+            out.push(&block[start..offset]);
+            start = offset;
+        }
+        offset += line.len();
+    }
+    out.push(&block[start..]);
+    out
+}
+
+/// The length of a list item's marker (`- `, `1. `) at the start of `text`, or 0.
+fn list_marker_len(text: &str) -> usize {
+    if text.starts_with("- ") || text.starts_with("* ") {
+        return 2;
+    }
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && text[digits..].starts_with(". ") {
+        return digits + 2;
+    }
+    0
+}
+
+fn leading_space(text: &str) -> usize {
+    text.len() - text.trim_start_matches([' ', '\t']).len()
+}
+
+/// `text` cut after each run of blank lines: paragraphs, each with the blank lines that
+/// end it. Fenced code blocks are kept whole.
+fn split_paragraphs(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_fence = false;
+    let mut previous_blank = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let blank = trimmed.is_empty();
+        if !blank && previous_blank && !in_fence && offset > start {
+            out.push(&text[start..offset]);
+            start = offset;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        previous_blank = blank && !in_fence;
+        offset += line.len();
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// The flag's text: the paragraph of [`NOT_HERE`] in the book at `src`.
+fn not_here(src: &Path) -> String {
+    let text = fs::read_to_string(src.join(NOT_HERE)).unwrap_or_default();
+    let text: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("<!--"))
+        .collect();
+    if text.is_empty() {
+        "These results do not show what this paragraph says.".into()
+    } else {
+        text.join(" ")
+    }
+}
+
+impl Preprocessor for FactsPreprocessor {
+    fn name(&self) -> &str {
+        "pipeline-facts"
+    }
+
+    fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
+        let not_here = not_here(&ctx.root.join(&ctx.config.book.src));
+        let mut error = None;
+        book.for_each_mut(|item| {
+            if let BookItem::Chapter(chapter) = item {
+                match self.fill(&chapter.content, &not_here) {
+                    Ok(text) => chapter.content = text,
+                    Err(e) if error.is_none() => error = Some(e),
+                    Err(_) => {}
+                }
+            }
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(book),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn preprocessor(
+        facts: &[(&str, Fact)],
+        files: &[(&str, &str)],
+    ) -> (tempfile::TempDir, FactsPreprocessor) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all = Facts::default();
+        for (name, fact) in facts {
+            all.insert(*name, fact.clone());
+        }
+        fs::write(dir.path().join("facts.json"), all.to_json()).unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let reports = Reports {
+            dir: dir.path().to_path_buf(),
+            snapshot: false,
+        };
+        let p = FactsPreprocessor::new(&reports, None).unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn facts_are_filled_in_and_failed_expectations_flagged() {
+        let (_dir, p) = preprocessor(
+            &[
+                ("a.p99", Fact::Micros(184)),
+                ("a.holds", Fact::Bool(true)),
+                ("a.fails", Fact::Bool(false)),
+            ],
+            &[],
+        );
+        let page = "# T\n\n{{#expect a.holds}} It takes {{#fact a.p99}}.\n\n\
+                    {{#expect a.fails}} It is fast.\n\n- {{#expect a.fails}} Listed.\n";
+        let out = p.fill(page, "Not here.").unwrap();
+        assert_eq!(
+            out,
+            "# T\n\nIt takes 184 µs.\n\n> **⚠** Not here.\n\nIt is fast.\n\n\
+             - **⚠ Not here.** Listed.\n"
+        );
+    }
+
+    #[test]
+    fn conditions_keep_one_paragraph_of_two() {
+        let (_dir, p) = preprocessor(&[("many", Fact::Bool(false))], &[]);
+        let page = "{{#if many}} More threads.\n\n{{#unless many}} Fewer threads.\n\nEnd.\n";
+        assert_eq!(p.fill(page, "").unwrap(), "Fewer threads.\n\nEnd.\n");
+        let page =
+            "{{#if reports.snapshot}} The snapshot.\n\n{{#unless reports.snapshot}} Yours.\n";
+        assert_eq!(p.fill(page, "").unwrap(), "Yours.\n");
+    }
+
+    #[test]
+    fn list_items_are_kept_or_dropped_one_by_one() {
+        let (_dir, p) = preprocessor(&[("many", Fact::Bool(true)), ("n", Fact::Count(2))], &[]);
+        let page =
+            "- {{#if many}} Many, {{#fact n}}.\n- {{#unless many}} Few.\n- Always.\n  Still.\n";
+        assert_eq!(
+            p.fill(page, "").unwrap(),
+            "- Many, 2.\n- Always.\n  Still.\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_fact_shows_as_missing_and_counts_as_failing() {
+        let (_dir, p) = preprocessor(&[], &[]);
+        let out = p
+            .fill("{{#expect gone}} Took {{#fact gone}}.\n", "No.")
+            .unwrap();
+        assert_eq!(out, "> **⚠** No.\n\nTook –.\n");
+    }
+
+    #[test]
+    fn reports_are_included_by_anchor() {
+        let (_dir, p) = preprocessor(
+            &[],
+            &[(
+                "tables/t.md",
+                "intro\n<!-- ANCHOR: a -->\n| pipeline | wall |\n|---|---:|\n| x | 1 s |\n<!-- ANCHOR_END: a -->\n",
+            )],
+        );
+        let out = p.fill("{{#report tables/t.md:a}}\n", "").unwrap();
+        assert_eq!(out, "| pipeline | wall |\n|---|---:|\n| x | 1 s |\n");
+        assert!(p.fill("{{#report tables/none.md}}\n", "").is_err());
+    }
+
+    #[test]
+    fn words_are_what_holds_no_digit() {
+        let table = "*Time:*\n| pipeline | wall |\n|---|---:|\n| condvar | 1 s |\n| polling (sleep 10 ms) | unclear |\n";
+        let words: Vec<String> = words(table).into_iter().map(|(_, w)| w).collect();
+        assert_eq!(words, ["*Time:*", "pipeline", "wall", "condvar", "unclear"]);
+    }
+
+    #[test]
+    fn placeholders_are_sorted_directives() {
+        assert_eq!(
+            placeholders("{{#fact b}} and {{#expect a}} {{#include x.md}}"),
+            ["{{#expect a}}", "{{#fact b}}"]
+        );
+    }
+
+    #[test]
+    fn code_blocks_stay_whole() {
+        let text = "a\n\n```\nx\n\ny\n```\n\nb\n";
+        assert_eq!(
+            split_paragraphs(text),
+            ["a\n\n", "```\nx\n\ny\n```\n\n", "b\n"]
+        );
+    }
+}
