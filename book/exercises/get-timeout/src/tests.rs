@@ -12,8 +12,12 @@ const LONG: Duration = Duration::from_secs(30);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within(
-        "the test (does the wait ever end?)",
+    pipeline_core::testkit::within_or_name_causes(
+        "the test",
+        "a `get_timeout` that waits without a limit (`wait` where `wait_timeout` is \
+         needed), or one that does not look at the queue again after every wake-up, \
+         so it misses the item a `put` brought or the `close` that should end it \
+         (on every turn of the loop: an item? closed? the deadline passed?)",
         WATCHDOG,
         f,
     )
