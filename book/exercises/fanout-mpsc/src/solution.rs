@@ -48,9 +48,10 @@ pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
     loop {
         // The guard that `lock` returns is a temporary of this `let` statement,
         // dropped at its `;`: the lock is released before `work` runs. (Not
-        // `while let Ok(item) = input.lock().unwrap().recv()`: the temporaries of
-        // a `while let` condition live until the end of the loop body, so the
-        // lock would be held during `work` and the workers would take turns.)
+        // `while let Ok(item) = input.lock().unwrap().recv()`: the temporaries
+        // of a `while let` condition live until the end of the loop body, so
+        // the lock would be held during `work` and the workers would take
+        // turns.)
         let next = input.lock().unwrap_or_else(PoisonError::into_inner).recv();
         // `recv` fails once the channel is closed and drained.
         let Ok(item) = next else { break };
