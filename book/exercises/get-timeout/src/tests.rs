@@ -15,9 +15,9 @@ fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     pipeline_core::testkit::within_or_name_causes(
         "the test",
         "a `get_timeout` that waits without a limit (`wait` where `wait_timeout` is \
-         needed), or one that does not look at the queue again after every wake-up, \
-         so it misses the item a `put` brought or the `close` that should end it \
-         (on every turn of the loop: an item? closed? the deadline passed?)",
+         needed), or a loop that does not check, on every turn, for an item, then \
+         whether the queue is closed, then the deadline (it sleeps on past the \
+         `put` or the `close` that woke it)",
         WATCHDOG,
         f,
     )
