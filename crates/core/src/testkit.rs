@@ -39,6 +39,27 @@ pub fn within<T: Send + 'static>(
     limit: Duration,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> T {
+    watch(what, None, limit, f)
+}
+
+/// [`within`], for a learner's code: the panic names what most likely keeps `f`
+/// from finishing, in words ("deadlock: {what} did not finish within {limit};
+/// likely causes: {causes}").
+pub fn within_or_name_causes<T: Send + 'static>(
+    what: &str,
+    causes: &str,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    watch(what, Some(causes), limit, f)
+}
+
+fn watch<T: Send + 'static>(
+    what: &str,
+    causes: Option<&str>,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = mpsc::channel();
     let handle = thread::spawn(move || {
         let value = f();
@@ -51,9 +72,12 @@ pub fn within<T: Send + 'static>(
             Ok(value) => value,
             Err(payload) => std::panic::resume_unwind(payload),
         },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("deadlock: {what} did not finish within {limit:?}")
-        }
+        Err(mpsc::RecvTimeoutError::Timeout) => match causes {
+            None => panic!("deadlock: {what} did not finish within {limit:?}"),
+            Some(causes) => {
+                panic!("deadlock: {what} did not finish within {limit:?}; likely causes: {causes}")
+            }
+        },
     }
 }
 

@@ -45,24 +45,21 @@ pub fn fan_out(
 pub fn worker(input: &Mutex<Receiver<u64>>, work: &impl Fn(u64)) -> Vec<u64> {
     // ANCHOR: learner_worker
     let mut done = Vec::new();
-    // Not `while let Ok(item) = input.lock().unwrap().recv()`: the guard of a
-    // `while let` condition lives until the end of the loop body, so the lock
-    // would be held during `work` and the workers would take turns.
-    while let Some(item) = next(input) {
+    loop {
+        // The guard that `lock` returns is a temporary of this `let` statement,
+        // dropped at its `;`: the lock is released before `work` runs. (Not
+        // `while let Ok(item) = input.lock().unwrap().recv()`: the temporaries
+        // of a `while let` condition live until the end of the loop body, so
+        // the lock would be held during `work` and the workers would take
+        // turns.)
+        let next = input.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        // `recv` fails once the channel is closed and drained.
+        let Ok(item) = next else { break };
         work(item);
         done.push(item);
     }
     done
     // ANCHOR_END: learner_worker
 }
-
-// ANCHOR: learner_next
-/// Receives the next item, holding the lock only while receiving; `None` once
-/// the channel is closed and drained.
-fn next(input: &Mutex<Receiver<u64>>) -> Option<u64> {
-    let receiver = input.lock().unwrap_or_else(PoisonError::into_inner);
-    receiver.recv().ok()
-}
-// ANCHOR_END: learner_next
 // ANCHOR_END: worker
 // ANCHOR_END: solution

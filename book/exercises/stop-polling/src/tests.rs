@@ -13,8 +13,12 @@ const POLL_SLEEP: Duration = Duration::from_millis(1);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within(
-        "the test (does every thread stop?)",
+    pipeline_core::testkit::within_or_name_causes(
+        "the test",
+        "a worker that does not return on `GetError::Closed` (it polls its closed, \
+         drained input for ever) or on a failed `put`, or a `stop` that joins a \
+         worker before it closes that worker's input (the join waits for a worker \
+         that waits for more items)",
         WATCHDOG,
         f,
     )

@@ -9,18 +9,29 @@ use super::*;
 /// How long a test may take before it counts as stuck (a join that never returns).
 const WATCHDOG: Duration = Duration::from_secs(5);
 
-/// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
+/// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`],
+/// naming `what` and the likely `causes`.
 fn within<T: Send + 'static>(
     what: &str,
+    causes: &str,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> T {
-    pipeline_core::testkit::within(what, WATCHDOG, f)
+    pipeline_core::testkit::within_or_name_causes(what, causes, WATCHDOG, f)
 }
+
+/// Why a pipeline's `wait_until_processed` may never return.
+const PIPELINE_CAUSES: &str = "a worker that does not mark every item it takes \
+     with `task_done` (a failed put included), so a `join` waits for good, or a \
+     `wait_until_processed` that joins the done queue (nobody takes its items, so \
+     nobody marks them done)";
 
 #[test]
 fn the_worker_puts_every_result_and_marks_every_item_done() {
     let received = within(
-        "the worker, then join on its input (is every item marked done?)",
+        "the worker, then `join` on its input",
+        "a worker that does not call `input.task_done()` once for every item it \
+         takes, so the `join` waits for good, or a worker whose loop does not end \
+         when its input is closed and drained",
         || {
             let (input, output) = (Queue::unbounded(), Queue::unbounded());
             for id in 0..3 {
@@ -44,7 +55,10 @@ fn the_worker_puts_every_result_and_marks_every_item_done() {
 #[test]
 fn the_worker_marks_the_item_done_even_when_its_put_fails() {
     let left = within(
-        "join after the worker stopped on a closed output (was the failed item marked done?)",
+        "the worker on a closed output, then `join` on its input",
+        "a worker that returns after its failed put without marking that item done \
+         (`task_done` comes before the return too), or one that does not stop when \
+         its put fails (its input stays open, so it waits for more items)",
         || {
             let (input, output) = (Queue::unbounded(), Queue::unbounded());
             input.put(1).unwrap();
@@ -69,9 +83,8 @@ fn the_worker_marks_the_item_done_even_when_its_put_fails() {
 
 #[test]
 fn waiting_returns_only_when_every_item_is_processed() {
-    let output = within("the pipeline (does every join return?)", || {
-        pipeline(&[200, 50])
-    });
+    let output =
+        within("the pipeline", PIPELINE_CAUSES, || pipeline(&[200, 50]));
     assert_eq!(
         output.finished_after_each_batch,
         [200, 250],
@@ -90,7 +103,9 @@ fn waiting_returns_only_when_every_item_is_processed() {
 #[test]
 fn waiting_on_an_idle_pipeline_returns_at_once() {
     let output =
-        within("the pipeline with empty batches", || pipeline(&[0, 0]));
+        within("the pipeline with empty batches", PIPELINE_CAUSES, || {
+            pipeline(&[0, 0])
+        });
     assert_eq!(output.finished_after_each_batch, [0, 0]);
     assert!(output.received.is_empty());
 }
