@@ -156,6 +156,18 @@ fn machine(f: &mut Facts, results: &Results) {
                 .len()
         });
     f.insert("throughput.repeats", Fact::Count(repeats as u64));
+    let sleeper_repeats = results
+        .capacities(Scenario::THROUGHPUT.name)
+        .first()
+        .map_or(0, |&c| {
+            results
+                .runs_of(Scenario::THROUGHPUT.name, c, POLLING_SLEEP)
+                .len()
+        });
+    f.insert(
+        "throughput.sleeper.repeats",
+        Fact::Count(sleeper_repeats as u64),
+    );
     if let Some(s) = results.elapsed_s {
         f.insert("run.length", Fact::Seconds(s));
     }
@@ -803,5 +815,84 @@ fn parallel(f: &mut Facts, results: &Results, python: Option<&PythonResult>) {
             Fact::range(Fact::Ratio(lo), Fact::Ratio(hi)),
         );
         f.insert("parallel.python.no-speedup", Fact::Bool(hi < 1.3));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::json;
+
+    fn committed() -> (Results, Option<PythonResult>) {
+        let root = pipeline_book::workspace_root();
+        let results = json::read_results(&root.join("reports/results.json"))
+            .expect("the committed reports/results.json reads");
+        (results, PythonResult::read(&root).ok())
+    }
+
+    #[test]
+    fn the_committed_facts_are_the_ones_the_committed_results_give() {
+        let root = pipeline_book::workspace_root();
+        let (results, python) = committed();
+        let written = std::fs::read_to_string(root.join("reports/facts.json")).unwrap();
+        assert_eq!(
+            written,
+            facts(&results, python.as_ref()).to_json(),
+            "reports/facts.json is stale: redraw it with `cargo bench -p pipeline-bench \
+             --bench report -- --from-results reports/results.json --out reports`"
+        );
+    }
+
+    #[test]
+    fn core_counts_come_from_the_results_not_from_this_machine() {
+        let (mut results, python) = committed();
+        for cpus in [4, 32] {
+            results.machine.cpus = cpus;
+            let f = facts(&results, python.as_ref());
+            assert_eq!(f.get("machine.cpus"), Some(&Fact::Count(cpus as u64)));
+            let threads = match f.get("book.threads") {
+                Some(Fact::Count(n)) => *n as usize,
+                other => panic!("book.threads: {other:?}"),
+            };
+            assert_eq!(
+                f.get("book.more-threads-than-cores"),
+                Some(&Fact::Bool(threads > cpus)),
+                "{cpus} CPUs"
+            );
+        }
+    }
+
+    #[test]
+    fn an_expectation_the_data_contradicts_is_false() {
+        let (mut results, python) = committed();
+        // Make the sleeping poller as fast as the blocking pipelines on `paced`.
+        for run in &mut results.runs {
+            if run.case.scenario == Scenario::PACED.name && run.case.pipeline == POLLING_SLEEP {
+                if let crate::data::case::Outcome::Report { report, .. } = &mut run.outcome {
+                    report.latency_us.p50 = 1;
+                    report.latency_us.p99 = 1;
+                }
+            }
+        }
+        let f = facts(&results, python.as_ref());
+        assert_eq!(
+            f.get("paced.blocking.far-below-sleeper"),
+            Some(&Fact::Bool(false))
+        );
+    }
+
+    #[test]
+    fn no_fact_names_a_backend() {
+        let (results, python) = committed();
+        let f = facts(&results, python.as_ref());
+        for name in f.facts.keys() {
+            for pipeline in ALL {
+                let backend = pipeline.backend.name;
+                assert!(
+                    !name.split(['.', '-']).any(|part| part == backend),
+                    "the fact `{name}` names the backend `{backend}`: name its role or set"
+                );
+            }
+        }
     }
 }

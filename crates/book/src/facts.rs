@@ -166,7 +166,7 @@ pub fn anchored<'t>(text: &'t str, anchor: Option<&str>) -> Option<Vec<&'t str>>
 pub fn is_data(text: &str) -> bool {
     let text = text.trim();
     let code = text.len() > 1 && text.starts_with('`') && text.ends_with('`');
-    code || text.is_empty() || text.chars().any(|c| c.is_ascii_digit())
+    code || !text.chars().any(char::is_alphabetic) || text.chars().any(|c| c.is_ascii_digit())
 }
 
 /// The words of a generated file that a translation translates: every table cell and

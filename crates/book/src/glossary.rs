@@ -91,9 +91,15 @@ pub fn parse(markdown: &str) -> Vec<Term> {
     terms
 }
 
-/// `text` without its code spans (`` `…` ``) and link targets (`](…)`), which hold code
-/// and paths rather than prose.
+/// `text` without its code spans (`` `…` ``), link targets (`](…)`) and the facts'
+/// directives (`{{#fact paced.blocking.p99}}`), which hold code, paths and names
+/// rather than prose.
 fn prose(text: &str) -> String {
+    let mut without_directives = text.to_string();
+    for d in crate::facts::directives(text).into_iter().rev() {
+        without_directives.replace_range(d.range, " ");
+    }
+    let text = without_directives.as_str();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     loop {

@@ -801,18 +801,23 @@ impl Stager {
     }
 }
 
-/// Builds the edition in language `lang` from `reports` into `target/book/<lang>/` and
+/// Builds the edition in language `lang` from `reports` into `target/book/<lang>/` (or
+/// `out/<lang>/`) and
 /// returns the path of its `index.html` and the text left in English (see
 /// [`stage_translation`]). Call [`crate::copy_figures`] first.
 pub fn build_translation(
     workspace_root: &Path,
     lang: &str,
     reports: &Reports,
+    out: Option<&Path>,
 ) -> anyhow::Result<(PathBuf, Vec<String>)> {
     let workspace_root = normalize(&absolute(workspace_root));
     let staged = stage_translation(&workspace_root, lang)?;
     let catalog = read_catalog(&po_path(&workspace_root, lang))?;
-    let config = translated_config(&workspace_root, lang, &catalog)?;
+    let mut config = translated_config(&workspace_root, lang, &catalog)?;
+    if let Some(out) = out {
+        config.build.build_dir = absolute(out).join(lang);
+    }
     let mut book = MDBook::load_with_config(&staged.root, config)
         .with_context(|| format!("cannot load the {lang} edition"))?;
     book.with_preprocessor(facts::FactsPreprocessor::new(

@@ -176,11 +176,25 @@ pub struct Edition {
 /// the book's sources first ([`copy_figures`]); the pages' facts and tables are filled
 /// from the same reports ([`facts`]).
 pub fn build_books(workspace_root: &Path, reports: &Reports) -> anyhow::Result<Vec<Edition>> {
+    build_books_into(workspace_root, reports, None)
+}
+
+/// [`build_books`] into `out` (each translation into `out/<lang>/`) rather than
+/// `target/book/`: the tests build there, so that they never replace the book a
+/// reader's `cargo bench` built from their own numbers.
+pub fn build_books_into(
+    workspace_root: &Path,
+    reports: &Reports,
+    out: Option<&Path>,
+) -> anyhow::Result<Vec<Edition>> {
     let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     copy_figures(workspace_root, reports).context("cannot copy the figures into the book")?;
     let book_root = book_root(workspace_root);
     let mut book = MDBook::load(&book_root)
         .with_context(|| format!("cannot load the book in {}", book_root.display()))?;
+    if let Some(out) = out {
+        book.config.build.build_dir = out.to_path_buf();
+    }
     book.with_preprocessor(facts::FactsPreprocessor::new(reports, None)?);
     book.build().context("cannot build the book")?;
     let index = book.build_dir_for("html").join("index.html");
@@ -193,8 +207,9 @@ pub fn build_books(workspace_root: &Path, reports: &Reports) -> anyhow::Result<V
         left_in_english: Vec::new(),
     }];
     for language in i18n::languages(workspace_root) {
-        let (index, left_in_english) = i18n::build_translation(workspace_root, &language, reports)
-            .with_context(|| format!("cannot build the `{language}` edition"))?;
+        let (index, left_in_english) =
+            i18n::build_translation(workspace_root, &language, reports, out)
+                .with_context(|| format!("cannot build the `{language}` edition"))?;
         editions.push(Edition {
             language,
             index,

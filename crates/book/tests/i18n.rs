@@ -9,15 +9,8 @@ fn every_catalog_translates_the_current_english_text() {
     let root = pipeline_book::workspace_root();
     let languages = pipeline_book::i18n::languages(&root);
     assert!(languages.contains(&"ko".to_string()), "no book/po/ko.po");
-    // Text generated from a reader's own results is translated where the catalog
-    // knows it and shown in English where not; only the committed snapshot's must be.
-    let snapshot = pipeline_book::reports_are_the_snapshot(&root);
-    if !snapshot {
-        eprintln!("reports/ is not the committed snapshot: its generated text is not judged");
-    }
     for lang in &languages {
-        let mut pending = pipeline_book::i18n::pending(&root, lang).unwrap();
-        pending.retain(|p| snapshot || p.context != "generated");
+        let pending = pipeline_book::i18n::pending(&root, lang).unwrap();
         let lines: Vec<String> = pending.iter().map(ToString::to_string).collect();
         assert!(
             pending.is_empty(),
@@ -88,12 +81,12 @@ fn the_translated_books_have_no_broken_reference_and_build() {
             );
         }
     }
-    let editions = pipeline_book::build_books(&root).unwrap_or_else(|e| panic!("{e:#}"));
-    // As above: a reader's own results may have generated words no catalog knows yet.
-    let snapshot = pipeline_book::reports_are_the_snapshot(&root);
+    let out = root.join("target/book-check");
+    let snapshot = pipeline_book::Reports::snapshot(&root);
+    let editions = pipeline_book::build_books_into(&root, &snapshot, Some(&out))
+        .unwrap_or_else(|e| panic!("{e:#}"));
     for edition in &editions[1..] {
-        let mut left_in_english = edition.left_in_english.clone();
-        left_in_english.retain(|line| snapshot || !line.contains("[generated]"));
+        let left_in_english = &edition.left_in_english;
         assert!(
             left_in_english.is_empty(),
             "the `{}` edition shows text in English:\n{}",
@@ -101,7 +94,7 @@ fn the_translated_books_have_no_broken_reference_and_build() {
             left_in_english.join("\n")
         );
         let lang = &edition.language;
-        let dir = root.join("target/book").join(lang);
+        let dir = out.join(lang);
         assert_eq!(
             edition.index,
             dir.join("index.html").canonicalize().unwrap()
@@ -120,12 +113,12 @@ fn the_translated_books_have_no_broken_reference_and_build() {
             let table = fs::read_to_string(dir.join("polling/polls.html")).unwrap();
             assert!(
                 table.contains("파이프라인"),
-                "the generated table is not in Korean"
+                "the report table is not in Korean"
             );
         }
     }
     // Every English page has its twin in every edition (the switch links to it).
-    let english = root.join("target/book");
+    let english = out.clone();
     for page in pages(&english) {
         let relative = page.strip_prefix(&english).unwrap();
         let first = relative.components().next().unwrap().as_os_str();
@@ -149,5 +142,23 @@ fn the_translated_books_have_no_broken_reference_and_build() {
                 page.display()
             );
         }
+    }
+}
+
+#[test]
+fn every_translation_keeps_the_directives_of_its_english() {
+    let root = pipeline_book::workspace_root();
+    for lang in pipeline_book::i18n::languages(&root) {
+        let catalog =
+            pipeline_book::i18n::read_catalog(&pipeline_book::i18n::po_path(&root, &lang)).unwrap();
+        let problems = pipeline_book::i18n::placeholder_problems(&catalog);
+        assert!(
+            problems.is_empty(),
+            "book/po/{lang}.po changes the facts' directives of {} message(s) (keep every \
+             `{{{{#fact …}}}}`, `{{{{#expect …}}}}`, `{{{{#if …}}}}`, `{{{{#unless …}}}}` and \
+             `{{{{#report …}}}}` of the English, unchanged):\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
     }
 }

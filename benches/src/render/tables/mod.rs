@@ -334,17 +334,6 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pipeline_registry::{POLLING_SLEEP, REFERENCE, STD_CHANNEL};
-
-    #[test]
-    fn the_runs_note_names_the_odd_ones_out() {
-        assert_eq!(runs_note(&[(STD_CHANNEL, 1), (REFERENCE, 1)]), None);
-        let note = runs_note(&[(POLLING_SLEEP, 1), (STD_CHANNEL, 3), (POLLING_SLEEP, 1)]).unwrap();
-        assert!(
-            note.contains("median of 3 runs (polling (sleep 10 ms): 1 run)"),
-            "{note}"
-        );
-    }
 
     /// The page of the book that explains the tables of `page`, as one line of text.
     fn book_page(page: &str) -> String {
