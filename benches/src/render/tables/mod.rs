@@ -357,7 +357,7 @@ mod tests {
             format!("over {HANDOFFS_PER_ITEM} hand-offs per item"),
             format!("fewer than {MIN_PAIRS} pairs"),
             format!("on bounded queues is {OVERHEAD_STRETCH}×"),
-            "{{#include ../../../reports/tables/floor.md}}".to_string(),
+            "{{#report tables/floor.md}}".to_string(),
         ] {
             assert!(throughput.contains(&said), "choosing/throughput.md: {said}");
         }
