@@ -125,7 +125,7 @@ fn thread_count(r: &Report) -> usize {
 
 /// The run of `scenario` of the first pipeline that has one (unbounded when it ran
 /// so): the threads and the config are the same in all of them.
-fn any_report<'a>(results: &'a Results, scenario: Scenario) -> Option<&'a Report> {
+fn any_report(results: &Results, scenario: Scenario) -> Option<&Report> {
     let capacity = *results.capacities(scenario.name).first()?;
     ALL.iter()
         .find_map(|&p| results.report(scenario.name, capacity, p))
@@ -867,11 +867,12 @@ mod tests {
         let (mut results, python) = committed();
         // Make the sleeping poller as fast as the blocking pipelines on `paced`.
         for run in &mut results.runs {
-            if run.case.scenario == Scenario::PACED.name && run.case.pipeline == POLLING_SLEEP {
-                if let crate::data::case::Outcome::Report { report, .. } = &mut run.outcome {
-                    report.latency_us.p50 = 1;
-                    report.latency_us.p99 = 1;
-                }
+            if run.case.scenario == Scenario::PACED.name
+                && run.case.pipeline == POLLING_SLEEP
+                && let crate::data::case::Outcome::Report { report, .. } = &mut run.outcome
+            {
+                report.latency_us.p50 = 1;
+                report.latency_us.p99 = 1;
             }
         }
         let f = facts(&results, python.as_ref());
