@@ -279,7 +279,16 @@ impl FactsPreprocessor {
     /// One paragraph or list item.
     fn fill_one(&self, block: &str, not_here: &str) -> anyhow::Result<String> {
         let mut block = block.to_string();
-        let lead = block.len() - block.trim_start().len();
+        // A comment before the paragraph (a note to whoever edits the page) is not part
+        // of it.
+        let mut lead = block.len() - block.trim_start().len();
+        while block[lead..].starts_with("<!--") {
+            let Some(end) = block[lead..].find("-->") else {
+                break;
+            };
+            let after = lead + end + 3;
+            lead = after + (block[after..].len() - block[after..].trim_start().len());
+        }
         let body = &block[lead..];
         let marker_len = list_marker_len(body);
         let first = directives(&body[marker_len..])
@@ -414,11 +423,14 @@ fn split_paragraphs(text: &str) -> Vec<&str> {
 
 /// The flag's text: the paragraph of [`NOT_HERE`] in the book at `src`.
 fn not_here(src: &Path) -> String {
-    let text = fs::read_to_string(src.join(NOT_HERE)).unwrap_or_default();
-    let text: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("<!--"))
-        .collect();
+    let mut text = fs::read_to_string(src.join(NOT_HERE)).unwrap_or_default();
+    while let Some(start) = text.find("<!--") {
+        let end = text[start..]
+            .find("-->")
+            .map_or(text.len(), |e| start + e + 3);
+        text.replace_range(start..end, "");
+    }
+    let text: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     if text.is_empty() {
         "These results do not show what this paragraph says.".into()
     } else {
@@ -516,6 +528,15 @@ mod tests {
             p.fill(page, "").unwrap(),
             "- Many, 2.\n- Always.\n  Still.\n"
         );
+    }
+
+    #[test]
+    fn a_comment_before_a_paragraph_is_kept_out_of_it() {
+        let (_dir, p) = preprocessor(&[("no", Fact::Bool(false))], &[]);
+        let page = "<!-- a note\n     on two lines -->\n{{#if no}} Dropped.\n\nKept.\n";
+        assert_eq!(p.fill(page, "").unwrap(), "Kept.\n");
+        let page = "<!-- a note -->\n{{#unless no}} Kept.\n";
+        assert_eq!(p.fill(page, "").unwrap(), "<!-- a note -->\nKept.\n");
     }
 
     #[test]
