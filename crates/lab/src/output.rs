@@ -18,10 +18,71 @@ pub fn json(value: &impl Serialize) -> io::Result<()> {
     text(&rendered)
 }
 
-/// Writes `line` and a newline to stderr. A stderr that is closed or whose reader
-/// is gone loses the line, and nothing else: the exit code stays what it was.
+/// Writes `line` and a newline to stderr, each of its overlong words cut (see
+/// [`shorten`]). A stderr that is closed or whose reader is gone loses the line,
+/// and nothing else: the exit code stays what it was.
 pub fn error_line(line: &str) {
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
+    let _ = writeln!(stderr, "{}", shorten(line));
     let _ = stderr.flush();
+}
+
+/// A word longer than this is cut in an error line.
+const LONGEST_WORD: usize = 80;
+/// What is kept of a word that is cut.
+const KEPT: usize = 60;
+
+/// `line` with every word (a run without spaces, like a quoted value) longer than
+/// [`LONGEST_WORD`] characters cut to its first [`KEPT`] and `…`, keeping the
+/// quote and punctuation that closed it: an argument of 100,000 characters is
+/// quoted, not printed whole.
+pub fn shorten(line: &str) -> String {
+    let mut out = String::with_capacity(line.len().min(1024));
+    for (at, word) in line.split(' ').enumerate() {
+        if at > 0 {
+            out.push(' ');
+        }
+        if word.chars().count() <= LONGEST_WORD {
+            out.push_str(word);
+            continue;
+        }
+        let closing: String = {
+            let tail: Vec<char> = word
+                .chars()
+                .rev()
+                .take_while(|c| "'\":,;.)".contains(*c))
+                .collect();
+            tail.into_iter().rev().collect()
+        };
+        out.extend(word.chars().take(KEPT));
+        out.push('…');
+        out.push_str(&closing);
+    }
+    out
+}
+
+/// Whether stdout is closed (`>&-`): the standard library then drops what is
+/// written to it without an error. Ask before anything opens a file, which
+/// would take its place.
+pub fn stdout_is_closed() -> bool {
+    use std::os::fd::AsFd;
+    io::stdout().as_fd().try_clone_to_owned().is_err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_and_keeps_its_quotes() {
+        let value = "x".repeat(100_000);
+        let line = format!("error: invalid value '{value}' for '--items': use a number");
+        let short = shorten(&line);
+        let cut = format!("'{}…':", "x".repeat(KEPT - 1));
+        assert_eq!(
+            short,
+            format!("error: invalid value {cut} for '--items': use a number")
+        );
+        assert_eq!(shorten("a short line, kept"), "a short line, kept");
+    }
 }
