@@ -61,12 +61,22 @@ pub fn shorten(line: &str) -> String {
     out
 }
 
-/// Whether stdout is closed (`>&-`): the standard library then drops what is
-/// written to it without an error. Ask before anything opens a file, which
-/// would take its place.
+/// Whether stdout was closed (`>&-`) when the lab started. The standard library
+/// then opens `/dev/null` in its place, for reading and writing, and the report
+/// would be lost without an error; a shell's `> /dev/null` opens it for writing
+/// only, and is left alone.
 pub fn stdout_is_closed() -> bool {
-    use std::os::fd::AsFd;
-    io::stdout().as_fd().try_clone_to_owned().is_err()
+    let target = std::fs::read_link("/proc/self/fd/1");
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1");
+    let (Ok(target), Ok(flags)) = (target, flags) else {
+        return false;
+    };
+    let read_write = flags
+        .lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .and_then(|octal| u32::from_str_radix(octal.trim(), 8).ok())
+        .is_some_and(|flags| flags & 0o3 == 0o2);
+    target == std::path::Path::new("/dev/null") && read_write
 }
 
 #[cfg(test)]
@@ -78,7 +88,7 @@ mod tests {
         let value = "x".repeat(100_000);
         let line = format!("error: invalid value '{value}' for '--items': use a number");
         let short = shorten(&line);
-        let cut = format!("'{}…':", "x".repeat(KEPT - 1));
+        let cut = format!("'{}…'", "x".repeat(KEPT - 1));
         assert_eq!(
             short,
             format!("error: invalid value {cut} for '--items': use a number")
