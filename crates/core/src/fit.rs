@@ -118,8 +118,15 @@ pub fn available_memory() -> Option<u64> {
     [meminfo, cgroup].into_iter().flatten().min()
 }
 
+/// The address space the allocator reserves for the threads' own heaps: glibc
+/// gives a thread an arena of 64 MiB of address space (it falls back to a shared
+/// one when the limit leaves no room for another, so one is counted).
+pub const ARENA_BYTES: u64 = 64 << 20;
+
 /// What the address-space limit (`RLIMIT_AS`, `ulimit -v`) leaves this process:
-/// the limit less the address space it already uses. `None` without a limit.
+/// the limit less the address space it already uses, with at least one thread
+/// arena counted in it ([`ARENA_BYTES`]; whether another thread has made its
+/// own yet is a race). `None` without a limit.
 pub fn address_space_left() -> Option<u64> {
     let (soft, _hard) = getrlimit(Resource::RLIMIT_AS).ok()?;
     if soft == RLIM_INFINITY {
@@ -132,6 +139,11 @@ pub fn address_space_left() -> Option<u64> {
                 .and_then(kib)
         })
         .unwrap_or(0);
+    let used = if used < ARENA_BYTES {
+        used + ARENA_BYTES
+    } else {
+        used
+    };
     Some(soft.saturating_sub(used))
 }
 

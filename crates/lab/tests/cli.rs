@@ -727,6 +727,39 @@ fn a_full_disk_under_the_trace_keeps_the_report_and_leaves_no_file() {
     }
 }
 
+/// Under an address-space limit (`ulimit -v 200000`) a run whose frames, working
+/// copies, stacks and allocator do not fit is refused before it starts (it used to
+/// be accepted and then abort with a backtrace), and one that fits runs.
+#[test]
+fn the_memory_check_counts_against_the_address_space_limit() {
+    use std::os::unix::process::CommandExt;
+    let limited = |capacity: &str| {
+        let mut command = std::process::Command::new(lab_path());
+        command.args(words(&format!(
+            "run -b condvar --frame 2048x2048 --items 50 --capacity {capacity} --json"
+        )));
+        // Safety: setrlimit is async-signal-safe, as pre_exec needs.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 200_000 << 10,
+                    rlim_max: 200_000 << 10,
+                };
+                match libc::setrlimit(libc::RLIMIT_AS, &limit) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            });
+        }
+        output(Command::from_std(command).timeout(WATCHDOG))
+    };
+    let out = limited("8");
+    assert_eq!(out.code, Some(2), "{out:#?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("(ulimit -v) leaves"), "{}", out.stderr);
+}
+
 /// A bad trace path is refused before anything is created: the gallery's
 /// directory is not made either.
 #[test]
