@@ -482,18 +482,17 @@ impl Run {
         worker: impl FnOnce() + Send + 'scope,
     ) -> Option<ScopedJoinHandle<'scope, ()>> {
         let name = worker_thread_name(stage, index);
-        let started = (self.gate)(&name).and_then(|()| {
-            thread::Builder::new()
-                .name(name.clone())
-                .spawn_scoped(scope, move || {
-                    let result = panic::catch_unwind(AssertUnwindSafe(worker));
-                    if let Err(payload) = result {
-                        let at = Instant::now();
-                        let message = panic_message(&*payload).to_string();
-                        panic::resume_unwind(Box::new(CaughtPanic { at, message }));
-                    }
-                })
-        });
+        let body = move || {
+            let result = panic::catch_unwind(AssertUnwindSafe(worker));
+            if let Err(payload) = result {
+                let at = Instant::now();
+                let message = panic_message(&*payload).to_string();
+                panic::resume_unwind(Box::new(CaughtPanic { at, message }));
+            }
+        };
+        let builder = thread::Builder::new().name(name.clone());
+        let gate = (self.gate)(&name);
+        let started = gate.and_then(|()| builder.spawn_scoped(scope, body));
         started
             .map_err(|error| self.refused(format!("worker {name}"), &error))
             .ok()
