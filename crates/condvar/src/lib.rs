@@ -31,7 +31,7 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
     Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Recording, Report, Run,
-    Stage, StageError, spawn_worker,
+    Stage, StageError,
 };
 
 pub use queue::{Closed, Iter, Queue};
@@ -82,7 +82,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
                 stages.upload(thumb)
             });
         // ANCHOR: stop
-        let camera = s.spawn(|| {
+        let camera = run.spawn_camera(s, || {
             run.source(|job| download_queue.put(job).is_ok());
             // End of input flows down stage by stage: close, wait for the workers, go on.
             download_queue.close();
@@ -99,7 +99,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         for receipt in &done_queue {
             collector.arrived(receipt);
         }
-        camera.join().expect("the camera thread never panics");
+        camera.join();
         run.finish(collector)
     })
 }
@@ -114,14 +114,20 @@ fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     output: &'scope Queue<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
 ) -> Vec<ScopedJoinHandle<'scope, ()>> {
-    (0..run.workers_of(stage))
-        .map(|index| {
-            spawn_worker(s, stage, index, move || {
+    let workers: Vec<_> = (0..run.workers_of(stage))
+        .filter_map(|index| {
+            run.spawn_worker(s, stage, index, move || {
                 let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, input, output, func);
             })
         })
-        .collect()
+        .collect();
+    if workers.is_empty() {
+        // None started (the OS refused the threads): nothing will ever take
+        // from the input, so close it, and the stage before stops too.
+        input.close();
+    }
+    workers
 }
 
 // ANCHOR: worker

@@ -286,6 +286,17 @@ pub fn parse_fault(s: &str, kind: FaultKind) -> Result<Fault, ConfigError> {
     Ok(Fault { stage, item, kind })
 }
 
+/// `, and N for the threads and the allocator` when there is an overhead.
+fn overhead_note(overhead: u64) -> String {
+    match overhead {
+        0 => String::new(),
+        bytes => format!(
+            " and {} for the threads and the allocator",
+            human_bytes(bytes)
+        ),
+    }
+}
+
 /// A config refused before any thread starts; the message says what to change.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ConfigError {
@@ -358,9 +369,10 @@ pub enum ConfigError {
     },
     /// A config whose frames cannot fit in this machine's memory.
     #[error(
-        "{what} may hold up to {frames} frames of {} = {}; this machine has {} available: {advice}",
+        "{what} may hold up to {frames} frames of {} = {}{}; {budget} {} available: {advice}",
         human_bytes(*.frame_bytes),
         human_bytes(.frame_bytes.saturating_mul(*.frames)),
+        overhead_note(*.overhead),
         human_bytes(*.available),
     )]
     DoesNotFit {
@@ -370,7 +382,13 @@ pub enum ConfigError {
         frames: u64,
         /// The size of one frame.
         frame_bytes: u64,
-        /// The memory the machine has for it.
+        /// What the run needs besides the frames: its threads' stacks and the
+        /// allocator's overhead.
+        overhead: u64,
+        /// Whose memory it is: `this machine has`, `this process's address-space
+        /// limit (ulimit -v) leaves`.
+        budget: &'static str,
+        /// The memory there is for it.
         available: u64,
         /// What to change.
         advice: &'static str,

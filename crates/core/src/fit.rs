@@ -2,40 +2,73 @@
 //!
 //! An unbounded pipeline whose download stage is faster than its resize stage
 //! piles frames up in the resize queue: 1000 frames of 4096x4096 are 47 GiB. Rather
-//! than let the allocator abort the process halfway, a config whose frames may
-//! need more memory than the machine has is refused with the estimate.
+//! than let the allocator fail halfway, a config whose frames may need more memory
+//! than the process can have is refused with the estimate.
+//!
+//! The estimate counts what the run really holds at worst: every frame in flight
+//! (the resize queue's bound, one per download worker, and per resize worker the
+//! frame and the downscale's working copy), the thumbnails behind them, each
+//! thread's stack, and the allocator's overhead. It is checked against the least of
+//! the machine's available memory (and the cgroup's limit) and, when `ulimit -v`
+//! set one, what the address-space limit leaves.
 
 use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
 
 use crate::config::{Config, ConfigError};
+
+/// The address space a thread's stack takes: Rust's default for a spawned thread.
+pub const STACK_BYTES: u64 = 2 << 20;
+
+/// Threads a run starts besides its workers: the camera, and the lab's progress
+/// and signal threads.
+const OTHER_THREADS: u64 = 3;
 
 /// The bytes of one RGB frame of `width` × `height`.
 pub fn frame_bytes(width: u32, height: u32) -> u64 {
     u64::from(width) * u64::from(height) * 3
 }
 
-/// The most frames a run of `config` may hold at once: every item when the queues
-/// are unbounded, else the resize queue's bound plus one frame per download and
-/// resize worker. `None` when the items carry no frames.
+/// The most frames a run of `config` may hold at once, counted in whole frames
+/// (a thumbnail is a sixteenth of one): the resize queue's bound (every item when
+/// unbounded) and one frame per download worker, per resize worker its frame and
+/// the downscale's working copy (as large as a frame), then the thumbnails in the
+/// upload queue and the upload workers. `None` when the items carry no frames.
 pub fn frames_held(config: &Config) -> Option<u64> {
     config.frame?;
-    let held = match config.capacity {
-        None => config.items,
-        Some(capacity) => {
-            let workers = (config.workers[0] + config.workers[1]) as u64;
-            config.items.min(capacity as u64 + workers + 1)
-        }
-    };
-    Some(held)
+    let items = config.items;
+    let [download, resize, upload] = config.workers.map(|n| n as u64);
+    let bound = config.capacity.map_or(items, |c| (c as u64).min(items));
+    let frames = items.min(bound + download + resize) + items.min(resize);
+    let thumbnails = items.min(bound + resize + upload);
+    Some(frames + thumbnails.div_ceil(16))
 }
 
-/// Refuses `config` if its frames may need more than `available` bytes.
-pub fn check(config: &Config, available: u64) -> Result<(), ConfigError> {
+/// What a run of `config` needs besides its frames: each thread's stack, and an
+/// eighth of the frames for the allocator (pages, headers, fragmentation).
+pub fn overhead_bytes(config: &Config, frames_bytes: u64) -> u64 {
+    let threads = config.workers.iter().sum::<usize>() as u64 + OTHER_THREADS;
+    threads * STACK_BYTES + frames_bytes / 8
+}
+
+/// The memory a run may use, and whose limit it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// The bytes available.
+    pub available: u64,
+    /// `this machine has` or `this process's address-space limit (ulimit -v) leaves`.
+    pub whose: &'static str,
+}
+
+/// Refuses `config` if its frames, threads and allocator may need more than
+/// `budget`.
+pub fn check(config: &Config, budget: Budget) -> Result<(), ConfigError> {
     let (Some((width, height)), Some(frames)) = (config.frame, frames_held(config)) else {
         return Ok(());
     };
     let frame_bytes = frame_bytes(width, height);
-    if frame_bytes.saturating_mul(frames) <= available {
+    let frames_bytes = frame_bytes.saturating_mul(frames);
+    let overhead = overhead_bytes(config, frames_bytes);
+    if frames_bytes.saturating_add(overhead) <= budget.available {
         return Ok(());
     }
     let (what, advice) = match config.capacity {
@@ -49,36 +82,30 @@ pub fn check(config: &Config, available: u64) -> Result<(), ConfigError> {
         what,
         frames,
         frame_bytes,
-        available,
+        overhead,
+        budget: budget.whose,
+        available: budget.available,
         advice,
     })
 }
 
-/// Refuses `config` if its frames may need more memory than this machine has
-/// available (see [`available_memory`]); accepts it when that cannot be read.
+/// Refuses `config` if its frames may need more memory than this process can
+/// have (see [`budget`]); accepts it when that cannot be read.
 pub fn check_this_machine(config: &Config) -> Result<(), ConfigError> {
-    match (config.frame, available_memory()) {
-        (Some(_), Some(available)) => check(config, available),
+    match (config.frame, budget()) {
+        (Some(_), Some(budget)) => check(config, budget),
         _ => Ok(()),
     }
 }
 
-/// The memory this process may still use, in bytes: the least of the kernel's
-/// estimate of available memory, what the cgroup's limit leaves, and the address
-/// space limit. `None` when none of them can be read.
+/// The machine's memory this process may still use, in bytes: the least of the
+/// kernel's estimate of available memory and what the cgroup's limit leaves.
+/// `None` when neither can be read.
 pub fn available_memory() -> Option<u64> {
-    let read = |path: &str| std::fs::read_to_string(path).ok();
     let meminfo = read("/proc/meminfo").and_then(|text| {
         text.lines()
             .find_map(|line| line.strip_prefix("MemAvailable:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map(|kib| kib * 1024)
+            .and_then(kib)
     });
     let cgroup = read("/sys/fs/cgroup/memory.max")
         .and_then(|max| max.trim().parse::<u64>().ok())
@@ -88,11 +115,62 @@ pub fn available_memory() -> Option<u64> {
                 .unwrap_or(0);
             max.saturating_sub(current)
         });
-    let address_space = getrlimit(Resource::RLIMIT_AS)
-        .ok()
-        .map(|(soft, _hard)| soft)
-        .filter(|&soft| soft != RLIM_INFINITY);
-    [meminfo, cgroup, address_space].into_iter().flatten().min()
+    [meminfo, cgroup].into_iter().flatten().min()
+}
+
+/// The address space the allocator reserves for the threads' own heaps: glibc
+/// gives a thread an arena of 64 MiB of address space (it falls back to a shared
+/// one when the limit leaves no room for another, so one is counted).
+pub const ARENA_BYTES: u64 = 64 << 20;
+
+/// What the address-space limit (`RLIMIT_AS`, `ulimit -v`) leaves this process:
+/// the limit less the address space it already uses, with at least one thread
+/// arena counted in it ([`ARENA_BYTES`]; whether another thread has made its
+/// own yet is a race). `None` without a limit.
+pub fn address_space_left() -> Option<u64> {
+    let (soft, _hard) = getrlimit(Resource::RLIMIT_AS).ok()?;
+    if soft == RLIM_INFINITY {
+        return None;
+    }
+    let used = read("/proc/self/status")
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("VmSize:"))
+                .and_then(kib)
+        })
+        .unwrap_or(0);
+    let used = if used < ARENA_BYTES {
+        used + ARENA_BYTES
+    } else {
+        used
+    };
+    Some(soft.saturating_sub(used))
+}
+
+/// The tighter of the machine's memory and the address-space limit.
+pub fn budget() -> Option<Budget> {
+    let machine = available_memory().map(|available| Budget {
+        available,
+        whose: "this machine has",
+    });
+    let address_space = address_space_left().map(|available| Budget {
+        available,
+        whose: "this process's address-space limit (ulimit -v) leaves",
+    });
+    [machine, address_space]
+        .into_iter()
+        .flatten()
+        .min_by_key(|budget| budget.available)
+}
+
+fn read(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// `  123 kB` as bytes.
+fn kib(rest: &str) -> Option<u64> {
+    let number = rest.trim().trim_end_matches("kB").trim();
+    number.parse::<u64>().ok().map(|kib| kib * 1024)
 }
 
 #[cfg(test)]
@@ -108,28 +186,62 @@ mod tests {
         }
     }
 
+    fn machine(available: u64) -> Budget {
+        Budget {
+            available,
+            whose: "this machine has",
+        }
+    }
+
     #[test]
     fn unbounded_big_frames_are_refused_with_the_estimate() {
-        let message = check(&config(1000, (4096, 4096), None), 23 << 30)
+        let message = check(&config(1000, (4096, 4096), None), machine(23 << 30))
             .unwrap_err()
             .to_string();
         assert_eq!(
             message,
-            "unbounded queues may hold up to 1000 frames of 48 MiB = 47 GiB; \
-             this machine has 23 GiB available: bound the queues or use smaller frames"
+            "unbounded queues may hold up to 1064 frames of 48 MiB = 50 GiB and 6.2 GiB for \
+             the threads and the allocator; this machine has 23 GiB available: bound the \
+             queues or use smaller frames"
         );
     }
 
     #[test]
     fn bounded_queues_hold_few_frames() {
-        check(&config(1000, (4096, 4096), Some(8)), 23 << 30).unwrap();
-        assert_eq!(frames_held(&config(1000, (64, 48), Some(8))), Some(11));
+        check(&config(1000, (4096, 4096), Some(8)), machine(23 << 30)).unwrap();
+        // The bound, a download, a resize's frame and working copy, and the
+        // thumbnails (8 + 1 + 1 of them, a sixteenth of a frame each).
+        assert_eq!(frames_held(&config(1000, (64, 48), Some(8))), Some(12));
+        assert_eq!(frames_held(&config(3, (64, 48), Some(8))), Some(4 + 1));
         assert_eq!(frames_held(&Config::default()), None);
-        check(&Config::default(), 0).unwrap();
+        check(&Config::default(), machine(0)).unwrap();
+    }
+
+    /// The run that `ulimit -v 200000` let through, then aborted in: eleven
+    /// frames of 12 MiB looked like they fit in 195 MiB; with the working copy,
+    /// the stacks and the allocator they do not.
+    #[test]
+    fn frames_stacks_and_the_allocator_are_counted() {
+        let config = config(50, (2048, 2048), Some(8));
+        let budget = Budget {
+            available: 150 << 20,
+            whose: "this process's address-space limit (ulimit -v) leaves",
+        };
+        let message = check(&config, budget).unwrap_err().to_string();
+        assert!(
+            message.starts_with("the queues and workers may hold up to 12 frames of 12 MiB"),
+            "{message}"
+        );
+        assert!(
+            message.contains("(ulimit -v) leaves 150 MiB available"),
+            "{message}"
+        );
+        check(&config, machine(1 << 30)).unwrap();
     }
 
     #[test]
     fn this_machine_has_some_memory() {
         assert!(available_memory().is_some_and(|bytes| bytes > 0));
+        assert!(budget().is_some_and(|budget| budget.available > 0));
     }
 }

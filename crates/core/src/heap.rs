@@ -9,6 +9,11 @@
 //! ```
 //!
 //! Without it, reports leave `peak_heap_bytes` empty rather than report a zero.
+//!
+//! An allocation the system refuses (`ulimit -v`, an overcommitted machine) ends
+//! the process here, with one line on stderr and exit code 1, rather than with the
+//! standard library's abort: the check before the run ([`crate::fit`]) should have
+//! refused the run, and a learner gets what to change, not a core dump.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -30,23 +35,57 @@ fn grew(bytes: usize) {
 }
 // ANCHOR_END: grew
 
-// SAFETY: every call is forwarded to `System` unchanged; only counters are added.
+/// The system refused `size` bytes: says so in one line, without allocating,
+/// and ends the process with exit code 1.
+#[cold]
+fn out_of_memory(size: usize) -> ! {
+    let mut line = [0u8; 160];
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        let n = bytes.len().min(line.len() - at);
+        line[at..at + n].copy_from_slice(&bytes[..n]);
+        at += n;
+    };
+    put(b"error: out of memory: the system refused ");
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = size;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    put(&digits[start..]);
+    put(b" bytes: use smaller frames, a smaller bound or fewer workers\n");
+    let _ = nix::unistd::write(std::io::stderr(), &line[..at]);
+    // SAFETY: `_exit` ends the process at once; nothing runs after it, so no
+    // invariant of this program can be seen broken.
+    unsafe { nix::libc::_exit(1) }
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; only counters are added,
+// and a refused allocation ends the process instead of returning null.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
         let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
+        if ptr.is_null() {
+            out_of_memory(layout.size());
         }
+        grew(layout.size());
         ptr
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as for `alloc`.
         let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
+        if ptr.is_null() {
+            out_of_memory(layout.size());
         }
+        grew(layout.size());
         ptr
     }
 
@@ -59,10 +98,11 @@ unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, passed on as is.
         let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            LIVE.fetch_sub(layout.size(), Relaxed);
-            grew(new_size);
+        if new.is_null() {
+            out_of_memory(new_size);
         }
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        grew(new_size);
         new
     }
 }

@@ -41,18 +41,19 @@
 //! | module | uses | holds |
 //! |---|---|---|
 //! | `heap` | | the counting allocator |
+//! | `stop` | | a run's stop flag, and the sleep it cuts short |
 //! | `clock` | | the CPU clocks and the peak memory the OS measures |
 //! | `config` | | [`Config`], [`Stage`], [`Fault`], [`ConfigError`] |
 //! | `scenario` | config | the named presets, [`Scenario`] |
 //! | `fit` | config | whether a run's frames fit in memory |
 //! | `threads` | config | a worker thread's name, a panic's message |
-//! | `stages` | config | [`Job`], [`Stages`], [`StageError`] |
+//! | `stages` | config, stop | [`Job`], [`Stages`], [`StageError`] |
 //! | `failures` | config, stages | why items failed, by kind |
 //! | `report` | config, failures | [`Report`], [`Machine`] |
 //! | `recorder` | config | each thread's buffer of timed events |
-//! | `probe` | clock, config, failures, recorder, stages | [`Probe`], [`Probes`] |
+//! | `probe` | clock, config, failures, recorder, stages, stop | [`Probe`], [`Probes`] |
 //! | `timeline` | config, probe, recorder, stages, threads | [`Recording`], [`Timeline`] |
-//! | `run` | clock, config, failures, fit, heap, probe, recorder, report, stages, threads | [`Backend`], [`Run`], [`PipelineError`] |
+//! | `run` | clock, config, failures, fit, heap, probe, recorder, report, stages, stop, threads | [`Backend`], [`Run`], [`PipelineError`] |
 //! | `testkit` | config, probe, report, run, timeline | the conformance kit |
 
 mod clock;
@@ -66,6 +67,7 @@ mod report;
 mod run;
 mod scenario;
 mod stages;
+mod stop;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod threads;
@@ -86,9 +88,12 @@ pub use report::{
     COMPLETED, INTERRUPTED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport,
     WorkerReport,
 };
-pub use run::{Backend, Collector, PipelineError, Run, pace, spawn_worker};
+pub use run::{
+    Backend, Camera, Collector, PipelineError, Run, ThreadGate, os_gives_every_thread, pace,
+};
 pub use scenario::Scenario;
 pub use stages::{Frame, Job, Receipt, StageError, Stages, Thumbnail, synthetic_frame};
+pub use stop::Stop;
 pub use threads::{panic_message, parse_worker_thread, worker_thread_name};
 pub use timeline::{QueueLine, Recording, RecordingProbe, Span, State, ThreadLine, Timeline};
 

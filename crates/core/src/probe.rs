@@ -20,7 +20,8 @@
 //! the same code runs with the counting [`WorkerProbe`] or with [`NoProbe`], whose
 //! events compile to nothing (a bare run).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::clock::thread_cpu_time;
@@ -28,6 +29,7 @@ use crate::config::{Config, Stage};
 use crate::failures::FailureLog;
 use crate::recorder::{DEFAULT_RECORD_LIMIT, Recorder};
 use crate::stages::{Job, StageError};
+use crate::stop::Stop;
 
 /// A single-writer counter: only one thread adds to it, others only read it.
 ///
@@ -108,7 +110,7 @@ pub struct Probes {
     workers: [Vec<WorkerSlot>; 3],
     timed: [bool; 3],
     peaks: Peaks,
-    stopped: AtomicBool,
+    stop: Arc<Stop>,
     recorder: Recorder,
 }
 
@@ -135,7 +137,7 @@ impl Probes {
             }),
             timed: Stage::ALL.map(|stage| config.stage_works(stage)),
             peaks: Peaks::default(),
-            stopped: AtomicBool::new(false),
+            stop: Arc::new(Stop::new()),
         }
     }
 
@@ -152,14 +154,20 @@ impl Probes {
     /// Asks the run to stop early: the source puts no more items and each worker
     /// stops before its next one; end of input then flows down as usual. A worker
     /// that panics raises the same flag (its probe does, as the thread unwinds), so
-    /// a panic stops the whole run, not just its thread.
+    /// a panic stops the whole run, not just its thread. Every wait of the run
+    /// (a stage's, the camera's interval, the poller's nap) ends at once.
     pub fn stop(&self) {
-        self.stopped.store(true, Relaxed);
+        self.stop.raise();
     }
 
     /// Whether the run was asked to stop early.
     pub fn is_stopped(&self) -> bool {
-        self.stopped.load(Relaxed)
+        self.stop.is_raised()
+    }
+
+    /// The run's stop: its flag, and the sleep it cuts short.
+    pub fn stop_signal(&self) -> &Arc<Stop> {
+        &self.stop
     }
 
     /// `stage`'s input queue, as its counts show it.
@@ -223,6 +231,23 @@ impl Probes {
         &self.workers[stage.index()][index].failures
     }
 
+    /// Items `stage` failed so far, over all its workers.
+    pub fn failed_by(&self, stage: Stage) -> u64 {
+        self.workers[stage.index()]
+            .iter()
+            .map(|slot| slot.failed.get())
+            .sum()
+    }
+
+    /// Items `stage`'s workers hold: got from its input queue, and neither handed
+    /// on nor failed. Once every worker has ended, these are the items a stop left
+    /// in the stage: cut short in a stage's wait, the one whose stage panicked, or
+    /// one whose next queue was gone.
+    pub fn held_by(&self, stage: Stage) -> u64 {
+        let settled = self.done_by(stage) + self.failed_by(stage);
+        self.got_by(stage).saturating_sub(settled)
+    }
+
     /// Items `stage` has finished so far, over all its workers.
     pub fn done_by(&self, stage: Stage) -> u64 {
         self.workers[stage.index()]
@@ -232,7 +257,7 @@ impl Probes {
     }
 
     /// Items `stage`'s workers have got from its input queue so far.
-    fn got_by(&self, stage: Stage) -> u64 {
+    pub fn got_by(&self, stage: Stage) -> u64 {
         self.workers[stage.index()]
             .iter()
             .map(|slot| slot.got.get())
@@ -246,7 +271,7 @@ impl Probes {
     pub fn worker_probe(&self, stage: Stage, index: usize) -> WorkerProbe<'_> {
         WorkerProbe {
             slot: &self.workers[stage.index()][index],
-            stopped: &self.stopped,
+            stop: &self.stop,
             clock: self.timed[stage.index()].then_some(&self.clock),
             cpu_at_start: thread_cpu_time(),
         }
@@ -297,6 +322,13 @@ impl QueueGauge<'_> {
         }
         self.probes.peaks.0[self.index].fetch_max(depth, Relaxed);
         depth
+    }
+
+    /// Items put and not got, not clamped to the bound: once the run has ended,
+    /// the items left in this queue.
+    pub fn left(&self) -> u64 {
+        let puts = self.puts();
+        puts.saturating_sub(self.gets())
     }
 
     /// The largest depth read so far (by the collector, about once a
@@ -369,9 +401,7 @@ impl Probing for Bare {
     type Worker<'run> = NoProbe<'run>;
 
     fn worker_probe(probes: &Probes, _stage: Stage, _index: usize) -> NoProbe<'_> {
-        NoProbe {
-            stopped: &probes.stopped,
-        }
+        NoProbe { stop: &probes.stop }
     }
 }
 
@@ -382,13 +412,13 @@ impl Probing for Bare {
 /// measured one.
 #[derive(Debug)]
 pub struct NoProbe<'a> {
-    stopped: &'a AtomicBool,
+    stop: &'a Stop,
 }
 
 impl Probe for NoProbe<'_> {
     #[inline(always)]
     fn stopped(&self) -> bool {
-        self.stopped.load(Relaxed)
+        self.stop.is_raised()
     }
 
     #[inline(always)]
@@ -414,7 +444,7 @@ impl Probe for NoProbe<'_> {
 impl Drop for NoProbe<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.stopped.store(true, Relaxed);
+            self.stop.raise();
         }
     }
 }
@@ -425,7 +455,7 @@ impl Drop for NoProbe<'_> {
 #[derive(Debug)]
 pub struct WorkerProbe<'a> {
     slot: &'a WorkerSlot,
-    stopped: &'a AtomicBool,
+    stop: &'a Stop,
     /// The clock of the busy time; `None` on a stage that does no work
     /// ([`Config::stage_works`]), whose busy time is not timed.
     clock: Option<&'a quanta::Clock>,
@@ -435,7 +465,7 @@ pub struct WorkerProbe<'a> {
 impl Probe for WorkerProbe<'_> {
     #[inline]
     fn stopped(&self) -> bool {
-        self.stopped.load(Relaxed)
+        self.stop.is_raised()
     }
 
     /// Counts a poll in the worker's own slot.
@@ -472,6 +502,8 @@ impl Probe for WorkerProbe<'_> {
         };
         match result {
             Ok(job) => Some(job),
+            // Cut short by a stop: not a failure, the item stays in the stage.
+            Err(err) if err.is_stop() => None,
             Err(err) => {
                 self.failed(&err);
                 None
@@ -505,7 +537,7 @@ impl Drop for WorkerProbe<'_> {
         if std::thread::panicking() {
             // This worker is dying: the run cannot finish whole, so stop all of
             // it.
-            self.stopped.store(true, Relaxed);
+            self.stop.raise();
         }
         let cpu = thread_cpu_time().saturating_sub(self.cpu_at_start);
         self.slot.cpu_ns.add(cpu.as_nanos() as u64);

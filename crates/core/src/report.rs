@@ -1,4 +1,4 @@
-//! The report of one run: the JSON every tool writes and reads (schema 2).
+//! The report of one run: the JSON every tool writes and reads (schema 3).
 
 use std::sync::OnceLock;
 
@@ -11,7 +11,10 @@ use crate::failures::FailureKind;
 ///
 /// 2: `outcome` (how the run ended), `stages[].failures` (why items failed), and
 /// `wall_s` ending when the last item is accounted for (arrived or failed).
-pub const SCHEMA: u32 = 2;
+/// 3: where a stopped run left its items: `unfinished`, `uncollected`,
+/// `stages[].queued` and `stages[].held`, so that `items_in = items_out + failed +
+/// unfinished` on every ending.
+pub const SCHEMA: u32 = 3;
 
 /// How a completed run's [`Report::outcome`] reads.
 pub const COMPLETED: &str = "completed";
@@ -35,7 +38,8 @@ pub struct Report {
     pub scenario: Option<String>,
     /// The config the run was given (the polling sleep filled in with its default).
     pub config: Config,
-    /// How the run ended: `completed`, `stopped: panic in resize`, `interrupted`
+    /// How the run ended: `completed`, `stopped: panic in resize`, `stopped:
+    /// cannot start worker resize-3` (the OS refused a thread), `interrupted`
     /// (Ctrl-C or SIGTERM) or `stopped from outside`. Reports written before
     /// schema 2 read as `completed`.
     #[serde(default = "completed")]
@@ -46,6 +50,15 @@ pub struct Report {
     pub items_out: u64,
     /// Items a stage failed on.
     pub failed: u64,
+    /// Items a stopped run left unfinished: `items_in - items_out - failed`, 0
+    /// when the run completed. Each is counted where it was: in a stage's input
+    /// queue (`stages[].queued`), in a stage (`stages[].held`), or as a receipt in
+    /// the done queue (`uncollected`). Reports before schema 3 read 0.
+    #[serde(default)]
+    pub unfinished: u64,
+    /// Receipts left in the done queue, never collected (part of `unfinished`).
+    #[serde(default)]
+    pub uncollected: u64,
     /// Receipts that arrived more than once (always 0 for a correct pipeline).
     pub duplicates: u64,
     /// Receipts that arrived after one with a higher id.
@@ -108,6 +121,15 @@ pub struct StageReport {
     pub name: String,
     /// The largest number of items counted in the stage's input queue at once.
     pub queue_peak: u64,
+    /// Items left in the stage's input queue when the run ended (0 unless it
+    /// was stopped).
+    #[serde(default)]
+    pub queued: u64,
+    /// Items the stage's workers had taken and neither handed on nor failed when
+    /// the run ended: cut short in a wait by the stop, the one whose stage
+    /// panicked, or one whose next queue was gone.
+    #[serde(default)]
+    pub held: u64,
     /// One entry per worker.
     pub workers: Vec<WorkerReport>,
     /// Why items failed in this stage: one entry per kind of failure, in the
@@ -209,6 +231,20 @@ impl Report {
     /// Whether the run went to its end (it may still have failed items).
     pub fn completed(&self) -> bool {
         self.outcome == COMPLETED
+    }
+
+    /// Where the items a stopped run left unfinished were: per stage, in its input
+    /// queue and in its workers, then the done queue's uncollected receipts. On a
+    /// counted run they add up to [`Report::unfinished`].
+    pub fn unfinished_where(&self) -> Vec<(String, u64)> {
+        let mut places = Vec::new();
+        for stage in &self.stages {
+            places.push((format!("{} queue", stage.name), stage.queued));
+            places.push((format!("in {}", stage.name), stage.held));
+        }
+        places.push(("done queue".into(), self.uncollected));
+        places.retain(|(_, count)| *count > 0);
+        places
     }
 
     /// Whether every item the source put failed in some stage (and there was one).

@@ -1,6 +1,7 @@
 //! What every pipeline shares around its queues: the source, the collector,
 //! joining workers, and turning the probes into a [`Report`].
 
+use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -21,6 +22,7 @@ use crate::report::{
     COMPLETED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
 };
 use crate::stages::{Job, Receipt, Stages};
+use crate::stop::Stop;
 use crate::threads::{panic_message, worker_thread_name};
 
 /// A run that could not start or did not finish.
@@ -39,6 +41,40 @@ pub enum PipelineError {
         /// What the run did before it stopped.
         report: Box<Report>,
     },
+    /// The operating system refused a thread: the run was stopped, every thread
+    /// that had started was joined; `report` says what was done before.
+    #[error("cannot start {thread} ({reason}): use fewer workers")]
+    ThreadRefused {
+        /// The thread refused, as it would have been named: `worker resize-3`,
+        /// `the camera`.
+        thread: String,
+        /// What the system said, without its error number.
+        reason: String,
+        /// What the run did before it stopped.
+        report: Box<Report>,
+    },
+}
+
+impl PipelineError {
+    /// The report of a run that started and stopped early (a panic, a refused
+    /// thread); `None` for a config refused before any thread started.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            PipelineError::Config(_) => None,
+            PipelineError::StagePanicked { report, .. }
+            | PipelineError::ThreadRefused { report, .. } => Some(report),
+        }
+    }
+}
+
+/// Asks whether the operating system gives the thread named `name` (`resize-3`,
+/// `camera`): the real gate ([`os_gives_every_thread`]) lets the OS answer, a
+/// test's may refuse, to see the run end as it would on a refusal.
+pub type ThreadGate = fn(name: &str) -> io::Result<()>;
+
+/// The gate of every real run: asks nothing, the OS answers the spawn itself.
+pub fn os_gives_every_thread(_name: &str) -> io::Result<()> {
+    Ok(())
 }
 
 /// One way of handing work between threads: a name, what its queues can do, and
@@ -69,7 +105,19 @@ impl Backend {
     /// Runs the pipeline on `config`, counting into `probes` (which the caller may
     /// read while the run goes on, for progress or depth sampling).
     pub fn run_with(&self, config: &Config, probes: Arc<Probes>) -> Result<Report, PipelineError> {
-        let run = Run::new(self, config, probes)?;
+        self.run_gated(config, probes, os_gives_every_thread)
+    }
+
+    /// [`Backend::run_with`], each thread's start first asked of `gate`: a gate
+    /// that refuses a thread makes the run end as an OS that refuses it would.
+    pub fn run_gated(
+        &self,
+        config: &Config,
+        probes: Arc<Probes>,
+        gate: ThreadGate,
+    ) -> Result<Report, PipelineError> {
+        let mut run = Run::new(self, config, probes)?;
+        run.gate = gate;
         (self.pipeline)(&run)
     }
 
@@ -134,6 +182,10 @@ pub struct Run {
     items_in: AtomicU64,
     /// The stages that panicked, when (as their workers caught it) and why.
     panics: Mutex<Vec<(Stage, Instant, String)>>,
+    /// Asked before each thread starts.
+    gate: ThreadGate,
+    /// The first thread the OS refused, and why.
+    refused: Mutex<Option<(String, String)>>,
 }
 
 impl Run {
@@ -149,9 +201,11 @@ impl Run {
         heap::reset_peak();
         Ok(Run {
             backend: backend.name,
-            stages: Stages::new(&config),
+            stages: Stages::stopped_by(&config, Arc::clone(probes.stop_signal())),
             config,
             probes,
+            gate: os_gives_every_thread,
+            refused: Mutex::new(None),
             counting: true,
             recording: false,
             started: OnceLock::new(),
@@ -209,7 +263,9 @@ impl Run {
             if let Some(buffer) = &mut record {
                 buffer.push(Kind::WaitStart);
             }
-            pace(start, interval, id);
+            if !pace(start, interval, id, self.probes.stop_signal()) {
+                break;
+            }
             // A bare run measures no latency, and spares the clock read.
             let entered = if self.counting { Instant::now() } else { start };
             let job = Job::new(id, entered, id);
@@ -304,12 +360,20 @@ impl Run {
         let failed: u64 = stages.iter().map(StageReport::failed).sum();
         let panics = self.panics.lock().unwrap_or_else(PoisonError::into_inner);
         let first_panic = panics.iter().min_by_key(|(_, at, _)| *at);
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         let all_accounted =
             items_in == self.config.items && collector.items_out + failed == items_in;
-        let outcome = match first_panic {
-            Some((stage, _, _)) => format!("stopped: panic in {stage}"),
-            None if self.probes.is_stopped() && !all_accounted => STOPPED_FROM_OUTSIDE.into(),
-            None => COMPLETED.into(),
+        let outcome = match (first_panic, &refused) {
+            (Some((stage, _, _)), _) => format!("stopped: panic in {stage}"),
+            (None, Some((thread, _))) => format!("stopped: cannot start {thread}"),
+            (None, None) if self.probes.is_stopped() && !all_accounted => {
+                STOPPED_FROM_OUTSIDE.into()
+            }
+            (None, None) => COMPLETED.into(),
         };
         let last_failure = Stage::ALL
             .iter()
@@ -332,6 +396,8 @@ impl Run {
             items_in,
             items_out: collector.items_out,
             failed,
+            unfinished: items_in.saturating_sub(collector.items_out + failed),
+            uncollected: self.probes.done_queue().left(),
             duplicates: collector.duplicates,
             reordered: collector.reordered,
             wall_s: ended.saturating_duration_since(started).as_secs_f64(),
@@ -347,13 +413,18 @@ impl Run {
             stages,
             machine: Machine::this(),
         };
-        match first_panic {
-            Some((stage, _, message)) => Err(PipelineError::StagePanicked {
+        match (first_panic, refused) {
+            (Some((stage, _, message)), _) => Err(PipelineError::StagePanicked {
                 stage: *stage,
                 message: message.clone(),
                 report: Box::new(report),
             }),
-            None => Ok(report),
+            (None, Some((thread, reason))) => Err(PipelineError::ThreadRefused {
+                thread,
+                reason,
+                report: Box::new(report),
+            }),
+            (None, None) => Ok(report),
         }
     }
 
@@ -361,6 +432,8 @@ impl Run {
         StageReport {
             name: stage.name().to_string(),
             queue_peak: self.probes.input_of(stage).peak(),
+            queued: self.probes.input_of(stage).left(),
+            held: self.probes.held_by(stage),
             workers: (0..self.probes.workers_of(stage))
                 .map(|index| {
                     let counts = self.probes.worker(stage, index);
@@ -383,41 +456,110 @@ impl Run {
 /// Waits until item `id` is due, one `interval` after the other from `start`
 /// (the camera's frame rate; no wait when the interval is zero). Sleeps to an
 /// absolute deadline, so the timer's overshoot does not add up over the run.
-pub fn pace(start: Instant, interval: Duration, id: u64) {
+/// Returns false if `stop` cut the wait short.
+pub fn pace(start: Instant, interval: Duration, id: u64, stop: &Stop) -> bool {
     if interval.is_zero() {
-        return;
+        return true;
     }
-    let deadline = start + interval.mul_f64(id as f64);
-    let now = Instant::now();
-    if deadline > now {
-        thread::sleep(deadline - now);
+    match start.checked_add(interval.mul_f64(id as f64)) {
+        Some(deadline) => stop.sleep_until(deadline),
+        None => stop.sleep(Duration::MAX),
     }
 }
 
-// ANCHOR: spawn_worker
-/// Starts worker `index` of `stage` in `scope`, in a thread named after it
-/// (`resize-2`), so a panic message says where it happened. A panic is noted
-/// with the time its worker caught it, so that the run names the first of
-/// several.
-pub fn spawn_worker<'scope, 'env>(
-    scope: &'scope Scope<'scope, 'env>,
-    stage: Stage,
-    index: usize,
-    worker: impl FnOnce() + Send + 'scope,
-) -> ScopedJoinHandle<'scope, ()> {
-    thread::Builder::new()
-        .name(worker_thread_name(stage, index))
-        .spawn_scoped(scope, move || {
+impl Run {
+    // ANCHOR: spawn_worker
+    /// Starts worker `index` of `stage` in `scope`, in a thread named after it
+    /// (`resize-2`), so a panic message says where it happened. A panic is
+    /// noted with the time its worker caught it, so that the run names the
+    /// first of several. If the OS refuses the thread, the run is stopped
+    /// (the workers already started end) and its error says so: `None`.
+    pub fn spawn_worker<'scope>(
+        &self,
+        scope: &'scope Scope<'scope, '_>,
+        stage: Stage,
+        index: usize,
+        worker: impl FnOnce() + Send + 'scope,
+    ) -> Option<ScopedJoinHandle<'scope, ()>> {
+        let name = worker_thread_name(stage, index);
+        let body = move || {
             let result = panic::catch_unwind(AssertUnwindSafe(worker));
             if let Err(payload) = result {
                 let at = Instant::now();
                 let message = panic_message(&*payload).to_string();
                 panic::resume_unwind(Box::new(CaughtPanic { at, message }));
             }
-        })
-        .expect("the operating system refused a thread")
+        };
+        let builder = thread::Builder::new().name(name.clone());
+        let gate = (self.gate)(&name);
+        let started = gate.and_then(|()| builder.spawn_scoped(scope, body));
+        started
+            .map_err(|error| self.refused(format!("worker {name}"), &error))
+            .ok()
+    }
+    // ANCHOR_END: spawn_worker
+
+    /// Starts the camera, `camera` (the source, then whatever ends the input), in
+    /// a thread of its own. If the OS refuses the thread, the run is stopped and
+    /// `camera` runs here instead: with the stop up it puts nothing, and only
+    /// ends the pipeline's input, so the workers end.
+    pub fn spawn_camera<'scope, C: FnOnce() + Send + 'scope>(
+        &self,
+        scope: &'scope Scope<'scope, '_>,
+        camera: C,
+    ) -> Camera<'scope> {
+        // Kept here too: a thread the OS refuses takes its closure with it.
+        let camera = Arc::new(Mutex::new(Some(camera)));
+        let theirs = Arc::clone(&camera);
+        let take = |camera: &Mutex<Option<_>>| {
+            let taken = camera.lock().unwrap_or_else(PoisonError::into_inner).take();
+            taken.into_iter().for_each(|camera: C| camera());
+        };
+        let started = (self.gate)("camera").and_then(|()| {
+            thread::Builder::new()
+                .name("camera".into())
+                .spawn_scoped(scope, move || take(&theirs))
+        });
+        match started {
+            Ok(handle) => Camera(Some(handle)),
+            Err(error) => {
+                self.refused("the camera".into(), &error);
+                take(&camera);
+                Camera(None)
+            }
+        }
+    }
+
+    /// Notes that the OS refused `thread`, and stops the run.
+    fn refused(&self, thread: String, error: &io::Error) {
+        let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
+        refused.get_or_insert_with(|| (thread, os_reason(error)));
+        self.probes.stop();
+    }
 }
-// ANCHOR_END: spawn_worker
+
+/// The camera's thread, or none if the OS refused it.
+#[derive(Debug)]
+pub struct Camera<'scope>(Option<ScopedJoinHandle<'scope, ()>>);
+
+impl Camera<'_> {
+    /// Waits for the camera to end.
+    pub fn join(self) {
+        if let Some(handle) = self.0 {
+            handle.join().expect("the camera thread never panics");
+        }
+    }
+}
+
+/// An I/O error's reason without the `(os error N)` suffix:
+/// `Resource temporarily unavailable`.
+fn os_reason(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
 
 /// The main thread's tally of what arrives at the done queue.
 #[derive(Debug)]
@@ -515,11 +657,13 @@ mod tests {
         };
         let run = Run::new(&BY_HAND, &config, Arc::new(Probes::new(&config))).unwrap();
         thread::scope(|s| {
-            let first = spawn_worker(s, Stage::Resize, 1, || panic!("the first panic"));
+            let first = run.spawn_worker(s, Stage::Resize, 1, || panic!("the first panic"));
+            let first = first.expect("the OS gives a thread");
             while !first.is_finished() {
                 thread::yield_now();
             }
-            let second = spawn_worker(s, Stage::Resize, 0, || panic!("the second panic"));
+            let second = run.spawn_worker(s, Stage::Resize, 0, || panic!("the second panic"));
+            let second = second.expect("the OS gives a thread");
             // Joined in worker order: the later panic first.
             run.join(Stage::Resize, [second, first]);
         });

@@ -6,7 +6,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::thread;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use image::codecs::png::PngEncoder;
@@ -15,6 +15,7 @@ use image::{ExtendedColorType, ImageEncoder, RgbImage};
 use thiserror::Error;
 
 use crate::config::{Config, FaultKind, Stage};
+use crate::stop::Stop;
 
 // ANCHOR: job
 /// An item on its way through the pipeline: its id, when it entered, and what
@@ -56,7 +57,26 @@ pub struct StageError {
     pub reason: String,
 }
 
+/// The reason of a [`StageError`] that is no failure: the run's stop cut the
+/// stage's wait short, and the item stays unfinished in the stage.
+const CUT_SHORT: &str = "cut short by the run's stop";
+
 impl StageError {
+    /// The run was stopped while `stage` waited on `item`: not a failure, the item
+    /// is left unfinished in the stage ([`StageError::is_stop`]).
+    pub fn stop(stage: Stage, item: u64) -> StageError {
+        StageError {
+            stage,
+            item,
+            reason: CUT_SHORT.into(),
+        }
+    }
+
+    /// Whether this is no failure but the run's stop ([`StageError::stop`]).
+    pub fn is_stop(&self) -> bool {
+        self.reason == CUT_SHORT
+    }
+
     /// The kind of failure: the reason up to its first `": "` (all of it if it has none).
     pub fn kind(&self) -> &str {
         self.reason
@@ -98,14 +118,22 @@ pub struct Stages {
     config: Config,
     /// Each stage's simulated wait, converted once rather than per item.
     waits: [Duration; 3],
+    /// The run's stop, which cuts a wait short.
+    stop: Arc<Stop>,
 }
 
 impl Stages {
-    /// The stage functions for `config`.
+    /// The stage functions for `config`, with a stop of their own.
     pub fn new(config: &Config) -> Stages {
+        Stages::stopped_by(config, Arc::new(Stop::new()))
+    }
+
+    /// The stage functions for `config`, whose waits `stop` cuts short.
+    pub fn stopped_by(config: &Config, stop: Arc<Stop>) -> Stages {
         Stages {
             config: config.clone(),
             waits: Stage::ALL.map(|stage| config.wait_of(stage)),
+            stop,
         }
     }
 
@@ -160,7 +188,7 @@ impl Stages {
 
     // ANCHOR: enter
     /// Fires an injected fault for this item, then waits the stage's simulated
-    /// wait.
+    /// wait, unless the run is stopped meanwhile.
     fn enter(&self, stage: Stage, id: u64) -> Result<(), StageError> {
         match self.config.fault_at(stage, id) {
             Some(FaultKind::Panic) => {
@@ -176,8 +204,8 @@ impl Stages {
             None => {}
         }
         let wait = self.waits[stage.index()];
-        if !wait.is_zero() {
-            thread::sleep(wait);
+        if !wait.is_zero() && !self.stop.sleep(wait) {
+            return Err(StageError::stop(stage, id));
         }
         Ok(())
     }
@@ -355,6 +383,27 @@ mod tests {
         assert!(s.download(1).is_ok());
         let err = s.download(2).unwrap_err();
         assert_eq!((err.stage, err.item), (Stage::Download, 2));
+    }
+
+    /// A stop ends a stage's wait of a minute at once, and the item is not failed.
+    #[test]
+    fn a_stop_cuts_a_stage_wait_short() {
+        let stop = Arc::new(Stop::new());
+        let s = Stages::stopped_by(
+            &Config {
+                download_ms: 60_000.0,
+                ..Config::default()
+            },
+            Arc::clone(&stop),
+        );
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            stop.raise();
+        });
+        let err = s.download(4).unwrap_err();
+        assert!(err.is_stop(), "{err}");
+        assert_eq!((err.stage, err.item), (Stage::Download, 4));
+        stopper.join().unwrap();
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! item's 10 ms, without making the suite slow) and, in the property test, also
 //! spinning; one test keeps the default 10 ms.
 
+use std::io;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
@@ -22,15 +23,20 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 
 use crate::config::{
-    Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MIN_WAIT_MS, Stage,
+    Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_POLL_SLEEP_MS, MAX_WAIT_MS,
+    MIN_WAIT_MS, Stage,
 };
 use crate::probe::Probes;
 use crate::report::Report;
-use crate::run::{Backend, PipelineError};
+use crate::run::{Backend, PipelineError, ThreadGate};
 use crate::timeline::State;
 
 /// How long one pipeline run may take in a test before it counts as a deadlock.
 pub const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// How long a stopped run whose waits are a minute long may take to return: far
+/// more than a stop takes on a loaded machine, far less than the waits.
+pub const STOP_WATCHDOG: Duration = Duration::from_secs(20);
 
 /// Runs `f` in its own thread and waits at most `limit` for it; panics with
 /// "deadlock" if it takes longer, and passes on its panic if it panics.
@@ -124,6 +130,30 @@ pub fn assert_exactly_once(report: &Report) {
         assert_eq!(s.name, stage.name());
         assert_eq!(s.workers.len(), report.config.workers_of(*stage));
     }
+    assert_eq!(report.unfinished, 0, "nothing left unfinished");
+    assert_counts_add_up(report);
+}
+
+/// However the run ended, every item that went in is accounted for once: it came
+/// out, failed, or is counted unfinished where the end left it (a stage's input
+/// queue, a stage's workers, the done queue).
+pub fn assert_counts_add_up(report: &Report) {
+    assert_eq!(
+        report.items_in,
+        report.items_out + report.failed + report.unfinished,
+        "{}: items in = out + failed + unfinished ({})",
+        report.backend,
+        report.outcome
+    );
+    let placed: u64 =
+        report.stages.iter().map(|s| s.queued + s.held).sum::<u64>() + report.uncollected;
+    assert_eq!(
+        placed,
+        report.unfinished,
+        "{}: every unfinished item is counted where it was: {:?}",
+        report.backend,
+        report.unfinished_where()
+    );
 }
 
 /// No queue's peak shows more than its bound. The probes count a queue's depth as
@@ -315,6 +345,7 @@ pub fn injected_panic_is_reported(backend: &Backend) {
                     assert_eq!(reported, stage, "{workers:?} {capacity:?}");
                     assert!(report.items_out < 200);
                     assert_eq!(report.duplicates, 0);
+                    assert_counts_add_up(&report);
                     if workers == [1, 1, 1] {
                         // One worker handles items in order: 0 to 19 were done before 20.
                         assert_eq!(report.stages[stage.index()].done(), 20, "{capacity:?}");
@@ -459,6 +490,247 @@ pub fn stopped_from_outside(backend: &Backend) {
     assert!(report.items_out >= 10);
     assert_eq!(report.duplicates, 0);
     assert!(report.items_out + report.failed <= report.items_in);
+    assert_counts_add_up(&report);
+}
+
+/// The report of a run that ended early (a panic, a refused thread) or not.
+fn any_report(outcome: Result<Report, PipelineError>) -> Report {
+    match outcome {
+        Ok(report) => report,
+        Err(error) => match error.report() {
+            Some(report) => report.clone(),
+            None => panic!("the run was refused: {error}"),
+        },
+    }
+}
+
+/// Runs `config` under `limit`, stopping it from outside once `ready` holds.
+fn run_stopped_when(
+    backend: &Backend,
+    config: Config,
+    limit: Duration,
+    ready: impl Fn(&Probes) -> bool + Send + 'static,
+) -> Result<Report, PipelineError> {
+    let probes = Arc::new(Probes::new(&config));
+    let (runner, watcher) = (*backend, Arc::clone(&probes));
+    let what = format!("a stopped run of {} with {config:?}", backend.name);
+    within(&what, limit, move || {
+        let run = thread::spawn(move || runner.run_with(&config, watcher));
+        while !ready(&probes) && !run.is_finished() {
+            thread::sleep(Duration::from_millis(1));
+        }
+        probes.stop();
+        run.join().expect("the run's thread ended")
+    })
+}
+
+/// The counts add up on every ending: a panic (the item whose stage panicked is
+/// counted in that stage), a stop from outside, and an interrupt in the middle of
+/// the stages' waits (each item cut short is counted in its stage).
+pub fn counts_add_up_on_every_ending(backend: &Backend) {
+    // A panic on the last item, one worker per stage: 199 out, the last in upload.
+    let last = Config {
+        faults: vec![Fault {
+            stage: Stage::Upload,
+            item: 199,
+            kind: FaultKind::Panic,
+        }],
+        ..config(backend, 200, [1, 1, 1], Some(4))
+    };
+    let report = any_report(run(backend, &last));
+    assert_counts_add_up(&report);
+    assert_eq!((report.items_in, report.items_out), (200, 199));
+    assert_eq!(
+        report.stages[Stage::Upload.index()].held,
+        1,
+        "the one that panicked"
+    );
+    // A panic on the first item with fan-out, bounded queues and a slow stage.
+    for (workers, capacity) in [([3, 4, 5], Some(8)), ([2, 3, 2], None)] {
+        let first = Config {
+            resize_ms: 1.0,
+            faults: vec![Fault {
+                stage: Stage::Upload,
+                item: 0,
+                kind: FaultKind::Panic,
+            }],
+            ..config(backend, 500, workers, capacity)
+        };
+        let report = any_report(run(backend, &first));
+        assert!(
+            report.outcome.starts_with("stopped: panic"),
+            "{}",
+            report.outcome
+        );
+        assert_counts_add_up(&report);
+    }
+    // A stop from outside, items everywhere in the pipeline.
+    let busy = Config {
+        resize_ms: 0.2,
+        ..config(backend, 100_000, [1, 2, 1], Some(8))
+    };
+    let report = run_stopped_when(backend, busy, WATCHDOG, |probes| {
+        probes.done_by(Stage::Upload) >= 10
+    })
+    .unwrap_or_else(|e| panic!("a stopped run is not an error: {e}"));
+    assert!(report.items_in < 100_000, "the source kept feeding");
+    assert!(
+        report.unfinished > 0,
+        "a stopped run left items: {report:?}"
+    );
+    assert_counts_add_up(&report);
+    // An interrupt while every worker waits: the items cut short stay in their
+    // stage, the others in the queues.
+    for workers in [[1, 1, 1], [2, 2, 2]] {
+        let waiting = Config {
+            download_ms: MAX_WAIT_MS,
+            ..config(backend, 6, workers, None)
+        };
+        let downloads = workers[0] as u64;
+        let report = run_stopped_when(backend, waiting, STOP_WATCHDOG, move |probes| {
+            probes.got_by(Stage::Download) >= downloads
+        })
+        .unwrap_or_else(|e| panic!("an interrupted run is not an error: {e}"));
+        assert_counts_add_up(&report);
+        assert_eq!(report.items_out, 0);
+        let download = &report.stages[Stage::Download.index()];
+        assert_eq!(
+            download.held, downloads,
+            "the items cut short in their wait"
+        );
+        assert_eq!(download.failed(), 0, "a stop is not a failure");
+    }
+}
+
+/// A stop ends every wait at once, whatever its length: a stage's, the camera's
+/// interval, the poller's nap. Each run waits a minute (or ten seconds between
+/// polls) and is stopped as soon as it is waiting; it must return well within the
+/// waits ([`STOP_WATCHDOG`]), with its counts adding up.
+pub fn a_stop_ends_every_wait(backend: &Backend) {
+    let minute = MAX_WAIT_MS;
+    let mut cases: Vec<(&str, Config)> = vec![
+        (
+            "download wait",
+            Config {
+                download_ms: minute,
+                ..config(backend, 3, [1, 1, 1], Some(1))
+            },
+        ),
+        (
+            "resize wait, fanned out",
+            Config {
+                resize_ms: minute,
+                ..config(backend, 20, [1, 3, 1], Some(1))
+            },
+        ),
+        (
+            "upload wait",
+            Config {
+                upload_ms: minute,
+                ..config(backend, 3, [1, 1, 2], None)
+            },
+        ),
+        (
+            "camera interval",
+            Config {
+                source_interval_ms: minute,
+                ..config(backend, 3, [1, 1, 1], None)
+            },
+        ),
+    ];
+    if backend.polls {
+        cases.push((
+            "poller's nap",
+            Config {
+                poll_sleep_ms: Some(MAX_POLL_SLEEP_MS),
+                source_interval_ms: minute,
+                ..config(backend, 3, [2, 2, 2], None)
+            },
+        ));
+    }
+    for (what, config) in cases {
+        let report = run_stopped_when(backend, config, STOP_WATCHDOG, |probes| {
+            // Waiting: the first item was taken by the download stage.
+            probes.got_by(Stage::Download) >= 1
+        })
+        .unwrap_or_else(|e| panic!("{what}: a stopped run is not an error: {e}"));
+        assert_counts_add_up(&report);
+        assert!(report.items_out < report.config.items, "{what}: {report:?}");
+    }
+}
+
+/// A gate that refuses one worker of the resize stage, as an OS out of threads.
+fn refuse_resize_1(name: &str) -> io::Result<()> {
+    refuse_if(name == "resize-1")
+}
+
+/// A gate that refuses every thread from the upload stage on: no upload worker
+/// and no camera start.
+fn refuse_from_upload(name: &str) -> io::Result<()> {
+    refuse_if(name.starts_with("upload-") || name == "camera")
+}
+
+/// A gate that refuses only the camera.
+fn refuse_camera(name: &str) -> io::Result<()> {
+    refuse_if(name == "camera")
+}
+
+/// A gate that refuses the very first worker.
+fn refuse_download_0(name: &str) -> io::Result<()> {
+    refuse_if(name == "download-0")
+}
+
+fn refuse_if(refused: bool) -> io::Result<()> {
+    match refused {
+        true => Err(io::Error::from_raw_os_error(nix::libc::EAGAIN)),
+        false => Ok(()),
+    }
+}
+
+/// A thread the OS refuses stops the run: no panic, no hang, every thread that
+/// started joined, an error naming the thread with the partial report, and its
+/// counts adding up; bounded and not, whichever thread is refused.
+pub fn a_refused_thread_stops_the_run(backend: &Backend) {
+    let gates: [(ThreadGate, &str); 4] = [
+        (refuse_resize_1, "worker resize-1"),
+        (refuse_from_upload, "worker upload-0"),
+        (refuse_camera, "the camera"),
+        (refuse_download_0, "worker download-0"),
+    ];
+    for (gate, refused) in gates {
+        for capacity in [Some(1), None] {
+            let config = config(backend, 500, [2, 3, 2], capacity);
+            let (runner, run_config) = (*backend, config.clone());
+            let what = format!("{} refusing {refused} with {capacity:?}", backend.name);
+            let outcome = within(&what, WATCHDOG, move || {
+                runner.run_gated(&run_config, Arc::new(Probes::new(&run_config)), gate)
+            });
+            match outcome {
+                Err(PipelineError::ThreadRefused {
+                    thread,
+                    reason,
+                    report,
+                }) => {
+                    assert_eq!(thread, refused, "{what}");
+                    assert_eq!(reason, "Resource temporarily unavailable", "{what}");
+                    assert_eq!(report.outcome, format!("stopped: cannot start {refused}"));
+                    assert_counts_add_up(&report);
+                    assert!(report.items_out < 500, "{what}: the run was stopped");
+                }
+                other => panic!("{what} gave {other:?}"),
+            }
+        }
+    }
+    let message = PipelineError::ThreadRefused {
+        thread: "worker resize-3".into(),
+        reason: "Resource temporarily unavailable".into(),
+        report: Box::new(run_ok(backend, &config(backend, 0, [1, 1, 1], None))),
+    }
+    .to_string();
+    assert_eq!(
+        message,
+        "cannot start worker resize-3 (Resource temporarily unavailable): use fewer workers"
+    );
 }
 
 /// The item's 10 ms sleep between empty polls (polling backends) still finishes.
@@ -592,6 +864,9 @@ macro_rules! conformance_tests {
             a_panic_stops_every_worker,
             failed_items_keep_their_reason_and_the_wall_time,
             stopped_from_outside,
+            counts_add_up_on_every_ending,
+            a_stop_ends_every_wait,
+            a_refused_thread_stops_the_run,
             default_poll_sleep,
             random_configs,
             recorded_run_matches_its_counts,

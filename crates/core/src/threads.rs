@@ -1,7 +1,7 @@
 //! A worker's thread as others see it: its name, `{stage}-{index}`, and what
 //! its panic says.
 //!
-//! Every pipeline starts its workers with [`crate::spawn_worker`], which names
+//! Every pipeline starts its workers with [`crate::Run::spawn_worker`], which names
 //! each thread with [`worker_thread_name`]; whoever meets a thread by name (a
 //! panic hook, a timeline) reads it back with [`parse_worker_thread`] rather
 //! than by its own reading of the format.

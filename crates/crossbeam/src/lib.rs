@@ -30,7 +30,7 @@ use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
     Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Recording, Report, Run,
-    Stage, StageError, spawn_worker,
+    Stage, StageError,
 };
 
 /// The crossbeam-channel pipeline, as the tests, the lab and the benches see it.
@@ -69,7 +69,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             stages.upload(thumb)
         });
         // ANCHOR: stop
-        let camera = s.spawn(move || {
+        let camera = run.spawn_camera(s, move || {
             run.source(|job| download_tx.send(job).is_ok());
             // Returning drops `download_tx`: end of input flows down on its own.
         });
@@ -81,7 +81,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         run.join(Stage::Download, download);
         run.join(Stage::Resize, resize);
         run.join(Stage::Upload, upload);
-        camera.join().expect("the camera thread never panics");
+        camera.join();
         // ANCHOR_END: stop
         run.finish(collector)
     })
@@ -99,9 +99,9 @@ fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
 ) -> Vec<ScopedJoinHandle<'scope, ()>> {
     (0..run.workers_of(stage))
-        .map(|index| {
+        .filter_map(|index| {
             let (input, output) = (input.clone(), output.clone());
-            spawn_worker(s, stage, index, move || {
+            run.spawn_worker(s, stage, index, move || {
                 let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, input, output, func);
             })

@@ -78,10 +78,14 @@ pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
     if let Some(signal) = signals::caught() {
         return Err(LabError::Interrupted(signal, stopped));
     }
-    if stopped.is_empty() {
-        Ok(())
-    } else {
+    let every_item_failed = reports.iter().all(Report::all_failed);
+    if !stopped.is_empty() {
         Err(LabError::Stopped(stopped))
+    } else if every_item_failed && !reports.is_empty() {
+        // As `lab run` on the same config: nothing came out of any pipeline.
+        Err(LabError::AllFailed(reports[0].items_in))
+    } else {
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 //! starts, and every refusal is a [`ConfigError`] that says what to change.
 
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 
 use pipeline_core::{Backend, Config, ConfigError, Scenario};
@@ -69,7 +70,8 @@ impl Plan {
 
 /// Makes sure the upload stage will be able to write thumbnails into `dir`:
 /// the items carry frames, and the directory exists (it is created if missing)
-/// and takes a file (a probe file is written and deleted).
+/// and takes a file as large as a thumbnail (a probe file of that size is
+/// written, synced and deleted: an empty one would fit on a full disk).
 pub fn prepare_gallery(dir: &Path, config: &Config) -> Result<(), LabError> {
     let refuse = |reason: String| LabError::Gallery {
         path: dir.display().to_string(),
@@ -93,9 +95,15 @@ pub fn prepare_gallery(dir: &Path, config: &Config) -> Result<(), LabError> {
         ))
     })?;
     let probe = dir.join(format!(".lab-write-check-{}", std::process::id()));
-    fs::write(&probe, b"")
-        .and_then(|()| fs::remove_file(&probe))
-        .map_err(|e| refuse(format!("{e}; give a directory you can write to")))
+    let thumbnail_bytes = config.frame.map_or(0, |(w, h)| {
+        (w / 4).max(1) as usize * (h / 4).max(1) as usize * 3
+    });
+    let written = fs::File::create(&probe).and_then(|mut file| {
+        file.write_all(&vec![0; thumbnail_bytes.max(1)])?;
+        file.sync_all()
+    });
+    let _ = fs::remove_file(&probe);
+    written.map_err(|e| refuse(format!("{e}; give a directory you can write to")))
 }
 
 #[cfg(test)]

@@ -42,6 +42,17 @@ pub enum LabError {
         /// What the system said.
         reason: io::Error,
     },
+    /// The trace could not be written once the run had ended (a full disk); the
+    /// report is already printed, and no partial file is left.
+    #[error(
+        "cannot write the trace to {path}: {reason}; no trace was left, the report above is whole"
+    )]
+    TraceLost {
+        /// The path given to `--trace`.
+        path: String,
+        /// What the system said.
+        reason: io::Error,
+    },
     /// The report could not be written to stdout.
     #[error("cannot write to stdout: {0}")]
     Output(#[from] io::Error),
@@ -57,7 +68,10 @@ impl LabError {
             | LabError::Gallery { .. }
             | LabError::Trace { .. } => 2,
             LabError::Interrupted(signal, _) => crate::signals::exit_code(*signal),
-            LabError::Stopped(_) | LabError::AllFailed(_) | LabError::Output(_) => 1,
+            LabError::Stopped(_)
+            | LabError::AllFailed(_)
+            | LabError::TraceLost { .. }
+            | LabError::Output(_) => 1,
         }
     }
 }

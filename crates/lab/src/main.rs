@@ -4,8 +4,10 @@
 //! ways of handing work between threads and shows its queues live; `lab compare`
 //! runs them all on one config; `lab scenarios` lists the named presets. Tables go
 //! to stdout (or JSON with `--json`), progress and errors to stderr.
-//! Exit codes: 0 ok, 1 a run failed, 2 bad input, 130 / 143 interrupted by
-//! Ctrl-C / SIGTERM (after printing what was measured).
+//! Exit codes: 0 ok, 1 a run failed (a panic, every item failed, a thread the OS
+//! refused, the trace or stdout that could not be written, out of memory), 2 bad
+//! input, 130 / 143 interrupted by Ctrl-C / SIGTERM (after printing what was
+//! measured).
 
 mod args;
 mod compare;
@@ -29,9 +31,20 @@ use crate::error::LabError;
 static ALLOC: pipeline_core::heap::CountingAlloc = pipeline_core::heap::CountingAlloc;
 
 fn main() -> ExitCode {
+    // First of all, before anything opens a file into its place: a closed stdout
+    // would lose the report without an error.
+    if output::stdout_is_closed() {
+        output::error_line(
+            "error: stdout is closed, so the report would be lost: \
+             send it somewhere (e.g. > report.txt or | less)",
+        );
+        return ExitCode::from(1);
+    }
+    // Then the signals, so that a Ctrl-C from the first moment stops cleanly.
+    let signals = signals::install();
     panics::install_one_line_hook();
     let cli = args::parse();
-    if let Err(error) = signals::install() {
+    if let Err(error) = signals {
         output::error_line(&format!("note: Ctrl-C will not stop runs cleanly: {error}"));
     }
     let outcome = match &cli.command {

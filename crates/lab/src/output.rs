@@ -18,10 +18,81 @@ pub fn json(value: &impl Serialize) -> io::Result<()> {
     text(&rendered)
 }
 
-/// Writes `line` and a newline to stderr. A stderr that is closed or whose reader
-/// is gone loses the line, and nothing else: the exit code stays what it was.
+/// Writes `line` and a newline to stderr, each of its overlong words cut (see
+/// [`shorten`]). A stderr that is closed or whose reader is gone loses the line,
+/// and nothing else: the exit code stays what it was.
 pub fn error_line(line: &str) {
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
+    let _ = writeln!(stderr, "{}", shorten(line));
     let _ = stderr.flush();
+}
+
+/// A word longer than this is cut in an error line.
+const LONGEST_WORD: usize = 80;
+/// What is kept of a word that is cut.
+const KEPT: usize = 60;
+
+/// `line` with every word (a run without spaces, like a quoted value) longer than
+/// [`LONGEST_WORD`] characters cut to its first [`KEPT`] and `…`, keeping the
+/// quote and punctuation that closed it: an argument of 100,000 characters is
+/// quoted, not printed whole.
+pub fn shorten(line: &str) -> String {
+    let mut out = String::with_capacity(line.len().min(1024));
+    for (at, word) in line.split(' ').enumerate() {
+        if at > 0 {
+            out.push(' ');
+        }
+        if word.chars().count() <= LONGEST_WORD {
+            out.push_str(word);
+            continue;
+        }
+        let closing: String = {
+            let tail: Vec<char> = word
+                .chars()
+                .rev()
+                .take_while(|c| "'\":,;.)".contains(*c))
+                .collect();
+            tail.into_iter().rev().collect()
+        };
+        out.extend(word.chars().take(KEPT));
+        out.push('…');
+        out.push_str(&closing);
+    }
+    out
+}
+
+/// Whether stdout was closed (`>&-`) when the lab started. The standard library
+/// then opens `/dev/null` in its place, for reading and writing, and the report
+/// would be lost without an error; a shell's `> /dev/null` opens it for writing
+/// only, and is left alone.
+pub fn stdout_is_closed() -> bool {
+    let target = std::fs::read_link("/proc/self/fd/1");
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1");
+    let (Ok(target), Ok(flags)) = (target, flags) else {
+        return false;
+    };
+    let read_write = flags
+        .lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .and_then(|octal| u32::from_str_radix(octal.trim(), 8).ok())
+        .is_some_and(|flags| flags & 0o3 == 0o2);
+    target == std::path::Path::new("/dev/null") && read_write
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_and_keeps_its_quotes() {
+        let value = "x".repeat(100_000);
+        let line = format!("error: invalid value '{value}' for '--items': use a number");
+        let short = shorten(&line);
+        let cut = format!("'{}…'", "x".repeat(KEPT - 1));
+        assert_eq!(
+            short,
+            format!("error: invalid value {cut} for '--items': use a number")
+        );
+        assert_eq!(shorten("a short line, kept"), "a short line, kept");
+    }
 }

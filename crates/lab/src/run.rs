@@ -20,6 +20,9 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     let plan = Plan::from_args(&args.config)?;
     let mut config = backend.prepare(&plan.config)?;
     pipeline_core::fit::check_this_machine(&config)?;
+    // Every output is checked before any is created: the trace's is only
+    // checked, the gallery's directory is made.
+    let trace = args.trace.as_deref().map(trace::check).transpose()?;
     if let Some(gallery) = &args.gallery {
         prepare_gallery(gallery, &config)?;
         config.gallery = Some(gallery.clone());
@@ -29,16 +32,13 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         Some(scenario) => format!("{} · {}", backend.name, scenario.name),
         None => backend.name.to_string(),
     };
-    let trace = args.trace.as_deref().map(trace::create).transpose()?;
     let probes = Arc::new(Probes::new(&config));
     let outcome =
         progress::run_live_with(&backend, &config, &title, probes.clone(), trace.is_some());
     let (mut report, stopped) = what_was_done(outcome)?;
     report.scenario = plan.scenario_name();
-    if let Some(file) = trace {
-        trace::write(file, &probes.timeline(), &title)?;
-    }
 
+    // The report first: whatever happens to the trace, the run is not lost.
     if args.json {
         output::json(&report)?;
     } else {
@@ -47,18 +47,28 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     if let Some(line) = failure_summary(&report) {
         output::error_line(&line);
     }
+    let trace_lost = trace
+        .as_ref()
+        .and_then(|trace| trace::write(trace, &probes.timeline(), &title).err());
+    let mut reasons: Vec<String> = stopped.into_iter().collect();
     if let Some(signal) = signals::caught() {
-        return Err(LabError::Interrupted(signal, stopped.into_iter().collect()));
+        reasons.extend(trace_lost.map(|lost| lost.to_string()));
+        return Err(LabError::Interrupted(signal, reasons));
     }
-    match stopped {
-        Some(reason) => Err(LabError::Stopped(vec![reason])),
-        None if report.all_failed() => Err(LabError::AllFailed(report.items_in)),
-        None => Ok(()),
+    match (reasons.is_empty(), trace_lost) {
+        (true, Some(lost)) => Err(lost),
+        (false, lost) => {
+            reasons.extend(lost.map(|lost| lost.to_string()));
+            Err(LabError::Stopped(reasons))
+        }
+        (true, None) if report.all_failed() => Err(LabError::AllFailed(report.items_in)),
+        (true, None) => Ok(()),
     }
 }
 
 /// A run's report, whole or up to where it stopped, and in that case why
-/// (`the resize stage panicked: …`, `interrupted by SIGINT`). A run a signal
+/// (`the resize stage panicked: …`, `cannot start worker resize-3 (…): use fewer
+/// workers`, `interrupted by SIGINT`). A run a signal
 /// stopped says `interrupted` in its report's outcome.
 pub fn what_was_done(
     outcome: Result<Report, PipelineError>,
@@ -81,7 +91,8 @@ pub fn what_was_done(
     };
     let reason = error.to_string();
     match error {
-        PipelineError::StagePanicked { report, .. } => Ok((*report, Some(reason))),
+        PipelineError::StagePanicked { report, .. }
+        | PipelineError::ThreadRefused { report, .. } => Ok((*report, Some(reason))),
         PipelineError::Config(error) => Err(error),
     }
 }

@@ -39,8 +39,11 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         &mut out,
         "items",
         &format!(
-            "{} in · {} out · {} failed",
-            report.items_in, report.items_out, report.failed
+            "{} in · {} out · {} failed{}",
+            report.items_in,
+            report.items_out,
+            report.failed,
+            unfinished(report)
         ),
     );
     for stage in &report.stages {
@@ -80,6 +83,27 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
     );
     line(&mut out, "machine", &machine_line(&report.machine));
     out
+}
+
+/// ` · 12 unfinished (download queue 9, in resize 1, …)`: where a stopped run left
+/// its items; nothing when it left none.
+fn unfinished(report: &Report) -> String {
+    if report.unfinished == 0 {
+        return String::new();
+    }
+    let places: Vec<String> = report
+        .unfinished_where()
+        .iter()
+        .map(|(place, count)| format!("{place} {count}"))
+        .collect();
+    match places.is_empty() {
+        true => format!(" · {} unfinished", report.unfinished),
+        false => format!(
+            " · {} unfinished ({})",
+            report.unfinished,
+            places.join(", ")
+        ),
+    }
 }
 
 /// A row per worker (and one for the whole stage when it has several); the queue

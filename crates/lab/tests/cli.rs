@@ -634,25 +634,16 @@ fn the_gallery_gets_one_png_per_item_and_nothing_else() {
     assert_eq!(files_in(&gallery), expected, "the write check is gone");
 }
 
-#[test]
-fn a_full_disk_under_the_gallery_is_reported_not_hidden() {
+/// `command` with files limited to `bytes`, like a disk that is nearly full: the
+/// writes past it fail with "File too large" (the signal it would send is ignored).
+fn with_file_limit(command: &mut std::process::Command, bytes: u64) {
     use std::os::unix::process::CommandExt;
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new(lab_path());
-    command
-        .args(words(
-            "run -b {blocking} --scenario camera --items 20 --frame 256x256",
-        ))
-        .arg("--gallery")
-        .arg(dir.path());
-    // Files may grow to 4 KiB only, like a disk that is nearly full: the writes
-    // past it fail with "File too large" (the signal it would send is ignored).
     // Safety: setrlimit and signal are async-signal-safe, as pre_exec needs.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             let limit = libc::rlimit {
-                rlim_cur: 4096,
-                rlim_max: 4096,
+                rlim_cur: bytes,
+                rlim_max: bytes,
             };
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) == 0 {
@@ -662,24 +653,226 @@ fn a_full_disk_under_the_gallery_is_reported_not_hidden() {
             }
         });
     }
+}
+
+/// A gallery on a nearly full disk is refused before the run: the write check
+/// writes as much as a thumbnail (an empty file would fit, and then every item
+/// would fail).
+#[test]
+fn a_full_disk_under_the_gallery_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(lab_path());
+    command
+        .args(words(
+            "run -b {blocking} --scenario camera --items 20 --frame 256x256",
+        ))
+        .arg("--gallery")
+        .arg(dir.path());
+    with_file_limit(&mut command, 4096);
+    let out = output(Command::from_std(command).timeout(WATCHDOG));
+    assert_eq!(out.code, Some(2), "{out:#?}");
+    assert_eq!(out.stdout, "", "nothing ran");
+    assert!(
+        out.stderr.contains("cannot write thumbnails into")
+            && out.stderr.contains("File too large"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "no file left");
+}
+
+/// A trace that cannot be written once the run has ended (a full disk) loses
+/// the trace, not the run: the report is printed first, the exit code is 1, and
+/// no partial file is left.
+#[test]
+fn a_full_disk_under_the_trace_keeps_the_report_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.json");
+    let mut command = std::process::Command::new(lab_path());
+    command
+        .args(words(
+            "run -b {polling} -s camera --items 200 --json --trace",
+        ))
+        .arg(&trace);
+    with_file_limit(&mut command, 64 << 10);
     let out = output(Command::from_std(command).timeout(WATCHDOG));
     assert_eq!(out.code, Some(1), "{out:#?}");
+    let report: Report = strict(&out.stdout);
+    assert_eq!(report.items_out, 200);
     assert!(
-        out.stdout.contains("20 in · 0 out · 20 failed"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stderr
-            .contains("upload 20 × cannot write the gallery (File too large)"),
+        out.stderr.contains("cannot write the trace to") && out.stderr.contains("File too large"),
         "{}",
         out.stderr
     );
     assert_eq!(
         files_in(dir.path()),
         Vec::<String>::new(),
-        "no partial file left"
+        "no partial trace left"
     );
+    // A device that is always full: the same, and the device is left alone.
+    if Path::new("/dev/full").exists() {
+        let out = run("run -b {blocking} --items 50 --json --trace /dev/full");
+        assert_eq!(out.code, Some(1), "{out:#?}");
+        let report: Report = strict(&out.stdout);
+        assert_eq!(report.items_out, 50);
+        assert!(
+            out.stderr.contains("No space left on device"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !Path::new("/dev/full").is_file(),
+            "/dev/full is still a device"
+        );
+    }
+}
+
+/// Under an address-space limit (`ulimit -v 200000`) a run whose frames, working
+/// copies, stacks and allocator do not fit is refused before it starts (it used to
+/// be accepted and then abort with a backtrace), and one that fits runs.
+#[test]
+fn the_memory_check_counts_against_the_address_space_limit() {
+    use std::os::unix::process::CommandExt;
+    let limited = |capacity: &str| {
+        let mut command = std::process::Command::new(lab_path());
+        command.args(words(&format!(
+            "run -b condvar --frame 2048x2048 --items 50 --capacity {capacity} --json"
+        )));
+        // Safety: setrlimit is async-signal-safe, as pre_exec needs.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 200_000 << 10,
+                    rlim_max: 200_000 << 10,
+                };
+                match libc::setrlimit(libc::RLIMIT_AS, &limit) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            });
+        }
+        output(Command::from_std(command).timeout(WATCHDOG))
+    };
+    let out = limited("8");
+    assert_eq!(out.code, Some(2), "{out:#?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("(ulimit -v) leaves"), "{}", out.stderr);
+}
+
+/// A bad trace path is refused before anything is created: the gallery's
+/// directory is not made either.
+#[test]
+fn a_bad_trace_path_leaves_no_gallery_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let gallery = dir.path().join("gallery");
+    let out = output(
+        lab(words("run -b {blocking} --items 5 --frame 16x16"))
+            .arg("--gallery")
+            .arg(&gallery)
+            .arg("--trace")
+            .arg(dir.path().join("no/such/dir/trace.json")),
+    );
+    assert_eq!(out.code, Some(2), "{out:#?}");
+    assert!(
+        out.stderr.contains("cannot write the trace to"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !gallery.exists(),
+        "the gallery was created before the trace was checked"
+    );
+}
+
+/// A closed stdout would lose the report silently: the lab says so and fails.
+#[test]
+fn a_closed_stdout_is_said_and_fails() {
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "exec '{}' run -b mpsc --items 10 >&-",
+            lab_path().display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdout is closed"), "{stderr}");
+}
+
+/// An overlong argument is quoted cut, not whole, in its error line.
+#[test]
+fn an_overlong_value_is_cut_in_its_error_line() {
+    let long = "9".repeat(100_000);
+    for flag in ["--items", "--fail-at"] {
+        let out = output(&mut lab(["run", "-b", "mpsc", flag, &long]));
+        assert_eq!(out.code, Some(2), "{flag}");
+        assert!(out.stderr.len() < 400, "{flag}: {} bytes", out.stderr.len());
+        assert!(out.stderr.contains("…"), "{}", out.stderr);
+    }
+}
+
+/// `lab compare` fails when every item of every run failed, as `lab run` does.
+#[test]
+fn compare_fails_when_every_item_of_every_run_failed() {
+    let faults: Vec<String> = (0..10).map(|i| format!("--fail-at download:{i}")).collect();
+    let out = run(&format!(
+        "compare --items 10 --capacity 1 {}",
+        faults.join(" ")
+    ));
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr.contains("every one of the 10 items failed"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The counts of a stopped run add up, in the JSON and in the summary: the item
+/// whose stage panicked is counted in its stage, the rest in the queues.
+#[test]
+fn a_stopped_run_s_counts_add_up() {
+    let out = run("run -b {polling} --items 2000 --panic-at upload:1999 --json");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    let report: Report = strict(&out.stdout);
+    assert_eq!(
+        (report.items_in, report.items_out, report.failed),
+        (2000, 1999, 0)
+    );
+    assert_eq!((report.unfinished, report.stages[2].held), (1, 1));
+    let out =
+        run("run -b {blocking} -s bottleneck --capacity 8 --workers 3,4,5 --panic-at upload:0");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stdout.contains(" unfinished ("), "{}", out.stdout);
+}
+
+/// A stop does not wait for the current wait: a minute-long download is cut
+/// short by one SIGINT, and the report is kept.
+#[test]
+fn a_signal_ends_a_minute_long_wait_at_once() {
+    for line in [
+        "run -b {blocking} --items 3 --download-ms 60000 --json",
+        "run -b {blocking} --items 3 --source-interval-ms 60000 --json",
+        "run -b {polling} --items 3 --poll-sleep-ms 10000 --source-interval-ms 60000 --json",
+    ] {
+        let started = Instant::now();
+        let child = spawn_catching(line);
+        thread::sleep(Duration::from_millis(500));
+        signal(&child, libc::SIGINT);
+        let out = finish(child);
+        assert_eq!(out.code, Some(130), "{line}: {out:#?}");
+        let report: Report = strict(&out.stdout);
+        assert_eq!(
+            report.items_in,
+            report.items_out + report.failed + report.unfinished
+        );
+        // Generous: only a stop that waited for the minute reaches it.
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{line}: the stop waited"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -769,7 +962,7 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     (
         "run -b {blocking} --items 100000 --frame 4096x4096 --resize-ms 0",
-        "unbounded queues may hold up to 100000 frames of 48 MiB",
+        "unbounded queues may hold up to 106251 frames of 48 MiB",
     ),
 ];
 

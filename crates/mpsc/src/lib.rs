@@ -29,7 +29,7 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
     Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError, spawn_worker,
+    Recording, Report, Run, Stage, StageError,
 };
 
 /// The std mpsc pipeline, as the tests, the lab and the benches see it.
@@ -82,7 +82,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             |thumb| stages.upload(thumb),
         );
         // ANCHOR: stop
-        let camera = s.spawn(move || {
+        let camera = run.spawn_camera(s, move || {
             run.source(|job| download_tx.send(job).is_ok());
             // Returning drops `download_tx`: end of input flows down on its
             // own.
@@ -95,7 +95,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         run.join(Stage::Download, download);
         run.join(Stage::Resize, resize);
         run.join(Stage::Upload, upload);
-        camera.join().expect("the camera thread never panics");
+        camera.join();
         // ANCHOR_END: stop
         run.finish(collector)
     })
@@ -118,9 +118,9 @@ fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     let input = Arc::new(Mutex::new(input));
     // ANCHOR_END: shared_receiver
     (0..run.workers_of(stage))
-        .map(|index| {
+        .filter_map(|index| {
             let (input, output) = (Arc::clone(&input), output.clone());
-            spawn_worker(s, stage, index, move || {
+            run.spawn_worker(s, stage, index, move || {
                 let probe = run.worker_probe::<P>(stage, index);
                 worker(probe, &input, output, func);
             })

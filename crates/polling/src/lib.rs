@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use pipeline_core::{
     Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError, spawn_worker,
+    Recording, Report, Run, Stage, StageError, Stop,
 };
 
 pub use queue::{GetError, MyQueue, PutError};
@@ -59,7 +59,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let upload_queue = MyQueue::new(capacity);
     let done_queue = MyQueue::new(capacity);
     let stages = run.stages();
-    let poll_sleep = run.poll_sleep();
+    let nap = Nap::of(run);
 
     thread::scope(|s| {
         let download = start_stage::<P, _, _>(
@@ -87,10 +87,8 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             |thumb| stages.upload(thumb),
         );
         // ANCHOR: stop
-        let camera = s.spawn(|| {
-            run.source(|job| {
-                put(&download_queue, job, poll_sleep, || {}).is_ok()
-            });
+        let camera = run.spawn_camera(s, || {
+            run.source(|job| put(&download_queue, job, nap, || {}).is_ok());
             // End of input flows down stage by stage: close, wait for the
             // workers, go on.
             download_queue.close();
@@ -107,11 +105,11 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         loop {
             match done_queue.get() {
                 Ok(receipt) => collector.arrived(receipt),
-                Err(GetError::Empty) => nap(poll_sleep),
+                Err(GetError::Empty) => nap.take(),
                 Err(GetError::Closed) => break,
             }
         }
-        camera.join().expect("the camera thread never panics");
+        camera.join();
         run.finish(collector)
     })
 }
@@ -126,14 +124,20 @@ fn start_stage<'scope, P: Probing, In: Send + 'scope, Out: Send + 'scope>(
     output: &'scope MyQueue<Job<Out>>,
     func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
 ) -> Vec<ScopedJoinHandle<'scope, ()>> {
-    (0..run.workers_of(stage))
-        .map(|index| {
-            spawn_worker(s, stage, index, move || {
+    let workers: Vec<_> = (0..run.workers_of(stage))
+        .filter_map(|index| {
+            run.spawn_worker(s, stage, index, move || {
                 let probe = run.worker_probe::<P>(stage, index);
-                worker(probe, input, output, run.poll_sleep(), func);
+                worker(probe, input, output, Nap::of(run), func);
             })
         })
-        .collect()
+        .collect();
+    if workers.is_empty() {
+        // None started (the OS refused the threads): nothing will ever take
+        // from the input, so close it, and the stage before stops too.
+        input.close();
+    }
+    workers
 }
 
 // ANCHOR: worker
@@ -144,7 +148,7 @@ fn worker<In, Out>(
     probe: impl Probe,
     input: &MyQueue<Job<In>>,
     output: &MyQueue<Job<Out>>,
-    poll_sleep: Duration,
+    nap: Nap<'_>,
     func: impl Fn(In) -> Result<Out, StageError>,
 ) {
     // However this worker ends (input drained, output closed, the run stopped,
@@ -156,7 +160,7 @@ fn worker<In, Out>(
         let job = match input.get() {
             Ok(job) => job,
             Err(GetError::Empty) => {
-                nap(poll_sleep);
+                nap.take();
                 continue;
             }
             Err(GetError::Closed) => break,
@@ -165,7 +169,7 @@ fn worker<In, Out>(
         let Some(result) = probe.work(job, &func) else {
             continue;
         };
-        if put(output, result, poll_sleep, || probe.poll()).is_err() {
+        if put(output, result, nap, || probe.poll()).is_err() {
             break;
         }
         probe.put();
@@ -179,7 +183,7 @@ fn worker<In, Out>(
 pub fn put<T>(
     queue: &MyQueue<T>,
     mut item: T,
-    poll_sleep: Duration,
+    nap: Nap<'_>,
     mut on_retry: impl FnMut(),
 ) -> Result<(), T> {
     loop {
@@ -187,7 +191,7 @@ pub fn put<T>(
             Ok(()) => return Ok(()),
             Err(PutError::Full(back)) => {
                 item = back;
-                nap(poll_sleep);
+                nap.take();
                 on_retry();
             }
             Err(PutError::Closed(back)) => return Err(back),
@@ -197,12 +201,31 @@ pub fn put<T>(
 // ANCHOR_END: put
 
 // ANCHOR: nap
-/// Waits before the next poll: sleeps, or with no sleep set, yields the core.
-pub fn nap(poll_sleep: Duration) {
-    if poll_sleep.is_zero() {
-        thread::yield_now();
-    } else {
-        thread::sleep(poll_sleep);
+/// The wait before the next poll: a sleep of `poll_sleep_ms`, which a stop of
+/// the run cuts short, or with no sleep set, a yield of the core.
+#[derive(Debug, Clone, Copy)]
+pub struct Nap<'run> {
+    sleep: Duration,
+    stop: &'run Stop,
+}
+
+impl Nap<'_> {
+    /// The nap of `run`'s pollers.
+    pub fn of(run: &Run) -> Nap<'_> {
+        let stop = run.probes().stop_signal();
+        Nap {
+            sleep: run.poll_sleep(),
+            stop,
+        }
+    }
+
+    /// Waits before the next poll.
+    pub fn take(&self) {
+        if self.sleep.is_zero() {
+            thread::yield_now();
+        } else {
+            self.stop.sleep(self.sleep);
+        }
     }
 }
 // ANCHOR_END: nap
