@@ -80,9 +80,11 @@ mod tests {
                         .all(|s| s.end_ns <= WINDOW_MS * 1_000_000)
                 );
             }
-            let polls: usize = timeline.threads.iter().map(|t| t.polls.len()).sum();
+            // How many polls fall inside the window depends on how soon the machine
+            // starts the threads; the report's counts do not.
+            let report = run.report().expect("a recorded case has its report");
             assert!(
-                polls > 0,
+                report.total_polls() >= report.items_in,
                 "every pipeline's workers poll at least once per item"
             );
         }
