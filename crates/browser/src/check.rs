@@ -23,6 +23,7 @@ use serde::Deserialize;
 use crate::server::Server;
 use crate::{Browser, NARROW, Page, WIDE};
 
+
 /// Queries asked in every translated edition's search box, as a reader would type
 /// them (the URL's `?search=`), and compared with the index.
 pub const QUERIES: &[&str] = &["큐", "백프레셔"];
@@ -90,7 +91,6 @@ struct PageReport {
     /// `(language, href)` of every link of the language switch.
     switches: Vec<(String, String)>,
     details: usize,
-    title: String,
     height: f64,
     width: f64,
 }
@@ -146,7 +146,7 @@ const PAGE_CHECKS: &str = r#"(async () => {
     const details = Array.from(document.querySelectorAll("main details"));
     details.forEach((d, i) => {
         const body = Array.from(d.children).filter((c) => c.tagName !== "SUMMARY");
-        if (d.open || body.some((c) => c.getClientRects().length > 0)) {
+        if (d.open || body.some((c) => c.checkVisibility())) {
             problems.push("speaker notes " + (i + 1) + " are open before a click");
         }
     });
@@ -154,10 +154,8 @@ const PAGE_CHECKS: &str = r#"(async () => {
         .map((a) => [a.hreflang, a.href]);
     const main = document.querySelector("main");
     const box = main.getBoundingClientRect();
-    const h1 = main.querySelector("h1");
     return {
         problems, switches, details: details.length,
-        title: h1 ? h1.textContent.trim() : document.title,
         height: main.scrollHeight, width: box.width,
     };
 })()"#;
@@ -166,7 +164,7 @@ const PAGE_CHECKS: &str = r#"(async () => {
 const DETAILS_OPEN: &str = r#"(() => {
     const d = document.querySelectorAll("main details")[INDEX];
     return d.open && Array.from(d.children).some((c) => c.tagName !== "SUMMARY"
-        && c.getClientRects().length > 0);
+        && c.checkVisibility());
 })()"#;
 
 /// Checks the book built in `site` (the English edition, the others in `dir`s below
@@ -178,41 +176,86 @@ pub fn check_book(
     editions: &[Edition],
     chapters: &[String],
     talks: &[(String, u32)],
-    progress: &mut dyn FnMut(&str),
+    progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Outcome> {
     let server = Server::start(site)?;
     let wide = browser.page(WIDE)?;
     let narrow = browser.page(NARROW)?;
-    let mut outcome = Outcome::default();
-    let mut titles: Vec<Vec<String>> = vec![Vec::new(); editions.len()];
+    let search = browser.page(WIDE)?;
     let started = Instant::now();
+    // Three tabs at once, each its own pass over the book.
+    let (wide, narrow, searched) = std::thread::scope(|scope| {
+        let narrow = scope.spawn(|| narrow_pass(&narrow, &server, editions, chapters));
+        let searched = scope.spawn(|| {
+            let mut problems = Vec::new();
+            let mut searches = 0;
+            for edition in editions {
+                let (found, asked) = check_search(&search, &server, site, edition, chapters)?;
+                problems.extend(found);
+                searches += asked;
+                progress(&format!(
+                    "{}: {asked} searches ({:.1} s)",
+                    edition.language,
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            anyhow::Ok((problems, searches))
+        });
+        let wide = wide_pass(&wide, &server, editions, chapters, talks, &|line| {
+            progress(&format!("{line} ({:.1} s)", started.elapsed().as_secs_f64()))
+        });
+        (
+            wide,
+            narrow.join().expect("the narrow pass panicked"),
+            searched.join().expect("the search pass panicked"),
+        )
+    });
+    let mut outcome = wide?;
+    outcome.problems.extend(narrow?);
+    let (problems, searches) = searched?;
+    outcome.problems.extend(problems);
+    outcome.searches = searches;
+    Ok(outcome)
+}
+
+/// Every chapter at [`WIDE`], the English page first, then a click on its language
+/// switch to each twin (checked there too) and one back.
+fn wide_pass(
+    wide: &Page,
+    server: &Server,
+    editions: &[Edition],
+    chapters: &[String],
+    talks: &[(String, u32)],
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::default();
     for chapter in chapters {
+        let english = server.url(&format!("{}{chapter}", editions[0].dir));
+        wide.open(&english)?;
         for (e, edition) in editions.iter().enumerate() {
             let place = format!("{}/{chapter}", edition.language);
-            let url = server.url(&format!("{}{chapter}", edition.dir));
             let mut problems = Vec::new();
-            wide.open(&url)?;
+            if e > 0 {
+                // From the English page, a click on the switch to this edition.
+                let twin = server.url(&format!("{}{chapter}", edition.dir));
+                wide.click(".language-switch a", e - 1)?;
+                if let Err(err) = wide.wait_at(&twin) {
+                    problems.push(format!("a click on the language switch: {err:#}"));
+                    outcome.problems.extend(problems.into_iter().map(|p| format!("{place}: {p}")));
+                    wide.open(&english)?;
+                    continue;
+                }
+            }
             let report: PageReport = wide.eval(&page_checks(false))?;
             problems.extend(report.problems.iter().map(|p| format!("at {WIDE} px: {p}")));
-            titles[e].push(report.title.clone());
             for index in 0..report.details {
                 wide.click("main details > summary", index)?;
                 let open = DETAILS_OPEN.replace("INDEX", &index.to_string());
                 if wide.wait_for(&place, &open).is_err() {
-                    problems.push(format!(
-                        "speaker notes {} do not open when clicked",
-                        index + 1
-                    ));
+                    problems.push(format!("speaker notes {} do not open when clicked", index + 1));
                 }
             }
-            problems.extend(check_switches(&server, editions, edition, chapter, &report));
-            // From the English page, a click on each switch and one back.
-            if e == 0 {
-                for (o, other) in editions.iter().enumerate().skip(1) {
-                    let twin = server.url(&format!("{}{chapter}", other.dir));
-                    problems.extend(click_through(&wide, o, &twin, &url)?);
-                }
-            }
+            problems.extend(check_switches(server, editions, edition, chapter, &report));
             if let Some((_, minutes)) = talks.iter().find(|(page, _)| page == chapter) {
                 outcome.heights.push(Height {
                     language: edition.language.clone(),
@@ -222,38 +265,55 @@ pub fn check_book(
                     width: report.width,
                 });
             }
-            problems.extend(wide.take_messages());
-
-            narrow.open(&url)?;
-            let report: PageReport = narrow.eval(&page_checks(true))?;
-            problems.extend(report.problems.iter().map(|p| format!("at {NARROW} px: {p}")));
-            problems.extend(
-                narrow
-                    .take_messages()
-                    .into_iter()
-                    .map(|p| format!("at {NARROW} px: {p}")),
-            );
+            if e > 0 {
+                // And back, by the twin's switch to English.
+                let back: i64 = wide.eval(&format!(
+                    "Array.from(document.querySelectorAll('.language-switch a')).findIndex((a) => a.href === {})",
+                    js_string(&english)
+                ))?;
+                match usize::try_from(back) {
+                    Ok(back) => {
+                        wide.click(".language-switch a", back)?;
+                        if let Err(err) = wide.wait_at(&english) {
+                            problems.push(format!("the switch back to English: {err:#}"));
+                            wide.open(&english)?;
+                        }
+                    }
+                    Err(_) => {
+                        problems.push("no switch back to English".to_string());
+                        wide.open(&english)?;
+                    }
+                }
+            }
+            problems.extend(wide.take_messages().into_iter().map(|p| format!("at {WIDE} px: {p}")));
             outcome.pages += 1;
             outcome
                 .problems
                 .extend(problems.into_iter().map(|p| format!("{place}: {p}")));
         }
-        progress(&format!(
-            "{chapter}: checked in every edition ({:.1} s)",
-            started.elapsed().as_secs_f64()
-        ));
-    }
-    for (e, edition) in editions.iter().enumerate() {
-        let (problems, searches) = check_search(&wide, &server, site, edition, chapters, &titles[e])?;
-        outcome.problems.extend(problems);
-        outcome.searches += searches;
-        progress(&format!(
-            "{}: {searches} searches ({:.1} s)",
-            edition.language,
-            started.elapsed().as_secs_f64()
-        ));
+        progress(&format!("{chapter}: checked in every edition"));
     }
     Ok(outcome)
+}
+
+/// Every page of every edition at [`NARROW`]: the same checks, at a phone's width.
+fn narrow_pass(
+    narrow: &Page,
+    server: &Server,
+    editions: &[Edition],
+    chapters: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for chapter in chapters {
+        for edition in editions {
+            let place = format!("{}/{chapter}: at {NARROW} px", edition.language);
+            narrow.open(&server.url(&format!("{}{chapter}", edition.dir)))?;
+            let report: PageReport = narrow.eval(&page_checks(true))?;
+            problems.extend(report.problems.iter().map(|p| format!("{place}: {p}")));
+            problems.extend(narrow.take_messages().into_iter().map(|p| format!("{place}: {p}")));
+        }
+    }
+    Ok(problems)
 }
 
 fn page_checks(narrow: bool) -> String {
@@ -285,35 +345,6 @@ fn check_switches(
     problems
 }
 
-/// Clicks the `o`-th switch (an edition) on the page at `from` and checks that it
-/// leads to `twin`, then clicks the twin's switch back to `from`.
-fn click_through(page: &Page, o: usize, twin: &str, from: &str) -> anyhow::Result<Vec<String>> {
-    let mut problems = Vec::new();
-    page.click(".language-switch a", o - 1)?;
-    page.wait_for(twin, &format!("location.href === {}", js_string(twin)))
-        .ok();
-    page.wait_loaded(twin)?;
-    let at = page.url()?;
-    if at != twin {
-        problems.push(format!("a click on the language switch led to {at}, not {twin}"));
-        return Ok(problems);
-    }
-    // Back: the twin's switch to the first edition (English).
-    let back: usize = page.eval(&format!(
-        "Array.from(document.querySelectorAll('.language-switch a')).findIndex((a) => a.href === {})",
-        js_string(from)
-    ))?;
-    page.click(".language-switch a", back)?;
-    page.wait_for(from, &format!("location.href === {}", js_string(from)))
-        .ok();
-    page.wait_loaded(from)?;
-    let at = page.url()?;
-    if at != from {
-        problems.push(format!("the twin's switch led back to {at}, not {from}"));
-    }
-    Ok(problems)
-}
-
 /// `text` as a JavaScript string literal.
 fn js_string(text: &str) -> String {
     serde_json::to_string(text).expect("a string")
@@ -331,7 +362,7 @@ const RESULTS: &str = r##"(() => {
     return Array.from(document.querySelectorAll("#mdbook-searchresults a")).map((a) => {
         const url = new URL(a.href);
         const page = decodeURIComponent(url.pathname).slice(ROOT.length);
-        return page + (url.hash.length > 1 ? url.hash : "");
+        return page + (url.hash.length > 1 ? decodeURIComponent(url.hash) : "");
     });
 })()"##;
 
@@ -344,7 +375,6 @@ fn check_search(
     site: &Path,
     edition: &Edition,
     chapters: &[String],
-    titles: &[String],
 ) -> anyhow::Result<(Vec<String>, usize)> {
     let mut problems = Vec::new();
     let mut searches = 0;
@@ -353,11 +383,12 @@ fn check_search(
     let dir = site.join(&edition.dir);
     let index = pipeline_book::search::read_index(&pipeline_book::search::index_script(&dir)?)?;
     let limit = index["results_options"]["limit_results"].as_u64().unwrap_or(30) as usize;
+    let titles = titles(&index, chapters);
     let start = server.url(&format!("{}index.html", edition.dir));
     page.open(&start)?;
     page.click("#mdbook-search-toggle", 0)?;
     page.wait_for("search", SEARCH_READY)?;
-    for (chapter, title) in chapters.iter().zip(titles) {
+    for (chapter, title) in chapters.iter().zip(&titles) {
         // A query that finds nothing first: the search box skips a repeated query.
         for query in ["-", title.as_str()] {
             let ask = format!(
@@ -421,6 +452,26 @@ fn check_search(
         problems.extend(page.take_messages().into_iter().map(|p| format!("{place}: {p}")));
     }
     Ok((problems, searches))
+}
+
+/// The title of each chapter in the index `config`: its first section's, the page's
+/// `<h1>`.
+fn titles(config: &serde_json::Value, chapters: &[String]) -> Vec<String> {
+    let urls = config["doc_urls"].as_array().cloned().unwrap_or_default();
+    let docs = &config["index"]["documentStore"]["docs"];
+    chapters
+        .iter()
+        .map(|chapter| {
+            let first = urls.iter().position(|url| {
+                url.as_str()
+                    .is_some_and(|u| u.split('#').next() == Some(chapter.as_str()))
+            });
+            first
+                .and_then(|n| docs[n.to_string()]["title"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
 }
 
 /// The book's chapters, in order: the pages of the English edition's search index

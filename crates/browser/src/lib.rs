@@ -64,6 +64,15 @@ pub fn browser_required() -> bool {
     std::env::var(REQUIRE).is_ok_and(|v| v == "1")
 }
 
+/// With `PIPELINE_BROWSER_TRACE=1`, every step of the browser on standard error.
+fn trace(step: &str) {
+    if std::env::var_os("PIPELINE_BROWSER_TRACE").is_some() {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        let at = START.get_or_init(Instant::now).elapsed().as_secs_f64();
+        eprintln!("browser: {at:7.2} {step}");
+    }
+}
+
 /// A running headless Chromium; dropping it ends the browser and removes its profile.
 pub struct Browser {
     browser: headless_chrome::Browser,
@@ -234,17 +243,17 @@ impl Page {
 
     /// Loads `url` and waits until it and its scripts, styles and images have loaded.
     pub fn open(&self, url: &str) -> anyhow::Result<()> {
+        trace(&format!("open {url}"));
+        // The page before has this mark; the new one has not.
+        self.eval::<bool>("(window.pipelineLeft = true)")?;
         self.tab
             .navigate_to(url)
             .with_context(|| format!("cannot open {url}"))?;
-        self.wait_loaded(url)
+        self.wait_for(url, "!window.pipelineLeft && document.readyState === 'complete'")
     }
 
     /// Waits until the page's `load` event has passed.
     pub fn wait_loaded(&self, what: &str) -> anyhow::Result<()> {
-        self.tab
-            .wait_until_navigated()
-            .with_context(|| format!("{what} did not finish loading"))?;
         self.wait_for(what, "document.readyState === 'complete'")
     }
 
@@ -275,9 +284,15 @@ impl Page {
     /// The value of the JavaScript expression `expression` (awaited if it is a
     /// promise), through JSON.
     pub fn eval<T: DeserializeOwned>(&self, expression: &str) -> anyhow::Result<T> {
-        let wrapped =
-            format!("Promise.resolve(({expression})).then((v) => JSON.stringify(v === undefined ? null : v))");
-        let result = self.tab.evaluate(&wrapped, true)?;
+        trace(&format!("eval {}", expression.chars().take(60).collect::<String>()));
+        let is_promise = expression.trim_start().starts_with("(async")
+            || expression.trim_start().starts_with("new Promise");
+        let wrapped = if is_promise {
+            format!("({expression}).then((v) => JSON.stringify(v === undefined ? null : v))")
+        } else {
+            format!("JSON.stringify((() => {{ const v = ({expression}); return v === undefined ? null : v; }})())")
+        };
+        let result = self.tab.evaluate(&wrapped, is_promise)?;
         let json = result
             .value
             .as_ref()
@@ -286,18 +301,35 @@ impl Page {
         serde_json::from_str(json).with_context(|| format!("`{expression}` gave {json}"))
     }
 
-    /// Clicks, with the mouse, the `index`-th element that `selector` matches
-    /// (scrolled into view first).
+    /// Waits (up to 20 s) until the tab is at `url` (after a click on a link), then
+    /// until that page has loaded.
+    pub fn wait_at(&self, url: &str) -> anyhow::Result<()> {
+        let at = serde_json::to_string(url)?;
+        self.wait_for(
+            url,
+            &format!("!window.pipelineLeft && document.readyState === 'complete' && location.href === {at}"),
+        )
+        .with_context(|| format!("the page stayed at {}", self.tab.get_url()))
+    }
+
+    /// Clicks the `index`-th element that `selector` matches, scrolled into view
+    /// first: the page gets the click event a mouse or a tap gives it, and follows a
+    /// link or opens a `<details>` as it would. (The protocol's mouse events take
+    /// seconds each in headless Chromium on two cores; this takes milliseconds.)
     pub fn click(&self, selector: &str, index: usize) -> anyhow::Result<()> {
-        let elements = self
-            .tab
-            .find_elements(selector)
-            .with_context(|| format!("no `{selector}` to click"))?;
-        let element = elements
-            .get(index)
-            .with_context(|| format!("no `{selector}` number {index} to click"))?;
-        element.scroll_into_view()?;
-        element.click()?;
+        trace(&format!("click {selector} {index}"));
+        let click = format!(
+            "(() => {{ const el = document.querySelectorAll({})[{index}];
+                if (!el) {{ return false; }}
+                el.scrollIntoView({{ block: 'center', inline: 'center' }});
+                window.pipelineLeft = true;
+                el.click();
+                return true; }})()",
+            serde_json::to_string(selector)?
+        );
+        if !self.eval::<bool>(&click)? {
+            bail!("no `{selector}` number {index} to click");
+        }
         Ok(())
     }
 
@@ -307,7 +339,7 @@ impl Page {
         let height = (height.ceil() as u32).clamp(HEIGHT, 8000);
         self.set_size(self.width, height)?;
         // Let the page lay out at its new height.
-        self.wait_for("resize", "new Promise((r) => requestAnimationFrame(() => r(true)))")?;
+        self.eval::<bool>("new Promise((r) => requestAnimationFrame(() => r(true)))")?;
         let png = self.tab.capture_screenshot(
             Cdp::CaptureScreenshotFormatOption::Png,
             None,

@@ -50,7 +50,7 @@ fn every_page_of_every_edition_works_in_a_browser() {
         &editions,
         &chapters,
         &talks,
-        &mut |line| eprintln!("browser: {line}"),
+        &|line| eprintln!("browser: {line}"),
     )
     .unwrap_or_else(|e| panic!("the browser check stopped: {e:#}"));
     drop(browser);
