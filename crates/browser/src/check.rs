@@ -1,5 +1,6 @@
-//! Every page of every edition, as a reader uses it, in one browser with two tabs
-//! (one [`WIDE`], one [`NARROW`]), page after page:
+//! Every page of every edition, as a reader uses it, in one browser with four tabs
+//! at once (two [`WIDE`] ones, each over half the chapters, one [`NARROW`], one for
+//! the searches), page after page:
 //!
 //! - no JavaScript error, console error or failed request;
 //! - every image loaded (natural width above zero), every figure link opening an SVG;
@@ -180,11 +181,18 @@ pub fn check_book(
 ) -> anyhow::Result<Outcome> {
     let server = Server::start(site)?;
     let wide = browser.page(WIDE)?;
+    let wide_too = browser.page(WIDE)?;
     let narrow = browser.page(NARROW)?;
     let search = browser.page(WIDE)?;
     let started = Instant::now();
-    // Three tabs at once, each its own pass over the book.
+    // Four tabs at once: the wide pass in two halves, the narrow one, the searches.
+    let half = chapters.len().div_ceil(2);
     let (wide, narrow, searched) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| {
+            wide_pass(&wide_too, &server, editions, &chapters[half..], talks, &|line| {
+                progress(&format!("{line} ({:.1} s)", started.elapsed().as_secs_f64()))
+            })
+        });
         let narrow = scope.spawn(|| narrow_pass(&narrow, &server, editions, chapters));
         let searched = scope.spawn(|| {
             let mut problems = Vec::new();
@@ -201,8 +209,15 @@ pub fn check_book(
             }
             anyhow::Ok((problems, searches))
         });
-        let wide = wide_pass(&wide, &server, editions, chapters, talks, &|line| {
+        let wide = wide_pass(&wide, &server, editions, &chapters[..half], talks, &|line| {
             progress(&format!("{line} ({:.1} s)", started.elapsed().as_secs_f64()))
+        });
+        let wide = wide.and_then(|mut first| {
+            let second = later.join().expect("the wide pass panicked")?;
+            first.problems.extend(second.problems);
+            first.heights.extend(second.heights);
+            first.pages += second.pages;
+            Ok(first)
         });
         (
             wide,
@@ -218,7 +233,7 @@ pub fn check_book(
     Ok(outcome)
 }
 
-/// Every chapter at [`WIDE`], the English page first, then a click on its language
+/// The `chapters` at [`WIDE`], the English page first, then a click on its language
 /// switch to each twin (checked there too) and one back.
 fn wide_pass(
     wide: &Page,
