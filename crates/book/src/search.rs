@@ -48,12 +48,66 @@ const SCRIPT_END: &str = "'));";
 /// Korean particles (and the copula) that follow a noun in the same word, longest
 /// first: [`words`] removes one of them from the end of a Hangul word.
 pub const PARTICLES: &[&str] = &[
-    "에서부터", "으로부터", "에서는", "에서도", "에서의", "에게서", "에게는", "으로는",
-    "으로도", "으로서", "으로써", "이라는", "이라고", "까지는", "까지도", "부터는",
-    "보다는", "처럼", "에서", "에게", "한테", "으로", "로서", "로써", "로는", "로도",
-    "까지", "부터", "보다", "마다", "만큼", "이나", "이란", "이라", "이다", "이며", "이고",
-    "라는", "라고", "에는", "에도", "에의", "와는", "과는", "와도", "과도", "은", "는",
-    "이", "가", "을", "를", "에", "의", "로", "와", "과", "도", "만", "란",
+    "에서부터",
+    "으로부터",
+    "에서는",
+    "에서도",
+    "에서의",
+    "에게서",
+    "에게는",
+    "으로는",
+    "으로도",
+    "으로서",
+    "으로써",
+    "이라는",
+    "이라고",
+    "까지는",
+    "까지도",
+    "부터는",
+    "보다는",
+    "처럼",
+    "에서",
+    "에게",
+    "한테",
+    "으로",
+    "로서",
+    "로써",
+    "로는",
+    "로도",
+    "까지",
+    "부터",
+    "보다",
+    "마다",
+    "만큼",
+    "이나",
+    "이란",
+    "이라",
+    "이다",
+    "이며",
+    "이고",
+    "라는",
+    "라고",
+    "에는",
+    "에도",
+    "에의",
+    "와는",
+    "과는",
+    "와도",
+    "과도",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "에",
+    "의",
+    "로",
+    "와",
+    "과",
+    "도",
+    "만",
+    "란",
 ];
 
 /// Whether `c` is Hangul (syllables and jamo), as `search-words.js` tests it.
@@ -86,7 +140,10 @@ pub fn strip_particle(word: &str) -> &str {
 /// Hangul meets another script, lowercased, Hangul words without their particle.
 pub fn raw_words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
-    for run in text.split(|c: char| !is_word_char(c)).filter(|s| !s.is_empty()) {
+    for run in text
+        .split(|c: char| !is_word_char(c))
+        .filter(|s| !s.is_empty())
+    {
         let mut start = 0;
         let mut chars = run.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
@@ -299,7 +356,12 @@ fn collect_docs(node: &Value, docs: &mut BTreeSet<String>) {
     };
     for (key, value) in node {
         match key.as_str() {
-            "docs" => docs.extend(value.as_object().into_iter().flat_map(|d| d.keys().cloned())),
+            "docs" => docs.extend(
+                value
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|d| d.keys().cloned()),
+            ),
             "df" => {}
             _ => collect_docs(value, docs),
         }
@@ -360,12 +422,10 @@ mod tests {
 
     #[test]
     fn scripts_are_split_and_english_is_stemmed() {
-        assert_eq!(raw_words("Condvar를 sync_channel(0)으로"), [
-            "condvar",
-            "를",
-            "sync_channel",
-            "0"
-        ]);
+        assert_eq!(
+            raw_words("Condvar를 sync_channel(0)으로"),
+            ["condvar", "를", "sync_channel", "0"]
+        );
         assert_eq!(words("the queues 큐를"), ["queue", "큐"]);
         assert_eq!(words("download→resize"), ["download", "resiz"]);
     }
@@ -395,9 +455,8 @@ mod tests {
         let script = fs::read_to_string(dir.path().join("searchindex.js")).unwrap();
         assert!(script.starts_with("// tokenizer\n"));
         let index = read_index(&dir.path().join("searchindex.js")).unwrap();
-        let pages = |query| -> Vec<String> {
-            search(&index, query).into_iter().map(|h| h.page).collect()
-        };
+        let pages =
+            |query| -> Vec<String> { search(&index, query).into_iter().map(|h| h.page).collect() };
         assert_eq!(pages("큐"), ["a.html", "b.html"]);
         assert_eq!(pages("백프레셔"), ["b.html"]);
         assert_eq!(pages("폴링"), ["a.html"]);

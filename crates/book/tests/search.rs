@@ -21,7 +21,10 @@ fn indexes() -> &'static [(String, Value)] {
             .map(|edition| {
                 let dir = edition.index.parent().unwrap();
                 let script = search::index_script(dir).unwrap();
-                (edition.language.clone(), search::read_index(&script).unwrap())
+                (
+                    edition.language.clone(),
+                    search::read_index(&script).unwrap(),
+                )
             })
             .collect()
     })
@@ -52,10 +55,7 @@ fn korean_queries_find_the_pages_that_contain_them() {
             "`{query}` is not the glossary's word for `{english}`"
         );
         let expected = search::pages_containing(index, query);
-        assert!(
-            expected.len() >= 2,
-            "only {expected:?} contain `{query}`"
-        );
+        assert!(expected.len() >= 2, "only {expected:?} contain `{query}`");
         let found: BTreeSet<String> = search::search(index, query)
             .into_iter()
             .map(|hit| hit.page)

@@ -24,7 +24,6 @@ use serde::Deserialize;
 use crate::server::Server;
 use crate::{Browser, NARROW, Page, WIDE};
 
-
 /// Queries asked in every translated edition's search box, as a reader would type
 /// them (the URL's `?search=`), and compared with the index.
 pub const QUERIES: &[&str] = &["큐", "백프레셔"];
@@ -189,9 +188,19 @@ pub fn check_book(
     let half = chapters.len().div_ceil(2);
     let (wide, narrow, searched) = std::thread::scope(|scope| {
         let later = scope.spawn(|| {
-            wide_pass(&wide_too, &server, editions, &chapters[half..], talks, &|line| {
-                progress(&format!("{line} ({:.1} s)", started.elapsed().as_secs_f64()))
-            })
+            wide_pass(
+                &wide_too,
+                &server,
+                editions,
+                &chapters[half..],
+                talks,
+                &|line| {
+                    progress(&format!(
+                        "{line} ({:.1} s)",
+                        started.elapsed().as_secs_f64()
+                    ))
+                },
+            )
         });
         let narrow = scope.spawn(|| narrow_pass(&narrow, &server, editions, chapters));
         let searched = scope.spawn(|| {
@@ -209,9 +218,19 @@ pub fn check_book(
             }
             anyhow::Ok((problems, searches))
         });
-        let wide = wide_pass(&wide, &server, editions, &chapters[..half], talks, &|line| {
-            progress(&format!("{line} ({:.1} s)", started.elapsed().as_secs_f64()))
-        });
+        let wide = wide_pass(
+            &wide,
+            &server,
+            editions,
+            &chapters[..half],
+            talks,
+            &|line| {
+                progress(&format!(
+                    "{line} ({:.1} s)",
+                    started.elapsed().as_secs_f64()
+                ))
+            },
+        );
         let wide = wide.and_then(|mut first| {
             let second = later.join().expect("the wide pass panicked")?;
             first.problems.extend(second.problems);
@@ -256,7 +275,9 @@ fn wide_pass(
                 wide.click(".language-switch a", e - 1)?;
                 if let Err(err) = wide.wait_at(&twin) {
                     problems.push(format!("a click on the language switch: {err:#}"));
-                    outcome.problems.extend(problems.into_iter().map(|p| format!("{place}: {p}")));
+                    outcome
+                        .problems
+                        .extend(problems.into_iter().map(|p| format!("{place}: {p}")));
                     wide.open(&english)?;
                     continue;
                 }
@@ -267,7 +288,10 @@ fn wide_pass(
                 wide.click("main details > summary", index)?;
                 let open = DETAILS_OPEN.replace("INDEX", &index.to_string());
                 if wide.wait_for(&place, &open).is_err() {
-                    problems.push(format!("speaker notes {} do not open when clicked", index + 1));
+                    problems.push(format!(
+                        "speaker notes {} do not open when clicked",
+                        index + 1
+                    ));
                 }
             }
             problems.extend(check_switches(server, editions, edition, chapter, &report));
@@ -300,7 +324,11 @@ fn wide_pass(
                     }
                 }
             }
-            problems.extend(wide.take_messages().into_iter().map(|p| format!("at {WIDE} px: {p}")));
+            problems.extend(
+                wide.take_messages()
+                    .into_iter()
+                    .map(|p| format!("at {WIDE} px: {p}")),
+            );
             outcome.pages += 1;
             outcome
                 .problems
@@ -325,7 +353,12 @@ fn narrow_pass(
             narrow.open(&server.url(&format!("{}{chapter}", edition.dir)))?;
             let report: PageReport = narrow.eval(&page_checks(true))?;
             problems.extend(report.problems.iter().map(|p| format!("{place}: {p}")));
-            problems.extend(narrow.take_messages().into_iter().map(|p| format!("{place}: {p}")));
+            problems.extend(
+                narrow
+                    .take_messages()
+                    .into_iter()
+                    .map(|p| format!("{place}: {p}")),
+            );
         }
     }
     Ok(problems)
@@ -348,7 +381,11 @@ fn check_switches(
     let mut problems = Vec::new();
     for other in editions.iter().filter(|o| o.language != edition.language) {
         let twin = server.url(&format!("{}{chapter}", other.dir));
-        match report.switches.iter().find(|(lang, _)| *lang == other.language) {
+        match report
+            .switches
+            .iter()
+            .find(|(lang, _)| *lang == other.language)
+        {
             None => problems.push(format!("no language switch to `{}`", other.language)),
             Some((_, href)) if *href != twin => problems.push(format!(
                 "the switch to `{}` leads to {href}, not {twin}",
@@ -397,7 +434,9 @@ fn check_search(
     let results = RESULTS.replace("ROOT", &js_string(&root));
     let dir = site.join(&edition.dir);
     let index = pipeline_book::search::read_index(&pipeline_book::search::index_script(&dir)?)?;
-    let limit = index["results_options"]["limit_results"].as_u64().unwrap_or(30) as usize;
+    let limit = index["results_options"]["limit_results"]
+        .as_u64()
+        .unwrap_or(30) as usize;
     let titles = titles(&index, chapters);
     let start = server.url(&format!("{}index.html", edition.dir));
     page.open(&start)?;
@@ -414,8 +453,13 @@ fn check_search(
             page.eval::<bool>(&ask)?;
         }
         searches += 1;
-        let listed: Vec<String> = page.eval::<Option<Vec<String>>>(&results)?.unwrap_or_default();
-        if !listed.iter().any(|hit| hit.split('#').next() == Some(chapter)) {
+        let listed: Vec<String> = page
+            .eval::<Option<Vec<String>>>(&results)?
+            .unwrap_or_default();
+        if !listed
+            .iter()
+            .any(|hit| hit.split('#').next() == Some(chapter))
+        {
             problems.push(format!(
                 "{}/{chapter}: searching its title `{title}` does not list it (listed: {})",
                 edition.language,
@@ -433,7 +477,10 @@ fn check_search(
     }
     for query in QUERIES {
         let encoded: String = query.bytes().map(|b| format!("%{b:02X}")).collect();
-        let url = server.url(&format!("{}introduction.html?search={encoded}", edition.dir));
+        let url = server.url(&format!(
+            "{}introduction.html?search={encoded}",
+            edition.dir
+        ));
         page.open(&url)?;
         page.wait_for(&url, &format!("{results} !== null"))?;
         searches += 1;
@@ -462,9 +509,15 @@ fn check_search(
         }
         let strays: Vec<&String> = listed.difference(&expected).collect();
         if !strays.is_empty() {
-            problems.push(format!("{place}: lists what the index does not find: {strays:?}"));
+            problems.push(format!(
+                "{place}: lists what the index does not find: {strays:?}"
+            ));
         }
-        problems.extend(page.take_messages().into_iter().map(|p| format!("{place}: {p}")));
+        problems.extend(
+            page.take_messages()
+                .into_iter()
+                .map(|p| format!("{place}: {p}")),
+        );
     }
     Ok((problems, searches))
 }

@@ -176,7 +176,10 @@ impl Page {
                     ))
                 }
                 Event::RuntimeConsoleAPICalled(e)
-                    if matches!(e.params.Type, Runtime::ConsoleAPICalledEventTypeOption::Error) =>
+                    if matches!(
+                        e.params.Type,
+                        Runtime::ConsoleAPICalledEventTypeOption::Error
+                    ) =>
                 {
                     let text: Vec<String> = e
                         .params
@@ -249,7 +252,10 @@ impl Page {
         self.tab
             .navigate_to(url)
             .with_context(|| format!("cannot open {url}"))?;
-        self.wait_for(url, "!window.pipelineLeft && document.readyState === 'complete'")
+        self.wait_for(
+            url,
+            "!window.pipelineLeft && document.readyState === 'complete'",
+        )
     }
 
     /// Waits until the page's `load` event has passed.
@@ -284,13 +290,18 @@ impl Page {
     /// The value of the JavaScript expression `expression` (awaited if it is a
     /// promise), through JSON.
     pub fn eval<T: DeserializeOwned>(&self, expression: &str) -> anyhow::Result<T> {
-        trace(&format!("eval {}", expression.chars().take(60).collect::<String>()));
+        trace(&format!(
+            "eval {}",
+            expression.chars().take(60).collect::<String>()
+        ));
         let is_promise = expression.trim_start().starts_with("(async")
             || expression.trim_start().starts_with("new Promise");
         let wrapped = if is_promise {
             format!("({expression}).then((v) => JSON.stringify(v === undefined ? null : v))")
         } else {
-            format!("JSON.stringify((() => {{ const v = ({expression}); return v === undefined ? null : v; }})())")
+            format!(
+                "JSON.stringify((() => {{ const v = ({expression}); return v === undefined ? null : v; }})())"
+            )
         };
         let result = self.tab.evaluate(&wrapped, is_promise)?;
         let json = result
@@ -340,12 +351,9 @@ impl Page {
         self.set_size(self.width, height)?;
         // Let the page lay out at its new height.
         self.eval::<bool>("new Promise((r) => requestAnimationFrame(() => r(true)))")?;
-        let png = self.tab.capture_screenshot(
-            Cdp::CaptureScreenshotFormatOption::Png,
-            None,
-            None,
-            true,
-        );
+        let png =
+            self.tab
+                .capture_screenshot(Cdp::CaptureScreenshotFormatOption::Png, None, None, true);
         self.set_size(self.width, HEIGHT)?;
         png
     }

@@ -110,7 +110,11 @@ fn respond(method: &str, target: &str, root: &Path) -> Vec<u8> {
             Err(_) => not_found(),
         },
         ("GET" | "HEAD", None) => not_found(),
-        _ => ("405 Method Not Allowed", "text/plain", b"GET only\n".to_vec()),
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain",
+            b"GET only\n".to_vec(),
+        ),
     };
     let mut response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\

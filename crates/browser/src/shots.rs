@@ -50,7 +50,8 @@ pub fn screenshots(
                 }
                 let png = tab.screenshot()?;
                 let file = out.join(format!("{}-{}-{width}.png", edition.language, slug(&page)));
-                fs::write(&file, png).with_context(|| format!("cannot write {}", file.display()))?;
+                fs::write(&file, png)
+                    .with_context(|| format!("cannot write {}", file.display()))?;
                 written.push(file);
             }
         }
@@ -107,7 +108,10 @@ mod tests {
     fn pages_become_urls_and_file_names() {
         assert_eq!(html_path("polling/queue.md"), "polling/queue.html");
         assert_eq!(html_path("polling/queue"), "polling/queue.html");
-        assert_eq!(slug("introduction.html?search=큐"), "introduction_search_큐");
+        assert_eq!(
+            slug("introduction.html?search=큐"),
+            "introduction_search_큐"
+        );
         assert_eq!(slug("polling/queue.html"), "polling_queue");
         assert_eq!(encode("a.html?search=큐"), "a.html?search=%ED%81%90");
     }

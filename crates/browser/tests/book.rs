@@ -44,14 +44,9 @@ fn every_page_of_every_edition_works_in_a_browser() {
         .collect();
     let built = started.elapsed();
     let browser = pipeline_browser::Browser::launch(&chromium).unwrap();
-    let outcome = check::check_book(
-        &browser,
-        &site,
-        &editions,
-        &chapters,
-        &talks,
-        &|line| eprintln!("browser: {line}"),
-    )
+    let outcome = check::check_book(&browser, &site, &editions, &chapters, &talks, &|line| {
+        eprintln!("browser: {line}")
+    })
     .unwrap_or_else(|e| panic!("the browser check stopped: {e:#}"));
     drop(browser);
     println!("talk pages at 1280 px (slides hold to {SLIDE_HEIGHT} px):");
@@ -63,7 +58,11 @@ fn every_page_of_every_edition_works_in_a_browser() {
             height.minutes,
             height.height,
             height.width,
-            if height.height > SLIDE_HEIGHT { "  taller than a slide" } else { "" }
+            if height.height > SLIDE_HEIGHT {
+                "  taller than a slide"
+            } else {
+                ""
+            }
         );
     }
     println!(
