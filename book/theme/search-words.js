@@ -6,7 +6,7 @@
 // - a word is a run of letters, digits and `_`, split where Hangul meets another script;
 // - lowercased; a Hangul word loses one particle from its end (큐를 → 큐; the list of
 //   particles comes with the index, `window.search.words.particles`, longest first),
-//   as long as a syllable is left;
+//   as long as a syllable is left and the word is not a particle itself;
 // - any other word goes through elasticlunr's English steps (stop words, stemmer).
 // The index has an empty pipeline: the tokenizer does it all.
 (function () {
@@ -18,6 +18,9 @@
     const HANGUL = /[\u1100-\u11FF\u3130-\u318F\uA960-\uA97F\uAC00-\uD7FF]/u;
     const WORD = /[\p{Alphabetic}\p{N}_]+/gu;
     function stripParticle(word, particles) {
+        if (particles.includes(word)) {
+            return word;
+        }
         for (const particle of particles) {
             if (word.length > particle.length && word.endsWith(particle)) {
                 return word.slice(0, word.length - particle.length);

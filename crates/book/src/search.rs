@@ -124,8 +124,12 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// `word` (a lowercased Hangul word) without its particle, if it has one and keeps
-/// a syllable.
+/// a syllable, unless it is a particle itself.
 pub fn strip_particle(word: &str) -> &str {
+    // A particle on its own (`으로` after `sync_channel(0)`) stays whole.
+    if PARTICLES.contains(&word) {
+        return word;
+    }
     for particle in PARTICLES {
         if let Some(stem) = word.strip_suffix(particle)
             && !stem.is_empty()
@@ -424,7 +428,7 @@ mod tests {
     fn scripts_are_split_and_english_is_stemmed() {
         assert_eq!(
             raw_words("Condvar를 sync_channel(0)으로"),
-            ["condvar", "를", "sync_channel", "0"]
+            ["condvar", "를", "sync_channel", "0", "으로"]
         );
         assert_eq!(words("the queues 큐를"), ["queue", "큐"]);
         assert_eq!(words("download→resize"), ["download", "resiz"]);
