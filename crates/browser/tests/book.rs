@@ -12,6 +12,13 @@ use pipeline_browser::check;
 /// slides to this at a 1280 px window); taller ones are listed, to split or trim.
 const SLIDE_HEIGHT: f64 = 1333.0;
 
+/// Writes a line to standard error past the test harness's capture, so that
+/// `cargo test` shows it even when the test passes.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 #[test]
 fn every_page_of_every_edition_works_in_a_browser() {
     let Some(chromium) = pipeline_browser::chromium() else {
@@ -22,7 +29,7 @@ fn every_page_of_every_edition_works_in_a_browser() {
         if pipeline_browser::browser_required() {
             panic!("{line}; {}=1 says it must run", pipeline_browser::REQUIRE);
         }
-        eprintln!("skipped: {line}");
+        say(&format!("skipped: {line}"));
         return;
     };
     let started = Instant::now();
@@ -49,9 +56,11 @@ fn every_page_of_every_edition_works_in_a_browser() {
     })
     .unwrap_or_else(|e| panic!("the browser check stopped: {e:#}"));
     drop(browser);
-    println!("talk pages at 1280 px (slides hold to {SLIDE_HEIGHT} px):");
+    say(&format!(
+        "talk pages at 1280 px (slides hold to {SLIDE_HEIGHT} px):"
+    ));
     for height in &outcome.heights {
-        println!(
+        say(&format!(
             "  {:<3}{:<34}{:>2} min {:>6.0} px high × {:.0} px{}",
             height.language,
             height.page,
@@ -63,15 +72,15 @@ fn every_page_of_every_edition_works_in_a_browser() {
             } else {
                 ""
             }
-        );
+        ));
     }
-    println!(
+    say(&format!(
         "browser: {} pages and {} searches in {:.1} s (book built in {:.1} s)",
         outcome.pages,
         outcome.searches,
         (started.elapsed() - built).as_secs_f64(),
         built.as_secs_f64()
-    );
+    ));
     assert!(
         outcome.problems.is_empty(),
         "{} problem(s) in the book, in Chromium:\n{}",
