@@ -18,7 +18,8 @@
 //!   which `check.rs` checks like the English sources, and [`build_translation`]
 //!   builds them into `target/book/<lang>/`, translating the chapter titles of
 //!   SUMMARY.md on the way, and filling the facts and report tables
-//!   ([`crate::facts`]) with their words translated.
+//!   ([`crate::facts`]) with their words translated, and rebuilds its search index for its language
+//!   ([`crate::search`]).
 //! - [`placeholder_problems`] lists the translations that drop, add or rename a
 //!   directive (`{{#fact …}}`, `{{#expect …}}`, …) of their English.
 
@@ -829,7 +830,11 @@ pub fn build_translation(
     book.with_preprocessor(Titles { catalog });
     book.build()
         .with_context(|| format!("cannot build the {lang} edition"))?;
-    let index = book.build_dir_for("html").join("index.html");
+    let built = book.build_dir_for("html");
+    // mdBook's index is tokenised for English, which drops every Hangul word.
+    crate::search::rewrite_index(&built, &book_root(&workspace_root))
+        .with_context(|| format!("cannot make the {lang} edition's search index"))?;
+    let index = built.join("index.html");
     let index = index
         .canonicalize()
         .with_context(|| format!("the book was built but {} is missing", index.display()))?;

@@ -14,6 +14,9 @@
 //! - [`check_book`] checks every reference in the book, [`test_book`] runs its Rust code
 //!   blocks, and [`check_translation`] checks every translated edition the same way
 //!   (`cargo xtask book --check`; `cargo test -p pipeline-book` does the same).
+//! - [`search`] makes search work in every edition: mdBook tokenises every search
+//!   index for English, which drops Hangul words; a translated edition's index is
+//!   rebuilt with a tokenizer for its words, and the browser tokenises queries alike.
 //! - [`write_schedule`] writes the workshop's schedule page from `book/schedule.txt`,
 //!   and [`check_schedule`] keeps the two in step.
 //!
@@ -62,6 +65,7 @@ pub mod facts;
 pub mod glossary;
 pub mod i18n;
 mod schedule;
+pub mod search;
 
 use std::collections::HashSet;
 use std::fs;
@@ -74,6 +78,7 @@ use mdbook_driver::MDBook;
 
 pub use facts::Reports;
 
+pub use schedule::load as load_schedule;
 pub use schedule::{
     Page, SCHEDULE_PAGE, SCHEDULE_SOURCE, Schedule, Segment, check_schedule, write_schedule,
 };

@@ -42,6 +42,14 @@ enum Chore {
         #[arg(long, value_name = "DIR", default_value = EXERCISE_CHECK_DIR)]
         target_dir: PathBuf,
     },
+    /// Build the book and write PNGs of the given pages, in every edition, at
+    /// 1280 px and 390 px wide, to target/screenshots/ (needs Debian's
+    /// `chromium`).
+    Screenshots {
+        /// Pages relative to book/src (`polling/queue.md`), or with a query
+        /// (`introduction.html?search=큐`); the introduction when none is given.
+        pages: Vec<String>,
+    },
     /// Regenerate the workshop's schedule table (book/src/workshop/schedule.md)
     /// from book/schedule.txt, where every page has its minutes.
     Schedule,
@@ -97,6 +105,7 @@ fn main() -> ExitCode {
         Chore::I18n { step } => i18n(&root, step),
         Chore::Report { args } => report(&root, &args),
         Chore::Schedule => schedule(&root),
+        Chore::Screenshots { pages } => screenshots(&root, pages),
     }
 }
 
@@ -244,6 +253,44 @@ fn report(root: &Path, args: &[OsString]) -> ExitCode {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => ExitCode::from(status.code().map_or(1, |code| code.clamp(1, 255) as u8)),
         Err(e) => fail(&format!("cannot run cargo: {e}")),
+    }
+}
+
+/// Builds the book and writes the screenshots of `pages`, printing each file's path.
+fn screenshots(root: &Path, mut pages: Vec<String>) -> ExitCode {
+    let Some(chromium) = pipeline_browser::chromium() else {
+        return fail(&format!(
+            "screenshots need Debian's `{}` package: apt-get install chromium fonts-noto-cjk",
+            pipeline_browser::PACKAGE
+        ));
+    };
+    if pages.is_empty() {
+        pages.push("introduction.md".into());
+    }
+    let snapshot = pipeline_book::Reports::snapshot(root);
+    let editions = match pipeline_book::build_books(root, &snapshot) {
+        Ok(editions) => editions,
+        Err(e) => return fail(&format!("{e:#}")),
+    };
+    let site = editions[0].index.parent().unwrap_or(root).to_path_buf();
+    let editions = pipeline_browser::check::editions(&editions);
+    let written = pipeline_browser::Browser::launch(&chromium).and_then(|browser| {
+        pipeline_browser::screenshots(
+            &browser,
+            &site,
+            &editions,
+            &pages,
+            &root.join(pipeline_browser::SCREENSHOT_DIR),
+        )
+    });
+    match written {
+        Ok(files) => {
+            for file in files {
+                println!("{}", file.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("{e:#}")),
     }
 }
 
