@@ -6,7 +6,7 @@ use std::fs;
 
 use crate::Reports;
 use crate::facts;
-use crate::paths::{absolute, normalize, resolve, shown};
+use crate::paths::{absolute, normalize, resolve, shown, src_dir};
 use pipeline_present::fact::Facts;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,7 @@ pub(crate) fn check(workspace_root: &Path, book_root: &Path) -> Vec<String> {
         Ok(config) => config,
         Err(e) => return vec![format!("{}: {e:#}", book_root.join("book.toml").display())],
     };
-    let src_dir = normalize(&book_root.join(&config.book.src));
+    let src_dir = src_dir(&book_root, &config);
     let summary = src_dir.join("SUMMARY.md");
     let Ok(summary_text) = fs::read_to_string(&summary) else {
         return vec![format!("{}: cannot read SUMMARY.md", src_dir.display())];

@@ -26,7 +26,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::paths::{absolute, all_files, files_of, markdown_files, normalize, relative, shown};
+use crate::paths::{
+    absolute, all_files, files_of, markdown_files, normalize, relative, shown, src_dir,
+};
 use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
@@ -204,7 +206,7 @@ fn book_src(workspace_root: &Path) -> anyhow::Result<PathBuf> {
     let book_root = normalize(&absolute(&book_root(workspace_root)));
     let config = Config::from_disk(book_root.join("book.toml"))
         .with_context(|| format!("cannot read {}", book_root.join("book.toml").display()))?;
-    Ok(normalize(&book_root.join(&config.book.src)))
+    Ok(src_dir(&book_root, &config))
 }
 
 /// Extracts the template of the English book of the workspace at `workspace_root` (see
@@ -214,7 +216,7 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
     let root = book_root(&workspace_root);
     let book = MDBook::load(&root)
         .with_context(|| format!("cannot load the book in {}", root.display()))?;
-    let src = normalize(&root.join(&book.config.book.src));
+    let src = src_dir(&root, &book.config);
     let title = book.config.book.title.clone();
     let description = book.config.book.description.clone();
     let summary = src.join("SUMMARY.md");

@@ -4,6 +4,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
+use mdbook_driver::config::Config;
 use walkdir::WalkDir;
 
 /// `path` made absolute from the current directory (left as it is if that fails).
@@ -27,6 +28,12 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
         }
     }
     normal
+}
+
+/// The source folder of the book in `book_root` whose `book.toml` is `config` (its
+/// `book.src`, `src/` unless it says otherwise), absolute and normalized.
+pub(crate) fn src_dir(book_root: &Path, config: &Config) -> PathBuf {
+    normalize(&absolute(book_root).join(&config.book.src))
 }
 
 /// `path` resolved from `dir` (or from `root` when it starts with `/`), normalized.

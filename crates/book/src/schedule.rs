@@ -169,14 +169,16 @@ fn clock(minutes: u32) -> String {
     format!("{}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// The first `# ` heading of a page, or its path.
+/// The first `# ` heading of a page's text.
+fn heading(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| l.strip_prefix("# "))
+}
+
+/// The first `# ` heading of a page, trimmed, or its path.
 fn title_of(src_dir: &Path, page: &str) -> String {
     fs::read_to_string(src_dir.join(page))
         .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|l| l.strip_prefix("# ").map(|t| t.trim().to_string()))
-        })
+        .and_then(|text| heading(&text).map(|t| t.trim().to_string()))
         .unwrap_or_else(|| page.to_string())
 }
 
@@ -416,10 +418,7 @@ fn problems(
             }
         }
         let number = exercise_pages.len();
-        let heading = text
-            .lines()
-            .find_map(|l| l.strip_prefix("# "))
-            .unwrap_or("");
+        let heading = heading(&text).unwrap_or("");
         if !heading.starts_with(&format!("Exercise {number}: ")) {
             problems.push(format!(
                 "schedule: {page} is exercise {number} of the day, but its heading is {heading:?}"
