@@ -6,8 +6,9 @@ use std::fs;
 
 use crate::Reports;
 use crate::facts;
+use crate::paths::{absolute, normalize, resolve, shown, src_dir};
 use pipeline_present::fact::Facts;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use mdbook_driver::config::Config;
 use mdbook_markdown::pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
@@ -32,12 +33,15 @@ pub(crate) fn check(workspace_root: &Path, book_root: &Path) -> Vec<String> {
         Ok(config) => config,
         Err(e) => return vec![format!("{}: {e:#}", book_root.join("book.toml").display())],
     };
-    let src_dir = normalize(&book_root.join(&config.book.src));
+    let src_dir = src_dir(&book_root, &config);
     let summary = src_dir.join("SUMMARY.md");
     let Ok(summary_text) = fs::read_to_string(&summary) else {
         return vec![format!("{}: cannot read SUMMARY.md", src_dir.display())];
     };
-    let chapters = chapters_in_summary(&summary_text, &src_dir);
+    let chapters: Vec<PathBuf> = chapters(&summary_text)
+        .iter()
+        .map(|chapter| normalize(&src_dir.join(chapter)))
+        .collect();
     let reports = Reports::snapshot(&workspace_root);
     let facts = match reports.facts() {
         Ok(facts) => facts,
@@ -60,15 +64,16 @@ pub(crate) fn check(workspace_root: &Path, book_root: &Path) -> Vec<String> {
     checker.broken
 }
 
-/// The `.md` files listed in SUMMARY.md, in order, as normalized absolute paths.
-fn chapters_in_summary(summary: &str, src_dir: &Path) -> Vec<PathBuf> {
+/// The `.md` pages that the text of a SUMMARY.md lists, each once, in order, as
+/// normalized paths relative to the book's source folder (a `..` that leaves it kept).
+pub(crate) fn chapters(summary: &str) -> Vec<PathBuf> {
     let mut chapters = Vec::new();
     for event in new_cmark_parser(summary, &MarkdownOptions::default()) {
         if let Event::Start(Tag::Link { dest_url, .. }) = event
             && let Some(path) = local_path(&dest_url)
             && path.ends_with(".md")
         {
-            let chapter = resolve(src_dir, src_dir, &path);
+            let chapter = resolve(Path::new(""), Path::new(""), &path);
             if !chapters.contains(&chapter) {
                 chapters.push(chapter);
             }
@@ -403,10 +408,7 @@ impl Checker {
 
     /// `path` relative to the workspace root when it is inside it.
     fn show(&self, path: &Path) -> String {
-        path.strip_prefix(&self.workspace_root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
+        shown(&self.workspace_root, path)
     }
 }
 
@@ -611,7 +613,7 @@ fn attribute_value(body: &str, attribute: &str) -> Option<(usize, usize)> {
 
 /// The local file a link points at, without `#fragment` or `?query` and percent-decoded;
 /// `None` for external links (`https:`, `mailto:`, …) and links within the page.
-fn local_path(dest: &str) -> Option<String> {
+pub(crate) fn local_path(dest: &str) -> Option<String> {
     let dest = dest.trim();
     let scheme_len = dest.find(':').unwrap_or(0);
     let has_scheme = scheme_len > 0
@@ -622,63 +624,11 @@ fn local_path(dest: &str) -> Option<String> {
         return None;
     }
     let path = dest.split(['#', '?']).next().unwrap_or("");
-    (!path.is_empty()).then(|| percent_decode(path))
-}
-
-/// Decodes `%20`-style escapes (left as they are when malformed).
-fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|hex| std::str::from_utf8(hex).ok());
-        match (
-            bytes[i],
-            hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()),
-        ) {
-            (b'%', Some(byte)) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
-}
-
-/// `path` resolved from `dir` (or from `root` when it starts with `/`), normalized.
-fn resolve(dir: &Path, root: &Path, path: &str) -> PathBuf {
-    match path.strip_prefix('/') {
-        Some(rooted) => normalize(&root.join(rooted)),
-        None => normalize(&dir.join(path)),
-    }
-}
-
-/// `path` made absolute from the current directory (left as it is if that fails).
-pub(crate) fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// Removes `.` and `a/..` without touching the disk (the target may not exist).
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut normal = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !normal.pop() {
-                    normal.push("..");
-                }
-            }
-            other => normal.push(other),
-        }
-    }
-    normal
+    (!path.is_empty()).then(|| {
+        percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .into_owned()
+    })
 }
 
 /// The 1-based line of byte `offset` in `text`.

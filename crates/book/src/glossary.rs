@@ -181,7 +181,7 @@ fn glued_underscore_emphasis(text: &str) -> bool {
 pub fn check(catalog: &Catalog, terms: &[Term]) -> Vec<Inconsistency> {
     let mut found = Vec::new();
     for message in catalog.messages() {
-        if !message.is_translated() || message.is_fuzzy() {
+        if !crate::i18n::is_finished(message) {
             continue;
         }
         let english = prose(message.msgid()).to_lowercase();

@@ -25,9 +25,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use crate::check::{absolute, normalize};
+use crate::paths::{
+    absolute, all_files, files_of, markdown_files, normalize, relative, shown, src_dir,
+};
 use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
@@ -42,9 +44,9 @@ use polib::message::{Message, MessageFlags, MessageMutView, MessageView};
 use polib::metadata::CatalogMetadata;
 use polib::po_file;
 
+use crate::book_root;
 use crate::check::find_directives;
 use crate::facts::{self, Reports};
-use crate::{book_root, workspace_root_relative};
 
 /// The comment of a message that is a word of a report table.
 pub const WORD_NOTE: &str =
@@ -70,12 +72,12 @@ pub fn po_path(workspace_root: &Path, lang: &str) -> PathBuf {
 
 /// The languages the book is translated into: one per `book/po/<lang>.po`, sorted.
 pub fn languages(workspace_root: &Path) -> Vec<String> {
-    let Ok(entries) = fs::read_dir(po_dir(workspace_root)) else {
+    let Ok(files) = files_of(&po_dir(workspace_root)) else {
         return Vec::new();
     };
-    let mut languages: Vec<String> = entries
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
+    let mut languages: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
             (path.extension()? == "po").then_some(path.file_stem()?.to_str()?.to_string())
         })
         .collect();
@@ -205,38 +207,7 @@ fn book_src(workspace_root: &Path) -> anyhow::Result<PathBuf> {
     let book_root = normalize(&absolute(&book_root(workspace_root)));
     let config = Config::from_disk(book_root.join("book.toml"))
         .with_context(|| format!("cannot read {}", book_root.join("book.toml").display()))?;
-    Ok(normalize(&book_root.join(&config.book.src)))
-}
-
-/// Every `.md` file under `dir`, sorted, as absolute paths.
-fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for file in all_files(dir)? {
-        if file.extension().is_some_and(|ext| ext == "md") {
-            files.push(file);
-        }
-    }
-    Ok(files)
-}
-
-/// Every file under `dir` (recursively), sorted.
-fn all_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in
-            fs::read_dir(&folder).with_context(|| format!("cannot read {}", folder.display()))?
-        {
-            let path = entry?.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
+    Ok(src_dir(&book_root, &config))
 }
 
 /// Extracts the template of the English book of the workspace at `workspace_root` (see
@@ -246,14 +217,15 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
     let root = book_root(&workspace_root);
     let book = MDBook::load(&root)
         .with_context(|| format!("cannot load the book in {}", root.display()))?;
-    let src = normalize(&root.join(&book.config.book.src));
+    let src = src_dir(&root, &book.config);
     let title = book.config.book.title.clone();
     let description = book.config.book.description.clone();
-    let chapters: HashSet<PathBuf> = book
-        .book
-        .chapters()
-        .filter_map(|chapter| chapter.source_path.clone().or(chapter.path.clone()))
-        .map(|path| normalize(&src.join(path)))
+    let summary = src.join("SUMMARY.md");
+    let summary = fs::read_to_string(&summary)
+        .with_context(|| format!("cannot read {}", summary.display()))?;
+    let chapters: HashSet<PathBuf> = crate::check::chapters(&summary)
+        .iter()
+        .map(|chapter| normalize(&src.join(chapter)))
         .collect();
     let context = RenderContext::new(&root, book.book, book.config, root.join("po"));
     let catalogs = create_catalogs(&context, fs::read_to_string)
@@ -290,7 +262,7 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
             continue;
         }
         let text = fs::read_to_string(&file)?;
-        let shown = crate::workspace_root_relative(&root, &file);
+        let shown = shown(&root, &file);
         let messages = extract_messages(&text)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot extract the messages of {shown}"))?;
@@ -307,7 +279,7 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
     // The text of HTML elements (speaker notes' `<summary>`), in every page.
     for file in markdown_files(&src)? {
         let text = fs::read_to_string(&file)?;
-        let shown = crate::workspace_root_relative(&root, &file);
+        let shown = shown(&root, &file);
         for (line, range) in html_texts(&text) {
             add(
                 &mut catalog,
@@ -324,7 +296,7 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
         let path = reports.dir.join(&file);
         let text =
             fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let shown = workspace_root_relative(&workspace_root, &path);
+        let shown = shown(&workspace_root, &path);
         for (line, word) in facts::words(&text) {
             add(
                 &mut catalog,
@@ -554,7 +526,7 @@ pub fn pending_in(template: &Catalog, catalog: &Catalog) -> Vec<Pending> {
     for message in template.messages() {
         let found = catalog.find_message(context_of(message), message.msgid(), None);
         let state = match found {
-            Some(found) if found.is_translated() && !found.is_fuzzy() => continue,
+            Some(found) if is_finished(found) => continue,
             Some(found) if found.is_fuzzy() && found.is_translated() => State::Fuzzy,
             _ => State::Untranslated,
         };
@@ -653,8 +625,13 @@ fn translate_page(text: &str, catalog: &Catalog) -> anyhow::Result<(String, Vec<
 pub(crate) fn finished<'c>(catalog: &'c Catalog, msgid: &str) -> Option<&'c str> {
     catalog
         .find_message(None, msgid, None)
-        .filter(|m| m.is_translated() && !m.is_fuzzy())
+        .filter(|m| is_finished(*m))
         .and_then(|m| m.msgstr().ok())
+}
+
+/// Whether a message's translation is finished: translated and not fuzzy.
+pub(crate) fn is_finished(message: &dyn MessageView) -> bool {
+    message.is_translated() && !message.is_fuzzy()
 }
 
 /// What [`stage_translation`] wrote.
@@ -699,7 +676,7 @@ pub fn stage_translation(workspace_root: &Path, lang: &str) -> anyhow::Result<St
             continue;
         }
         let text = fs::read_to_string(&file)?;
-        let shown = workspace_root_relative(&workspace_root, &file);
+        let shown = shown(&workspace_root, &file);
         let text = if relative == Path::new("SUMMARY.md") {
             // Chapter titles are translated by the Gettext preprocessor at build time.
             text
@@ -752,14 +729,8 @@ fn translated_config(
     let mut config = Config::from_disk(&english)
         .with_context(|| format!("cannot read {}", english.display()))?;
     let translate = |text: &Option<String>| {
-        text.as_ref().map(|text| {
-            catalog
-                .find_message(None, text, None)
-                .filter(|m| m.is_translated() && !m.is_fuzzy())
-                .and_then(|m| m.msgstr().ok())
-                .unwrap_or(text)
-                .to_string()
-        })
+        text.as_deref()
+            .map(|text| finished(catalog, text).unwrap_or(text).to_string())
     };
     config.book.title = translate(&config.book.title);
     config.book.description = translate(&config.book.description);
@@ -795,7 +766,7 @@ impl Stager {
             if target.starts_with(&self.src) {
                 continue;
             }
-            let new_path = relative_path(&staged_dir, &target);
+            let new_path = relative(&staged_dir, &target);
             out.replace_range(spec_at..spec_at + path.len(), &new_path);
         }
         Ok(out)
@@ -852,12 +823,7 @@ struct Titles {
 impl Titles {
     /// The finished translation of `title`, or `title`.
     fn translate(&self, title: &str) -> String {
-        self.catalog
-            .find_message(None, title, None)
-            .filter(|m| m.is_translated() && !m.is_fuzzy())
-            .and_then(|m| m.msgstr().ok())
-            .unwrap_or(title)
-            .to_string()
+        finished(&self.catalog, title).unwrap_or(title).to_string()
     }
 }
 
@@ -897,20 +863,6 @@ pub fn by_file(pending: &[Pending]) -> BTreeMap<String, usize> {
         *files.entry(file).or_insert(0) += 1;
     }
     files
-}
-
-/// `to` relative to the folder `from` (both absolute and normalized), with `/`.
-fn relative_path(from: &Path, to: &Path) -> String {
-    let from: Vec<Component> = from.components().collect();
-    let to: Vec<Component> = to.components().collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
-    parts.extend(
-        to[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    parts.join("/")
 }
 
 #[cfg(test)]
@@ -1030,20 +982,5 @@ mod tests {
         assert!(only_directives("{{#include a.md}} {{#include b.md:x}}"));
         assert!(!only_directives("See {{#include a.md}}"));
         assert!(!only_directives("Plain text."));
-    }
-
-    #[test]
-    fn relative_paths_climb_and_descend() {
-        assert_eq!(
-            relative_path(
-                Path::new("/w/target/i18n/ko/src/a"),
-                Path::new("/w/crates/x.rs")
-            ),
-            "../../../../../crates/x.rs"
-        );
-        assert_eq!(
-            relative_path(Path::new("/w/a"), Path::new("/w/a/b.md")),
-            "b.md"
-        );
     }
 }

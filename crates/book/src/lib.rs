@@ -64,6 +64,7 @@ mod check;
 pub mod facts;
 pub mod glossary;
 pub mod i18n;
+mod paths;
 mod schedule;
 pub mod search;
 
@@ -122,9 +123,7 @@ pub fn copy_figures(workspace_root: &Path, reports: &Reports) -> anyhow::Result<
     fs::create_dir_all(&to).with_context(|| format!("cannot create {}", to.display()))?;
     let is_svg = |path: &Path| path.extension().is_some_and(|ext| ext == "svg");
     let mut figures = HashSet::new();
-    let entries = fs::read_dir(&from).with_context(|| format!("cannot read {}", from.display()))?;
-    for entry in entries {
-        let source = entry?.path();
+    for source in paths::files_of(&from)? {
         let Some(name) = source.file_name().filter(|_| is_svg(&source)) else {
             continue;
         };
@@ -142,8 +141,7 @@ pub fn copy_figures(workspace_root: &Path, reports: &Reports) -> anyhow::Result<
         }
         figures.insert(name.to_owned());
     }
-    for entry in fs::read_dir(&to).with_context(|| format!("cannot read {}", to.display()))? {
-        let path = entry?.path();
+    for path in paths::files_of(&to)? {
         let stale = path
             .file_name()
             .is_some_and(|name| is_svg(&path) && !figures.contains(name));
@@ -281,10 +279,7 @@ pub fn glossary_problems(
 
 /// `path` relative to `workspace_root` when it is inside it, with `/`.
 pub fn workspace_root_relative(workspace_root: &Path, path: &Path) -> String {
-    path.strip_prefix(workspace_root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    paths::shown(workspace_root, path)
 }
 
 /// Checks the translated sources of language `lang` (written by

@@ -11,6 +11,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+
+use crate::{check, paths};
 use mdbook_markdown::pulldown_cmark::{Event, Tag};
 use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
 
@@ -167,23 +169,23 @@ fn clock(minutes: u32) -> String {
     format!("{}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// The first `# ` heading of a page, or its path.
+/// The first `# ` heading of a page's text.
+fn heading(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| l.strip_prefix("# "))
+}
+
+/// The first `# ` heading of a page, trimmed, or its path.
 fn title_of(src_dir: &Path, page: &str) -> String {
     fs::read_to_string(src_dir.join(page))
         .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|l| l.strip_prefix("# ").map(|t| t.trim().to_string()))
-        })
+        .and_then(|text| heading(&text).map(|t| t.trim().to_string()))
         .unwrap_or_else(|| page.to_string())
 }
 
 /// A link from the schedule page (in `workshop/`) to `page`.
 fn link_from_workshop(page: &str) -> String {
-    match page.strip_prefix("workshop/") {
-        Some(local) => local.to_string(),
-        None => format!("../{page}"),
-    }
+    let schedule_dir = Path::new(SCHEDULE_PAGE).parent().unwrap_or(Path::new(""));
+    paths::relative(schedule_dir, Path::new(page))
 }
 
 /// The generated table: start time, minutes, what, and the pages.
@@ -300,46 +302,32 @@ pub fn check_schedule(workspace_root: &Path) -> Vec<String> {
     problems
 }
 
-/// The `.md` pages SUMMARY.md lists, in order, relative to `book/src`.
+/// The `.md` pages SUMMARY.md lists, in order, relative to `book/src`, with `/`.
 fn summary_pages(summary: &str) -> Vec<String> {
-    let mut pages = Vec::new();
-    for event in new_cmark_parser(summary, &MarkdownOptions::default()) {
-        if let Event::Start(Tag::Link { dest_url, .. }) = event
-            && dest_url.ends_with(".md")
-            && !pages.iter().any(|p| p == dest_url.as_ref())
-        {
-            pages.push(dest_url.to_string());
-        }
-    }
-    pages
+    check::chapters(summary)
+        .iter()
+        .map(|page| with_slashes(page))
+        .collect()
 }
 
-/// The pages `text` (the page at `page`) links to, relative to `book/src`.
+/// The pages `text` (the page at `page`) links to, relative to `book/src`, with `/`.
 fn links_of(page: &str, text: &str) -> Vec<String> {
-    let dir: Vec<&str> = page.split('/').collect();
-    let dir = &dir[..dir.len() - 1];
+    let dir = Path::new(page).parent().unwrap_or(Path::new(""));
     let mut links = Vec::new();
     for event in new_cmark_parser(text, &MarkdownOptions::default()) {
-        let Event::Start(Tag::Link { dest_url, .. }) = event else {
-            continue;
-        };
-        let target = dest_url.split('#').next().unwrap_or("");
-        if !target.ends_with(".md") || target.contains("://") {
-            continue;
+        if let Event::Start(Tag::Link { dest_url, .. }) = event
+            && let Some(target) = check::local_path(&dest_url)
+            && target.ends_with(".md")
+        {
+            links.push(with_slashes(&paths::resolve(dir, Path::new(""), &target)));
         }
-        let mut parts: Vec<&str> = dir.to_vec();
-        for part in target.split('/') {
-            match part {
-                "." | "" => {}
-                ".." => {
-                    parts.pop();
-                }
-                other => parts.push(other),
-            }
-        }
-        links.push(parts.join("/"));
     }
     links
+}
+
+/// A relative path written with `/`, as the schedule names pages.
+fn with_slashes(path: &Path) -> String {
+    paths::relative(Path::new(""), path)
 }
 
 /// The checks that need no disk: `read_page` gives a page's text by its path.
@@ -430,10 +418,7 @@ fn problems(
             }
         }
         let number = exercise_pages.len();
-        let heading = text
-            .lines()
-            .find_map(|l| l.strip_prefix("# "))
-            .unwrap_or("");
+        let heading = heading(&text).unwrap_or("");
         if !heading.starts_with(&format!("Exercise {number}: ")) {
             problems.push(format!(
                 "schedule: {page} is exercise {number} of the day, but its heading is {heading:?}"
