@@ -436,7 +436,6 @@ fn bottleneck(f: &mut Facts, results: &Results) {
     }
     let most = changes.iter().copied().fold(0.0, f64::max);
     let p50 = |r: &Report| r.latency_us.p50 as f64;
-    let heap = |r: &Report| r.peak_heap_bytes.unwrap_or(0) as f64;
     let (u_lo, _) = min_max(unbounded.iter().map(|r| p50(r)));
     let (_, b_hi) = min_max(bounded.iter().map(|r| p50(r)));
     f.insert(
@@ -452,7 +451,19 @@ fn bottleneck(f: &mut Facts, results: &Results) {
             range(reports, |r| r.wall_s, seconds),
         );
         f.insert(format!("bottleneck.{who}.p50"), range(reports, p50, micros));
-        f.insert(format!("bottleneck.{who}.heap"), range(reports, heap, mib));
+        // A run whose peak heap was not measured has none, not a zero.
+        let (lo, hi) = min_max(
+            reports
+                .iter()
+                .filter_map(|r| r.peak_heap_bytes)
+                .map(|b| b as f64),
+        );
+        if lo.is_finite() {
+            f.insert(
+                format!("bottleneck.{who}.heap"),
+                Fact::range(mib(lo), mib(hi)),
+            );
+        }
     }
 }
 

@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Allocations this allocator has made: only ever grows, whatever other threads free.
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 
 /// The system allocator, counting live bytes and their peak.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,6 +77,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         if ptr.is_null() {
             out_of_memory(layout.size());
         }
+        ALLOCS.fetch_add(1, Relaxed);
         grew(layout.size());
         ptr
     }
@@ -110,10 +113,12 @@ unsafe impl GlobalAlloc for CountingAlloc {
 /// Starts a new measurement: the peak becomes the live bytes now.
 /// Returns whether the counting allocator is installed.
 pub fn reset_peak() -> bool {
-    // A tiny allocation tells whether our allocator sees it.
-    let before = LIVE.load(Relaxed);
+    // A tiny allocation tells whether our allocator sees it. Its count of
+    // allocations only grows, so another thread freeing memory meanwhile cannot hide
+    // it (the live bytes could drop under the probe's 64).
+    let before = ALLOCS.load(Relaxed);
     let probe = std::hint::black_box(Box::new([0u8; 64]));
-    let seen = LIVE.load(Relaxed) >= before + 64;
+    let seen = ALLOCS.load(Relaxed) > before;
     drop(probe);
     if seen {
         INSTALLED.store(true, Relaxed);
