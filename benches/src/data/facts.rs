@@ -147,27 +147,20 @@ fn machine(f: &mut Facts, results: &Results) {
     );
     f.insert("run.cases", Fact::Count(results.runs.len() as u64));
     f.insert("run.quick", Fact::Bool(results.mode != "full"));
-    let repeats = results
-        .capacities(Scenario::THROUGHPUT.name)
-        .first()
-        .map_or(0, |&c| {
-            results
-                .runs_of(Scenario::THROUGHPUT.name, c, REFERENCE)
-                .len()
-        });
-    f.insert("throughput.repeats", Fact::Count(repeats as u64));
-    let sleeper_repeats = results
-        .capacities(Scenario::THROUGHPUT.name)
-        .first()
-        .map_or(0, |&c| {
-            results
-                .runs_of(Scenario::THROUGHPUT.name, c, POLLING_SLEEP)
-                .len()
-        });
-    f.insert(
-        "throughput.sleeper.repeats",
-        Fact::Count(sleeper_repeats as u64),
-    );
+    // How many times a pipeline's `throughput` case ran (its first capacity).
+    let repeats = |pipeline: Pipeline| {
+        let runs = results
+            .capacities(Scenario::THROUGHPUT.name)
+            .first()
+            .map_or(0, |&c| {
+                results
+                    .runs_of(Scenario::THROUGHPUT.name, c, pipeline)
+                    .len()
+            });
+        Fact::Count(runs as u64)
+    };
+    f.insert("throughput.repeats", repeats(REFERENCE));
+    f.insert("throughput.sleeper.repeats", repeats(POLLING_SLEEP));
     if let Some(s) = results.elapsed_s {
         f.insert("run.length", Fact::Seconds(s));
     }
