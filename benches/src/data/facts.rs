@@ -134,10 +134,16 @@ fn any_report(results: &Results, scenario: Scenario) -> Option<&Report> {
 /// The machine, the sets of pipelines and the goals.
 fn machine(f: &mut Facts, results: &Results) {
     f.insert("machine.cpus", Fact::Count(results.machine.cpus as u64));
-    f.insert("pipelines.count", Fact::Count(ALL.len() as u64));
+    // The pipelines these results measured (a pipeline added to the registry since
+    // joins the counts with the run that measures it).
+    let ran = |p: &Pipeline| results.runs.iter().any(|r| r.case.pipeline == *p);
+    f.insert(
+        "pipelines.count",
+        Fact::Count(ALL.iter().filter(|p| ran(p)).count() as u64),
+    );
     f.insert(
         "pipelines.blocking.count",
-        Fact::Count(blocking().count() as u64),
+        Fact::Count(blocking().filter(|p| ran(p)).count() as u64),
     );
     f.insert("reference", Fact::Name(REFERENCE.label.to_string()));
     f.insert("goals.overhead", Fact::Ratio(OVERHEAD_TARGET));
