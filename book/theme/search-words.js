@@ -9,6 +9,9 @@
 //   as long as a syllable is left and the word is not a particle itself;
 // - any other word goes through elasticlunr's English steps (stop words, stemmer).
 // The index has an empty pipeline: the tokenizer does it all.
+// mdBook's searcher writes its result header ("3 search results for 'x':") in English
+// whatever the edition; the index carries the edition's own words for it
+// (`window.search.words.results`), and an observer puts them in its place.
 (function () {
     "use strict";
     if (typeof elasticlunr === "undefined" || elasticlunr.tokenizer.pipelineLabWords) {
@@ -63,4 +66,44 @@
     words.resetSeperator = english.resetSeperator;
     words.getSeperator = english.getSeperator;
     elasticlunr.tokenizer = words;
+
+    const MANY = /^(\d+) search results? for '([\s\S]*)':$/;
+    const NONE = /^No search results for '([\s\S]*)'\.$/;
+    function fill(template, count, term) {
+        return template.replace("{count}", String(count)).replace("{term}", term);
+    }
+    function translateHeader() {
+        const header = document.getElementById("mdbook-searchresults-header");
+        if (!header) {
+            return;
+        }
+        const rewrite = () => {
+            const rules = window.search && window.search.words && window.search.words.results;
+            if (!rules) {
+                return;
+            }
+            const text = header.innerText;
+            let m = text.match(MANY);
+            if (m) {
+                const count = Number(m[1]);
+                header.innerText = fill(count === 1 ? rules.one : rules.many, count, m[2]);
+                return;
+            }
+            m = text.match(NONE);
+            if (m) {
+                header.innerText = fill(rules.none, 0, m[1]);
+            }
+        };
+        new MutationObserver(rewrite).observe(header, {
+            childList: true,
+            characterData: true,
+            subtree: true,
+        });
+        rewrite();
+    }
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", translateHeader);
+    } else {
+        translateHeader();
+    }
 })();

@@ -803,7 +803,7 @@ pub fn build_translation(
         .with_context(|| format!("cannot build the {lang} edition"))?;
     let built = book.build_dir_for("html");
     // mdBook's index is tokenised for English, which drops every Hangul word.
-    crate::search::rewrite_index(&built, &book_root(&workspace_root))
+    crate::search::rewrite_index(&built, &book_root(&workspace_root), lang)
         .with_context(|| format!("cannot make the {lang} edition's search index"))?;
     let index = built.join("index.html");
     let index = index

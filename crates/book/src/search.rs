@@ -45,6 +45,36 @@ pub const WORDS_SCRIPT: &str = "theme/search-words.js";
 const SCRIPT_START: &str = "window.search = Object.assign(window.search, JSON.parse('";
 const SCRIPT_END: &str = "'));";
 
+/// How the search box of a translated edition says what it found, in place of
+/// mdBook's English "N search results for 'x':" (its theme has no way to translate
+/// it): `search-words.js` rewrites the header with these, filling in `{count}` and
+/// `{term}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultWords {
+    /// The edition's language, as in `book/po/<language>.po`.
+    pub language: &'static str,
+    /// Nothing found.
+    pub none: &'static str,
+    /// One result.
+    pub one: &'static str,
+    /// More than one.
+    pub many: &'static str,
+}
+
+/// [`ResultWords`] for every translated edition (a test holds every `book/po/*.po` to
+/// having its entry).
+pub const RESULT_WORDS: &[ResultWords] = &[ResultWords {
+    language: "ko",
+    none: "‘{term}’에 대한 검색 결과가 없습니다.",
+    one: "‘{term}’에 대한 검색 결과 {count}개:",
+    many: "‘{term}’에 대한 검색 결과 {count}개:",
+}];
+
+/// The [`ResultWords`] of `language`, if it has them.
+pub fn result_words(language: &str) -> Option<&'static ResultWords> {
+    RESULT_WORDS.iter().find(|w| w.language == language)
+}
+
 /// Korean particles (and the copula) that follow a noun in the same word, longest
 /// first: [`words`] removes one of them from the end of a Hangul word.
 pub const PARTICLES: &[&str] = &[
@@ -255,9 +285,13 @@ pub fn read_index(script: &Path) -> anyhow::Result<Value> {
 
 /// Rebuilds the search index of the edition built in `dir` with the tokenizer of
 /// [`words`] and puts `search-words.js` (from `book_root`) in front of it, so that
-/// the browser tokenises queries the same way. The documents, their URLs and the
-/// search options stay as mdBook made them.
-pub fn rewrite_index(dir: &Path, book_root: &Path) -> anyhow::Result<()> {
+/// the browser tokenises queries the same way; the search box reports its results
+/// in `language`'s [`ResultWords`]. The documents, their URLs and the search options
+/// stay as mdBook made them.
+pub fn rewrite_index(dir: &Path, book_root: &Path, language: &str) -> anyhow::Result<()> {
+    let results = result_words(language).with_context(|| {
+        format!("the `{language}` edition has no search result words in RESULT_WORDS (crates/book/src/search.rs)")
+    })?;
     let script = index_script(dir)?;
     let mut config = read_index(&script)?;
     let docs = config
@@ -281,7 +315,10 @@ pub fn rewrite_index(dir: &Path, book_root: &Path) -> anyhow::Result<()> {
         index.add_doc(&number.to_string(), FIELDS.map(field));
     }
     config["index"] = serde_json::to_value(&index)?;
-    config["words"] = serde_json::json!({ "particles": PARTICLES });
+    config["words"] = serde_json::json!({
+        "particles": PARTICLES,
+        "results": { "none": results.none, "one": results.one, "many": results.many },
+    });
     let json = serde_json::to_string(&config)?;
     let words_script = book_root.join(WORDS_SCRIPT);
     let tokenizer = fs::read_to_string(&words_script)
@@ -417,6 +454,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_translated_edition_says_what_its_search_found_in_its_language() {
+        let root = crate::workspace_root();
+        let languages = crate::i18n::languages(&root);
+        assert!(!languages.is_empty(), "no book/po/*.po found");
+        for language in languages {
+            let words = result_words(&language)
+                .unwrap_or_else(|| panic!("no RESULT_WORDS entry for `{language}`"));
+            for text in [words.none, words.one, words.many] {
+                assert!(
+                    text.contains("{term}"),
+                    "{language}: `{text}` has no {{term}}"
+                );
+                assert!(
+                    !text.contains("search result"),
+                    "{language}: `{text}` is English"
+                );
+            }
+            assert!(words.many.contains("{count}") && words.one.contains("{count}"));
+        }
+    }
+
+    #[test]
     fn particles_come_off_hangul_words() {
         assert_eq!(raw_words("큐를 큐에 큐가 큐"), ["큐", "큐", "큐", "큐"]);
         assert_eq!(raw_words("백프레셔를 걸면"), ["백프레셔", "걸면"]);
@@ -455,7 +514,7 @@ mod tests {
             format!("{SCRIPT_START}{}{SCRIPT_END}", json.replace('\'', "\\'")),
         )
         .unwrap();
-        rewrite_index(dir.path(), book.path()).unwrap();
+        rewrite_index(dir.path(), book.path(), "ko").unwrap();
         let script = fs::read_to_string(dir.path().join("searchindex.js")).unwrap();
         assert!(script.starts_with("// tokenizer\n"));
         let index = read_index(&dir.path().join("searchindex.js")).unwrap();

@@ -507,6 +507,13 @@ fn check_search(
                 expected.len()
             ));
         }
+        let header: String =
+            page.eval("document.getElementById('mdbook-searchresults-header').innerText.trim()")?;
+        if header.contains("search result") || !header.contains(query) {
+            problems.push(format!(
+                "{place}: the results are announced as `{header}`, not in the edition's words"
+            ));
+        }
         let strays: Vec<&String> = listed.difference(&expected).collect();
         if !strays.is_empty() {
             problems.push(format!(

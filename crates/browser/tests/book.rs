@@ -1,6 +1,6 @@
 //! The built book in headless Chromium: every page of every edition checked as a
 //! reader uses it (see `pipeline_browser::check`), and the height of every talk page
-//! printed. Skipped, with one line naming the package, where Chromium is not
+//! printed and held to its minutes in `book/schedule.txt`. Skipped, with one line naming the package, where Chromium is not
 //! installed, unless `PIPELINE_REQUIRE_BROWSER=1`.
 
 use std::time::Instant;
@@ -9,7 +9,9 @@ use pipeline_book::Segment;
 use pipeline_browser::check;
 
 /// How tall a talk page may be to project as one slide (Comprehensive Rust holds its
-/// slides to this at a 1280 px window); taller ones are listed, to split or trim.
+/// slides to this at a 1280 px window). A talk page is presented by scrolling, at
+/// most one slide's height a minute: a page taller than its scheduled minutes ×
+/// this is a problem, to split or trim (tables fold into a `<details>` block).
 const SLIDE_HEIGHT: f64 = 1333.0;
 
 /// Writes a line to standard error past the test harness's capture, so that
@@ -61,9 +63,17 @@ fn every_page_of_every_edition_works_in_a_browser() {
     .unwrap_or_else(|e| panic!("the browser check stopped: {e:#}"));
     drop(browser);
     say(&format!(
-        "talk pages at 1280 px (slides hold to {SLIDE_HEIGHT} px):"
+        "talk pages at 1280 px (a slide is {SLIDE_HEIGHT} px; at most one a minute):"
     ));
+    let mut problems = outcome.problems;
     for height in &outcome.heights {
+        let most = f64::from(height.minutes) * SLIDE_HEIGHT;
+        if height.height > most {
+            problems.push(format!(
+                "{}/{}: {:.0} px high at 1280 px, more than its {} min × {SLIDE_HEIGHT} px: split or trim it",
+                height.language, height.page, height.height, height.minutes
+            ));
+        }
         say(&format!(
             "  {:<3}{:<34}{:>2} min {:>6.0} px high × {:.0} px{}",
             height.language,
@@ -71,8 +81,10 @@ fn every_page_of_every_edition_works_in_a_browser() {
             height.minutes,
             height.height,
             height.width,
-            if height.height > SLIDE_HEIGHT {
-                "  taller than a slide"
+            if height.height > most {
+                "  longer than its minutes"
+            } else if height.height > SLIDE_HEIGHT {
+                "  scrolls"
             } else {
                 ""
             }
@@ -86,9 +98,9 @@ fn every_page_of_every_edition_works_in_a_browser() {
         built.as_secs_f64()
     ));
     assert!(
-        outcome.problems.is_empty(),
+        problems.is_empty(),
         "{} problem(s) in the book, in Chromium:\n{}",
-        outcome.problems.len(),
-        outcome.problems.join("\n")
+        problems.len(),
+        problems.join("\n")
     );
 }
