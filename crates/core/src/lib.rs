@@ -1,6 +1,6 @@
 //! # pipeline-core
 //!
-//! What the five pipelines of pipeline-lab share, so that they differ only in how
+//! What the pipelines of pipeline-lab share, so that they differ only in how
 //! they hand work from one thread to the next:
 //!
 //! - [`Config`] and the named [`Scenario`]s: what a run is asked to do;

@@ -32,7 +32,7 @@ fn completed() -> String {
 pub struct Report {
     /// Schema version, [`SCHEMA`].
     pub schema: u32,
-    /// The backend: polling, condvar, mpsc, crossbeam or flume.
+    /// The backend: polling, condvar, mpsc, crossbeam, flume or kanal.
     pub backend: String,
     /// The named scenario the config came from, if any.
     pub scenario: Option<String>,

@@ -81,7 +81,7 @@ pub fn os_gives_every_thread(_name: &str) -> io::Result<()> {
 /// the function that builds and runs the pipeline on them.
 #[derive(Clone, Copy, Debug)]
 pub struct Backend {
-    /// polling, condvar, mpsc, crossbeam or flume.
+    /// polling, condvar, mpsc, crossbeam, flume or kanal.
     pub name: &'static str,
     /// Whether a capacity of 0 (a rendezvous) is possible.
     pub rendezvous: bool,

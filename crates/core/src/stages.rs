@@ -1,6 +1,6 @@
 //! The three stage functions every backend calls: download, resize, upload.
 //!
-//! They live once, here, so that the five pipelines differ only in how they hand
+//! They live once, here, so that the pipelines differ only in how they hand
 //! work over. Each stage waits like the I/O it stands for, then does real work.
 
 use std::fs::{self, File};

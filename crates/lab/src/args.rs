@@ -7,7 +7,7 @@ use clap::error::{ContextKind, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use pipeline_core::{Fault, FaultKind, MAX_CAPACITY, parse_fault};
 
-/// Run the image pipeline (download → resize → upload) on five ways of handing work
+/// Run the image pipeline (download → resize → upload) on six ways of handing work
 /// between threads, watch its queues fill live, and compare them.
 #[derive(Debug, Parser)]
 #[command(name = "lab", version, about)]

@@ -33,6 +33,8 @@ pub const ALL: &[Pipeline] = &[
     STD_CHANNEL,
     REFERENCE,
     Pipeline::blocking(pipeline_flume::BACKEND, Rgb(0x56, 0xB4, 0xE9)),
+    // Okabe–Ito has no eighth colour that reads on white beside the others: grey.
+    Pipeline::blocking(pipeline_kanal::BACKEND, Rgb(0x55, 0x55, 0x55)),
 ];
 
 /// The item's poller: a `Mutex<VecDeque>`, sleeping 10 ms after an empty poll.
