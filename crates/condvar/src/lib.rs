@@ -30,8 +30,8 @@ mod queue;
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Recording, Report, Run,
-    Stage, StageError,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
+    Recording, Report, Run, Stage, StageError,
 };
 
 pub use queue::{Closed, Iter, Queue};
@@ -77,10 +77,14 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             &upload_queue,
             |frame| stages.resize(frame),
         );
-        let upload =
-            start_stage::<P, _, _>(s, run, Stage::Upload, &upload_queue, &done_queue, |thumb| {
-                stages.upload(thumb)
-            });
+        let upload = start_stage::<P, _, _>(
+            s,
+            run,
+            Stage::Upload,
+            &upload_queue,
+            &done_queue,
+            |thumb| stages.upload(thumb),
+        );
         // ANCHOR: stop
         let camera = run.spawn_camera(s, || {
             run.source(|job| download_queue.put(job).is_ok());
@@ -93,13 +97,13 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             run.join(Stage::Upload, upload);
             done_queue.close();
         });
-        // ANCHOR_END: stop
 
         let mut collector = run.collector();
         for receipt in &done_queue {
             collector.arrived(receipt);
         }
         camera.join();
+        // ANCHOR_END: stop
         run.finish(collector)
     })
 }

@@ -263,7 +263,10 @@ impl<T> Queue<T> {
 }
 
 /// Waits on `condvar`, recovering the guard from a poisoned lock as [`Queue::lock`] does.
-fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+fn wait<'a, T>(
+    condvar: &Condvar,
+    guard: MutexGuard<'a, T>,
+) -> MutexGuard<'a, T> {
     condvar.wait(guard).unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -376,7 +379,10 @@ mod tests {
                 events.lock().unwrap().push("producer putting");
                 queue.put("frame").unwrap();
             });
-            assert!(position(&events, "producer putting") < position(&events, "consumer done"));
+            assert!(
+                position(&events, "producer putting")
+                    < position(&events, "consumer done")
+            );
         });
     }
 
@@ -440,7 +446,8 @@ mod tests {
                 thread::sleep(Duration::from_millis(20));
                 assert!(!third_put_done.load(Ordering::SeqCst));
                 assert_eq!(queue.len(), 2);
-                let received: Vec<i32> = (0..50).map(|_| queue.get().unwrap()).collect();
+                let received: Vec<i32> =
+                    (0..50).map(|_| queue.get().unwrap()).collect();
                 assert_eq!(received, (0..50).collect::<Vec<_>>());
             });
             assert!(third_put_done.load(Ordering::SeqCst));
@@ -482,7 +489,9 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "task_done() called more times than there were items put")]
+    #[should_panic(
+        expected = "task_done() called more times than there were items put"
+    )]
     fn task_done_without_a_put_panics() {
         Queue::<u8>::unbounded().task_done();
     }
@@ -542,7 +551,8 @@ mod tests {
         within(10, || {
             let queue = Queue::<u8>::unbounded();
             thread::scope(|s| {
-                let getters: Vec<_> = (0..4).map(|_| s.spawn(|| queue.get())).collect();
+                let getters: Vec<_> =
+                    (0..4).map(|_| s.spawn(|| queue.get())).collect();
                 thread::sleep(Duration::from_millis(100));
                 queue.close();
                 for getter in getters {

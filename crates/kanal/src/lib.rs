@@ -32,8 +32,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use kanal::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing, Recording, Report, Run,
-    Stage, StageError,
+    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
+    Recording, Report, Run, Stage, StageError,
 };
 
 /// The kanal pipeline, as the tests, the lab and the benches see it.
@@ -61,16 +61,30 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let stages = run.stages();
 
     thread::scope(|s| {
-        let download =
-            start_stage::<P, _, _>(s, run, Stage::Download, download_rx, resize_tx, |id| {
-                stages.download(id)
-            });
-        let resize = start_stage::<P, _, _>(s, run, Stage::Resize, resize_rx, upload_tx, |frame| {
-            stages.resize(frame)
-        });
-        let upload = start_stage::<P, _, _>(s, run, Stage::Upload, upload_rx, done_tx, |thumb| {
-            stages.upload(thumb)
-        });
+        let download = start_stage::<P, _, _>(
+            s,
+            run,
+            Stage::Download,
+            download_rx,
+            resize_tx,
+            |id| stages.download(id),
+        );
+        let resize = start_stage::<P, _, _>(
+            s,
+            run,
+            Stage::Resize,
+            resize_rx,
+            upload_tx,
+            |frame| stages.resize(frame),
+        );
+        let upload = start_stage::<P, _, _>(
+            s,
+            run,
+            Stage::Upload,
+            upload_rx,
+            done_tx,
+            |thumb| stages.upload(thumb),
+        );
         // ANCHOR: stop
         let camera = run.spawn_camera(s, move || {
             run.source(|job| download_tx.send(job).is_ok());

@@ -99,7 +99,6 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             run.join(Stage::Upload, upload);
             done_queue.close();
         });
-        // ANCHOR_END: stop
 
         let mut collector = run.collector();
         loop {
@@ -110,6 +109,7 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             }
         }
         camera.join();
+        // ANCHOR_END: stop
         run.finish(collector)
     })
 }
