@@ -30,21 +30,27 @@ mod queue;
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError,
+    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
+    Stage, StageError,
 };
 
 pub use queue::{Closed, Iter, Queue};
 
 /// The Condvar-queue pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend {
-    name: "condvar",
-    rendezvous: false,
-    polls: false,
-    pipeline: pipeline::<Counting>,
-    bare: pipeline::<Bare>,
-    recorded: pipeline::<Recording>,
-};
+pub const BACKEND: Backend = Backend::of::<Condvar>();
+
+/// The `Mutex` + `Condvar` queue as a [`Handoff`]: what they can do, and the pipeline.
+pub struct Condvar;
+
+impl Handoff for Condvar {
+    const NAME: &'static str = "condvar";
+    const RENDEZVOUS: bool = false;
+    const POLLS: bool = false;
+
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+        pipeline::<P>(run)
+    }
+}
 
 /// Runs the Condvar-queue pipeline on `config`.
 pub fn run(config: &Config) -> Result<Report, PipelineError> {

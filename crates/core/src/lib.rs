@@ -53,7 +53,7 @@
 //! | `recorder` | config | each thread's buffer of timed events |
 //! | `probe` | clock, config, failures, recorder, stages, stop | [`Probe`], [`Probes`] |
 //! | `timeline` | config, probe, recorder, stages, threads | [`Recording`], [`Timeline`] |
-//! | `run` | clock, config, failures, fit, heap, probe, recorder, report, stages, stop, threads | [`Backend`], [`Run`], [`PipelineError`] |
+//! | `run` | clock, config, failures, fit, heap, probe, recorder, report, stages, stop, threads, timeline | [`Handoff`], [`Backend`], [`Run`], [`PipelineError`] |
 //! | `testkit` | config, probe, report, run, timeline | the conformance kit |
 
 mod clock;
@@ -89,7 +89,8 @@ pub use report::{
     WorkerReport,
 };
 pub use run::{
-    Backend, Camera, Collector, PipelineError, Run, ThreadGate, os_gives_every_thread, pace,
+    Backend, Camera, Collector, Handoff, PipelineError, Run, ThreadGate, os_gives_every_thread,
+    pace,
 };
 pub use scenario::Scenario;
 pub use stages::{Frame, Job, Receipt, StageError, Stages, Thumbnail, synthetic_frame};

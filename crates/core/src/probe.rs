@@ -377,6 +377,13 @@ pub trait Probing: 'static {
     /// The probe one worker holds.
     type Worker<'run>: Probe;
 
+    /// Whether the run counts (the source and the collector too): false only in
+    /// a bare run.
+    const COUNTS: bool = true;
+
+    /// Whether every thread of the run records its events for a timeline.
+    const RECORDS: bool = false;
+
     /// The probe of worker `index` of `stage`, made first thing in its thread.
     fn worker_probe(probes: &Probes, stage: Stage, index: usize) -> Self::Worker<'_>;
 }
@@ -399,6 +406,8 @@ pub enum Bare {}
 
 impl Probing for Bare {
     type Worker<'run> = NoProbe<'run>;
+
+    const COUNTS: bool = false;
 
     fn worker_probe(probes: &Probes, _stage: Stage, _index: usize) -> NoProbe<'_> {
         NoProbe { stop: &probes.stop }

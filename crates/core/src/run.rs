@@ -16,7 +16,7 @@ use crate::config::{Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Stage};
 use crate::failures;
 use crate::fit;
 use crate::heap;
-use crate::probe::{Probes, Probing};
+use crate::probe::{Bare, Counting, Probes, Probing};
 use crate::recorder::{Buffer, Kind};
 use crate::report::{
     COMPLETED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
@@ -24,6 +24,7 @@ use crate::report::{
 use crate::stages::{Job, Receipt, Stages};
 use crate::stop::Stop;
 use crate::threads::{panic_message, worker_thread_name};
+use crate::timeline::Recording;
 
 /// A run that could not start or did not finish.
 #[derive(Debug, Error)]
@@ -77,8 +78,43 @@ pub fn os_gives_every_thread(_name: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// One way of handing work between threads: a name, what its queues can do, and
-/// the function that builds and runs the pipeline on them.
+/// One way of handing work between threads, as its crate writes it: a name, what
+/// its queues can do, and one pipeline, generic over the kind of probe. Core derives
+/// every kind of run from that one function ([`Backend::of`]), so a new kind of
+/// probe touches no backend, and a new backend writes no run of its own.
+///
+/// ```
+/// use pipeline_core::{Backend, Handoff, PipelineError, Probing, Report, Run};
+///
+/// struct Nothing;
+///
+/// impl Handoff for Nothing {
+///     const NAME: &'static str = "nothing";
+///     const RENDEZVOUS: bool = false;
+///     const POLLS: bool = false;
+///     fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+///         run.finish(run.collector())
+///     }
+/// }
+///
+/// const NOTHING: Backend = Backend::of::<Nothing>();
+/// assert_eq!(NOTHING.name, "nothing");
+/// ```
+pub trait Handoff {
+    /// The backend's name: polling, condvar, mpsc, crossbeam, flume or kanal.
+    const NAME: &'static str;
+    /// Whether a capacity of 0 (a rendezvous) is possible.
+    const RENDEZVOUS: bool;
+    /// Whether its workers poll (and so take a sleep between empty polls).
+    const POLLS: bool;
+
+    /// Builds the queues, starts the threads, runs the items through, joins; every
+    /// worker's probe is a `P::Worker`.
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError>;
+}
+
+/// A [`Handoff`] as the tests, the lab and the benches see it: its name, what its
+/// queues can do, and its pipeline for each kind of run.
 #[derive(Clone, Copy, Debug)]
 pub struct Backend {
     /// polling, condvar, mpsc, crossbeam, flume or kanal.
@@ -87,16 +123,25 @@ pub struct Backend {
     pub rendezvous: bool,
     /// Whether its workers poll (and so take a sleep between empty polls).
     pub polls: bool,
-    /// Builds the queues, starts the threads, runs the items through, joins:
-    /// the backend's `pipeline::<Counting>`, every probe counting.
-    pub pipeline: fn(&Run) -> Result<Report, PipelineError>,
-    /// The same pipeline with its probes compiled away: `pipeline::<Bare>`.
-    pub bare: fn(&Run) -> Result<Report, PipelineError>,
-    /// The same pipeline with recording probes: `pipeline::<Recording>`.
-    pub recorded: fn(&Run) -> Result<Report, PipelineError>,
+    /// The pipeline with counting probes, with none, and with recording ones.
+    counting: fn(&Run) -> Result<Report, PipelineError>,
+    bare: fn(&Run) -> Result<Report, PipelineError>,
+    recorded: fn(&Run) -> Result<Report, PipelineError>,
 }
 
 impl Backend {
+    /// The backend of `H`: its one pipeline, instantiated for every kind of probe.
+    pub const fn of<H: Handoff>() -> Backend {
+        Backend {
+            name: H::NAME,
+            rendezvous: H::RENDEZVOUS,
+            polls: H::POLLS,
+            counting: H::pipeline::<Counting>,
+            bare: H::pipeline::<Bare>,
+            recorded: H::pipeline::<Recording>,
+        }
+    }
+
     /// Runs the pipeline on `config`.
     pub fn run(&self, config: &Config) -> Result<Report, PipelineError> {
         self.run_with(config, Arc::new(Probes::new(config)))
@@ -116,9 +161,9 @@ impl Backend {
         probes: Arc<Probes>,
         gate: ThreadGate,
     ) -> Result<Report, PipelineError> {
-        let mut run = Run::new(self, config, probes)?;
+        let mut run = Run::probed_by::<Counting>(self, config, probes)?;
         run.gate = gate;
-        (self.pipeline)(&run)
+        (self.counting)(&run)
     }
 
     /// Runs the same pipeline on `config` with no probes (see [`crate::Bare`]): only
@@ -126,8 +171,7 @@ impl Backend {
     /// measured, every other figure is zero. Timing it against [`Backend::run`]
     /// shows what the probes cost.
     pub fn run_bare(&self, config: &Config) -> Result<Report, PipelineError> {
-        let mut run = Run::new(self, config, Arc::new(Probes::new(config)))?;
-        run.counting = false;
+        let run = Run::probed_by::<Bare>(self, config, Arc::new(Probes::new(config)))?;
         (self.bare)(&run)
     }
 
@@ -140,8 +184,7 @@ impl Backend {
         config: &Config,
         probes: Arc<Probes>,
     ) -> Result<Report, PipelineError> {
-        let mut run = Run::new(self, config, probes)?;
-        run.recording = true;
+        let run = Run::probed_by::<Recording>(self, config, probes)?;
         (self.recorded)(&run)
     }
 
@@ -173,9 +216,11 @@ pub struct Run {
     config: Config,
     stages: Stages,
     probes: Arc<Probes>,
-    /// Whether the source and the collector count (false in a bare run).
+    /// Whether the source and the collector count (false in a bare run):
+    /// [`Probing::COUNTS`] of the run's probes.
     counting: bool,
-    /// Whether the source and the collector record their events too.
+    /// Whether the source and the collector record their events too:
+    /// [`Probing::RECORDS`].
     recording: bool,
     /// When the source started, by the wall clock and the process's CPU clock.
     started: OnceLock<(Instant, Duration)>,
@@ -190,8 +235,18 @@ pub struct Run {
 
 impl Run {
     /// Checks `config` for `backend` (and that its frames fit in this machine's
-    /// memory) and gets ready; no thread starts here.
+    /// memory) and gets ready for counting probes; no thread starts here.
     pub fn new(
+        backend: &Backend,
+        config: &Config,
+        probes: Arc<Probes>,
+    ) -> Result<Run, ConfigError> {
+        Run::probed_by::<Counting>(backend, config, probes)
+    }
+
+    /// [`Run::new`] for a run whose probes are `P`s: the source and the collector
+    /// count and record as `P`'s workers do.
+    fn probed_by<P: Probing>(
         backend: &Backend,
         config: &Config,
         probes: Arc<Probes>,
@@ -206,8 +261,8 @@ impl Run {
             probes,
             gate: os_gives_every_thread,
             refused: Mutex::new(None),
-            counting: true,
-            recording: false,
+            counting: P::COUNTS,
+            recording: P::RECORDS,
             started: OnceLock::new(),
             items_in: AtomicU64::new(0),
             panics: Mutex::new(Vec::new()),
@@ -633,18 +688,18 @@ struct CaughtPanic {
 mod tests {
     use super::*;
 
-    fn no_pipeline(_: &Run) -> Result<Report, PipelineError> {
-        unreachable!("the test drives the run by hand")
+    struct ByHand;
+
+    impl Handoff for ByHand {
+        const NAME: &'static str = "by-hand";
+        const RENDEZVOUS: bool = true;
+        const POLLS: bool = false;
+        fn pipeline<P: Probing>(_: &Run) -> Result<Report, PipelineError> {
+            unreachable!("the test drives the run by hand")
+        }
     }
 
-    const BY_HAND: Backend = Backend {
-        name: "by-hand",
-        rendezvous: true,
-        polls: false,
-        pipeline: no_pipeline,
-        bare: no_pipeline,
-        recorded: no_pipeline,
-    };
+    const BY_HAND: Backend = Backend::of::<ByHand>();
 
     /// Of several panics, the error names the one that happened first, whatever
     /// the order the workers are joined in.

@@ -249,14 +249,18 @@ pub fn exactly_once_fanout(backend: &Backend) {
 
 /// Bounded queues never show more than their bound (see [`assert_within_bound`]),
 /// even when a slow stage makes every queue before it fill up.
+///
+/// The resize sleeps 3 ms an item, so that even on a loaded machine the download
+/// stage gets a core while it sleeps and fills the queue: with shorter waits a
+/// starved download thread could keep the queue below its bound for the whole run.
 pub fn bounded_queues_stay_within_bound(backend: &Backend) {
     for capacity in [1, 2, 8] {
         for workers in [[1, 1, 1], [2, 3, 2]] {
             let config = Config {
-                resize_ms: 0.2,
+                resize_ms: 3.0,
                 upload_ms: 0.1,
                 frame: Some((16, 16)),
-                ..config(backend, 300, workers, Some(capacity))
+                ..config(backend, 100, workers, Some(capacity))
             };
             let report = run_ok(backend, &config);
             assert_exactly_once(&report);

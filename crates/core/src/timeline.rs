@@ -31,6 +31,8 @@ pub enum Recording {}
 impl Probing for Recording {
     type Worker<'run> = RecordingProbe<'run>;
 
+    const RECORDS: bool = true;
+
     fn worker_probe(probes: &Probes, stage: Stage, index: usize) -> RecordingProbe<'_> {
         let recorder = probes.recorder();
         RecordingProbe {

@@ -29,19 +29,25 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError,
+    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
+    Stage, StageError,
 };
 
 /// The crossbeam-channel pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend {
-    name: "crossbeam",
-    rendezvous: true,
-    polls: false,
-    pipeline: pipeline::<Counting>,
-    bare: pipeline::<Bare>,
-    recorded: pipeline::<Recording>,
-};
+pub const BACKEND: Backend = Backend::of::<Crossbeam>();
+
+/// crossbeam-channel's channels as a [`Handoff`]: what they can do, and the pipeline.
+pub struct Crossbeam;
+
+impl Handoff for Crossbeam {
+    const NAME: &'static str = "crossbeam";
+    const RENDEZVOUS: bool = true;
+    const POLLS: bool = false;
+
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+        pipeline::<P>(run)
+    }
+}
 
 /// Runs the crossbeam-channel pipeline on `config`.
 pub fn run(config: &Config) -> Result<Report, PipelineError> {

@@ -30,19 +30,25 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use flume::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError,
+    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
+    Stage, StageError,
 };
 
 /// The flume pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend {
-    name: "flume",
-    rendezvous: true,
-    polls: false,
-    pipeline: pipeline::<Counting>,
-    bare: pipeline::<Bare>,
-    recorded: pipeline::<Recording>,
-};
+pub const BACKEND: Backend = Backend::of::<Flume>();
+
+/// flume's channels as a [`Handoff`]: what they can do, and the pipeline.
+pub struct Flume;
+
+impl Handoff for Flume {
+    const NAME: &'static str = "flume";
+    const RENDEZVOUS: bool = true;
+    const POLLS: bool = false;
+
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+        pipeline::<P>(run)
+    }
+}
 
 /// Runs the flume pipeline on `config`.
 pub fn run(config: &Config) -> Result<Report, PipelineError> {

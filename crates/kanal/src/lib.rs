@@ -32,19 +32,25 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use kanal::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError,
+    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
+    Stage, StageError,
 };
 
 /// The kanal pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend {
-    name: "kanal",
-    rendezvous: true,
-    polls: false,
-    pipeline: pipeline::<Counting>,
-    bare: pipeline::<Bare>,
-    recorded: pipeline::<Recording>,
-};
+pub const BACKEND: Backend = Backend::of::<Kanal>();
+
+/// kanal's channels as a [`Handoff`]: what they can do, and the pipeline.
+pub struct Kanal;
+
+impl Handoff for Kanal {
+    const NAME: &'static str = "kanal";
+    const RENDEZVOUS: bool = true;
+    const POLLS: bool = false;
+
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+        pipeline::<P>(run)
+    }
+}
 
 /// Runs the kanal pipeline on `config`.
 pub fn run(config: &Config) -> Result<Report, PipelineError> {

@@ -28,19 +28,25 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError,
+    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
+    Stage, StageError,
 };
 
 /// The std mpsc pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend {
-    name: "mpsc",
-    rendezvous: true,
-    polls: false,
-    pipeline: pipeline::<Counting>,
-    bare: pipeline::<Bare>,
-    recorded: pipeline::<Recording>,
-};
+pub const BACKEND: Backend = Backend::of::<Mpsc>();
+
+/// The standard library's channels as a [`Handoff`]: what they can do, and the pipeline.
+pub struct Mpsc;
+
+impl Handoff for Mpsc {
+    const NAME: &'static str = "mpsc";
+    const RENDEZVOUS: bool = true;
+    const POLLS: bool = false;
+
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+        pipeline::<P>(run)
+    }
+}
 
 /// Runs the std mpsc pipeline on `config`.
 pub fn run(config: &Config) -> Result<Report, PipelineError> {

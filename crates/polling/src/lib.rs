@@ -30,21 +30,27 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::Duration;
 
 use pipeline_core::{
-    Backend, Bare, Config, Counting, Job, PipelineError, Probe, Probing,
-    Recording, Report, Run, Stage, StageError, Stop,
+    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
+    Stage, StageError, Stop,
 };
 
 pub use queue::{GetError, MyQueue, PutError};
 
 /// The polling pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend {
-    name: "polling",
-    rendezvous: false,
-    polls: true,
-    pipeline: pipeline::<Counting>,
-    bare: pipeline::<Bare>,
-    recorded: pipeline::<Recording>,
-};
+pub const BACKEND: Backend = Backend::of::<Polling>();
+
+/// The item's polling `Mutex<VecDeque>` as a [`Handoff`]: what they can do, and the pipeline.
+pub struct Polling;
+
+impl Handoff for Polling {
+    const NAME: &'static str = "polling";
+    const RENDEZVOUS: bool = false;
+    const POLLS: bool = true;
+
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+        pipeline::<P>(run)
+    }
+}
 
 /// Runs the polling pipeline on `config`.
 pub fn run(config: &Config) -> Result<Report, PipelineError> {
