@@ -812,7 +812,8 @@ pub fn build_translation(
     Ok((index, staged.left_in_english))
 }
 
-/// Translates the chapter and part titles of a staged edition (SUMMARY.md is staged
+/// Translates the chapter and part titles of a staged edition, and the titles of each
+/// chapter's parents (the breadcrumbs of its search results) (SUMMARY.md is staged
 /// untranslated, as mdBook reads its titles from there), as the `Gettext` preprocessor
 /// does. The pages themselves are translated when they are staged: running `Gettext` on
 /// them again would write their emphasis back with `_` (see [`translate_page`]).
@@ -834,7 +835,13 @@ impl Preprocessor for Titles {
 
     fn run(&self, _: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
         book.for_each_mut(|item| match item {
-            BookItem::Chapter(chapter) => chapter.name = self.translate(&chapter.name),
+            BookItem::Chapter(chapter) => {
+                chapter.name = self.translate(&chapter.name);
+                // The search index's breadcrumbs are made of these.
+                for parent in &mut chapter.parent_names {
+                    *parent = self.translate(parent);
+                }
+            }
             BookItem::PartTitle(title) => *title = self.translate(title),
             BookItem::Separator => {}
         });

@@ -104,3 +104,44 @@ fn every_edition_finds_its_pages_by_their_titles() {
         );
     }
 }
+
+/// A Korean search result's breadcrumbs (the chapters above its section) are the
+/// Korean titles: the English edition's chapter titles appear in none of them.
+#[test]
+fn korean_breadcrumbs_are_korean_titles() {
+    let (_, english) = indexes()
+        .iter()
+        .find(|(lang, _)| lang == "en")
+        .expect("the English edition");
+    let (_, korean) = indexes()
+        .iter()
+        .find(|(lang, _)| lang == "ko")
+        .expect("a Korean edition");
+    let docs = |index: &Value| -> Vec<(String, String)> {
+        index["index"]["documentStore"]["docs"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|doc| {
+                let field = |name: &str| doc[name].as_str().unwrap_or("").to_string();
+                (field("title"), field("breadcrumbs"))
+            })
+            .collect()
+    };
+    // The chapter titles of the English edition with a Hangul twin: a title made of
+    // code or names alone reads the same in both.
+    let english_titles: BTreeSet<String> = docs(english)
+        .into_iter()
+        .filter_map(|(_, crumbs)| crumbs.split(" » ").next().map(str::to_string))
+        .filter(|title| title.split_whitespace().count() > 1)
+        .collect();
+    assert!(!english_titles.is_empty());
+    for (title, crumbs) in docs(korean) {
+        for part in crumbs.split(" » ") {
+            assert!(
+                !english_titles.contains(part),
+                "the Korean section `{title}` has the English breadcrumb `{part}` in `{crumbs}`"
+            );
+        }
+    }
+}
