@@ -88,6 +88,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         if ptr.is_null() {
             out_of_memory(layout.size());
         }
+        ALLOCS.fetch_add(1, Relaxed);
         grew(layout.size());
         ptr
     }
@@ -117,7 +118,8 @@ pub fn reset_peak() -> bool {
     // allocations only grows, so another thread freeing memory meanwhile cannot hide
     // it (the live bytes could drop under the probe's 64).
     let before = ALLOCS.load(Relaxed);
-    let probe = std::hint::black_box(Box::new([0u8; 64]));
+    // Not zeroes: an optimised build asks `alloc_zeroed` for a zeroed box.
+    let probe = std::hint::black_box(Box::new([1u8; 64]));
     let seen = ALLOCS.load(Relaxed) > before;
     drop(probe);
     if seen {
@@ -131,4 +133,30 @@ pub fn reset_peak() -> bool {
 /// counting allocator is not installed.
 pub fn peak_bytes() -> Option<u64> {
     INSTALLED.load(Relaxed).then(|| PEAK.load(Relaxed) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every way of allocating counts as an allocation, a zeroed one too: an
+    /// optimised build makes `Box::new([0; N])` an `alloc_zeroed`, and a probe that
+    /// went uncounted would make every report lose its peak heap.
+    #[test]
+    fn every_kind_of_allocation_is_counted() {
+        let layout = Layout::from_size_align(64, 8).unwrap();
+        for zeroed in [false, true] {
+            let before = ALLOCS.load(Relaxed);
+            // SAFETY: a non-zero size; the block is freed with the same layout.
+            unsafe {
+                let ptr = if zeroed {
+                    CountingAlloc.alloc_zeroed(layout)
+                } else {
+                    CountingAlloc.alloc(layout)
+                };
+                assert!(ALLOCS.load(Relaxed) > before, "zeroed: {zeroed}");
+                CountingAlloc.dealloc(ptr, layout);
+            }
+        }
+    }
 }
