@@ -4,8 +4,9 @@
 //! when unbounded, `bounded(n)` when bounded (`bounded(0)` is a rendezvous).
 //!
 //! What it teaches, by comparison with its siblings:
-//! - **wait**: `recv` spins for a short while, then parks until an item arrives:
-//!   one poll per item, and one more at the end;
+//! - **wait**: `recv` yields up to 256 times, then parks until an item arrives:
+//!   one poll per item, and one more at the end, but on an idle queue the
+//!   yielding costs about the CPU of a spinning poller;
 //! - **stop**: the channel closes itself when its last sender is dropped, as std
 //!   mpsc's and crossbeam's do;
 //! - **bound**: `bounded(n)`'s `send` blocks while the channel is full;
