@@ -27,6 +27,9 @@ pub enum CaseKind {
     Parallel,
     /// A short run with recording probes: the first moments of every thread.
     Timeline,
+    /// The `crowd` scenario at another number of concurrent waits: threads against
+    /// tasks, as far as the machine gives threads.
+    Crowd,
 }
 
 impl CaseKind {
@@ -63,6 +66,7 @@ impl Case {
         let items = match self.kind {
             CaseKind::Sweep => format!(", {} items", self.config.items),
             CaseKind::Parallel => format!(", {} resize workers", self.config.workers[1]),
+            CaseKind::Crowd => format!(", {} concurrent waits", self.config.items),
             _ => String::new(),
         };
         let bare = match self.kind {
@@ -125,6 +129,12 @@ pub enum Outcome {
         /// Its timing.
         bare: BareRun,
     },
+    /// A run this machine refused before it started (more threads than the
+    /// operating system gives): why, in the run's own words.
+    Refused {
+        /// The refusal.
+        refused: String,
+    },
 }
 
 impl CaseResult {
@@ -133,6 +143,7 @@ impl CaseResult {
         match &self.outcome {
             Outcome::Report { report, .. } => report.wall_s,
             Outcome::Bare { bare } => bare.wall_s,
+            Outcome::Refused { .. } => f64::NAN,
         }
     }
 
@@ -140,7 +151,7 @@ impl CaseResult {
     pub fn report(&self) -> Option<&Report> {
         match &self.outcome {
             Outcome::Report { report, .. } => Some(report),
-            Outcome::Bare { .. } => None,
+            Outcome::Bare { .. } | Outcome::Refused { .. } => None,
         }
     }
 
@@ -148,7 +159,7 @@ impl CaseResult {
     pub fn bare(&self) -> Option<&BareRun> {
         match &self.outcome {
             Outcome::Bare { bare } => Some(bare),
-            Outcome::Report { .. } => None,
+            Outcome::Report { .. } | Outcome::Refused { .. } => None,
         }
     }
 
@@ -156,7 +167,7 @@ impl CaseResult {
     pub fn depth_series(&self) -> Option<&DepthSeries> {
         match &self.outcome {
             Outcome::Report { depth_series, .. } => depth_series.as_ref(),
-            Outcome::Bare { .. } => None,
+            Outcome::Bare { .. } | Outcome::Refused { .. } => None,
         }
     }
 
@@ -164,7 +175,15 @@ impl CaseResult {
     pub fn timeline(&self) -> Option<&Timeline> {
         match &self.outcome {
             Outcome::Report { timeline, .. } => timeline.as_ref(),
-            Outcome::Bare { .. } => None,
+            Outcome::Bare { .. } | Outcome::Refused { .. } => None,
+        }
+    }
+
+    /// Why this machine refused the run (`None` for a run that ran).
+    pub fn refused(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Refused { refused } => Some(refused),
+            Outcome::Report { .. } | Outcome::Bare { .. } => None,
         }
     }
 }

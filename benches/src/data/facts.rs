@@ -51,7 +51,199 @@ pub fn facts(results: &Results, python: Option<&PythonResult>) -> Facts {
     sleeps(&mut f, results);
     threads(&mut f, results);
     parallel(&mut f, results, python);
+    crowd(&mut f, results);
+    tasks(&mut f, results);
     f
+}
+
+/// The concurrency sweep: how far each kind of worker goes, what a wait costs in
+/// memory and start-up, and how close to the ideal the tasks stay at the top.
+fn crowd(f: &mut Facts, results: &Results) {
+    use crate::data::crowd::{LEVELS, Measured, points, tasks};
+    let points = points(results);
+    if points.is_empty() {
+        return;
+    }
+    let kib = |bytes: f64| Fact::Number(bytes / 1024.0, 1);
+    // The highest level at which every pipeline of a kind ran, and what it cost.
+    let mut top = [0u64; 2];
+    for (at, is_tasks) in [(0, false), (1, true)] {
+        let of_kind = |p: &&crate::data::crowd::Point| tasks(p.pipeline) == is_tasks;
+        let Some(most) = LEVELS.iter().rev().copied().find(|&level| {
+            let here: Vec<_> = points
+                .iter()
+                .filter(of_kind)
+                .filter(|p| p.waits == level)
+                .collect();
+            !here.is_empty()
+                && here
+                    .iter()
+                    .all(|p| matches!(p.outcome, Measured::Ran { .. }))
+        }) else {
+            continue;
+        };
+        top[at] = most;
+        let here: Vec<_> = points
+            .iter()
+            .filter(of_kind)
+            .filter(|p| p.waits == most)
+            .collect();
+        let who = if is_tasks { "tasks" } else { "threads" };
+        f.insert(format!("crowd.{who}.most"), Fact::Count(most));
+        let (lo, hi) = min_max(here.iter().filter_map(|p| p.wall_over_ideal()));
+        f.insert(
+            format!("crowd.{who}.wall-over-ideal"),
+            Fact::range(Fact::Ratio(lo), Fact::Ratio(hi)),
+        );
+        let (lo, hi) = min_max(here.iter().filter_map(|p| p.rss_per_wait()));
+        f.insert(
+            format!("crowd.{who}.rss-per-wait-kib"),
+            Fact::range(kib(lo), kib(hi)),
+        );
+        let startups = here.iter().filter_map(|p| match p.outcome {
+            Measured::Ran { startup_s, .. } => startup_s,
+            Measured::Refused(_) => None,
+        });
+        let (lo, hi) = min_max(startups);
+        if lo.is_finite() {
+            f.insert(
+                format!("crowd.{who}.startup"),
+                Fact::range(seconds(lo), seconds(hi)),
+            );
+        }
+    }
+    // The first level at which a thread pipeline was refused, and why.
+    let refused = points
+        .iter()
+        .filter(|p| !tasks(p.pipeline))
+        .filter_map(|p| match &p.outcome {
+            Measured::Refused(reason) => Some((p.waits, reason)),
+            Measured::Ran { .. } => None,
+        })
+        .min_by_key(|(waits, _)| *waits);
+    f.insert("crowd.threads.refused", Fact::Bool(refused.is_some()));
+    if let Some((waits, reason)) = refused {
+        f.insert("crowd.threads.refused-at", Fact::Count(waits));
+        f.insert("crowd.threads.refusal", Fact::Name(reason.clone()));
+    }
+    // At the highest level both kinds ran: the tasks' memory and start-up against
+    // the threads'.
+    let both = top[0].min(top[1]);
+    if both > 0 {
+        f.insert("crowd.both.most", Fact::Count(both));
+        let at = |is_tasks: bool, get: fn(&crate::data::crowd::Point) -> Option<f64>| {
+            min_max(
+                points
+                    .iter()
+                    .filter(|p| p.waits == both && tasks(p.pipeline) == is_tasks)
+                    .filter_map(get),
+            )
+        };
+        let startup = |p: &crate::data::crowd::Point| match p.outcome {
+            Measured::Ran { startup_s, .. } => startup_s,
+            Measured::Refused(_) => None,
+        };
+        let rss = crate::data::crowd::Point::rss_per_wait;
+        let (task_rss, thread_rss) = (at(true, rss), at(false, rss));
+        f.insert(
+            "crowd.both.tasks-rss-per-wait-kib",
+            Fact::range(kib(task_rss.0), kib(task_rss.1)),
+        );
+        f.insert(
+            "crowd.both.threads-rss-per-wait-kib",
+            Fact::range(kib(thread_rss.0), kib(thread_rss.1)),
+        );
+        f.insert(
+            "crowd.both.tasks-lighter",
+            Fact::Bool(task_rss.1 < thread_rss.0),
+        );
+        let (task_start, thread_start) = (at(true, startup), at(false, startup));
+        f.insert(
+            "crowd.both.tasks-startup",
+            Fact::range(seconds(task_start.0), seconds(task_start.1)),
+        );
+        f.insert(
+            "crowd.both.threads-startup",
+            Fact::range(seconds(thread_start.0), seconds(thread_start.1)),
+        );
+        f.insert(
+            "crowd.both.tasks-start-faster",
+            Fact::Bool(task_start.1 < thread_start.0),
+        );
+    }
+    if top[1] > 0 {
+        let (_, hi) = min_max(
+            points
+                .iter()
+                .filter(|p| p.waits == top[1] && tasks(p.pipeline))
+                .filter_map(|p| p.wall_over_ideal()),
+        );
+        f.insert("crowd.tasks.near-ideal", Fact::Bool(hi <= CROWD_TARGET));
+        f.insert("crowd.target", Fact::Ratio(CROWD_TARGET));
+    }
+}
+
+/// How close to the ideal the task pipelines must stay at the most concurrent waits.
+pub const CROWD_TARGET: f64 = 1.3;
+
+/// Where tasks do not win: the tokio pipelines against the thread pipelines that
+/// park at once, on the scenarios of few waits; and the resize inline against on
+/// the blocking pool.
+fn tasks(f: &mut Facts, results: &Results) {
+    let inline = pipeline_registry::TASKS;
+    let offloaded = pipeline_registry::TASKS_OFFLOADED;
+    for scenario in [Scenario::CAMERA, Scenario::FANOUT, Scenario::CPU] {
+        let name = scenario.name;
+        let Some(capacity) = results.capacities(name).first().copied() else {
+            continue;
+        };
+        let threads: Vec<&Report> = ALL
+            .iter()
+            .filter(|p| p.parks_at_once() && !p.backend.tasks)
+            .filter_map(|&p| results.report(name, capacity, p))
+            .collect();
+        let (Some(inline), Some(offloaded)) = (
+            results.report(name, capacity, inline),
+            results.report(name, capacity, offloaded),
+        ) else {
+            continue;
+        };
+        if threads.is_empty() {
+            continue;
+        }
+        let (lo, hi) = min_max(threads.iter().map(|r| r.wall_s));
+        f.insert(
+            format!("{name}.threads.wall"),
+            Fact::range(seconds(lo), seconds(hi)),
+        );
+        f.insert(format!("{name}.inline.wall"), seconds(inline.wall_s));
+        f.insert(format!("{name}.offloaded.wall"), seconds(offloaded.wall_s));
+        f.insert(format!("{name}.inline.cpu"), seconds(inline.process_cpu_s));
+        f.insert(
+            format!("{name}.offloaded.cpu"),
+            seconds(offloaded.process_cpu_s),
+        );
+        f.insert(
+            format!("{name}.inline.p50"),
+            Fact::Micros(inline.latency_us.p50),
+        );
+        f.insert(
+            format!("{name}.offloaded.p50"),
+            Fact::Micros(offloaded.latency_us.p50),
+        );
+        f.insert(
+            format!("{name}.inline-no-slower"),
+            Fact::Bool(inline.wall_s <= offloaded.wall_s * (1.0 + KEEPS_UP)),
+        );
+        f.insert(
+            format!("{name}.tasks-slower"),
+            Fact::Bool(inline.wall_s.min(offloaded.wall_s) > hi),
+        );
+        f.insert(
+            format!("{name}.tasks-over-threads"),
+            Fact::Ratio(inline.wall_s / lo),
+        );
+    }
 }
 
 /// The pipelines whose workers block.
@@ -305,7 +497,28 @@ fn paced(f: &mut Facts, results: &Results) {
             above_spinner |= blocking.iter().any(|r| pick(r) > pick(spinner));
         }
     }
-    let (cpu_lo, cpu_hi) = min_max(blocking.iter().map(|r| r.process_cpu_s));
+    // CPU: the pipelines that park at once, and apart those that yield first.
+    let parking: Vec<&Report> = ALL
+        .iter()
+        .filter(|p| p.parks_at_once())
+        .filter_map(|&p| results.report(name, capacity, p))
+        .collect();
+    let yielding: Vec<(Pipeline, &Report)> = ALL
+        .iter()
+        .filter(|p| p.blocks() && !p.parks_at_once())
+        .filter_map(|&p| Some((p, results.report(name, capacity, p)?)))
+        .collect();
+    if !yielding.is_empty() {
+        let names = yielding.iter().map(|(p, _)| Fact::Name(p.label.into()));
+        f.insert("paced.yielding.names", Fact::List(names.collect()));
+        let (lo, hi) = min_max(yielding.iter().map(|(_, r)| r.process_cpu_s));
+        f.insert("paced.yielding.cpu", Fact::range(seconds(lo), seconds(hi)));
+        f.insert(
+            "paced.yielding.cpu-near-spinner",
+            Fact::Bool(lo * 3.0 >= spinner.process_cpu_s),
+        );
+    }
+    let (cpu_lo, cpu_hi) = min_max(parking.iter().map(|r| r.process_cpu_s));
     f.insert(
         "paced.blocking.cpu",
         Fact::range(seconds(cpu_lo), seconds(cpu_hi)),

@@ -22,7 +22,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
     for scenario in Scenario::ALL {
         let items = plan.report_items(&scenario);
         for config in scenario.configs() {
-            let config = Config { items, ..config };
+            let config = scenario.with_items(config, items);
             for &pipeline in ALL {
                 let case = |kind, repeat| Case {
                     scenario: scenario.name.to_string(),
@@ -76,6 +76,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
         }
     }
     cases.extend(crate::measure::parallel::cases(plan));
+    cases.extend(crate::measure::crowd::cases());
     cases.extend(crate::measure::timeline::cases());
     cases
 }
@@ -91,7 +92,7 @@ mod tests {
             .iter()
             .filter(|c| c.kind == CaseKind::Scenario)
             .count();
-        assert_eq!(scenario_runs, 9 * ALL.len());
+        assert_eq!(scenario_runs, 10 * ALL.len());
         let plan = Plan { quick: true };
         for kind in [CaseKind::Repeat, CaseKind::Bare, CaseKind::ByHand] {
             let runs = super::cases(&plan)

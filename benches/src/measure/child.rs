@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use pipeline_core::{PipelineError, Probes, max_rss_bytes};
+use pipeline_core::{ConfigError, PipelineError, Probes, max_rss_bytes};
 
 use crate::data::case::{Case, CaseKind, CaseResult, Outcome};
 use crate::data::timeline::WINDOW_MS;
@@ -20,6 +20,9 @@ use crate::measure::{bare, timeline};
 
 /// The argument that makes the report bench run one case and print its result.
 pub const CASE_ARG: &str = "--case";
+
+/// The most workers a run may have for the depth sampler to watch it.
+const MOST_WORKERS_SAMPLED: usize = 2_000;
 
 /// Runs `case` in this process: the bare pipeline, or the instrumented one with the
 /// depth sampler watching its probes.
@@ -44,23 +47,41 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
     let backend = case.pipeline.backend;
     let probes = Arc::new(Probes::new(&case.config));
     let stop = AtomicBool::new(false);
+    // A reading of the depths sums every worker's counts: past a few thousand
+    // workers it takes longer than the interval, and the sampler would take a
+    // core from the run it watches. Such a run has no depth series.
+    let sampled = case.config.workers.iter().sum::<usize>() <= MOST_WORKERS_SAMPLED;
     let (report, depth_series) = thread::scope(|s| {
-        let sampler = s.spawn(|| {
-            let interval = Duration::from_millis(DEPTH_INTERVAL_MS);
-            sampler::sample(&probes, interval, &stop)
+        let sampler = sampled.then(|| {
+            s.spawn(|| {
+                let interval = Duration::from_millis(DEPTH_INTERVAL_MS);
+                sampler::sample(&probes, interval, &stop)
+            })
         });
         let report = backend.run_with(&case.config, Arc::clone(&probes));
         stop.store(true, Ordering::Relaxed);
-        (report, sampler.join().expect("the depth sampler panicked"))
+        let series = sampler.map(|s| s.join().expect("the depth sampler panicked"));
+        (report, series)
     });
-    let mut report = report?;
+    let mut report = match report {
+        // This machine cannot start the run: a result, not a failure.
+        Err(PipelineError::Config(refusal @ ConfigError::TooManyThreads { .. })) => {
+            return Ok(CaseResult {
+                case: case.clone(),
+                outcome: Outcome::Refused {
+                    refused: refusal.to_string(),
+                },
+            });
+        }
+        report => report?,
+    };
     report.scenario = Some(case.scenario.clone());
     report.max_rss_bytes = Some(max_rss_bytes());
     Ok(CaseResult {
         case: case.clone(),
         outcome: Outcome::Report {
             report: Box::new(report),
-            depth_series: Some(depth_series),
+            depth_series,
             timeline: None,
         },
     })

@@ -7,6 +7,7 @@ pub mod bare;
 pub mod cases;
 pub mod child;
 pub mod cpu;
+pub mod crowd;
 pub mod parallel;
 pub mod plan;
 pub mod sampler;

@@ -109,6 +109,8 @@ impl<'a> Row<'a> {
                 row.process_cpu_s = format!("{:.6}", bare.process_cpu_s);
                 row
             }
+            // Refused before it started: nothing ran, every measure is empty.
+            Outcome::Refused { .. } => row,
         }
     }
 }

@@ -12,7 +12,7 @@ use thiserror::Error;
 /// The largest number of items a run accepts.
 pub const MAX_ITEMS: u64 = 100_000_000;
 /// The largest number of workers a stage accepts.
-pub const MAX_WORKERS: usize = 64;
+pub const MAX_WORKERS: usize = 100_000;
 /// The largest bound of a queue: bounded channels allocate their slots up front.
 pub const MAX_CAPACITY: usize = 1_000_000;
 /// The largest wait (stage wait or source interval), in milliseconds.
@@ -189,8 +189,9 @@ impl Config {
     // ANCHOR: ideal_wall
     /// The shortest wall time the configured waits allow, in seconds: the first
     /// item's trip through every stage, then one item per `bottleneck wait /
-    /// bottleneck workers` (or per source interval, if slower). `None` when the
-    /// config has no waits (then there is no ideal to compare with).
+    /// bottleneck workers` (or per source interval, if slower); when every stage
+    /// that waits has a worker per item, all at once, the first trip alone.
+    /// `None` when the config has no waits (then there is no ideal to compare with).
     pub fn ideal_wall_s(&self) -> Option<f64> {
         let waits: Vec<f64> = Stage::ALL
             .iter()
@@ -206,8 +207,19 @@ impl Config {
             .map(|&stage| waits[stage.index()] / self.workers_of(stage) as f64)
             .fold(interval, f64::max);
         let trip: f64 = waits.iter().sum();
+        // A stage with a worker for every item, and no source interval: every
+        // item's wait overlaps, and the later items add no time at all.
+        let overlap = interval == 0.0
+            && Stage::ALL.iter().all(|&stage| {
+                waits[stage.index()] == 0.0 || self.workers_of(stage) as u64 >= self.items
+            });
+        let later = if overlap {
+            0.0
+        } else {
+            (self.items - 1) as f64 * pace
+        };
         // Only a source interval, and one item: nothing to wait for.
-        Some(trip + (self.items - 1) as f64 * pace).filter(|&ideal| ideal > 0.0)
+        Some(trip + later).filter(|&ideal| ideal > 0.0)
     }
     // ANCHOR_END: ideal_wall
 
@@ -342,6 +354,21 @@ pub enum ConfigError {
         "the {0} backend blocks instead of polling: drop the poll sleep, or use the polling backend"
     )]
     PollSleepWithoutPolling(&'static str),
+    /// More threads than the operating system would give: the run would fail
+    /// halfway through starting its workers.
+    #[error(
+        "this run needs {needed} threads and this machine gives {room} more ({limit}): \
+         use fewer workers, or a pipeline of tasks (tokio)"
+    )]
+    TooManyThreads {
+        /// The threads the run would start: its workers, the camera and the lab's own.
+        needed: u64,
+        /// How many more threads the tightest limit leaves.
+        room: u64,
+        /// That limit and what already counts against it: `kernel.pid_max is
+        /// 32768 and 78 are in use`.
+        limit: String,
+    },
     /// A rendezvous asked of a queue that cannot do one.
     #[error("the {0} backend has no rendezvous queue: use a capacity of 1 or more")]
     NoRendezvous(&'static str),

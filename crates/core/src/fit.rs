@@ -11,6 +11,11 @@
 //! thread's stack, and the allocator's overhead. It is checked against the least of
 //! the machine's available memory (and the cgroup's limit) and, when `ulimit -v`
 //! set one, what the address-space limit leaves.
+//!
+//! A pipeline that gives every worker a thread meets a second wall: the threads the
+//! operating system will give. A config whose threads would pass the tightest of the
+//! kernel's limits ([`thread_limits`]) is refused before the first one starts, with
+//! that limit named, rather than failing halfway through starting its workers.
 
 use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
 
@@ -22,6 +27,92 @@ pub const STACK_BYTES: u64 = 2 << 20;
 /// Threads a run starts besides its workers: the camera, and the lab's progress
 /// and signal threads.
 const OTHER_THREADS: u64 = 3;
+
+/// The threads a run of `config` starts when each of its workers is a thread: the
+/// workers, the camera, and the lab's progress and signal threads.
+pub fn threads_needed(config: &Config) -> u64 {
+    config.workers.iter().sum::<usize>() as u64 + OTHER_THREADS
+}
+
+/// One of the operating system's limits on threads: how many more it leaves this
+/// process, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadLimit {
+    /// How many more threads it lets this process start.
+    pub room: u64,
+    /// The limit and what already counts against it: `kernel.pid_max is 32768 and
+    /// 78 are in use`.
+    pub what: String,
+}
+
+/// Refuses a run that needs `needed` threads if the tightest of `limits` leaves
+/// fewer.
+pub fn check_threads(needed: u64, limits: &[ThreadLimit]) -> Result<(), ConfigError> {
+    match limits.iter().min_by_key(|limit| limit.room) {
+        Some(tightest) if tightest.room < needed => Err(ConfigError::TooManyThreads {
+            needed,
+            room: tightest.room,
+            limit: tightest.what.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses `config` if giving each worker a thread needs more threads than this
+/// machine's limits leave ([`thread_limits`]).
+pub fn check_threads_this_machine(config: &Config) -> Result<(), ConfigError> {
+    check_threads(threads_needed(config), &thread_limits())
+}
+
+/// The limits this machine puts on the threads this process may still start, as
+/// far as they can be read: every thread takes a process id (`kernel.pid_max`), a
+/// task of the kernel's (`kernel.threads-max`), a slot in the cgroup's `pids.max`
+/// and, but for root, in `ulimit -u`; and its stack takes two memory maps (the
+/// stack and its guard page) of `vm.max_map_count`.
+pub fn thread_limits() -> Vec<ThreadLimit> {
+    let number = |path: &str| read(path).and_then(|text| text.trim().parse::<u64>().ok());
+    // The fourth field of /proc/loadavg: runnable/total scheduling entities.
+    let in_use = read("/proc/loadavg").and_then(|text| {
+        let field = text.split_whitespace().nth(3)?;
+        field.split_once('/')?.1.parse::<u64>().ok()
+    });
+    let mut limits = Vec::new();
+    let mut system = |max: Option<u64>, name: &str| {
+        if let (Some(max), Some(in_use)) = (max, in_use) {
+            limits.push(ThreadLimit {
+                room: max.saturating_sub(in_use),
+                what: format!("{name} is {max} and {in_use} are in use"),
+            });
+        }
+    };
+    system(number("/proc/sys/kernel/pid_max"), "kernel.pid_max");
+    system(number("/proc/sys/kernel/threads-max"), "kernel.threads-max");
+    if !nix::unistd::geteuid().is_root()
+        && let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NPROC)
+        && soft != RLIM_INFINITY
+    {
+        system(Some(soft), "ulimit -u");
+    }
+    if let (Some(max), Some(current)) = (
+        number("/sys/fs/cgroup/pids.max"),
+        number("/sys/fs/cgroup/pids.current"),
+    ) {
+        limits.push(ThreadLimit {
+            room: max.saturating_sub(current),
+            what: format!("the cgroup's pids.max is {max} and {current} are in use"),
+        });
+    }
+    let maps = read("/proc/self/maps").map(|text| text.lines().count() as u64);
+    if let (Some(max), Some(maps)) = (number("/proc/sys/vm/max_map_count"), maps) {
+        limits.push(ThreadLimit {
+            room: max.saturating_sub(maps) / 2,
+            what: format!(
+                "vm.max_map_count is {max}, two maps a thread, and this process has {maps}"
+            ),
+        });
+    }
+    limits
+}
 
 /// The bytes of one RGB frame of `width` × `height`.
 pub fn frame_bytes(width: u32, height: u32) -> u64 {
@@ -237,6 +328,39 @@ mod tests {
             "{message}"
         );
         check(&config, machine(1 << 30)).unwrap();
+    }
+
+    #[test]
+    fn the_tightest_thread_limit_refuses_and_is_named() {
+        let limit = |room: u64, what: &str| ThreadLimit {
+            room,
+            what: what.into(),
+        };
+        let limits = [
+            limit(192_000, "kernel.threads-max is 192726 and 78 are in use"),
+            limit(32_690, "kernel.pid_max is 32768 and 78 are in use"),
+        ];
+        check_threads(32_690, &limits).unwrap();
+        check_threads(5, &[]).unwrap();
+        let message = check_threads(100_003, &limits).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "this run needs 100003 threads and this machine gives 32690 more \
+             (kernel.pid_max is 32768 and 78 are in use): use fewer workers, or a \
+             pipeline of tasks (tokio)"
+        );
+    }
+
+    #[test]
+    fn a_crowd_of_workers_needs_a_thread_each() {
+        let config = Config {
+            workers: [1000, 1, 1],
+            ..Config::default()
+        };
+        assert_eq!(threads_needed(&config), 1002 + OTHER_THREADS);
+        // This machine has some limit, and room for the book's pipeline under it.
+        assert!(!thread_limits().is_empty());
+        check_threads_this_machine(&Config::default()).unwrap();
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub use config::{
 };
 pub use failures::{FailureKind, FailureLog};
 pub use probe::{
-    Bare, Counting, NoProbe, Probe, Probes, Probing, QueueGauge, WorkerCounts, WorkerProbe,
+    Bare, Counting, NoProbe, Probe, Probes, Probing, QueueGauge, WorkStart, WorkerCounts,
+    WorkerProbe,
 };
 pub use recorder::{DEFAULT_RECORD_LIMIT, Recorder};
 pub use report::{

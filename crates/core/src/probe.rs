@@ -20,9 +20,9 @@
 //! the same code runs with the counting [`WorkerProbe`] or with [`NoProbe`], whose
 //! events compile to nothing (a bare run).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::clock::thread_cpu_time;
 use crate::config::{Config, Stage};
@@ -88,8 +88,9 @@ pub struct WorkerCounts {
     /// Time inside the stage function; `None` on a stage that does no work
     /// ([`Config::stage_works`]), which is not timed.
     pub busy: Option<Duration>,
-    /// The thread's CPU time over its life (known once the worker has ended).
-    pub cpu: Duration,
+    /// The thread's CPU time over its life (known once the worker has ended);
+    /// `None` for a task, which has no CPU clock of its own.
+    pub cpu: Option<Duration>,
 }
 
 /// Every probe of one run: a slot per worker, the source's and the collector's counts,
@@ -112,6 +113,13 @@ pub struct Probes {
     peaks: Peaks,
     stop: Arc<Stop>,
     recorder: Recorder,
+    /// Whether the workers are tasks, whose CPU time is not measured.
+    tasks: AtomicBool,
+    /// When the run began, before its first worker started.
+    begun: OnceLock<Instant>,
+    /// Workers that have made their probe so far, and when the last one did.
+    started: AtomicU64,
+    all_started: OnceLock<Instant>,
 }
 
 impl Probes {
@@ -138,6 +146,33 @@ impl Probes {
             timed: Stage::ALL.map(|stage| config.stage_works(stage)),
             peaks: Peaks::default(),
             stop: Arc::new(Stop::new()),
+            tasks: AtomicBool::new(false),
+            begun: OnceLock::new(),
+            started: AtomicU64::new(0),
+            all_started: OnceLock::new(),
+        }
+    }
+
+    /// The run begins now, before any worker starts; `tasks`: its workers are
+    /// tasks, whose CPU time is not measured.
+    pub(crate) fn begin(&self, tasks: bool) {
+        self.tasks.store(tasks, Relaxed);
+        let _ = self.begun.set(Instant::now());
+    }
+
+    /// How long the run took to start its workers: from its beginning to the
+    /// moment the last worker made its probe (the first thing a worker does).
+    /// `None` until every worker has, and in a bare run, which makes none.
+    pub fn startup(&self) -> Option<Duration> {
+        let all = self.all_started.get()?;
+        Some(all.saturating_duration_since(*self.begun.get()?))
+    }
+
+    /// A worker has made its probe: the last one notes the time.
+    fn worker_started(&self) {
+        let total: usize = self.workers.iter().map(Vec::len).sum();
+        if self.started.fetch_add(1, Relaxed) + 1 == total as u64 {
+            let _ = self.all_started.set(Instant::now());
         }
     }
 
@@ -222,7 +257,7 @@ impl Probes {
             failed: slot.failed.get(),
             busy: self.timed[stage.index()]
                 .then(|| Duration::from_nanos(self.clock.delta_as_nanos(0, slot.busy_ticks.get()))),
-            cpu: Duration::from_nanos(slot.cpu_ns.get()),
+            cpu: (!self.tasks.load(Relaxed)).then(|| Duration::from_nanos(slot.cpu_ns.get())),
         }
     }
 
@@ -269,11 +304,12 @@ impl Probes {
     /// Call it first thing in the worker's thread: its CPU time is measured from
     /// here to the probe's drop, which also happens when the worker panics.
     pub fn worker_probe(&self, stage: Stage, index: usize) -> WorkerProbe<'_> {
+        self.worker_started();
         WorkerProbe {
             slot: &self.workers[stage.index()][index],
             stop: &self.stop,
             clock: self.timed[stage.index()].then_some(&self.clock),
-            cpu_at_start: thread_cpu_time(),
+            cpu_at_start: (!self.tasks.load(Relaxed)).then(thread_cpu_time),
         }
     }
 }
@@ -357,10 +393,26 @@ pub trait Probe {
 
     /// Runs the stage function on the job's item. A failure gives `None`: the
     /// item is dropped, the worker goes on.
+    #[inline]
     fn work<In, Out>(
         &self,
         job: Job<In>,
         stage: impl FnOnce(In) -> Result<Out, StageError>,
+    ) -> Option<Job<Out>> {
+        let started = self.work_started();
+        self.work_ended(started, job.try_map(stage))
+    }
+
+    /// [`Probe::work`] in two halves, for a stage whose work is awaited (a task's):
+    /// the work starts now…
+    fn work_started(&self) -> WorkStart;
+
+    /// …and ended with `result`, its job or the stage's error. A failure gives
+    /// `None`, as from [`Probe::work`].
+    fn work_ended<Out>(
+        &self,
+        started: WorkStart,
+        result: Result<Job<Out>, StageError>,
     ) -> Option<Job<Out>>;
 
     /// The worker put its result on its output queue: one item done.
@@ -368,14 +420,19 @@ pub trait Probe {
 }
 // ANCHOR_END: probe_trait
 
+/// When a stage's work started, as [`Probe::work_started`] read it: the raw
+/// clock's ticks, or nothing on a stage that is not timed.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkStart(u64);
+
 /// A kind of probe a pipeline is built with: [`Counting`] for every measured run,
 /// [`Bare`] for the same pipeline with its probes compiled away. A backend's
 /// pipeline is generic over it and asks [`crate::Run::worker_probe`] for each
 /// worker's probe; a new kind (one that records a timeline, say) needs no change
 /// to any backend.
 pub trait Probing: 'static {
-    /// The probe one worker holds.
-    type Worker<'run>: Probe;
+    /// The probe one worker holds (a task's moves between threads with it).
+    type Worker<'run>: Probe + Send;
 
     /// Whether the run counts (the source and the collector too): false only in
     /// a bare run.
@@ -446,6 +503,20 @@ impl Probe for NoProbe<'_> {
     }
 
     #[inline(always)]
+    fn work_started(&self) -> WorkStart {
+        WorkStart(0)
+    }
+
+    #[inline(always)]
+    fn work_ended<Out>(
+        &self,
+        _started: WorkStart,
+        result: Result<Job<Out>, StageError>,
+    ) -> Option<Job<Out>> {
+        result.ok()
+    }
+
+    #[inline(always)]
     fn put(&self) {}
 }
 // ANCHOR_END: no_probe
@@ -468,7 +539,8 @@ pub struct WorkerProbe<'a> {
     /// The clock of the busy time; `None` on a stage that does no work
     /// ([`Config::stage_works`]), whose busy time is not timed.
     clock: Option<&'a quanta::Clock>,
-    cpu_at_start: Duration,
+    /// The thread's CPU clock when the worker started; `None` for a task.
+    cpu_at_start: Option<Duration>,
 }
 
 impl Probe for WorkerProbe<'_> {
@@ -489,26 +561,26 @@ impl Probe for WorkerProbe<'_> {
         self.slot.got.add(1);
     }
 
-    /// Times the stage function with two reads of the raw clock.
+    /// The raw clock, on a stage that is timed.
     #[inline]
-    fn work<In, Out>(
-        &self,
-        job: Job<In>,
-        stage: impl FnOnce(In) -> Result<Out, StageError>,
-    ) -> Option<Job<Out>> {
+    fn work_started(&self) -> WorkStart {
         // The clock's raw counter (the CPU's time-stamp counter where it is
         // reliable) is the cheapest clock there is, yet two reads can cost
         // more than a hand-off: only a stage that does work is timed.
-        let result = match self.clock {
-            Some(clock) => {
-                let start = clock.raw();
-                let result = job.try_map(stage);
-                let ticks = clock.raw().saturating_sub(start);
-                self.slot.busy_ticks.add(ticks);
-                result
-            }
-            None => job.try_map(stage),
-        };
+        WorkStart(self.clock.map_or(0, quanta::Clock::raw))
+    }
+
+    /// Adds the work's time to the busy time, and counts a failure.
+    #[inline]
+    fn work_ended<Out>(
+        &self,
+        started: WorkStart,
+        result: Result<Job<Out>, StageError>,
+    ) -> Option<Job<Out>> {
+        if let Some(clock) = self.clock {
+            let ticks = clock.raw().saturating_sub(started.0);
+            self.slot.busy_ticks.add(ticks);
+        }
         match result {
             Ok(job) => Some(job),
             // Cut short by a stop: not a failure, the item stays in the stage.
@@ -548,8 +620,10 @@ impl Drop for WorkerProbe<'_> {
             // it.
             self.stop.raise();
         }
-        let cpu = thread_cpu_time().saturating_sub(self.cpu_at_start);
-        self.slot.cpu_ns.add(cpu.as_nanos() as u64);
+        if let Some(at_start) = self.cpu_at_start {
+            let cpu = thread_cpu_time().saturating_sub(at_start);
+            self.slot.cpu_ns.add(cpu.as_nanos() as u64);
+        }
     }
 }
 // ANCHOR_END: probe_drop
@@ -618,7 +692,11 @@ mod tests {
         let out = probe.work(job, |x| Ok::<u64, StageError>(x + 1)).unwrap();
         assert_eq!((out.id, out.item), (4, 21));
         probe.put();
-        assert_eq!(probes.worker(Stage::Resize, 0), WorkerCounts::default());
+        let nothing = WorkerCounts {
+            cpu: Some(Duration::ZERO),
+            ..WorkerCounts::default()
+        };
+        assert_eq!(probes.worker(Stage::Resize, 0), nothing);
         assert!(!probe.stopped());
         probes.stop();
         assert!(probe.stopped(), "a bare run still stops");
@@ -659,7 +737,7 @@ mod tests {
             (counts.polls, counts.got, counts.done, counts.failed),
             (2, 1, 1, 1)
         );
-        assert!(counts.cpu > Duration::ZERO);
+        assert!(counts.cpu.is_some_and(|cpu| cpu > Duration::ZERO));
         assert_eq!(probes.output_of(Stage::Resize).depth(), 1);
         assert_eq!(probes.output_of(Stage::Resize).peak(), 1);
         assert_eq!(probes.done_by(Stage::Resize), 1);

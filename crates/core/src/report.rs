@@ -77,6 +77,10 @@ pub struct Report {
     /// The process's peak resident memory, when the run had a process to itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_bytes: Option<u64>,
+    /// Seconds from the run's beginning to the moment its last worker started;
+    /// `null` in a run without probes, or one stopped before every worker started.
+    #[serde(default)]
+    pub startup_s: Option<f64>,
     /// Per-item latency from entering the download queue to arriving at done;
     /// `null` in the JSON (zeros here) when no item arrived to have one.
     #[serde(with = "latency_or_null")]
@@ -160,8 +164,9 @@ impl StageReport {
         self.workers.iter().map(|w| w.failed).sum()
     }
 
-    /// CPU seconds over all the stage's workers.
-    pub fn cpu_s(&self) -> f64 {
+    /// CPU seconds over all the stage's workers; `None` when they were tasks,
+    /// whose CPU time is not measured.
+    pub fn cpu_s(&self) -> Option<f64> {
         self.workers.iter().map(|w| w.cpu_s).sum()
     }
 }
@@ -176,8 +181,9 @@ pub struct WorkerReport {
     /// Items its stage function failed on.
     #[serde(default)]
     pub failed: u64,
-    /// The thread's own CPU seconds over its whole life.
-    pub cpu_s: f64,
+    /// The thread's own CPU seconds over its whole life; `null` for a task,
+    /// which has no CPU clock of its own (the process's CPU time counts it).
+    pub cpu_s: Option<f64>,
     /// Wall seconds inside the stage function; `null` for a stage that does no
     /// work (no simulated wait and no frame), whose busy time is not timed.
     #[serde(default)]

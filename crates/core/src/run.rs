@@ -107,6 +107,11 @@ pub trait Handoff {
     const RENDEZVOUS: bool;
     /// Whether its workers poll (and so take a sleep between empty polls).
     const POLLS: bool;
+    /// Whether its workers are tasks on a runtime's few threads rather than a
+    /// thread each: then no worker count meets the operating system's limit on
+    /// threads, and a worker's own CPU time is not measured (a task moves
+    /// between threads, and a thread's CPU clock is all there is to read).
+    const TASKS: bool = false;
 
     /// Builds the queues, starts the threads, runs the items through, joins; every
     /// worker's probe is a `P::Worker`.
@@ -123,6 +128,8 @@ pub struct Backend {
     pub rendezvous: bool,
     /// Whether its workers poll (and so take a sleep between empty polls).
     pub polls: bool,
+    /// Whether its workers are tasks rather than a thread each ([`Handoff::TASKS`]).
+    pub tasks: bool,
     /// The pipeline with counting probes, with none, and with recording ones.
     counting: fn(&Run) -> Result<Report, PipelineError>,
     bare: fn(&Run) -> Result<Report, PipelineError>,
@@ -136,6 +143,7 @@ impl Backend {
             name: H::NAME,
             rendezvous: H::RENDEZVOUS,
             polls: H::POLLS,
+            tasks: H::TASKS,
             counting: H::pipeline::<Counting>,
             bare: H::pipeline::<Bare>,
             recorded: H::pipeline::<Recording>,
@@ -206,6 +214,18 @@ impl Backend {
         Ok(config)
     }
     // ANCHOR_END: prepare
+
+    /// Refuses `config` (prepared) if this machine cannot run it: its frames do not
+    /// fit in memory, or, when every worker is a thread, the operating system would
+    /// not give that many threads. Every run checks this before its first thread
+    /// starts; the lab asks it first, to refuse before it starts anything.
+    pub fn check_fit(&self, config: &Config) -> Result<(), ConfigError> {
+        fit::check_this_machine(config)?;
+        if !self.tasks {
+            fit::check_threads_this_machine(config)?;
+        }
+        Ok(())
+    }
 }
 
 /// A run in progress: the config, the stage functions and the probes, shared by
@@ -252,8 +272,9 @@ impl Run {
         probes: Arc<Probes>,
     ) -> Result<Run, ConfigError> {
         let config = backend.prepare(config)?;
-        fit::check_this_machine(&config)?;
+        backend.check_fit(&config)?;
         heap::reset_peak();
+        probes.begin(backend.tasks);
         Ok(Run {
             backend: backend.name,
             stages: Stages::stopped_by(&config, Arc::clone(probes.stop_signal())),
@@ -362,6 +383,7 @@ impl Run {
             highest: None,
             last_arrival: None,
             last_sample: None,
+            sample_every: DEPTH_SAMPLE_INTERVAL,
             record: self.recording.then(|| {
                 let mut buffer = self.recorder_buffer();
                 buffer.push(Kind::WaitStart);
@@ -372,6 +394,37 @@ impl Run {
 
     fn recorder_buffer(&self) -> Buffer {
         self.probes.recorder().buffer(self.probes.clock())
+    }
+
+    /// Notes that a worker of `stage` panicked with `payload` at `at`, and stops the
+    /// run: for a worker that is not a thread of [`Run::spawn_worker`] (a task),
+    /// whose panic its runner caught.
+    pub fn worker_panicked(&self, stage: Stage, at: Instant, payload: &(dyn std::any::Any + Send)) {
+        let message = panic_message(payload).to_string();
+        self.panics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((stage, at, message));
+        self.probes.stop();
+    }
+
+    /// The probes, shared: for a worker that must own what it uses (a task).
+    pub fn shared_probes(&self) -> Arc<Probes> {
+        Arc::clone(&self.probes)
+    }
+
+    /// Asks the run's [`ThreadGate`] whether the thread named `name` may start:
+    /// for threads a pipeline starts by other means than [`Run::spawn_worker`]
+    /// and [`Run::spawn_camera`] (a runtime's, named `runtime`).
+    pub fn may_start(&self, name: &str) -> io::Result<()> {
+        (self.gate)(name)
+    }
+
+    /// Notes that the operating system refused `thread` (`the runtime's
+    /// threads`), and stops the run: [`Run::finish`] then ends it with
+    /// [`PipelineError::ThreadRefused`].
+    pub fn thread_refused(&self, thread: &str, error: &io::Error) {
+        self.refused(thread.to_string(), error);
     }
 
     /// Joins a stage's workers, noting any that panicked.
@@ -460,6 +513,7 @@ impl Run {
             process_cpu_s: (process_cpu_time().saturating_sub(cpu_at_start)).as_secs_f64(),
             peak_heap_bytes: heap::peak_bytes(),
             max_rss_bytes: None,
+            startup_s: self.probes.startup().map(|startup| startup.as_secs_f64()),
             latency_us: Latency {
                 p50: quantile(0.5),
                 p99: quantile(0.99),
@@ -496,7 +550,7 @@ impl Run {
                         polls: counts.polls,
                         done: counts.done,
                         failed: counts.failed,
-                        cpu_s: counts.cpu.as_secs_f64(),
+                        cpu_s: counts.cpu.map(|cpu| cpu.as_secs_f64()),
                         busy_s: counts.busy.map(|busy| busy.as_secs_f64()),
                     }
                 })
@@ -628,12 +682,20 @@ pub struct Collector<'run> {
     highest: Option<u64>,
     last_arrival: Option<Instant>,
     last_sample: Option<Instant>,
+    /// The time between two readings of the depths: [`DEPTH_SAMPLE_INTERVAL`], or
+    /// more where one reading takes long (a stage of many thousand workers).
+    sample_every: Duration,
     /// The collector's own events, in a recorded run.
     record: Option<Buffer>,
 }
 
 /// How often the collector reads every queue's depth for the peaks, at most.
 const DEPTH_SAMPLE_INTERVAL: Duration = Duration::from_millis(1);
+
+/// The collector spends at most about one part in this many of its time reading
+/// depths: a reading sums every worker's counts, and with a hundred thousand
+/// workers one takes milliseconds.
+const DEPTH_SAMPLE_SHARE: u32 = 20;
 
 impl Collector<'_> {
     // ANCHOR: arrived
@@ -649,11 +711,13 @@ impl Collector<'_> {
         self.run.probes.collector_got();
         if self
             .last_sample
-            .is_none_or(|at| now.duration_since(at) >= DEPTH_SAMPLE_INTERVAL)
+            .is_none_or(|at| now.duration_since(at) >= self.sample_every)
         {
             // The queue peaks are the largest depths read: read them now and
             // then.
             self.run.probes.sample_depths();
+            let took = now.elapsed();
+            self.sample_every = DEPTH_SAMPLE_INTERVAL.max(took * DEPTH_SAMPLE_SHARE);
             self.last_sample = Some(now);
         }
         let micros = now.duration_since(receipt.entered).as_micros() as u64;

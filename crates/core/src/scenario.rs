@@ -16,6 +16,9 @@ pub struct Scenario {
     source_interval_ms: f64,
     waits_ms: [f64; 3],
     frame: Option<(u32, u32)>,
+    /// Whether the download stage has a worker per item, so that every item's
+    /// wait overlaps every other's ([`Scenario::CROWD`]).
+    worker_per_item: bool,
 }
 
 impl Scenario {
@@ -29,6 +32,7 @@ impl Scenario {
         source_interval_ms: 0.0,
         waits_ms: [0.0, 0.0, 0.0],
         frame: None,
+        worker_per_item: false,
     };
     // ANCHOR: camera
     /// Stages that block like network and disk, one worker each: resize sets
@@ -42,6 +46,7 @@ impl Scenario {
         source_interval_ms: 0.0,
         waits_ms: [1.0, 5.0, 2.0],
         frame: Some((64, 48)),
+        worker_per_item: false,
     };
     /// The camera with the item's final 3/4/5 workers per stage.
     pub const FANOUT: Scenario = Scenario {
@@ -53,6 +58,7 @@ impl Scenario {
         source_interval_ms: 0.0,
         waits_ms: [1.0, 5.0, 2.0],
         frame: Some((64, 48)),
+        worker_per_item: false,
     };
     // ANCHOR_END: camera
     /// A slow resize behind a fast download: what a bound does to memory.
@@ -65,6 +71,7 @@ impl Scenario {
         source_interval_ms: 0.0,
         waits_ms: [0.0, 5.0, 0.0],
         frame: Some((320, 240)),
+        worker_per_item: false,
     };
     /// A camera that sends a frame every 0.5 ms: idle CPU and hand-off latency.
     pub const PACED: Scenario = Scenario {
@@ -76,6 +83,7 @@ impl Scenario {
         source_interval_ms: 0.5,
         waits_ms: [0.0, 0.0, 0.0],
         frame: None,
+        worker_per_item: false,
     };
     /// A million empty items: the raw cost of a hand-off.
     pub const THROUGHPUT: Scenario = Scenario {
@@ -87,6 +95,7 @@ impl Scenario {
         source_interval_ms: 0.0,
         waits_ms: [0.0, 0.0, 0.0],
         frame: None,
+        worker_per_item: false,
     };
 
     // ANCHOR: cpu
@@ -102,11 +111,29 @@ impl Scenario {
         source_interval_ms: 0.0,
         waits_ms: [0.0, 0.0, 0.0],
         frame: Some((320, 240)),
+        worker_per_item: false,
     };
     // ANCHOR_END: cpu
 
+    // ANCHOR: crowd
+    /// Every item's download waits 1 s, with as many download workers as items, so
+    /// that every wait overlaps: the load where a thread per wait meets the
+    /// operating system's limits, and a task per wait does not.
+    pub const CROWD: Scenario = Scenario {
+        name: "crowd",
+        about: "every item's download waits 1 s at once: a download worker per item",
+        capacities: &[None],
+        items: 1000,
+        workers: [1000, 1, 1],
+        source_interval_ms: 0.0,
+        waits_ms: [1000.0, 0.0, 0.0],
+        frame: None,
+        worker_per_item: true,
+    };
+    // ANCHOR_END: crowd
+
     /// Every scenario, in the order the book presents them.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::BOOK,
         Scenario::CAMERA,
         Scenario::FANOUT,
@@ -114,6 +141,7 @@ impl Scenario {
         Scenario::PACED,
         Scenario::THROUGHPUT,
         Scenario::CPU,
+        Scenario::CROWD,
     ];
 
     /// The names of [`Scenario::ALL`], in the same order.
@@ -152,6 +180,21 @@ impl Scenario {
             .collect()
     }
 
+    /// `config` (one of this scenario's) with `items` items; a scenario with a
+    /// download worker per item keeps one per item.
+    pub fn with_items(&self, config: Config, items: u64) -> Config {
+        let mut config = Config { items, ..config };
+        if self.worker_per_item {
+            config.workers[0] = usize::try_from(items).unwrap_or(usize::MAX).max(1);
+        }
+        config
+    }
+
+    /// Whether the download stage has a worker per item.
+    pub fn worker_per_item(&self) -> bool {
+        self.worker_per_item
+    }
+
     fn config_with_capacity(&self, capacity: Option<usize>) -> Config {
         let [download_ms, resize_ms, upload_ms] = self.waits_ms;
         Config {
@@ -188,10 +231,21 @@ mod tests {
         assert_eq!(
             message,
             "unknown scenario 'nope': use one of \
-             book, camera, fanout, bottleneck, paced, throughput, cpu"
+             book, camera, fanout, bottleneck, paced, throughput, cpu, crowd"
         );
         let names: Vec<_> = Scenario::ALL.iter().map(|s| s.name).collect();
         assert_eq!(Scenario::NAMES.to_vec(), names);
+    }
+
+    #[test]
+    fn a_crowd_keeps_a_download_worker_per_item() {
+        let crowd = Scenario::CROWD;
+        let config = crowd.with_items(crowd.config(), 100_000);
+        assert_eq!((config.items, config.workers), (100_000, [100_000, 1, 1]));
+        assert_eq!(config.ideal_wall_s(), Some(1.0));
+        let camera = Scenario::CAMERA;
+        let config = camera.with_items(camera.config(), 7);
+        assert_eq!((config.items, config.workers), (7, [1, 1, 1]));
     }
 
     #[test]

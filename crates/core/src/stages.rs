@@ -141,8 +141,7 @@ impl Stages {
     /// Waits like a network fetch, then makes the item's frame.
     pub fn download(&self, id: u64) -> Result<Frame, StageError> {
         self.enter(Stage::Download, id)?;
-        let pixels = self.config.frame.map(|(w, h)| synthetic_frame(id, w, h));
-        Ok(Frame { id, pixels })
+        Ok(self.fetched(id))
     }
     // ANCHOR_END: download
 
@@ -150,14 +149,7 @@ impl Stages {
     /// Waits, then really downscales the frame to a quarter of each side.
     pub fn resize(&self, frame: Frame) -> Result<Thumbnail, StageError> {
         self.enter(Stage::Resize, frame.id)?;
-        let pixels = frame.pixels.map(|image| {
-            let (w, h) = image.dimensions();
-            imageops::resize(&image, w / 4, h / 4, FilterType::Triangle)
-        });
-        Ok(Thumbnail {
-            id: frame.id,
-            pixels,
-        })
+        Ok(self.downscaled(frame))
     }
     // ANCHOR_END: resize
 
@@ -165,8 +157,34 @@ impl Stages {
     /// Waits like a network send, then checksums the thumbnail (and writes it
     /// to the gallery directory, if one is set).
     pub fn upload(&self, thumbnail: Thumbnail) -> Result<Receipt, StageError> {
+        self.enter(Stage::Upload, thumbnail.id)?;
+        self.sent(thumbnail)
+    }
+    // ANCHOR_END: upload
+
+    /// The work of the download stage, once its wait is over: the item's frame.
+    pub fn fetched(&self, id: u64) -> Frame {
+        let pixels = self.config.frame.map(|(w, h)| synthetic_frame(id, w, h));
+        Frame { id, pixels }
+    }
+
+    /// The work of the resize stage, once its wait is over: the frame downscaled
+    /// to a quarter of each side (the one stage whose work is CPU-bound).
+    pub fn downscaled(&self, frame: Frame) -> Thumbnail {
+        let pixels = frame.pixels.map(|image| {
+            let (w, h) = image.dimensions();
+            imageops::resize(&image, w / 4, h / 4, FilterType::Triangle)
+        });
+        Thumbnail {
+            id: frame.id,
+            pixels,
+        }
+    }
+
+    /// The work of the upload stage, once its wait is over: the thumbnail's
+    /// checksum, and its file in the gallery directory if one is set.
+    pub fn sent(&self, thumbnail: Thumbnail) -> Result<Receipt, StageError> {
         let id = thumbnail.id;
-        self.enter(Stage::Upload, id)?;
         let bytes = thumbnail.pixels.as_ref().map_or(&[][..], |p| p.as_raw());
         let checksum = fnv1a(bytes, id);
         let gallery = &self.config.gallery;
@@ -184,25 +202,12 @@ impl Stages {
         }
         Ok(Receipt { id, checksum })
     }
-    // ANCHOR_END: upload
 
     // ANCHOR: enter
     /// Fires an injected fault for this item, then waits the stage's simulated
     /// wait, unless the run is stopped meanwhile.
     fn enter(&self, stage: Stage, id: u64) -> Result<(), StageError> {
-        match self.config.fault_at(stage, id) {
-            Some(FaultKind::Panic) => {
-                panic!("injected panic in the {stage} stage at item {id}")
-            }
-            Some(FaultKind::Error) => {
-                return Err(StageError {
-                    stage,
-                    item: id,
-                    reason: "injected fault".into(),
-                });
-            }
-            None => {}
-        }
+        self.fault(stage, id)?;
         let wait = self.waits[stage.index()];
         if !wait.is_zero() && !self.stop.sleep(wait) {
             return Err(StageError::stop(stage, id));
@@ -210,6 +215,38 @@ impl Stages {
         Ok(())
     }
     // ANCHOR_END: enter
+
+    // ANCHOR: enter_async
+    /// [`Stages::enter`] for a task: the injected fault, then the stage's wait
+    /// on the runtime's timer, which holds no thread (a thread's sleep would hold
+    /// one of the runtime's few), unless the run is stopped meanwhile. The
+    /// stage's work follows: [`Stages::fetched`], [`Stages::downscaled`] or
+    /// [`Stages::sent`].
+    #[cfg(feature = "tasks")]
+    pub async fn enter_async(&self, stage: Stage, id: u64) -> Result<(), StageError> {
+        self.fault(stage, id)?;
+        let wait = self.waits[stage.index()];
+        if !wait.is_zero() && !self.stop.sleep_async(wait).await {
+            return Err(StageError::stop(stage, id));
+        }
+        Ok(())
+    }
+    // ANCHOR_END: enter_async
+
+    /// The injected fault for this item, if any: a panic, or an error.
+    fn fault(&self, stage: Stage, id: u64) -> Result<(), StageError> {
+        match self.config.fault_at(stage, id) {
+            Some(FaultKind::Panic) => {
+                panic!("injected panic in the {stage} stage at item {id}")
+            }
+            Some(FaultKind::Error) => Err(StageError {
+                stage,
+                item: id,
+                reason: "injected fault".into(),
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Writes `pixels` as a PNG at `path`, or fails with nothing left there: the

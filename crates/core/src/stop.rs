@@ -16,6 +16,9 @@ pub struct Stop {
     raised: AtomicBool,
     sleepers: Mutex<()>,
     wake: Condvar,
+    /// The tasks sleeping on the runtime's timer, woken as the threads are.
+    #[cfg(feature = "tasks")]
+    tasks: tokio::sync::Notify,
 }
 
 impl Stop {
@@ -31,6 +34,23 @@ impl Stop {
         // cannot miss the wake-up.
         let _sleepers = self.sleepers.lock().unwrap_or_else(PoisonError::into_inner);
         self.wake.notify_all();
+        #[cfg(feature = "tasks")]
+        self.tasks.notify_waiters();
+    }
+
+    /// [`Stop::sleep`] for a task: sleeps on the runtime's timer for `wait`, or
+    /// less if the stop is raised meanwhile; returns whether the whole wait
+    /// passed. Must run on a tokio runtime with its timer enabled.
+    #[cfg(feature = "tasks")]
+    pub async fn sleep_async(&self, wait: Duration) -> bool {
+        let raised = self.tasks.notified();
+        let mut raised = std::pin::pin!(raised);
+        // Registered before the flag is read: a raise in between still wakes it.
+        raised.as_mut().enable();
+        if self.is_raised() {
+            return false;
+        }
+        tokio::time::timeout(wait, raised).await.is_err()
     }
 
     /// Whether the flag is raised.

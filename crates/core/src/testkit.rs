@@ -679,6 +679,11 @@ fn refuse_camera(name: &str) -> io::Result<()> {
     refuse_if(name == "camera")
 }
 
+/// A gate that refuses a runtime's threads.
+fn refuse_runtime(name: &str) -> io::Result<()> {
+    refuse_if(name == "runtime")
+}
+
 /// A gate that refuses the very first worker.
 fn refuse_download_0(name: &str) -> io::Result<()> {
     refuse_if(name == "download-0")
@@ -694,14 +699,26 @@ fn refuse_if(refused: bool) -> io::Result<()> {
 /// A thread the OS refuses stops the run: no panic, no hang, every thread that
 /// started joined, an error naming the thread with the partial report, and its
 /// counts adding up; bounded and not, whichever thread is refused.
+///
+/// Where the workers are tasks ([`Backend::tasks`]), no worker has a thread to be
+/// refused: the threads refused are the camera's and the runtime's.
 pub fn a_refused_thread_stops_the_run(backend: &Backend) {
-    let gates: [(ThreadGate, &str); 4] = [
+    let threads: [(ThreadGate, &str); 4] = [
         (refuse_resize_1, "worker resize-1"),
         (refuse_from_upload, "worker upload-0"),
         (refuse_camera, "the camera"),
         (refuse_download_0, "worker download-0"),
     ];
-    for (gate, refused) in gates {
+    let tasks: [(ThreadGate, &str); 2] = [
+        (refuse_camera, "the camera"),
+        (refuse_runtime, "the runtime's threads"),
+    ];
+    let gates = if backend.tasks {
+        &tasks[..]
+    } else {
+        &threads[..]
+    };
+    for &(gate, refused) in gates {
         for capacity in [Some(1), None] {
             let config = config(backend, 500, [2, 3, 2], capacity);
             let (runner, run_config) = (*backend, config.clone());

@@ -18,7 +18,7 @@ use std::sync::{Mutex, PoisonError};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Stage;
-use crate::probe::{Probe, Probes, Probing, WorkerProbe};
+use crate::probe::{Probe, Probes, Probing, WorkStart, WorkerProbe};
 use crate::recorder::{Buffer, Kind, Recorder, ThreadEvents};
 use crate::stages::{Job, StageError};
 use crate::threads::worker_thread_name;
@@ -78,13 +78,18 @@ impl Probe for RecordingProbe<'_> {
     }
 
     #[inline]
-    fn work<In, Out>(
-        &self,
-        job: Job<In>,
-        stage: impl FnOnce(In) -> Result<Out, StageError>,
-    ) -> Option<Job<Out>> {
+    fn work_started(&self) -> WorkStart {
         self.record(Kind::WorkStart);
-        let result = self.count.work(job, stage);
+        self.count.work_started()
+    }
+
+    #[inline]
+    fn work_ended<Out>(
+        &self,
+        started: WorkStart,
+        result: Result<Job<Out>, StageError>,
+    ) -> Option<Job<Out>> {
+        let result = self.count.work_ended(started, result);
         self.record(match result {
             Some(_) => Kind::WorkEnd,
             None => Kind::WorkFailed,

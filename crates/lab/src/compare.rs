@@ -29,14 +29,29 @@ struct Entry {
 pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
     let plan = Plan::from_args(&args.config)?;
     let (entries, skipped) = entries(&plan.config)?;
-    for entry in &entries {
-        pipeline_core::fit::check_this_machine(&entry.config)?;
+    // A pipeline of a thread per worker that this machine cannot start is left
+    // out, the others run; any other refusal refuses the comparison.
+    let mut too_many = (Vec::new(), None);
+    let mut fitting = Vec::new();
+    for entry in entries {
+        match entry.backend.check_fit(&entry.config) {
+            Ok(()) => fitting.push(entry),
+            Err(error @ ConfigError::TooManyThreads { .. }) => {
+                too_many.0.push(entry.label);
+                too_many.1.get_or_insert(error);
+            }
+            Err(error) => return Err(error.into()),
+        }
     }
+    let entries = fitting;
     if !skipped.is_empty() {
         output::error_line(&format!(
             "note: skipping {}: no rendezvous queue (capacity 0)",
             skipped.join(", ")
         ));
+    }
+    if let (labels, Some(error)) = too_many {
+        output::error_line(&format!("note: skipping {}: {error}", labels.join(", ")));
     }
 
     let mut reports: Vec<Report> = Vec::new();

@@ -33,7 +33,10 @@ impl Plan {
         let scenario = args.scenario.as_deref().map(Scenario::named).transpose()?;
         let mut config = scenario.map_or_else(Config::default, |s| s.config());
         if let Some(items) = args.items {
-            config.items = items;
+            config = match scenario {
+                Some(scenario) => scenario.with_items(config, items),
+                None => Config { items, ..config },
+            };
         }
         if let Some(workers) = args.workers {
             config.workers = workers;

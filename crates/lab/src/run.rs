@@ -19,7 +19,7 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     let backend = backend_named(&args.backend)?;
     let plan = Plan::from_args(&args.config)?;
     let mut config = backend.prepare(&plan.config)?;
-    pipeline_core::fit::check_this_machine(&config)?;
+    backend.check_fit(&config)?;
     // Every output is checked before any is created: the trace's is only
     // checked, the gallery's directory is made.
     let trace = args.trace.as_deref().map(trace::check).transpose()?;

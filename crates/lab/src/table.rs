@@ -121,7 +121,13 @@ fn stage_table(report: &Report) -> Table {
         ("queue peak", Right),
     ]);
     for stage in &report.stages {
-        for (index, worker) in stage.workers.iter().enumerate() {
+        // A crowd of workers is shown as its sum alone.
+        let each = if stage.workers.len() > MOST_WORKERS_SHOWN {
+            &[][..]
+        } else {
+            &stage.workers[..]
+        };
+        for (index, worker) in each.iter().enumerate() {
             let first = index == 0;
             table.row(vec![
                 if first {
@@ -133,7 +139,7 @@ fn stage_table(report: &Report) -> Table {
                 worker.polls.to_string(),
                 worker.done.to_string(),
                 worker.failed.to_string(),
-                units::duration(worker.cpu_s),
+                units::duration(worker.cpu_s.unwrap_or(f64::NAN)),
                 units::duration(worker.busy_s.unwrap_or(f64::NAN)),
                 if first {
                     stage.queue_peak.to_string()
@@ -143,9 +149,18 @@ fn stage_table(report: &Report) -> Table {
             ]);
         }
         if stage.workers.len() > 1 {
+            let crowd = each.is_empty();
             table.row(vec![
-                String::new(),
-                "all".into(),
+                if crowd {
+                    stage.name.clone()
+                } else {
+                    String::new()
+                },
+                if crowd {
+                    format!("all {}", stage.workers.len())
+                } else {
+                    "all".into()
+                },
                 stage.polls().to_string(),
                 stage.done().to_string(),
                 stage
@@ -154,13 +169,22 @@ fn stage_table(report: &Report) -> Table {
                     .map(|w| w.failed)
                     .sum::<u64>()
                     .to_string(),
-                units::duration(stage.cpu_s()),
+                units::duration(stage.cpu_s().unwrap_or(f64::NAN)),
                 units::duration(stage.busy_s().unwrap_or(f64::NAN)),
+                if crowd {
+                    stage.queue_peak.to_string()
+                } else {
+                    String::new()
+                },
             ]);
         }
     }
     table
 }
+
+/// The most workers of a stage the report lists one by one; a stage with more
+/// shows their sum alone.
+const MOST_WORKERS_SHOWN: usize = 16;
 
 /// A latency figure, or [`units::MISSING`] when no item arrived to have one.
 fn latency_of(report: &Report, us: u64) -> String {

@@ -933,8 +933,8 @@ const REFUSED: &[(&str, &str)] = &[
     // The config's checks, one row per kind of refusal, with its wording.
     ("run -b {blocking} --items 1000000000000", "use at most"),
     (
-        "run -b {blocking} --workers 1,100,1",
-        "give it between 1 and 64",
+        "run -b {blocking} --workers 1,100001,1",
+        "give it between 1 and 100000",
     ),
     (
         "run -b {blocking} --frame 100000x48",

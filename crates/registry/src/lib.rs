@@ -34,7 +34,13 @@ pub const ALL: &[Pipeline] = &[
     REFERENCE,
     Pipeline::blocking(pipeline_flume::BACKEND, Rgb(0x56, 0xB4, 0xE9)),
     // Okabe–Ito has no eighth colour that reads on white beside the others: grey.
-    Pipeline::blocking(pipeline_kanal::BACKEND, Rgb(0x55, 0x55, 0x55)),
+    Pipeline {
+        waits: Waits::YieldsThenBlocks,
+        ..Pipeline::blocking(pipeline_kanal::BACKEND, Rgb(0x55, 0x55, 0x55))
+    },
+    // Tasks, not threads: two colours of Paul Tol's muted scheme.
+    TASKS,
+    TASKS_OFFLOADED,
 ];
 
 /// The item's poller: a `Mutex<VecDeque>`, sleeping 10 ms after an empty poll.
@@ -64,6 +70,13 @@ pub const STD_CHANNEL: Pipeline = Pipeline::blocking(pipeline_mpsc::BACKEND, Rgb
 pub const REFERENCE: Pipeline =
     Pipeline::blocking(pipeline_crossbeam::BACKEND, Rgb(0x00, 0x9E, 0x73));
 
+/// The pipeline of tasks: tokio, its CPU-bound resize inline on the runtime.
+pub const TASKS: Pipeline = Pipeline::blocking(pipeline_tokio::BACKEND, Rgb(0x88, 0x22, 0x55));
+
+/// The same tasks with the resize on tokio's blocking pool.
+pub const TASKS_OFFLOADED: Pipeline =
+    Pipeline::blocking(pipeline_tokio::SPAWN_BLOCKING, Rgb(0x99, 0x99, 0x33));
+
 /// A colour as red, green and blue, free of any plotting crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rgb(pub u8, pub u8, pub u8);
@@ -73,6 +86,9 @@ pub struct Rgb(pub u8, pub u8, pub u8);
 pub enum Waits {
     /// They block on the queue, which wakes them.
     Blocks,
+    /// They yield their core a while (kanal: up to 256 times), then block: an idle
+    /// queue costs them CPU before it costs them nothing.
+    YieldsThenBlocks,
     /// They poll, sleeping between empty polls (the config's poll sleep, or
     /// [`DEFAULT_POLL_SLEEP_MS`]).
     Sleeps,
@@ -127,14 +143,20 @@ impl Pipeline {
     /// pipeline that blocks.
     pub fn poll_sleep_ms(&self, config: &Config) -> Option<u64> {
         match self.waits {
-            Waits::Blocks => None,
+            Waits::Blocks | Waits::YieldsThenBlocks => None,
             Waits::Sleeps => Some(config.poll_sleep_ms.unwrap_or(DEFAULT_POLL_SLEEP_MS)),
             Waits::Spins => Some(0),
         }
     }
 
-    /// Whether its workers block on their queue.
+    /// Whether its workers block on their queue (at once, or after yielding a
+    /// while).
     pub fn blocks(&self) -> bool {
+        matches!(self.waits, Waits::Blocks | Waits::YieldsThenBlocks)
+    }
+
+    /// Whether its workers block on their queue at once, without yielding first.
+    pub fn parks_at_once(&self) -> bool {
         self.waits == Waits::Blocks
     }
 
@@ -295,7 +317,7 @@ mod tests {
             assert!(backends[i + 1..].iter().all(|b| b.name != a.name));
         }
         assert!(ALL.iter().all(|p| backend_named(p.backend.name).is_some()));
-        assert!(backend_named("tokio").is_none());
+        assert!(backend_named("redis").is_none());
     }
 
     #[test]
@@ -310,6 +332,6 @@ mod tests {
         sorted.reverse();
         sorted.sort();
         assert_eq!(sorted, ALL);
-        assert!(serde_json::from_str::<Pipeline>("\"tokio\"").is_err());
+        assert!(serde_json::from_str::<Pipeline>("\"redis\"").is_err());
     }
 }

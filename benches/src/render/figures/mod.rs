@@ -10,6 +10,7 @@ use pipeline_core::Scenario;
 use crate::data::results::Results;
 
 pub mod chart;
+mod crowd;
 mod depth;
 mod memory;
 mod paced;
@@ -20,7 +21,7 @@ pub mod timeline;
 mod timing;
 
 /// The file name of every figure [`all`] draws, in its order.
-pub const FIGURES: [&str; 12] = [
+pub const FIGURES: [&str; 13] = [
     "polls.svg",
     "cpu.svg",
     "memory_heap.svg",
@@ -33,6 +34,7 @@ pub const FIGURES: [&str; 12] = [
     "throughput.svg",
     "wall_vs_ideal.svg",
     "resize_busy.svg",
+    "concurrency.svg",
 ];
 
 /// Draws every figure into `dir`; returns the files written.
@@ -67,6 +69,7 @@ pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("throughput.svg", throughput::throughput),
         ("wall_vs_ideal.svg", timing::wall_vs_ideal),
         ("resize_busy.svg", timing::resize_busy),
+        ("concurrency.svg", crowd::concurrency),
     ];
     let mut written = Vec::new();
     for (name, draw) in figures {

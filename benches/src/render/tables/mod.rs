@@ -9,6 +9,7 @@ use crate::data::sleep;
 use crate::format;
 use pipeline_registry::ALL;
 
+pub mod crowd;
 pub mod parallel;
 
 /// A markdown table from a header and rows.
@@ -328,6 +329,7 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
     files.push(("timing.md".into(), timing_table(results)));
     files.push(("sleep.md".into(), sleep_table(results)));
     files.push(("sweep.md".into(), sweep_table(results)));
+    files.push(("concurrency.md".into(), crowd::table(results)));
     files
 }
 

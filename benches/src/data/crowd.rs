@@ -1,0 +1,109 @@
+//! Threads or tasks: `crowd` at 100 to 100,000 concurrent waits of 1 s.
+//!
+//! Every item's download waits 1 s with a worker of its own, so every wait overlaps
+//! and the ideal is one second whatever the count. A thread pipeline starts a thread
+//! per wait; the tokio pipelines start a task per wait on a thread per core. Here are
+//! each pipeline's wall time against that ideal, its peak resident memory, its CPU
+//! time and the time it took to start its workers, or the reason this machine
+//! refused the run before it started.
+
+use crate::data::case::CaseKind;
+use crate::data::results::Results;
+use pipeline_registry::{ALL, Pipeline};
+
+/// The numbers of concurrent waits measured.
+pub const LEVELS: [u64; 4] = [100, 1_000, 10_000, 100_000];
+
+/// One pipeline at one number of concurrent waits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// The pipeline.
+    pub pipeline: Pipeline,
+    /// Concurrent waits: items, and download workers.
+    pub waits: u64,
+    /// What it measured, or why it did not run.
+    pub outcome: Measured,
+}
+
+/// A run at one level: measured, or refused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Measured {
+    /// It ran.
+    Ran {
+        /// Wall seconds, first put to last receipt.
+        wall_s: f64,
+        /// The ideal: one wait.
+        ideal_s: f64,
+        /// The process's peak resident memory.
+        rss_bytes: u64,
+        /// The process's CPU seconds over the run.
+        cpu_s: f64,
+        /// Seconds to start every worker.
+        startup_s: Option<f64>,
+        /// Whether every item came out.
+        complete: bool,
+    },
+    /// This machine refused it before it started.
+    Refused(String),
+}
+
+impl Point {
+    /// Its wall time over the ideal, when it ran.
+    pub fn wall_over_ideal(&self) -> Option<f64> {
+        match self.outcome {
+            Measured::Ran {
+                wall_s, ideal_s, ..
+            } => Some(wall_s / ideal_s),
+            Measured::Refused(_) => None,
+        }
+    }
+
+    /// Its peak resident memory per concurrent wait, in bytes, when it ran.
+    pub fn rss_per_wait(&self) -> Option<f64> {
+        match self.outcome {
+            Measured::Ran { rss_bytes, .. } => Some(rss_bytes as f64 / self.waits as f64),
+            Measured::Refused(_) => None,
+        }
+    }
+}
+
+/// Every point of `results`' concurrency sweep, by pipeline (in the registry's
+/// order) then level.
+pub fn points(results: &Results) -> Vec<Point> {
+    let mut points = Vec::new();
+    for &pipeline in ALL {
+        for waits in LEVELS {
+            let run = results.runs.iter().find(|r| {
+                r.case.kind == CaseKind::Crowd
+                    && r.case.pipeline == pipeline
+                    && r.case.config.items == waits
+            });
+            let Some(run) = run else {
+                continue;
+            };
+            let outcome = match (run.refused(), run.report()) {
+                (Some(reason), _) => Measured::Refused(reason.to_string()),
+                (None, Some(report)) => Measured::Ran {
+                    wall_s: report.wall_s,
+                    ideal_s: report.ideal_wall_s.unwrap_or(f64::NAN),
+                    rss_bytes: report.max_rss_bytes.unwrap_or(0),
+                    cpu_s: report.process_cpu_s,
+                    startup_s: report.startup_s,
+                    complete: report.items_out == report.config.items,
+                },
+                (None, None) => continue,
+            };
+            points.push(Point {
+                pipeline,
+                waits,
+                outcome,
+            });
+        }
+    }
+    points
+}
+
+/// Whether `pipeline` runs its workers as tasks.
+pub fn tasks(pipeline: Pipeline) -> bool {
+    pipeline.backend.tasks
+}
