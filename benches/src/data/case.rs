@@ -135,6 +135,13 @@ pub enum Outcome {
         /// The refusal.
         refused: String,
     },
+    /// A run of the concurrency sweep that did not end within its time, and was
+    /// killed: a result of the sweep (this many threads overwhelm this pipeline),
+    /// not a failure of the bench.
+    TimedOut {
+        /// The seconds it was given.
+        timed_out_s: f64,
+    },
 }
 
 impl CaseResult {
@@ -143,7 +150,7 @@ impl CaseResult {
         match &self.outcome {
             Outcome::Report { report, .. } => report.wall_s,
             Outcome::Bare { bare } => bare.wall_s,
-            Outcome::Refused { .. } => f64::NAN,
+            Outcome::Refused { .. } | Outcome::TimedOut { .. } => f64::NAN,
         }
     }
 
@@ -151,7 +158,7 @@ impl CaseResult {
     pub fn report(&self) -> Option<&Report> {
         match &self.outcome {
             Outcome::Report { report, .. } => Some(report),
-            Outcome::Bare { .. } | Outcome::Refused { .. } => None,
+            _ => None,
         }
     }
 
@@ -159,7 +166,7 @@ impl CaseResult {
     pub fn bare(&self) -> Option<&BareRun> {
         match &self.outcome {
             Outcome::Bare { bare } => Some(bare),
-            Outcome::Report { .. } | Outcome::Refused { .. } => None,
+            _ => None,
         }
     }
 
@@ -167,7 +174,7 @@ impl CaseResult {
     pub fn depth_series(&self) -> Option<&DepthSeries> {
         match &self.outcome {
             Outcome::Report { depth_series, .. } => depth_series.as_ref(),
-            Outcome::Bare { .. } | Outcome::Refused { .. } => None,
+            _ => None,
         }
     }
 
@@ -175,7 +182,7 @@ impl CaseResult {
     pub fn timeline(&self) -> Option<&Timeline> {
         match &self.outcome {
             Outcome::Report { timeline, .. } => timeline.as_ref(),
-            Outcome::Bare { .. } | Outcome::Refused { .. } => None,
+            _ => None,
         }
     }
 
@@ -183,7 +190,15 @@ impl CaseResult {
     pub fn refused(&self) -> Option<&str> {
         match &self.outcome {
             Outcome::Refused { refused } => Some(refused),
-            Outcome::Report { .. } | Outcome::Bare { .. } => None,
+            _ => None,
+        }
+    }
+
+    /// The seconds a run was given before it was killed, if it was.
+    pub fn timed_out(&self) -> Option<f64> {
+        match &self.outcome {
+            Outcome::TimedOut { timed_out_s } => Some(*timed_out_s),
+            _ => None,
         }
     }
 }

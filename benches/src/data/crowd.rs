@@ -5,7 +5,12 @@
 //! per wait; the tokio pipelines start a task per wait on a thread per core. Here are
 //! each pipeline's wall time against that ideal, its peak resident memory, its CPU
 //! time and the time it took to start its workers, or the reason this machine
-//! refused the run before it started.
+//! refused the run before it started, or the time it was given before it was killed.
+//!
+//! The memory a wait costs is the pipeline's growth from its fewest waits: its peak
+//! resident memory less that of its run at [`LEVELS`]' first, over the waits added.
+//! The process's own memory (its code, the runtime, the buffers) is in both runs and
+//! cancels out.
 
 use crate::data::case::CaseKind;
 use crate::data::results::Results;
@@ -23,6 +28,9 @@ pub struct Point {
     pub waits: u64,
     /// What it measured, or why it did not run.
     pub outcome: Measured,
+    /// The resident memory each wait added, over the pipeline's run at the fewest
+    /// waits (`None` for that run itself, and for a run that did not end).
+    pub rss_per_wait: Option<f64>,
 }
 
 /// A run at one level: measured, or refused.
@@ -45,6 +53,8 @@ pub enum Measured {
     },
     /// This machine refused it before it started.
     Refused(String),
+    /// It did not end within this many seconds, and was killed.
+    TimedOut(f64),
 }
 
 impl Point {
@@ -54,15 +64,23 @@ impl Point {
             Measured::Ran {
                 wall_s, ideal_s, ..
             } => Some(wall_s / ideal_s),
-            Measured::Refused(_) => None,
+            _ => None,
         }
     }
 
-    /// Its peak resident memory per concurrent wait, in bytes, when it ran.
-    pub fn rss_per_wait(&self) -> Option<f64> {
+    /// Its peak resident memory, when it ran.
+    pub fn rss_bytes(&self) -> Option<u64> {
         match self.outcome {
-            Measured::Ran { rss_bytes, .. } => Some(rss_bytes as f64 / self.waits as f64),
-            Measured::Refused(_) => None,
+            Measured::Ran { rss_bytes, .. } => Some(rss_bytes),
+            _ => None,
+        }
+    }
+
+    /// The seconds it took to start its workers, when it ran.
+    pub fn startup_s(&self) -> Option<f64> {
+        match self.outcome {
+            Measured::Ran { startup_s, .. } => startup_s,
+            _ => None,
         }
     }
 }
@@ -81,9 +99,10 @@ pub fn points(results: &Results) -> Vec<Point> {
             let Some(run) = run else {
                 continue;
             };
-            let outcome = match (run.refused(), run.report()) {
-                (Some(reason), _) => Measured::Refused(reason.to_string()),
-                (None, Some(report)) => Measured::Ran {
+            let outcome = match (run.refused(), run.timed_out(), run.report()) {
+                (Some(reason), _, _) => Measured::Refused(reason.to_string()),
+                (None, Some(seconds), _) => Measured::TimedOut(seconds),
+                (None, None, Some(report)) => Measured::Ran {
                     wall_s: report.wall_s,
                     ideal_s: report.ideal_wall_s.unwrap_or(f64::NAN),
                     rss_bytes: report.max_rss_bytes.unwrap_or(0),
@@ -91,13 +110,30 @@ pub fn points(results: &Results) -> Vec<Point> {
                     startup_s: report.startup_s,
                     complete: report.items_out == report.config.items,
                 },
-                (None, None) => continue,
+                (None, None, None) => continue,
             };
             points.push(Point {
                 pipeline,
                 waits,
                 outcome,
+                rss_per_wait: None,
             });
+        }
+    }
+    // Each wait's memory: the growth from the pipeline's run at the fewest waits.
+    for pipeline in ALL {
+        let base = points
+            .iter()
+            .find(|p| p.pipeline == *pipeline && p.waits == LEVELS[0])
+            .and_then(|p| Some((p.waits, p.rss_bytes()?)));
+        let Some((base_waits, base_rss)) = base else {
+            continue;
+        };
+        for point in points.iter_mut().filter(|p| p.pipeline == *pipeline) {
+            if let (true, Some(rss)) = (point.waits > base_waits, point.rss_bytes()) {
+                let added = rss.saturating_sub(base_rss) as f64;
+                point.rss_per_wait = Some(added / (point.waits - base_waits) as f64);
+            }
         }
     }
     points

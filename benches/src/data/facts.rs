@@ -59,35 +59,36 @@ pub fn facts(results: &Results, python: Option<&PythonResult>) -> Facts {
 /// The concurrency sweep: how far each kind of worker goes, what a wait costs in
 /// memory and start-up, and how close to the ideal the tasks stay at the top.
 fn crowd(f: &mut Facts, results: &Results) {
-    use crate::data::crowd::{LEVELS, Measured, points, tasks};
+    use crate::data::crowd::{LEVELS, Measured, Point, points, tasks};
     let points = points(results);
     if points.is_empty() {
         return;
     }
     let kib = |bytes: f64| Fact::Number(bytes / 1024.0, 1);
-    // The highest level at which every pipeline of a kind ran, and what it cost.
+    let ran = |p: &&Point| matches!(p.outcome, Measured::Ran { .. });
+    // The highest level at which a pipeline of each kind ran to its end, and what
+    // the ones that did cost there.
     let mut top = [0u64; 2];
     for (at, is_tasks) in [(0, false), (1, true)] {
-        let of_kind = |p: &&crate::data::crowd::Point| tasks(p.pipeline) == is_tasks;
-        let Some(most) = LEVELS.iter().rev().copied().find(|&level| {
-            let here: Vec<_> = points
+        let of_kind = |p: &&Point| tasks(p.pipeline) == is_tasks;
+        let at_level = |level: u64| -> Vec<&Point> {
+            points
                 .iter()
                 .filter(of_kind)
+                .filter(ran)
                 .filter(|p| p.waits == level)
-                .collect();
-            !here.is_empty()
-                && here
-                    .iter()
-                    .all(|p| matches!(p.outcome, Measured::Ran { .. }))
-        }) else {
+                .collect()
+        };
+        let Some(most) = LEVELS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&level| !at_level(level).is_empty())
+        else {
             continue;
         };
         top[at] = most;
-        let here: Vec<_> = points
-            .iter()
-            .filter(of_kind)
-            .filter(|p| p.waits == most)
-            .collect();
+        let here = at_level(most);
         let who = if is_tasks { "tasks" } else { "threads" };
         f.insert(format!("crowd.{who}.most"), Fact::Count(most));
         let (lo, hi) = min_max(here.iter().filter_map(|p| p.wall_over_ideal()));
@@ -95,16 +96,14 @@ fn crowd(f: &mut Facts, results: &Results) {
             format!("crowd.{who}.wall-over-ideal"),
             Fact::range(Fact::Ratio(lo), Fact::Ratio(hi)),
         );
-        let (lo, hi) = min_max(here.iter().filter_map(|p| p.rss_per_wait()));
-        f.insert(
-            format!("crowd.{who}.rss-per-wait-kib"),
-            Fact::range(kib(lo), kib(hi)),
-        );
-        let startups = here.iter().filter_map(|p| match p.outcome {
-            Measured::Ran { startup_s, .. } => startup_s,
-            Measured::Refused(_) => None,
-        });
-        let (lo, hi) = min_max(startups);
+        let (lo, hi) = min_max(here.iter().filter_map(|p| p.rss_per_wait));
+        if lo.is_finite() {
+            f.insert(
+                format!("crowd.{who}.rss-per-wait-kib"),
+                Fact::range(kib(lo), kib(hi)),
+            );
+        }
+        let (lo, hi) = min_max(here.iter().filter_map(|p| p.startup_s()));
         if lo.is_finite() {
             f.insert(
                 format!("crowd.{who}.startup"),
@@ -112,13 +111,14 @@ fn crowd(f: &mut Facts, results: &Results) {
             );
         }
     }
-    // The first level at which a thread pipeline was refused, and why.
+    // The first level at which a thread pipeline was refused, and why; the runs
+    // that did not end in their time.
     let refused = points
         .iter()
         .filter(|p| !tasks(p.pipeline))
         .filter_map(|p| match &p.outcome {
             Measured::Refused(reason) => Some((p.waits, reason)),
-            Measured::Ran { .. } => None,
+            _ => None,
         })
         .min_by_key(|(waits, _)| *waits);
     f.insert("crowd.threads.refused", Fact::Bool(refused.is_some()));
@@ -126,12 +126,28 @@ fn crowd(f: &mut Facts, results: &Results) {
         f.insert("crowd.threads.refused-at", Fact::Count(waits));
         f.insert("crowd.threads.refusal", Fact::Name(reason.clone()));
     }
+    let timed_out: Vec<Fact> = points
+        .iter()
+        .filter_map(|p| match p.outcome {
+            Measured::TimedOut(seconds) => Some(Fact::Name(format!(
+                "{} at {} waits ({} s)",
+                p.pipeline.label,
+                pipeline_present::units::count(p.waits),
+                pipeline_present::units::secs(seconds)
+            ))),
+            _ => None,
+        })
+        .collect();
+    f.insert("crowd.timed-out.any", Fact::Bool(!timed_out.is_empty()));
+    if !timed_out.is_empty() {
+        f.insert("crowd.timed-out", Fact::List(timed_out));
+    }
     // At the highest level both kinds ran: the tasks' memory and start-up against
     // the threads'.
     let both = top[0].min(top[1]);
-    if both > 0 {
+    if both > LEVELS[0] {
         f.insert("crowd.both.most", Fact::Count(both));
-        let at = |is_tasks: bool, get: fn(&crate::data::crowd::Point) -> Option<f64>| {
+        let at = |is_tasks: bool, get: fn(&Point) -> Option<f64>| {
             min_max(
                 points
                     .iter()
@@ -139,12 +155,7 @@ fn crowd(f: &mut Facts, results: &Results) {
                     .filter_map(get),
             )
         };
-        let startup = |p: &crate::data::crowd::Point| match p.outcome {
-            Measured::Ran { startup_s, .. } => startup_s,
-            Measured::Refused(_) => None,
-        };
-        let rss = crate::data::crowd::Point::rss_per_wait;
-        let (task_rss, thread_rss) = (at(true, rss), at(false, rss));
+        let (task_rss, thread_rss) = (at(true, |p| p.rss_per_wait), at(false, |p| p.rss_per_wait));
         f.insert(
             "crowd.both.tasks-rss-per-wait-kib",
             Fact::range(kib(task_rss.0), kib(task_rss.1)),
@@ -157,7 +168,7 @@ fn crowd(f: &mut Facts, results: &Results) {
             "crowd.both.tasks-lighter",
             Fact::Bool(task_rss.1 < thread_rss.0),
         );
-        let (task_start, thread_start) = (at(true, startup), at(false, startup));
+        let (task_start, thread_start) = (at(true, Point::startup_s), at(false, Point::startup_s));
         f.insert(
             "crowd.both.tasks-startup",
             Fact::range(seconds(task_start.0), seconds(task_start.1)),

@@ -110,7 +110,7 @@ impl<'a> Row<'a> {
                 row
             }
             // Refused before it started: nothing ran, every measure is empty.
-            Outcome::Refused { .. } => row,
+            Outcome::Refused { .. } | Outcome::TimedOut { .. } => row,
         }
     }
 }

@@ -96,7 +96,9 @@ pub use run::{
 pub use scenario::Scenario;
 pub use stages::{Frame, Job, Receipt, StageError, Stages, Thumbnail, synthetic_frame};
 pub use stop::Stop;
-pub use threads::{panic_message, parse_worker_thread, worker_thread_name};
+pub use threads::{
+    AsWorker, current_worker, panic_message, parse_worker_thread, worker_thread_name,
+};
 pub use timeline::{QueueLine, Recording, RecordingProbe, Span, State, ThreadLine, Timeline};
 
 #[cfg(test)]

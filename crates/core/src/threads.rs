@@ -7,8 +7,60 @@
 //! than by its own reading of the format.
 
 use std::any::Any;
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::thread;
 
 use crate::config::Stage;
+
+thread_local! {
+    /// The worker whose task this thread is polling now, if any.
+    static POLLING: Cell<Option<(Stage, usize)>> = const { Cell::new(None) };
+}
+
+/// The worker running on this thread now: the task it is polling (see
+/// [`AsWorker`]), or else the thread itself when it is named as a worker
+/// ([`parse_worker_thread`]). A panic hook names the worker that panicked with it.
+pub fn current_worker() -> Option<(Stage, usize)> {
+    POLLING
+        .get()
+        .or_else(|| parse_worker_thread(thread::current().name()?))
+}
+
+/// A worker's task: its future, naming the worker for [`current_worker`] while it
+/// is polled, on whichever of the runtime's threads polls it.
+pub struct AsWorker<F> {
+    worker: (Stage, usize),
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> AsWorker<F> {
+    /// `future`, as worker `index` of `stage`.
+    pub fn new(stage: Stage, index: usize, future: F) -> AsWorker<F> {
+        AsWorker {
+            worker: (stage, index),
+            future: Box::pin(future),
+        }
+    }
+}
+
+impl<F: Future> Future for AsWorker<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        /// Puts the previous name back, also when the poll panics.
+        struct Restore(Option<(Stage, usize)>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                POLLING.set(self.0);
+            }
+        }
+        let _restore = Restore(POLLING.replace(Some(self.worker)));
+        self.future.as_mut().poll(cx)
+    }
+}
 
 /// The name of worker `index` of `stage`'s thread: `resize-2`.
 pub fn worker_thread_name(stage: Stage, index: usize) -> String {
@@ -76,6 +128,28 @@ mod tests {
         ] {
             assert_eq!(parse_worker_thread(name), None, "{name}");
         }
+    }
+
+    /// A task names its worker while it is polled, and only then; the name goes
+    /// back also when the poll panics.
+    #[test]
+    fn a_task_is_its_worker_while_it_is_polled() {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut task = AsWorker::new(Stage::Upload, 7, async { current_worker() });
+        assert_eq!(current_worker(), None);
+        let polled = Pin::new(&mut task).poll(&mut cx);
+        assert_eq!(polled, Poll::Ready(Some((Stage::Upload, 7))));
+        assert_eq!(current_worker(), None, "the name ends with the poll");
+        let mut panicking = AsWorker::new(Stage::Resize, 1, async { panic!("in a task") });
+        let caught = panic::catch_unwind(panic::AssertUnwindSafe(|| {
+            let _ = Pin::new(&mut panicking).poll(&mut cx);
+        }));
+        assert!(caught.is_err());
+        assert_eq!(
+            current_worker(),
+            None,
+            "a panic does not leave the name behind"
+        );
     }
 
     #[test]

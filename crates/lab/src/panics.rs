@@ -5,7 +5,7 @@
 use std::panic::{self, PanicHookInfo};
 use std::thread;
 
-use pipeline_core::{panic_message, parse_worker_thread};
+use pipeline_core::{current_worker, panic_message, worker_thread_name};
 
 use crate::progress;
 
@@ -16,11 +16,16 @@ pub fn install_one_line_hook() {
 
 fn one_line(info: &PanicHookInfo<'_>) -> String {
     let thread = thread::current();
-    let name = thread.name().unwrap_or("<unnamed>");
     let message = panic_message(info.payload());
+    // A worker is named as such, whether it is a thread or a task polled by one.
+    let worker = current_worker();
+    let name = match worker {
+        Some((stage, index)) => worker_thread_name(stage, index),
+        None => thread.name().unwrap_or("<unnamed>").to_string(),
+    };
     match info.location() {
         // Outside the pipeline's workers a panic is a bug of the lab: say where.
-        Some(location) if parse_worker_thread(name).is_none() => {
+        Some(location) if worker.is_none() => {
             format!("panic in thread {name}: {message} (at {location})")
         }
         _ => format!("panic in thread {name}: {message}"),

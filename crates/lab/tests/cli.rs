@@ -909,7 +909,7 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     ("launch", "unrecognized subcommand 'launch'"),
     // Names the lab looks up.
-    ("run -b tokio", "unknown backend 'tokio': use one of"),
+    ("run -b redis", "unknown backend 'redis': use one of"),
     (
         "run -b {blocking} --scenario nope",
         "use one of book, camera",
@@ -1203,4 +1203,45 @@ fn a_second_ctrl_c_ends_the_lab_at_once() {
         thread::sleep(Duration::from_millis(10));
     };
     assert_eq!(status.code(), Some(130));
+}
+
+/// A crowd of threads this machine would not give is refused before any thread
+/// starts, in one line naming the limit, with exit code 2; the same crowd as tasks
+/// runs. Where this machine's limits would give 100,000 threads, there is nothing
+/// to refuse, and only the check's own answer is compared.
+#[test]
+fn a_crowd_of_threads_beyond_the_os_limit_is_refused_before_it_starts() {
+    let config = pipeline_core::Config {
+        items: 100_000,
+        workers: [100_000, 1, 1],
+        ..pipeline_core::Config::default()
+    };
+    let refusal = pipeline_core::fit::check_threads_this_machine(&config);
+    let out = run("run --backend mpsc --scenario crowd --items 100000 --download-ms 1");
+    match refusal {
+        Err(refusal) => {
+            assert_eq!(out.code, Some(2), "{}", out.stderr);
+            let line = out.stderr.trim();
+            assert_eq!(line.lines().count(), 1, "{line}");
+            assert!(
+                line.starts_with("error: this run needs 100005 threads"),
+                "{line}"
+            );
+            let limit = refusal.to_string();
+            let named = [
+                "pid_max",
+                "threads-max",
+                "max_map_count",
+                "ulimit -u",
+                "pids.max",
+            ];
+            assert!(named.iter().any(|n| limit.contains(n)), "{limit}");
+            assert!(out.stdout.is_empty(), "nothing ran: {}", out.stdout);
+        }
+        Ok(()) => assert_eq!(out.code, Some(0), "{}", out.stderr),
+    }
+    let tasks =
+        json_run("run --backend tokio --scenario crowd --items 2000 --download-ms 50 --json");
+    assert_eq!((tasks.items_out, tasks.config.workers[0]), (2000, 2000));
+    assert!(tasks.startup_s.is_some_and(|s| s >= 0.0));
 }

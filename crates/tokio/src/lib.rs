@@ -52,8 +52,9 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
 use pipeline_core::{
-    Backend, Config, Frame, Handoff, Job, PipelineError, Probe, Probes,
-    Probing, Receipt, Report, Run, Stage, StageError, Stages, Thumbnail,
+    AsWorker, Backend, Config, Frame, Handoff, Job, PipelineError, Probe,
+    Probes, Probing, Receipt, Report, Run, Stage, StageError, Stages,
+    Thumbnail,
 };
 
 /// The tokio pipeline, as the tests, the lab and the benches see it: the resize
@@ -188,13 +189,14 @@ async fn download(stages: Arc<Stages>, id: u64) -> Result<Frame, StageError> {
 }
 
 /// Waits on the runtime's timer, then downscales: on this runtime thread, or
-/// on the blocking pool (`OFFLOAD`), while this task awaits the result.
+/// on the blocking pool (`OFFLOAD`), while this task awaits the result. An item
+/// without pixels has nothing to downscale, and is never sent to the pool.
 async fn resize<const OFFLOAD: bool>(
     stages: Arc<Stages>,
     frame: Frame,
 ) -> Result<Thumbnail, StageError> {
     stages.enter_async(Stage::Resize, frame.id).await?;
-    if !OFFLOAD {
+    if !OFFLOAD || frame.pixels.is_none() {
         return Ok(stages.downscaled(frame));
     }
     let id = frame.id;
@@ -236,17 +238,22 @@ where
     Out: Send + 'static,
     F: Future<Output = Result<Out, StageError>> + Send + 'static,
 {
+    // ANCHOR: shared_receiver
+    // tokio's Receiver is single-consumer, as std's is: the workers share it
+    // behind a lock, but an async one, whose waiters are tasks, not threads.
     let input = Arc::new(Mutex::new(input));
+    // ANCHOR_END: shared_receiver
     (0..run.workers_of(stage))
         .map(|index| {
             let (input, output) = (Arc::clone(&input), output.clone());
             let (probes, func) = (run.shared_probes(), func.clone());
             runtime.spawn(async move {
-                let caught = AssertUnwindSafe(worker::<P, _, _, _>(
+                let worker = worker::<P, _, _, _>(
                     &probes, stage, index, input, output, func,
-                ))
-                .catch_unwind()
-                .await;
+                );
+                // Named while polled, so that a panic says which worker.
+                let worker = AsWorker::new(stage, index, worker);
+                let caught = AssertUnwindSafe(worker).catch_unwind().await;
                 caught.map_err(|payload| {
                     // The run stops now, as a thread's probe stops it when
                     // the thread unwinds.

@@ -1,6 +1,6 @@
 //! `figures/concurrency.svg`: threads against tasks as the concurrent waits grow:
 //! wall time over the ideal, and peak resident memory, one line per pipeline; a
-//! line that stops short ran into the machine's limit on threads.
+//! line that stops short ran into the machine's limit on threads, or out of time.
 
 use std::path::Path;
 
@@ -40,7 +40,7 @@ pub(crate) fn concurrency(results: &Results, path: &Path) -> anyhow::Result<()> 
     let (legend_area, body) = body.split_vertically(legend_height(WIDTH, &legend) + 28);
     draw_legend(&legend_area, &legend)?;
     legend_area.draw(&Text::new(
-        "A line that stops short: the OS's limit on threads refused the next level.",
+        "A line that stops short: refused by the OS's limit on threads, or timed out.",
         (20, legend_height(WIDTH, &legend) as i32 + 2),
         (FONT, LEGEND).into_font().color(&INK),
     ))?;
@@ -59,10 +59,7 @@ pub(crate) fn concurrency(results: &Results, path: &Path) -> anyhow::Result<()> 
         &panels[1],
         &points,
         "peak resident memory (MiB, log)",
-        |p| match p.outcome {
-            Measured::Ran { rss_bytes, .. } => Some(rss_bytes as f64 / (1024.0 * 1024.0)),
-            Measured::Refused(_) => None,
-        },
+        |p| p.rss_bytes().map(|b| b as f64 / (1024.0 * 1024.0)),
         None,
     )?;
     root.present()
@@ -74,7 +71,7 @@ pub(crate) fn concurrency(results: &Results, path: &Path) -> anyhow::Result<()> 
 fn ideal_of(point: &Point) -> Option<f64> {
     match point.outcome {
         Measured::Ran { ideal_s, .. } => Some(ideal_s),
-        Measured::Refused(_) => None,
+        _ => None,
     }
 }
 
@@ -90,10 +87,13 @@ fn panel(
     let low = values.iter().copied().fold(f64::INFINITY, f64::min);
     let high = values.iter().copied().fold(0f64, f64::max);
     let low = reference.map_or(low, |r| r.min(low));
-    let (y0, y1) = (
-        10f64.powf((low * 0.8).log10().floor()),
-        10f64.powf((high * 1.25).log10().ceil()),
-    );
+    // A panel with a reference (the ideal) starts just below it: nothing can be
+    // faster than the ideal, and the decade below it would be empty.
+    let y0 = match reference {
+        Some(reference) => reference * 0.8,
+        None => 10f64.powf((low * 0.8).log10().floor()),
+    };
+    let y1 = 10f64.powf((high * 1.25).log10().ceil());
     let (x0, x1) = (LEVELS[0] as f64 / 2.0, *LEVELS.last().unwrap() as f64 * 2.0);
     let mut chart = ChartBuilder::on(area)
         .margin(12)

@@ -19,8 +19,8 @@ pub fn table(results: &Results) -> String {
         ("wall / ideal", Align::Right),
         ("start-up", Align::Right),
         ("CPU", Align::Right),
-        ("peak RSS", Align::Right),
-        ("RSS per wait", Align::Right),
+        ("peak RSS (MiB)", Align::Right),
+        ("memory per wait added", Align::Right),
     ]);
     let mut refusals: Vec<String> = Vec::new();
     for point in points(results) {
@@ -52,10 +52,18 @@ pub fn table(results: &Results) -> String {
                     format::duration(*cpu_s),
                     format::mib(Some(*rss_bytes)),
                     point
-                        .rss_per_wait()
+                        .rss_per_wait
                         .map_or(MISSING.into(), |b| units::bytes(b.round() as u64)),
                 ]
             }
+            Measured::TimedOut(seconds) => [
+                format!("timed out ({} s)", format::secs(*seconds)),
+                MISSING.into(),
+                MISSING.into(),
+                MISSING.into(),
+                MISSING.into(),
+                MISSING.into(),
+            ],
             Measured::Refused(reason) => {
                 if !refusals.contains(reason) {
                     refusals.push(reason.clone());
