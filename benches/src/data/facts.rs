@@ -247,6 +247,10 @@ fn tasks(f: &mut Facts, results: &Results) {
             Fact::Bool(inline.wall_s <= offloaded.wall_s * (1.0 + KEEPS_UP)),
         );
         f.insert(
+            format!("{name}.tasks-keep-up"),
+            Fact::Bool(inline.wall_s <= lo * (1.0 + KEEPS_UP)),
+        );
+        f.insert(
             format!("{name}.tasks-slower"),
             Fact::Bool(inline.wall_s.min(offloaded.wall_s) > hi),
         );
@@ -558,8 +562,10 @@ fn paced(f: &mut Facts, results: &Results) {
 /// `bottleneck`, unbounded: the resize queue's depth over time.
 fn depth(f: &mut Facts, results: &Results) {
     let name = Scenario::BOTTLENECK.name;
+    // The pipelines of threads, as the depth figures draw them.
     let series: Vec<(Pipeline, &Report, &[u64], u64)> = ALL
         .iter()
+        .filter(|p| !p.backend.tasks)
         .filter_map(|&p| {
             let run = results.run(name, None, p)?;
             let series = run.depth_series()?;
@@ -781,6 +787,8 @@ fn sleeper_against_blocking(results: &Results) -> Vec<(String, Option<usize>, f6
     results
         .scenario_configs()
         .into_iter()
+        // `crowd` is about how many waits, threads against tasks: its own chapter.
+        .filter(|(scenario, _)| scenario != Scenario::CROWD.name)
         .filter_map(|(scenario, capacity)| {
             let sleeper = results.report(&scenario, capacity, POLLING_SLEEP)?;
             let blocking = blocking_reports(results, &scenario, capacity);

@@ -1,4 +1,6 @@
-//! The resize queue's depth over time on `bottleneck`, one line per pipeline.
+//! The resize queue's depth over time on `bottleneck`, one line per pipeline of
+//! threads (the pipelines of tasks wait on another timer, which lengthens the
+//! resize: their depth tells of the timer, not of the queue).
 
 use std::path::Path;
 
@@ -15,6 +17,7 @@ pub(crate) fn depth(results: &Results, path: &Path, capacity: Option<usize>) -> 
     let lines: Vec<Line> = ALL
         .iter()
         .enumerate()
+        .filter(|(_, v)| !v.backend.tasks)
         .filter_map(|(i, &v)| {
             let series = results
                 .run(Scenario::BOTTLENECK.name, capacity, v)?
