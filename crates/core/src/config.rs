@@ -189,9 +189,10 @@ impl Config {
     // ANCHOR: ideal_wall
     /// The shortest wall time the configured waits allow, in seconds: the first
     /// item's trip through every stage, then one item per `bottleneck wait /
-    /// bottleneck workers` (or per source interval, if slower); when every stage
-    /// that waits has a worker per item, all at once, the first trip alone.
-    /// `None` when the config has no waits (then there is no ideal to compare with).
+    /// bottleneck workers` (or per source interval, if slower); when every
+    /// stage that waits has a worker per item, all at once, the first trip
+    /// alone. `None` when the config has no waits (then there is no ideal to
+    /// compare with).
     pub fn ideal_wall_s(&self) -> Option<f64> {
         let waits: Vec<f64> = Stage::ALL
             .iter()
@@ -211,7 +212,8 @@ impl Config {
         // item's wait overlaps, and the later items add no time at all.
         let overlap = interval == 0.0
             && Stage::ALL.iter().all(|&stage| {
-                waits[stage.index()] == 0.0 || self.workers_of(stage) as u64 >= self.items
+                let each = self.workers_of(stage) as u64 >= self.items;
+                waits[stage.index()] == 0.0 || each
             });
         let later = if overlap {
             0.0

@@ -403,8 +403,8 @@ pub trait Probe {
         self.work_ended(started, job.try_map(stage))
     }
 
-    /// [`Probe::work`] in two halves, for a stage whose work is awaited (a task's):
-    /// the work starts now…
+    /// [`Probe::work`] in two halves, for a stage whose work is awaited (a
+    /// task's): the work starts now…
     fn work_started(&self) -> WorkStart;
 
     /// …and ended with `result`, its job or the stage's error. A failure gives

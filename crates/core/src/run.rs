@@ -716,8 +716,8 @@ impl Collector<'_> {
             // The queue peaks are the largest depths read: read them now and
             // then.
             self.run.probes.sample_depths();
-            let took = now.elapsed();
-            self.sample_every = DEPTH_SAMPLE_INTERVAL.max(took * DEPTH_SAMPLE_SHARE);
+            let took = now.elapsed() * DEPTH_SAMPLE_SHARE;
+            self.sample_every = DEPTH_SAMPLE_INTERVAL.max(took);
             self.last_sample = Some(now);
         }
         let micros = now.duration_since(receipt.entered).as_micros() as u64;

@@ -116,12 +116,12 @@ impl Scenario {
     // ANCHOR_END: cpu
 
     // ANCHOR: crowd
-    /// Every item's download waits 1 s, with as many download workers as items, so
-    /// that every wait overlaps: the load where a thread per wait meets the
-    /// operating system's limits, and a task per wait does not.
+    /// Every item's download waits 1 s, with as many download workers as
+    /// items, so that every wait overlaps: the load where a thread per wait
+    /// meets the operating system's limits, and a task per wait does not.
     pub const CROWD: Scenario = Scenario {
         name: "crowd",
-        about: "every item's download waits 1 s at once: a download worker per item",
+        about: "every download waits 1 s at once: a worker per item",
         capacities: &[None],
         items: 1000,
         workers: [1000, 1, 1],

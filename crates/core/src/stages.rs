@@ -217,13 +217,18 @@ impl Stages {
     // ANCHOR_END: enter
 
     // ANCHOR: enter_async
-    /// [`Stages::enter`] for a task: the injected fault, then the stage's wait
-    /// on the runtime's timer, which holds no thread (a thread's sleep would hold
-    /// one of the runtime's few), unless the run is stopped meanwhile. The
-    /// stage's work follows: [`Stages::fetched`], [`Stages::downscaled`] or
-    /// [`Stages::sent`].
+    /// [`Stages::enter`] for a task: the injected fault, then the stage's
+    /// wait on the runtime's timer, which holds no thread (a thread's sleep
+    /// would hold one of the runtime's few), unless the run is stopped
+    /// meanwhile. The stage's work follows: [`Stages::fetched`],
+    /// [`Stages::downscaled`] or [`Stages::sent`].
     #[cfg(feature = "tasks")]
-    pub async fn enter_async(&self, stage: Stage, id: u64) -> Result<(), StageError> {
+    #[rustfmt::skip] // Kept to the book's 80 columns: it is a listing.
+    pub async fn enter_async(
+        &self,
+        stage: Stage,
+        id: u64,
+    ) -> Result<(), StageError> {
         self.fault(stage, id)?;
         let wait = self.waits[stage.index()];
         if !wait.is_zero() && !self.stop.sleep_async(wait).await {
