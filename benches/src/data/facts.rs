@@ -64,7 +64,6 @@ fn crowd(f: &mut Facts, results: &Results) {
     if points.is_empty() {
         return;
     }
-    let kib = |bytes: f64| Fact::Number(bytes / 1024.0, 1);
     let ran = |p: &&Point| matches!(p.outcome, Measured::Ran { .. });
     // The highest level at which a pipeline of each kind ran to its end, and what
     // the ones that did cost there.
@@ -155,32 +154,27 @@ fn crowd(f: &mut Facts, results: &Results) {
                     .filter_map(get),
             )
         };
-        let (task_rss, thread_rss) = (at(true, |p| p.rss_per_wait), at(false, |p| p.rss_per_wait));
-        f.insert(
-            "crowd.both.tasks-rss-per-wait-kib",
-            Fact::range(kib(task_rss.0), kib(task_rss.1)),
-        );
-        f.insert(
-            "crowd.both.threads-rss-per-wait-kib",
-            Fact::range(kib(thread_rss.0), kib(thread_rss.1)),
-        );
-        f.insert(
-            "crowd.both.tasks-lighter",
-            Fact::Bool(task_rss.1 < thread_rss.0),
-        );
-        let (task_start, thread_start) = (at(true, Point::startup_s), at(false, Point::startup_s));
-        f.insert(
-            "crowd.both.tasks-startup",
-            Fact::range(seconds(task_start.0), seconds(task_start.1)),
-        );
-        f.insert(
-            "crowd.both.threads-startup",
-            Fact::range(seconds(thread_start.0), seconds(thread_start.1)),
-        );
-        f.insert(
-            "crowd.both.tasks-start-faster",
-            Fact::Bool(task_start.1 < thread_start.0),
-        );
+        type Get = fn(&Point) -> Option<f64>;
+        type Kind = fn(f64) -> Fact;
+        let measures: [(&str, Get, Kind, &str); 2] = [
+            ("rss-per-wait-kib", |p| p.rss_per_wait, kib, "lighter"),
+            ("startup", Point::startup_s, seconds, "start-faster"),
+        ];
+        for (what, get, kind, better) in measures {
+            let (tasks, threads) = (at(true, get), at(false, get));
+            f.insert(
+                format!("crowd.both.tasks-{what}"),
+                Fact::range(kind(tasks.0), kind(tasks.1)),
+            );
+            f.insert(
+                format!("crowd.both.threads-{what}"),
+                Fact::range(kind(threads.0), kind(threads.1)),
+            );
+            f.insert(
+                format!("crowd.both.tasks-{better}"),
+                Fact::Bool(tasks.1 < threads.0),
+            );
+        }
     }
     if top[1] > 0 {
         let (_, hi) = min_max(
@@ -310,6 +304,11 @@ fn count(n: f64) -> Fact {
 
 fn mib(bytes: f64) -> Fact {
     Fact::Mib(bytes.round().max(0.0) as u64)
+}
+
+/// Bytes as KiB with one decimal.
+fn kib(bytes: f64) -> Fact {
+    Fact::Number(bytes / 1024.0, 1)
 }
 
 fn two_places(value: f64) -> Fact {
