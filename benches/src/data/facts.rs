@@ -229,14 +229,6 @@ fn tasks(f: &mut Facts, results: &Results) {
             seconds(offloaded.process_cpu_s),
         );
         f.insert(
-            format!("{name}.inline.p50"),
-            Fact::Micros(inline.latency_us.p50),
-        );
-        f.insert(
-            format!("{name}.offloaded.p50"),
-            Fact::Micros(offloaded.latency_us.p50),
-        );
-        f.insert(
             format!("{name}.inline-no-slower"),
             Fact::Bool(inline.wall_s <= offloaded.wall_s * (1.0 + KEEPS_UP)),
         );
