@@ -4,7 +4,7 @@
 //! the same way. `cargo bench` runs two bench targets, in this order:
 //!
 //! - `handoff` (criterion): every pipeline on the scenarios that suit repeated timing
-//!   (`throughput` unbounded and bounded, shortened `camera`, `fanout` and `paced`),
+//!   (`throughput` unbounded and bounded, a shortened `paced`),
 //!   timed in wall time and in process CPU time ([`measure::cpu::ProcessCpuTime`]);
 //!   on `throughput` also the [`measure::bare`] pipelines, which show what the probes
 //!   cost;
