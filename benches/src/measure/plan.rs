@@ -1,6 +1,6 @@
 //! How big a bench run is: the full run for the committed reports, or the quick one
 //! (`PIPELINE_BENCH_QUICK=1`) for CI and for trying things out. Both take the same
-//! code path; quick mode only runs fewer items, repeats and samples.
+//! code path; quick mode only runs fewer items and samples.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -63,9 +63,10 @@ impl Plan {
             .map_or(preset, |&(_, items)| items)
     }
 
-    /// How many times each `throughput` case runs, instrumented and bare in turn, each
-    /// in its own process, for the instrumentation-overhead ratio (the median and the
-    /// spread are reported). The sleeping poller runs once: its time is its naps.
+    /// How many times each `throughput` case runs (five in either mode, the fewest that
+    /// give an overhead verdict), instrumented and bare in turn, each in its own
+    /// process, for the instrumentation-overhead ratio (the median and the spread are
+    /// reported). The sleeping poller runs once: its time is its naps.
     pub fn throughput_repeats(&self) -> u32 {
         5
     }
