@@ -26,9 +26,9 @@ use pipeline_registry::ALL;
 /// The longest a case may run before its process is killed.
 const CASE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The longest a run of the concurrency sweep may take, twenty times its ideal:
+/// The longest a run of the concurrency sweep may take, ten times its ideal:
 /// one that takes longer is recorded as timed out ([`CaseKind::Crowd`]).
-const CROWD_TIMEOUT: Duration = Duration::from_secs(20);
+const CROWD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The report bench's `main`: a child running one case (`--case <json>`), or the
 /// parent running them all, writing to `target/reports/` and building the book from it.

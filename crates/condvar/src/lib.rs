@@ -30,14 +30,16 @@ mod queue;
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
-    Stage, StageError,
+    Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError,
 };
 
 pub use queue::{Closed, Iter, Queue};
 
-/// The Condvar-queue pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend::of::<Condvar>();
+pipeline_core::backend!(
+    /// The Condvar-queue pipeline, as the tests, the lab and the benches see it.
+    pub const BACKEND = Condvar
+);
 
 /// The `Mutex` + `Condvar` queue as a [`Handoff`]: what they can do, and the pipeline.
 pub struct Condvar;

@@ -78,13 +78,19 @@ pub fn os_gives_every_thread(_name: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// One way of handing work between threads, as its crate writes it: a name, what
-/// its queues can do, and one pipeline, generic over the kind of probe. Core derives
-/// every kind of run from that one function ([`Backend::of`]), so a new kind of
-/// probe touches no backend, and a new backend writes no run of its own.
+/// One kind of run of a backend's pipeline: [`Handoff::pipeline`] for one kind of probe.
+pub type PipelineFn = fn(&Run) -> Result<Report, PipelineError>;
+
+/// Declares the [`Backend`] of a [`Handoff`]: `backend!(pub const BACKEND = Mpsc);`.
+///
+/// Core derives every kind of run from the one generic pipeline
+/// ([`Handoff::pipeline`]), each compiled once, in the crate that declares the
+/// backend, with that crate's optimisation: the registry, the benches and the lab
+/// that name the backend link to those instances instead of compiling every
+/// pipeline again for every kind of probe.
 ///
 /// ```
-/// use pipeline_core::{Backend, Handoff, PipelineError, Probing, Report, Run};
+/// use pipeline_core::{Handoff, PipelineError, Probing, Report, Run};
 ///
 /// struct Nothing;
 ///
@@ -97,9 +103,38 @@ pub fn os_gives_every_thread(_name: &str) -> io::Result<()> {
 ///     }
 /// }
 ///
-/// const NOTHING: Backend = Backend::of::<Nothing>();
+/// pipeline_core::backend!(
+///     /// The backend that hands nothing over.
+///     pub const NOTHING = Nothing
+/// );
 /// assert_eq!(NOTHING.name, "nothing");
 /// ```
+#[macro_export]
+macro_rules! backend {
+    ($(#[$meta:meta])* $vis:vis const $name:ident = $handoff:ty) => {
+        $(#[$meta])*
+        $vis const $name: $crate::Backend = {
+            #[inline(never)]
+            fn counting(run: &$crate::Run) -> Result<$crate::Report, $crate::PipelineError> {
+                <$handoff as $crate::Handoff>::pipeline::<$crate::Counting>(run)
+            }
+            #[inline(never)]
+            fn bare(run: &$crate::Run) -> Result<$crate::Report, $crate::PipelineError> {
+                <$handoff as $crate::Handoff>::pipeline::<$crate::Bare>(run)
+            }
+            #[inline(never)]
+            fn recorded(run: &$crate::Run) -> Result<$crate::Report, $crate::PipelineError> {
+                <$handoff as $crate::Handoff>::pipeline::<$crate::Recording>(run)
+            }
+            $crate::Backend::with_pipelines::<$handoff>([counting, bare, recorded])
+        };
+    };
+}
+
+/// One way of handing work between threads, as its crate writes it: a name, what
+/// its queues can do, and one pipeline, generic over the kind of probe. Core derives
+/// every kind of run from that one function ([`backend!`]), so a
+/// new kind of probe touches no backend, and a new backend writes no run of its own.
 pub trait Handoff {
     /// The backend's name: polling, condvar, mpsc, crossbeam, flume or kanal.
     const NAME: &'static str;
@@ -131,22 +166,26 @@ pub struct Backend {
     /// Whether its workers are tasks rather than a thread each ([`Handoff::TASKS`]).
     pub tasks: bool,
     /// The pipeline with counting probes, with none, and with recording ones.
-    counting: fn(&Run) -> Result<Report, PipelineError>,
-    bare: fn(&Run) -> Result<Report, PipelineError>,
-    recorded: fn(&Run) -> Result<Report, PipelineError>,
+    counting: PipelineFn,
+    bare: PipelineFn,
+    recorded: PipelineFn,
 }
 
 impl Backend {
-    /// The backend of `H`: its one pipeline, instantiated for every kind of probe.
-    pub const fn of<H: Handoff>() -> Backend {
+    /// The backend of `H` with its pipeline for counting probes, for none and for
+    /// recording ones, in that order: what [`backend!`] expands to.
+    #[doc(hidden)]
+    pub const fn with_pipelines<H: Handoff>(
+        [counting, bare, recorded]: [PipelineFn; 3],
+    ) -> Backend {
         Backend {
             name: H::NAME,
             rendezvous: H::RENDEZVOUS,
             polls: H::POLLS,
             tasks: H::TASKS,
-            counting: H::pipeline::<Counting>,
-            bare: H::pipeline::<Bare>,
-            recorded: H::pipeline::<Recording>,
+            counting,
+            bare,
+            recorded,
         }
     }
 
@@ -763,7 +802,7 @@ mod tests {
         }
     }
 
-    const BY_HAND: Backend = Backend::of::<ByHand>();
+    backend!(const BY_HAND = ByHand);
 
     /// Of several panics, the error names the one that happened first, whatever
     /// the order the workers are joined in.

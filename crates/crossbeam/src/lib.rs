@@ -29,12 +29,14 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
-    Stage, StageError,
+    Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError,
 };
 
-/// The crossbeam-channel pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend::of::<Crossbeam>();
+pipeline_core::backend!(
+    /// The crossbeam-channel pipeline, as the tests, the lab and the benches see it.
+    pub const BACKEND = Crossbeam
+);
 
 /// crossbeam-channel's channels as a [`Handoff`]: what they can do, and the pipeline.
 pub struct Crossbeam;

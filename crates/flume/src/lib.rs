@@ -30,12 +30,14 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use flume::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
-    Stage, StageError,
+    Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError,
 };
 
-/// The flume pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend::of::<Flume>();
+pipeline_core::backend!(
+    /// The flume pipeline, as the tests, the lab and the benches see it.
+    pub const BACKEND = Flume
+);
 
 /// flume's channels as a [`Handoff`]: what they can do, and the pipeline.
 pub struct Flume;

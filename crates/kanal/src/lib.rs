@@ -33,12 +33,14 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use kanal::{Receiver, Sender, bounded, unbounded};
 
 use pipeline_core::{
-    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
-    Stage, StageError,
+    Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError,
 };
 
-/// The kanal pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend::of::<Kanal>();
+pipeline_core::backend!(
+    /// The kanal pipeline, as the tests, the lab and the benches see it.
+    pub const BACKEND = Kanal
+);
 
 /// kanal's channels as a [`Handoff`]: what they can do, and the pipeline.
 pub struct Kanal;

@@ -28,12 +28,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use pipeline_core::{
-    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
-    Stage, StageError,
+    Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError,
 };
 
-/// The std mpsc pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend::of::<Mpsc>();
+pipeline_core::backend!(
+    /// The std mpsc pipeline, as the tests, the lab and the benches see it.
+    pub const BACKEND = Mpsc
+);
 
 /// The standard library's channels as a [`Handoff`]: what they can do, and the pipeline.
 pub struct Mpsc;

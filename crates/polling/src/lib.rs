@@ -30,14 +30,16 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::Duration;
 
 use pipeline_core::{
-    Backend, Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run,
-    Stage, StageError, Stop,
+    Config, Handoff, Job, PipelineError, Probe, Probing, Report, Run, Stage,
+    StageError, Stop,
 };
 
 pub use queue::{GetError, MyQueue, PutError};
 
-/// The polling pipeline, as the tests, the lab and the benches see it.
-pub const BACKEND: Backend = Backend::of::<Polling>();
+pipeline_core::backend!(
+    /// The polling pipeline, as the tests, the lab and the benches see it.
+    pub const BACKEND = Polling
+);
 
 /// The item's polling `Mutex<VecDeque>` as a [`Handoff`]: what they can do, and the pipeline.
 pub struct Polling;

@@ -160,6 +160,14 @@ impl Pipeline {
         self.waits == Waits::Blocks
     }
 
+    /// The other pipeline that runs the same code as this one on `config`, if any:
+    /// the offloaded tokio pipeline sends nothing to the blocking pool when items
+    /// carry no pixels, so there it is the inline one. The benches time such a
+    /// pipeline once, not over and over.
+    pub fn runs_as(&self, config: &Config) -> Option<Pipeline> {
+        (*self == TASKS_OFFLOADED && config.frame.is_none()).then_some(TASKS)
+    }
+
     /// `config` set up for this pipeline: its poll sleep filled in or cleared.
     pub fn config(&self, config: &Config) -> Config {
         Config {
@@ -333,5 +341,26 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, ALL);
         assert!(serde_json::from_str::<Pipeline>("\"redis\"").is_err());
+    }
+
+    #[test]
+    fn only_the_offloaded_tasks_without_pixels_run_as_another_pipeline() {
+        for pipeline in ALL {
+            for scenario in pipeline_core::Scenario::ALL {
+                let config = scenario.config();
+                let twin = pipeline.runs_as(&config);
+                let expected =
+                    (*pipeline == TASKS_OFFLOADED && config.frame.is_none()).then_some(TASKS);
+                assert_eq!(twin, expected, "{} on {}", pipeline.id, scenario.name);
+            }
+        }
+        let config = pipeline_core::Config {
+            items: 200,
+            ..pipeline_core::Scenario::BOOK.config()
+        };
+        let inline = TASKS.backend.run(&config).unwrap();
+        let offloaded = TASKS_OFFLOADED.backend.run(&config).unwrap();
+        assert_eq!(offloaded.items_out, inline.items_out);
+        assert_eq!(offloaded.total_polls(), inline.total_polls());
     }
 }

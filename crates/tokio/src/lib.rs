@@ -52,18 +52,21 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
 use pipeline_core::{
-    AsWorker, Backend, Config, Frame, Handoff, Job, PipelineError, Probe,
-    Probes, Probing, Receipt, Report, Run, Stage, StageError, Stages,
-    Thumbnail,
+    AsWorker, Config, Frame, Handoff, Job, PipelineError, Probe, Probes,
+    Probing, Receipt, Report, Run, Stage, StageError, Stages, Thumbnail,
 };
 
-/// The tokio pipeline, as the tests, the lab and the benches see it: the resize
-/// runs inline, on the runtime's threads.
-pub const BACKEND: Backend = Backend::of::<Tasks<false>>();
+pipeline_core::backend!(
+    /// The tokio pipeline, as the tests, the lab and the benches see it: the resize
+    /// runs inline, on the runtime's threads.
+    pub const BACKEND = Tasks<false>
+);
 
-/// The same pipeline with the resize on tokio's blocking pool
-/// (`spawn_blocking`): the runtime's threads only await.
-pub const SPAWN_BLOCKING: Backend = Backend::of::<Tasks<true>>();
+pipeline_core::backend!(
+    /// The same pipeline with the resize on tokio's blocking pool
+    /// (`spawn_blocking`): the runtime's threads only await.
+    pub const SPAWN_BLOCKING = Tasks<true>
+);
 
 /// tokio's tasks and channels as a [`Handoff`]; `OFFLOAD`: the CPU-bound resize
 /// goes to the blocking pool.
