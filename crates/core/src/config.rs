@@ -371,6 +371,10 @@ pub enum ConfigError {
         /// 32768 and 78 are in use`.
         limit: String,
     },
+    /// The broker between the stages cannot be used: not installed, a bad URL,
+    /// nothing answering (the message says which, and names the broker).
+    #[error("{0}")]
+    Broker(String),
     /// A rendezvous asked of a queue that cannot do one.
     #[error("the {0} backend has no rendezvous queue: use a capacity of 1 or more")]
     NoRendezvous(&'static str),

@@ -140,6 +140,15 @@ pub struct StageReport {
     /// order the kinds first happened, with their count and first message.
     #[serde(default)]
     pub failures: Vec<FailureKind>,
+    /// Items the stage's workers took over from another worker that had held
+    /// them unacknowledged too long (a broker's redelivery: a worker that died,
+    /// or one too slow); always 0 for the queues in one process.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redelivered: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl StageReport {

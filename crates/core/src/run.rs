@@ -42,6 +42,18 @@ pub enum PipelineError {
         /// What the run did before it stopped.
         report: Box<Report>,
     },
+    /// The broker between the stages failed during the run (it was stopped or
+    /// became unreachable): the run was stopped, every thread was joined;
+    /// `report` says what was done before.
+    #[error("lost the broker at {broker}: {reason}")]
+    BrokerLost {
+        /// The broker's URL.
+        broker: String,
+        /// What the client said.
+        reason: String,
+        /// What the run did before it stopped.
+        report: Box<Report>,
+    },
     /// The operating system refused a thread: the run was stopped, every thread
     /// that had started was joined; `report` says what was done before.
     #[error("cannot start {thread} ({reason}): use fewer workers")]
@@ -63,6 +75,7 @@ impl PipelineError {
         match self {
             PipelineError::Config(_) => None,
             PipelineError::StagePanicked { report, .. }
+            | PipelineError::BrokerLost { report, .. }
             | PipelineError::ThreadRefused { report, .. } => Some(report),
         }
     }
@@ -288,8 +301,17 @@ pub struct Run {
     panics: Mutex<Vec<(Stage, Instant, String)>>,
     /// Asked before each thread starts.
     gate: ThreadGate,
-    /// The first thread the OS refused, and why.
-    refused: Mutex<Option<(String, String)>>,
+    /// The first thread the OS refused, or the broker's failure, and why.
+    refused: Mutex<Option<Halt>>,
+}
+
+/// What stopped a run from outside its stages.
+#[derive(Debug, Clone)]
+enum Halt {
+    /// The OS refused this thread, for this reason.
+    ThreadRefused(String, String),
+    /// The broker at this URL failed, for this reason.
+    BrokerLost(String, String),
 }
 
 impl Run {
@@ -516,7 +538,10 @@ impl Run {
             items_in == self.config.items && collector.items_out + failed == items_in;
         let outcome = match (first_panic, &refused) {
             (Some((stage, _, _)), _) => format!("stopped: panic in {stage}"),
-            (None, Some((thread, _))) => format!("stopped: cannot start {thread}"),
+            (None, Some(Halt::ThreadRefused(thread, _))) => {
+                format!("stopped: cannot start {thread}")
+            }
+            (None, Some(Halt::BrokerLost(..))) => "stopped: lost the broker".into(),
             (None, None) if self.probes.is_stopped() && !all_accounted => {
                 STOPPED_FROM_OUTSIDE.into()
             }
@@ -567,8 +592,15 @@ impl Run {
                 message: message.clone(),
                 report: Box::new(report),
             }),
-            (None, Some((thread, reason))) => Err(PipelineError::ThreadRefused {
-                thread,
+            (None, Some(Halt::ThreadRefused(thread, reason))) => {
+                Err(PipelineError::ThreadRefused {
+                    thread,
+                    reason,
+                    report: Box::new(report),
+                })
+            }
+            (None, Some(Halt::BrokerLost(broker, reason))) => Err(PipelineError::BrokerLost {
+                broker,
                 reason,
                 report: Box::new(report),
             }),
@@ -597,6 +629,7 @@ impl Run {
             failures: failures::merge(
                 (0..self.probes.workers_of(stage)).map(|index| self.probes.failures(stage, index)),
             ),
+            redelivered: 0,
         }
     }
 }
@@ -680,8 +713,18 @@ impl Run {
 
     /// Notes that the OS refused `thread`, and stops the run.
     fn refused(&self, thread: String, error: &io::Error) {
+        self.halt(Halt::ThreadRefused(thread, os_reason(error)));
+    }
+
+    /// Notes that the broker at `broker` failed the run (`reason`: what its
+    /// client said), and stops the run; the first failure is the one reported.
+    pub fn lost_broker(&self, broker: &str, reason: &str) {
+        self.halt(Halt::BrokerLost(broker.to_string(), reason.to_string()));
+    }
+
+    fn halt(&self, halt: Halt) {
         let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
-        refused.get_or_insert_with(|| (thread, os_reason(error)));
+        refused.get_or_insert(halt);
         self.probes.stop();
     }
 }
@@ -779,6 +822,23 @@ impl Collector<'_> {
         }
     }
     // ANCHOR_END: arrived
+
+    /// A receipt arrived from a queue that delivers at least once (a broker
+    /// hands what a dead worker held to another): a receipt of an item already
+    /// collected is dropped, counted in `duplicates` and not in `items_out`.
+    /// Whether it was the item's first. (A bare run keeps no ids, and takes
+    /// every receipt as the first: it is never run with faults.)
+    pub fn arrived_at_least_once(&mut self, receipt: Job<Receipt>) -> bool {
+        let id = receipt.item.id;
+        let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+        let seen = self.seen.get(word).is_some_and(|w| w & bit != 0);
+        if self.run.counting && seen {
+            self.duplicates += 1;
+            return false;
+        }
+        self.arrived(receipt);
+        true
+    }
 }
 
 /// A worker's panic, as its thread ends with it: when and why.

@@ -92,6 +92,7 @@ pub fn what_was_done(
     let reason = error.to_string();
     match error {
         PipelineError::StagePanicked { report, .. }
+        | PipelineError::BrokerLost { report, .. }
         | PipelineError::ThreadRefused { report, .. } => Ok((*report, Some(reason))),
         PipelineError::Config(error) => Err(error),
     }

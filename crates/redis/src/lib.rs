@@ -1,0 +1,448 @@
+//! # Redis Streams: the pipeline with a broker between its stages
+//!
+//! The pipeline with every queue a Redis stream read by a consumer group:
+//! the step the item's readers take next, from `queue.Queue` to a broker
+//! (Celery, RQ, Dramatiq and Huey all run on Redis). Each worker thread has
+//! its own connection: a blocked connection serves no one else.
+//!
+//! What it teaches, by comparison with its siblings:
+//! - **wait**: `XREADGROUP … BLOCK` waits in the server; a block that ends
+//!   with nothing is a poll, and is counted as one;
+//! - **stop**: a stream has no close: a flag says no more will come, and a
+//!   stage ends when its input is closed, fully delivered and fully acked;
+//! - **bound**: `MAXLEN` trims, which loses items; the bound here is a list
+//!   of free slots that `put` takes with a blocking pop and `get` gives back;
+//! - **fan-out**: the workers of a stage are consumers of one group; each
+//!   entry goes to one of them, and stays pending until it is acked
+//!   (`task_done`), after its result is put downstream: at-least-once;
+//! - **a dead worker**: what it held stays pending, and another consumer of
+//!   its group claims it (`XAUTOCLAIM`) once it has been idle long enough.
+//!
+//! The broker is `REDIS_URL`'s server, or a private `redis-server` started
+//! for the process ([`server`]).
+//!
+//! ```
+//! use pipeline_core::{Config, Scenario};
+//!
+//! if pipeline_redis::server::broker().is_ok() {
+//!     let config = Config { items: 100, ..Scenario::BOOK.config() };
+//!     let report = pipeline_redis::run(&config)?;
+//!     assert_eq!(report.items_out, 100);
+//! }
+//! # Ok::<(), pipeline_core::PipelineError>(())
+//! ```
+
+pub mod server;
+mod stream;
+pub mod wire;
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::thread::{self, Scope, ScopedJoinHandle};
+use std::time::{Duration, Instant};
+
+use redis::{Connection, RedisResult};
+
+use pipeline_core::{
+    Config, ConfigError, Handoff, Job, PipelineError, Probe, Probing, Receipt,
+    Report, Run, Stage, StageError,
+};
+
+pub use server::{Broker, BrokerError, broker};
+pub use stream::BLOCK;
+use stream::{Entry, Got, Stream};
+use wire::Wire;
+
+pipeline_core::backend!(
+    /// The Redis Streams pipeline, as the tests, the lab and the benches see it.
+    pub const BACKEND = Redis
+);
+
+/// Redis Streams as a [`Handoff`]: what they can do, and the pipeline.
+pub struct Redis;
+
+impl Handoff for Redis {
+    const NAME: &'static str = "redis";
+    const RENDEZVOUS: bool = false;
+    const POLLS: bool = false;
+
+    fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+        pipeline::<P>(run)
+    }
+}
+
+/// Runs the Redis pipeline on `config`, on this process's broker.
+pub fn run(config: &Config) -> Result<Report, PipelineError> {
+    BACKEND.run(config)
+}
+
+thread_local! {
+    static CHOSEN: RefCell<Option<Broker>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `broker` as the broker of every Redis run it starts on this
+/// thread (instead of [`server::broker`]'s): `--broker URL`, or a test's own
+/// server.
+pub fn on_broker<R>(broker: &Broker, f: impl FnOnce() -> R) -> R {
+    let previous = CHOSEN.with(|chosen| chosen.replace(Some(broker.clone())));
+    let result = f();
+    CHOSEN.with(|chosen| *chosen.borrow_mut() = previous);
+    result
+}
+
+fn chosen_broker() -> Result<Broker, BrokerError> {
+    match CHOSEN.with(|chosen| chosen.borrow().clone()) {
+        Some(broker) => Ok(broker),
+        None => server::broker(),
+    }
+}
+
+/// What every thread of one run shares: where the broker is, the run's keys,
+/// and the clock the entries' entry times count from.
+struct Shared {
+    broker: Broker,
+    client: redis::Client,
+    prefix: String,
+    epoch: Instant,
+    /// How long an entry must sit unacked before another consumer takes it.
+    claim_after: Duration,
+    /// Entries each stage's workers claimed from another consumer.
+    redelivered: [AtomicU64; 3],
+}
+
+impl Shared {
+    /// A connection of this thread's own; its reads time out well after a
+    /// block ends, so a lost server cannot hang a worker.
+    fn connect(&self) -> RedisResult<Connection> {
+        let conn = self.client.get_connection_with_timeout(TIMEOUT)?;
+        conn.set_read_timeout(Some(BLOCK + TIMEOUT))?;
+        conn.set_write_timeout(Some(TIMEOUT))?;
+        Ok(conn)
+    }
+
+    /// Notes that the broker failed this run, and stops it.
+    fn lost(&self, run: &Run, error: &redis::RedisError) {
+        run.lost_broker(&self.broker.url, &error.to_string());
+    }
+}
+
+/// How long a connection, a write, or a reply beyond a block may take.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Unique key prefixes, so that runs never collide on a shared server.
+fn run_prefix() -> String {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seq = SEQUENCE.fetch_add(1, Relaxed);
+    format!("pipeline:{}-{nanos}-{seq}", std::process::id())
+}
+
+/// The four queues of a run: into download, resize and upload, and receipts.
+struct Queues {
+    download: Stream,
+    resize: Stream,
+    upload: Stream,
+    done: Stream,
+}
+
+impl Queues {
+    fn new(prefix: &str, capacity: Option<usize>) -> Queues {
+        let bounded = capacity.is_some();
+        Queues {
+            download: Stream::named(prefix, "download", bounded),
+            resize: Stream::named(prefix, "resize", bounded),
+            upload: Stream::named(prefix, "upload", bounded),
+            done: Stream::named(prefix, "done", bounded),
+        }
+    }
+
+    fn all(&self) -> [&Stream; 4] {
+        [&self.download, &self.resize, &self.upload, &self.done]
+    }
+
+    /// Removes every key of the run.
+    fn remove(&self, conn: &mut Connection) -> RedisResult<()> {
+        let keys: Vec<String> =
+            self.all().iter().flat_map(|q| q.keys()).collect();
+        redis::cmd("DEL").arg(keys).query(conn)
+    }
+}
+
+/// The longest a live worker can hold an item: its stage's wait, with room.
+fn claim_after(config: &Config) -> Duration {
+    let longest = [config.download_ms, config.resize_ms, config.upload_ms]
+        .into_iter()
+        .fold(0.0, f64::max);
+    Duration::from_secs(2).max(Duration::from_secs_f64(longest * 4.0 / 1e3))
+}
+
+/// Connects, checks the server and makes the run's queues: any failure is
+/// the config's, before a thread starts.
+fn prepare(run: &Run) -> Result<(Shared, Queues), ConfigError> {
+    let refuse = |e: &dyn std::fmt::Display| ConfigError::Broker(e.to_string());
+    let broker = chosen_broker().map_err(|e| refuse(&e))?;
+    let client = broker.client().map_err(|e| refuse(&e))?;
+    let shared = Shared {
+        broker,
+        client,
+        prefix: run_prefix(),
+        epoch: Instant::now(),
+        claim_after: claim_after(run.config()),
+        redelivered: Default::default(),
+    };
+    let broker_error = |e: redis::RedisError| {
+        ConfigError::Broker(format!(
+            "the broker at {} failed: {e}",
+            shared.broker.url
+        ))
+    };
+    let mut conn = shared.connect().map_err(broker_error)?;
+    let queues = Queues::new(&shared.prefix, run.config().capacity);
+    for queue in queues.all() {
+        queue
+            .create(&mut conn, run.config().capacity)
+            .map_err(broker_error)?;
+    }
+    Ok((shared, queues))
+}
+
+// ANCHOR: pipeline
+fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
+    let (shared, queues) = prepare(run)?;
+    let (shared, q) = (&shared, &queues);
+    let stages = run.stages();
+
+    let report = thread::scope(|s| {
+        let download = start_stage::<P, _, _>(
+            s,
+            run,
+            shared,
+            Stage::Download,
+            (&q.download, &q.resize),
+            |id| stages.download(id),
+        );
+        let resize = start_stage::<P, _, _>(
+            s,
+            run,
+            shared,
+            Stage::Resize,
+            (&q.resize, &q.upload),
+            |frame| stages.resize(frame),
+        );
+        let upload = start_stage::<P, _, _>(
+            s,
+            run,
+            shared,
+            Stage::Upload,
+            (&q.upload, &q.done),
+            |thumb| stages.upload(thumb),
+        );
+        // ANCHOR: stop
+        let camera = run.spawn_camera(s, move || {
+            let stopped = || run.probes().is_stopped();
+            let put = |conn: &mut Connection| -> RedisResult<()> {
+                run.source(|job| {
+                    matches!(
+                        q.download.put(conn, &job, shared.epoch, stopped),
+                        Ok(true)
+                    )
+                });
+                // No more will come: the download stage ends once it has
+                // handled what is there.
+                q.download.close(conn)
+            };
+            if let Err(error) = shared.connect().and_then(|mut c| put(&mut c)) {
+                shared.lost(run, &error);
+            }
+        });
+
+        let mut collector = run.collector();
+        let uploads_ended = || upload.iter().all(|w| w.is_finished());
+        // At least once: a receipt of an item already collected is dropped.
+        let collected = collect(run, shared, &q.done, uploads_ended, |job| {
+            collector.arrived_at_least_once(job);
+        });
+        if let Err(error) = collected {
+            shared.lost(run, &error);
+        }
+        run.join(Stage::Download, download);
+        run.join(Stage::Resize, resize);
+        run.join(Stage::Upload, upload);
+        camera.join();
+        // ANCHOR_END: stop
+        run.finish(collector)
+    });
+    // The run's keys go with it (a lost server took them already).
+    if let Ok(mut conn) = shared.connect() {
+        let _ = queues.remove(&mut conn);
+    }
+    with_redelivered(report, &shared.redelivered)
+}
+
+/// The report, ended or stopped, with what each stage claimed from others.
+fn with_redelivered(
+    mut result: Result<Report, PipelineError>,
+    redelivered: &[AtomicU64; 3],
+) -> Result<Report, PipelineError> {
+    let report = match &mut result {
+        Ok(report) => Some(report),
+        Err(PipelineError::StagePanicked { report, .. })
+        | Err(PipelineError::BrokerLost { report, .. })
+        | Err(PipelineError::ThreadRefused { report, .. }) => {
+            Some(&mut **report)
+        }
+        Err(_) => None,
+    };
+    if let Some(report) = report {
+        for (stage, count) in report.stages.iter_mut().zip(redelivered) {
+            stage.redelivered = count.load(Relaxed);
+        }
+    }
+    result
+}
+// ANCHOR_END: pipeline
+
+/// The main thread's loop: receipts from `done` until it is finished, or,
+/// once the run is stopped, until every upload worker has ended and nothing
+/// is left to read.
+fn collect(
+    run: &Run,
+    shared: &Shared,
+    done: &Stream,
+    uploads_ended: impl Fn() -> bool,
+    mut arrived: impl FnMut(Job<Receipt>),
+) -> RedisResult<()> {
+    let mut conn = shared.connect()?;
+    loop {
+        let ended = run.probes().is_stopped() && uploads_ended();
+        match done.get::<Receipt>(&mut conn, "collector", shared.epoch)? {
+            Got::Entry(Entry { id, job, .. }) => {
+                if let Ok(job) = job {
+                    arrived(job);
+                }
+                done.ack(&mut conn, &id)?;
+            }
+            Got::Empty if ended || done.finished(&mut conn)? => return Ok(()),
+            Got::Empty => {}
+        }
+    }
+}
+
+// ANCHOR: start_stage
+/// Starts `stage`'s workers, each a consumer of `input`'s group with a
+/// connection of its own.
+fn start_stage<'scope, P: Probing, In: Wire + 'scope, Out: Wire + 'scope>(
+    s: &'scope Scope<'scope, '_>,
+    run: &'scope Run,
+    shared: &'scope Shared,
+    stage: Stage,
+    (input, output): (&'scope Stream, &'scope Stream),
+    func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
+) -> Vec<ScopedJoinHandle<'scope, ()>> {
+    (0..run.workers_of(stage))
+        .filter_map(|index| {
+            run.spawn_worker(s, stage, index, move || {
+                let probe = run.worker_probe::<P>(stage, index);
+                let consumer = format!("{}-{index}", stage.name());
+                let worker = Worker {
+                    shared,
+                    stage,
+                    consumer,
+                    input,
+                    output,
+                };
+                if let Err(error) = worker.run(probe, func) {
+                    shared.lost(run, &error);
+                }
+            })
+        })
+        .collect()
+}
+// ANCHOR_END: start_stage
+
+/// One worker: a consumer of its input's group, writing to its output.
+struct Worker<'a> {
+    shared: &'a Shared,
+    stage: Stage,
+    consumer: String,
+    input: &'a Stream,
+    output: &'a Stream,
+}
+
+impl Worker<'_> {
+    // ANCHOR: worker
+    /// Get (blocking), work, put, then ack; when the input is empty, claim
+    /// what a dead consumer held; end when the input is closed and nothing
+    /// in it is undelivered or unacked, or when the run is stopped.
+    fn run<In: Wire, Out: Wire>(
+        &self,
+        probe: impl Probe,
+        func: impl Fn(In) -> Result<Out, StageError>,
+    ) -> RedisResult<()> {
+        let (input, epoch) = (self.input, self.shared.epoch);
+        let mut conn = self.shared.connect()?;
+        while !probe.stopped() {
+            probe.poll();
+            let entries = match input.get(&mut conn, &self.consumer, epoch)? {
+                Got::Entry(entry) => vec![entry],
+                Got::Empty => {
+                    let idle = self.shared.claim_after;
+                    let claimed = input.claim(
+                        &mut conn,
+                        &self.consumer,
+                        idle,
+                        16,
+                        epoch,
+                    )?;
+                    if claimed.is_empty() && input.finished(&mut conn)? {
+                        self.output.close(&mut conn)?;
+                        break;
+                    }
+                    claimed
+                }
+            };
+            for entry in entries {
+                if !self.handle(&mut conn, &probe, entry, &func)? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+    // ANCHOR_END: worker
+
+    /// Works on one entry, puts the result downstream, then acks the entry;
+    /// `false` if the run was stopped while waiting for room downstream (the
+    /// entry stays pending, for whoever claims it).
+    fn handle<In: Wire, Out: Wire>(
+        &self,
+        conn: &mut Connection,
+        probe: &impl Probe,
+        entry: Entry<In>,
+        func: impl Fn(In) -> Result<Out, StageError>,
+    ) -> RedisResult<bool> {
+        let Entry { id, job, claimed } = entry;
+        let job = job.map_err(|e| {
+            redis::RedisError::from((
+                redis::ErrorKind::Client,
+                "a stream entry",
+                e.to_string(),
+            ))
+        })?;
+        probe.got();
+        if claimed {
+            self.shared.redelivered[self.stage.index()].fetch_add(1, Relaxed);
+        }
+        if let Some(result) = probe.work(job, &func) {
+            let stopped = || probe.stopped();
+            if !self.output.put(conn, &result, self.shared.epoch, stopped)? {
+                return Ok(false);
+            }
+            probe.put();
+        }
+        self.input.ack(conn, &id)?;
+        Ok(true)
+    }
+}

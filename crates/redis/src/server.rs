@@ -1,0 +1,327 @@
+//! Where the broker is: the server `REDIS_URL` names, or a private
+//! `redis-server` started for this process.
+//!
+//! The private server listens on a Unix socket in a temporary directory, with
+//! persistence off, and is stopped (its directory removed) when the process
+//! exits; if the process dies without exiting, the kernel kills the server too
+//! (`PR_SET_PDEATHSIG`).
+
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+/// The environment variable that names an existing server to use instead of a
+/// private one: `redis://host:port` or `redis+unix:///path/to/socket`.
+pub const URL_ENV: &str = "REDIS_URL";
+/// The environment variable that names the `redis-server` binary (default:
+/// `redis-server` on the `PATH`).
+pub const SERVER_ENV: &str = "PIPELINE_REDIS_SERVER";
+/// The environment variable that makes a missing `redis-server` fail the tests
+/// instead of skipping them.
+pub const REQUIRE_ENV: &str = "PIPELINE_REQUIRE_REDIS";
+/// The Debian package that provides `redis-server` (and `redis-benchmark`).
+pub const PACKAGE: &str = "redis-server";
+
+/// How long a private server may take to answer its first `PING`.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why there is no broker to use.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum BrokerError {
+    /// No `REDIS_URL`, and no `redis-server` to start.
+    #[error(
+        "redis-server not found: install Debian's `{PACKAGE}` package, or set \
+         {URL_ENV} to a running server"
+    )]
+    NotInstalled,
+    /// The URL does not parse.
+    #[error("bad broker URL {url}: {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// What the client said.
+        reason: String,
+    },
+    /// Nothing answers at the URL.
+    #[error("cannot reach the broker at {url}: {reason}")]
+    Unreachable {
+        /// The URL tried.
+        url: String,
+        /// What the client said.
+        reason: String,
+    },
+    /// The private server did not start.
+    #[error("cannot start redis-server: {0}")]
+    Start(String),
+}
+
+/// A server to connect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broker {
+    /// Its URL, as given to the client.
+    pub url: String,
+    /// Whether it was started for this process (and dies with it).
+    pub private: bool,
+}
+
+impl Broker {
+    /// The broker at `url`, checked: the URL parses and the server answers
+    /// `PING`.
+    pub fn at(url: &str) -> Result<Broker, BrokerError> {
+        let client =
+            redis::Client::open(url).map_err(|e| BrokerError::BadUrl {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
+        let unreachable = |e: redis::RedisError| BrokerError::Unreachable {
+            url: url.to_string(),
+            reason: e.to_string(),
+        };
+        let mut conn = client
+            .get_connection_with_timeout(Duration::from_secs(2))
+            .map_err(unreachable)?;
+        redis::cmd("PING")
+            .query::<String>(&mut conn)
+            .map_err(unreachable)?;
+        Ok(Broker {
+            url: url.to_string(),
+            private: false,
+        })
+    }
+
+    /// A client of this broker.
+    pub fn client(&self) -> redis::RedisResult<redis::Client> {
+        redis::Client::open(self.url.as_str())
+    }
+}
+
+/// The broker of this process: `REDIS_URL`'s server if set, else a private
+/// `redis-server`, started on first use and shared by every later run.
+pub fn broker() -> Result<Broker, BrokerError> {
+    if let Ok(url) = std::env::var(URL_ENV)
+        && !url.is_empty()
+    {
+        return Broker::at(&url);
+    }
+    static PRIVATE: OnceLock<Result<Broker, BrokerError>> = OnceLock::new();
+    PRIVATE.get_or_init(start_private).clone()
+}
+
+/// The `redis-server` binary this process would start, if there is one.
+pub fn server_binary() -> Option<PathBuf> {
+    let named = std::env::var_os(SERVER_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    match named {
+        Some(path) => path.is_file().then_some(path),
+        None => std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("redis-server"))
+                .find(|path| path.is_file())
+        }),
+    }
+}
+
+/// Whether the tests that need a broker can run here. Where they cannot, says
+/// why in one line (naming the package to install) and gives `false`, unless
+/// `PIPELINE_REQUIRE_REDIS=1`, which turns the skip into a panic.
+pub fn available_for_tests() -> bool {
+    match broker() {
+        Ok(_) => true,
+        Err(error) => {
+            let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
+            assert!(!required, "{REQUIRE_ENV}=1: {error}");
+            // Once per test binary, and past the harness's capture of a
+            // passing test's output, so that the skip is seen.
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(io::stderr().lock(), "skipped: {error}");
+            });
+            false
+        }
+    }
+}
+
+/// A private `redis-server`: on a Unix socket in a temporary directory of its
+/// own, with nothing saved; stopped, and its directory removed, when dropped.
+/// The kernel kills it too if the thread that started it ends without
+/// dropping it (`PR_SET_PDEATHSIG`), so a test's server never outlives the test.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    dir: PathBuf,
+    broker: Broker,
+}
+
+impl Server {
+    /// Starts a server and waits until it answers `PING`.
+    pub fn start() -> Result<Server, BrokerError> {
+        let binary = server_binary().ok_or(BrokerError::NotInstalled)?;
+        remove_stale_dirs();
+        let dir = tempfile::Builder::new()
+            .prefix("pipeline-redis-")
+            .tempdir()
+            .map_err(|e| {
+                BrokerError::Start(format!("temporary directory: {e}"))
+            })?
+            .keep();
+        let socket = dir.join("redis.sock");
+        let child = match spawn_server(&binary, &dir, &socket) {
+            Ok(child) => child,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(BrokerError::Start(format!(
+                    "{}: {e}",
+                    binary.display()
+                )));
+            }
+        };
+        let url = format!("redis+unix://{}", socket.display());
+        let mut server = Server {
+            child,
+            dir,
+            broker: Broker { url, private: true },
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            match Broker::at(&server.broker.url) {
+                Ok(_) => return Ok(server),
+                Err(error) if Instant::now() > deadline => {
+                    server.stop();
+                    return Err(BrokerError::Start(error.to_string()));
+                }
+                Err(_) => thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    /// The broker this server is.
+    pub fn broker(&self) -> &Broker {
+        &self.broker
+    }
+
+    /// Kills the server at once (`SIGKILL`), as a crash would, and removes its
+    /// directory.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The process's own server, stopped at exit.
+static PROCESS_SERVER: Mutex<Option<Server>> = Mutex::new(None);
+
+/// Stops the process's server and removes its directory (at process exit).
+extern "C" fn stop_process_server() {
+    let mut running = PROCESS_SERVER
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(mut server) = running.take() {
+        server.stop();
+    }
+}
+
+/// Starts the process's server from a thread that lives as long as the
+/// process: the kernel's parent-death signal follows the thread that started
+/// the child, and a test's thread ends with its test.
+fn start_private() -> Result<Broker, BrokerError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::Builder::new()
+        .name("redis-server keeper".into())
+        .spawn(move || {
+            let started = Server::start();
+            let failed = started.is_err();
+            let _ = tx.send(started);
+            if !failed {
+                loop {
+                    thread::park();
+                }
+            }
+        })
+        .map_err(|e| BrokerError::Start(format!("the keeper thread: {e}")))?;
+    let server = rx
+        .recv()
+        .map_err(|_| BrokerError::Start("the keeper thread ended".into()))??;
+    let broker = server.broker.clone();
+    *PROCESS_SERVER
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(server);
+    // SAFETY: `stop_process_server` is an `extern "C" fn()` that never unwinds
+    // (it ignores every error), as `atexit` requires.
+    unsafe {
+        libc::atexit(stop_process_server);
+    }
+    Ok(broker)
+}
+
+/// Removes the directories of private servers that died with their process
+/// (killed, so that it never ran its exit handler): a socket nothing listens
+/// on. A directory without a socket yet is a server still starting: kept.
+fn remove_stale_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with("pipeline-redis-"));
+        let socket = path.join("redis.sock");
+        if ours && socket.exists() {
+            let refused = std::os::unix::net::UnixStream::connect(&socket)
+                .is_err_and(|e| e.kind() == io::ErrorKind::ConnectionRefused);
+            if refused {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
+}
+
+/// Starts `redis-server` on `socket` only (no TCP port), with nothing saved.
+fn spawn_server(binary: &Path, dir: &Path, socket: &Path) -> io::Result<Child> {
+    let mut command = Command::new(binary);
+    command
+        .arg("--port")
+        .arg("0")
+        .arg("--unixsocket")
+        .arg(socket)
+        .arg("--unixsocketperm")
+        .arg("700")
+        .arg("--save")
+        .arg("")
+        .arg("--appendonly")
+        .arg("no")
+        .arg("--dir")
+        .arg(dir)
+        .arg("--maxclients")
+        .arg("4096")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: the closure only calls `prctl`, which is async-signal-safe, and
+    // allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.spawn()
+}
