@@ -143,28 +143,48 @@ fn run_cases(cases: &[Case]) -> anyhow::Result<(Vec<CaseResult>, Vec<String>)> {
     );
     let mut runs = Vec::with_capacity(cases.len());
     let mut failures = Vec::new();
-    for (i, case) in cases.iter().enumerate() {
-        bar.set_message(format!("{} left: {}", cases.len() - i, case.label()));
-        let timeout = match case.kind {
-            CaseKind::Crowd => CROWD_TIMEOUT,
-            _ => CASE_TIMEOUT,
+    let timeout = |case: &Case| match case.kind {
+        CaseKind::Crowd => CROWD_TIMEOUT,
+        _ => CASE_TIMEOUT,
+    };
+    let mut i = 0;
+    while i < cases.len() {
+        // Two cases whose stages sleep run side by side, each in its process.
+        let together = match cases.get(i..i + 2) {
+            Some([a, b]) if a.may_run_beside() && b.may_run_beside() => 2,
+            _ => 1,
         };
-        let result = child::run_in_child(&exe, case, timeout);
-        if bar.is_hidden() {
-            let outcome = match &result {
-                Ok(run) => format!("{} s", format::secs(run.wall_s())),
-                Err(_) => "failed".to_string(),
-            };
-            eprintln!("[{}/{}] {}: {outcome}", i + 1, cases.len(), case.label());
-        }
-        match result {
-            Ok(run) => runs.push(run),
-            Err(e) => {
-                bar.println(format!("failed: {e:#}"));
-                failures.push(format!("{e:#}"));
+        let batch = &cases[i..i + together];
+        let labels: Vec<String> = batch.iter().map(Case::label).collect();
+        bar.set_message(format!("{} left: {}", cases.len() - i, labels.join(" + ")));
+        let results: Vec<anyhow::Result<CaseResult>> = std::thread::scope(|s| {
+            let started: Vec<_> = batch
+                .iter()
+                .map(|case| s.spawn(|| child::run_in_child(&exe, case, timeout(case))))
+                .collect();
+            started
+                .into_iter()
+                .map(|run| run.join().expect("a case's runner panicked"))
+                .collect()
+        });
+        for (case, result) in batch.iter().zip(results) {
+            i += 1;
+            if bar.is_hidden() {
+                let outcome = match &result {
+                    Ok(run) => format!("{} s", format::secs(run.wall_s())),
+                    Err(_) => "failed".to_string(),
+                };
+                eprintln!("[{i}/{}] {}: {outcome}", cases.len(), case.label());
             }
+            match result {
+                Ok(run) => runs.push(run),
+                Err(e) => {
+                    bar.println(format!("failed: {e:#}"));
+                    failures.push(format!("{e:#}"));
+                }
+            }
+            bar.inc(1);
         }
-        bar.inc(1);
     }
     bar.finish_and_clear();
     Ok((runs, failures))

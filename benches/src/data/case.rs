@@ -56,7 +56,23 @@ pub struct Case {
     pub repeat: u32,
 }
 
+/// The scenarios whose stages spend their time asleep (1–5 ms waits per item): a
+/// run of one uses a few per cent of a core.
+const SLEEPING_SCENARIOS: [&str; 3] = ["camera", "fanout", "bottleneck"];
+
 impl Case {
+    /// Whether this case may run beside another such case: a run of a scenario
+    /// whose stages sleep, on a pipeline whose workers park at once (never one
+    /// that polls, spins or yields, which would take the core the other needs),
+    /// and not one whose latencies or timelines are what it measures. Two such
+    /// runs together use a small part of the two cores, and each keeps its own
+    /// process for its memory.
+    pub fn may_run_beside(&self) -> bool {
+        SLEEPING_SCENARIOS.contains(&self.scenario.as_str())
+            && matches!(self.kind, CaseKind::Scenario | CaseKind::Sweep)
+            && self.pipeline.parks_at_once()
+    }
+
     /// A short label for progress lines: `camera · mpsc`, `throughput (1024) · bare flume #2`.
     pub fn label(&self) -> String {
         let capacity = match self.config.capacity {
@@ -206,6 +222,25 @@ impl CaseResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_sleeping_scenarios_on_parking_pipelines_run_beside_another() {
+        use pipeline_core::Scenario;
+        use pipeline_registry::{POLLING_SPIN, REFERENCE};
+        let on = |scenario: Scenario, pipeline, kind| Case {
+            scenario: scenario.name.to_string(),
+            kind,
+            pipeline,
+            config: pipeline.config(&scenario.config()),
+            repeat: 0,
+        };
+        assert!(on(Scenario::CAMERA, REFERENCE, CaseKind::Scenario).may_run_beside());
+        assert!(on(Scenario::BOTTLENECK, REFERENCE, CaseKind::Sweep).may_run_beside());
+        assert!(!on(Scenario::CAMERA, POLLING_SPIN, CaseKind::Scenario).may_run_beside());
+        assert!(!on(Scenario::CAMERA, REFERENCE, CaseKind::Timeline).may_run_beside());
+        assert!(!on(Scenario::PACED, REFERENCE, CaseKind::Scenario).may_run_beside());
+        assert!(!on(Scenario::THROUGHPUT, REFERENCE, CaseKind::Scenario).may_run_beside());
+    }
     use pipeline_core::Scenario;
     use pipeline_registry::REFERENCE;
 

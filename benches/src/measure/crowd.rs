@@ -13,8 +13,9 @@ pub fn cases() -> Vec<Case> {
     let scenario = Scenario::CROWD;
     let mut cases = Vec::new();
     for waits in LEVELS {
-        for &pipeline in ALL {
-            let config = scenario.with_items(scenario.config(), waits);
+        let config = scenario.with_items(scenario.config(), waits);
+        // A pipeline that runs another's code here is that one's row.
+        for &pipeline in ALL.iter().filter(|p| p.runs_as(&config).is_none()) {
             cases.push(Case {
                 scenario: scenario.name.to_string(),
                 kind: CaseKind::Crowd,
@@ -34,7 +35,11 @@ mod tests {
     #[test]
     fn every_level_gives_every_wait_a_worker_on_every_pipeline() {
         let cases = cases();
-        assert_eq!(cases.len(), LEVELS.len() * ALL.len());
+        let differ = ALL
+            .iter()
+            .filter(|p| p.runs_as(&Scenario::CROWD.config()).is_none())
+            .count();
+        assert_eq!(cases.len(), LEVELS.len() * differ);
         for case in &cases {
             let config = &case.config;
             assert_eq!(config.workers, [config.items as usize, 1, 1]);
