@@ -160,6 +160,15 @@ pub trait Handoff {
     /// threads, and a worker's own CPU time is not measured (a task moves
     /// between threads, and a thread's CPU clock is all there is to read).
     const TASKS: bool = false;
+    /// Whether its queues live in a broker, a server outside the process.
+    const BROKER: bool = false;
+
+    /// Whether this machine can run it at all, whatever the config: for a
+    /// backend with a broker, that the broker answers. Asked by
+    /// [`Backend::check_fit`], before any thread starts.
+    fn ready() -> Result<(), ConfigError> {
+        Ok(())
+    }
 
     /// Builds the queues, starts the threads, runs the items through, joins; every
     /// worker's probe is a `P::Worker`.
@@ -178,6 +187,10 @@ pub struct Backend {
     pub polls: bool,
     /// Whether its workers are tasks rather than a thread each ([`Handoff::TASKS`]).
     pub tasks: bool,
+    /// Whether its queues live in a broker ([`Handoff::BROKER`]).
+    pub broker: bool,
+    /// [`Handoff::ready`].
+    ready: fn() -> Result<(), ConfigError>,
     /// The pipeline with counting probes, with none, and with recording ones.
     counting: PipelineFn,
     bare: PipelineFn,
@@ -196,6 +209,8 @@ impl Backend {
             rendezvous: H::RENDEZVOUS,
             polls: H::POLLS,
             tasks: H::TASKS,
+            broker: H::BROKER,
+            ready: H::ready,
             counting,
             bare,
             recorded,
@@ -267,11 +282,13 @@ impl Backend {
     }
     // ANCHOR_END: prepare
 
-    /// Refuses `config` (prepared) if this machine cannot run it: its frames do not
-    /// fit in memory, or, when every worker is a thread, the operating system would
-    /// not give that many threads. Every run checks this before its first thread
+    /// Refuses `config` (prepared) if this machine cannot run it: its broker does
+    /// not answer ([`Handoff::ready`]), its frames do not fit in memory, or, when
+    /// every worker is a thread, the operating system would not give that many
+    /// threads. Every run checks this before its first thread
     /// starts; the lab asks it first, to refuse before it starts anything.
     pub fn check_fit(&self, config: &Config) -> Result<(), ConfigError> {
+        (self.ready)()?;
         fit::check_this_machine(config)?;
         if !self.tasks {
             fit::check_threads_this_machine(config)?;

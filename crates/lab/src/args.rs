@@ -54,6 +54,11 @@ pub struct RunArgs {
     /// (open it at ui.perfetto.dev or in chrome://tracing).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// The broker of a pipeline with one (redis): `redis://host:port` or
+    /// `redis+unix:///path`; without it, `REDIS_URL`'s, or a private
+    /// `redis-server` started for the run.
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
 }
 
 /// `lab compare`: every pipeline on one config.

@@ -129,11 +129,11 @@ mod tests {
         for backend in pipeline_registry::backends() {
             assert_eq!(backend_named(backend.name).unwrap().name, backend.name);
         }
-        let unknown = backend_named("redis").unwrap_err().to_string();
+        let unknown = backend_named("nats").unwrap_err().to_string();
         assert_eq!(
             unknown,
             format!(
-                "unknown backend 'redis': use one of {}",
+                "unknown backend 'nats': use one of {}",
                 pipeline_registry::backend_names()
             )
         );

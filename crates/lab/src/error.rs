@@ -26,6 +26,9 @@ pub enum LabError {
     /// A backend name that is not in the registry of pipelines.
     #[error("unknown backend '{0}': use one of {names}", names = pipeline_registry::backend_names())]
     UnknownBackend(String),
+    /// `--broker` given for a pipeline whose queues are in the process.
+    #[error("--broker is for a pipeline with a broker (redis); {0} has none")]
+    NoBroker(&'static str),
     /// A gallery directory that cannot be written (checked before the run starts).
     #[error("cannot write thumbnails into '{path}': {reason}")]
     Gallery {
@@ -65,6 +68,7 @@ impl LabError {
         match self {
             LabError::BadInput(_)
             | LabError::UnknownBackend(_)
+            | LabError::NoBroker(_)
             | LabError::Gallery { .. }
             | LabError::Trace { .. } => 2,
             LabError::Interrupted(signal, _) => crate::signals::exit_code(*signal),

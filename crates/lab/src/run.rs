@@ -17,6 +17,12 @@ use crate::{output, progress, signals, table, trace};
 /// items are summed up on stderr, one line; a run where every item failed fails.
 pub fn run(args: &RunArgs) -> Result<(), LabError> {
     let backend = backend_named(&args.backend)?;
+    if let Some(url) = &args.broker {
+        if !backend.broker {
+            return Err(LabError::NoBroker(backend.name));
+        }
+        pipeline_registry::use_broker(url)?;
+    }
     let plan = Plan::from_args(&args.config)?;
     let mut config = backend.prepare(&plan.config)?;
     backend.check_fit(&config)?;

@@ -25,11 +25,16 @@ use serde_json::Value;
 /// of them takes on a loaded 2-core machine, so only a hang reaches it.
 const WATCHDOG: Duration = Duration::from_secs(120);
 
-/// The names of every backend, from the registry of pipelines.
+/// The names of every backend that can run here, from the registry of pipelines:
+/// one with a broker only where a server can be had (else the skip is said once).
 fn backend_names() -> Vec<&'static str> {
+    runnable_backends().iter().map(|b| b.name).collect()
+}
+
+fn runnable_backends() -> Vec<pipeline_core::Backend> {
     pipeline_registry::backends()
-        .iter()
-        .map(|b| b.name)
+        .into_iter()
+        .filter(|b| !b.broker || pipeline_registry::broker_available_for_tests())
         .collect()
 }
 
@@ -205,10 +210,7 @@ fn json_runs() -> Vec<JsonRun> {
             },
         });
     }
-    for backend in pipeline_registry::backends()
-        .iter()
-        .filter(|b| b.rendezvous)
-    {
+    for backend in runnable_backends().iter().filter(|b| b.rendezvous) {
         let backend = backend.name;
         runs.push(JsonRun {
             what: "a rendezvous runs on the channels",
@@ -909,7 +911,7 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     ("launch", "unrecognized subcommand 'launch'"),
     // Names the lab looks up.
-    ("run -b redis", "unknown backend 'redis': use one of"),
+    ("run -b nats", "unknown backend 'nats': use one of"),
     (
         "run -b {blocking} --scenario nope",
         "use one of book, camera",
@@ -1244,4 +1246,45 @@ fn a_crowd_of_threads_beyond_the_os_limit_is_refused_before_it_starts() {
         json_run("run --backend tokio --scenario crowd --items 2000 --download-ms 50 --json");
     assert_eq!((tasks.items_out, tasks.config.workers[0]), (2000, 2000));
     assert!(tasks.startup_s.is_some_and(|s| s >= 0.0));
+}
+
+// ---------------------------------------------------------------------------
+// A pipeline with a broker.
+
+/// Refusals before anything runs: no broker at the URL, a URL for a pipeline
+/// without one, no `redis-server` to start. One line each, exit code 2.
+#[test]
+fn a_broker_that_cannot_be_had_is_one_line_and_exit_code_2() {
+    let cases = [
+        (
+            "run -b redis --items 10 --broker redis://127.0.0.1:1",
+            "error: cannot reach the broker at redis://127.0.0.1:1: ",
+        ),
+        (
+            "run -b {blocking} --items 10 --broker redis://127.0.0.1:1",
+            "error: --broker is for a pipeline with a broker (redis); ",
+        ),
+        (
+            "run -b redis --items 10 --broker nowhere",
+            "error: bad broker URL nowhere: ",
+        ),
+    ];
+    for (line, said) in cases {
+        let out = run(line);
+        assert_eq!(out.code, Some(2), "{line}: {out:#?}");
+        assert!(out.stderr.starts_with(said), "{line}: {out:#?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{line}: {out:#?}");
+        assert!(out.stdout.is_empty(), "{line}: {out:#?}");
+    }
+    let out = output(
+        lab(words("run -b redis --items 10"))
+            .env("PIPELINE_REDIS_SERVER", "/nonexistent/redis-server")
+            .env_remove("REDIS_URL"),
+    );
+    assert_eq!(out.code, Some(2), "{out:#?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: redis-server not found: install Debian's `redis-server` package, \
+         or set REDIS_URL to a running server"
+    );
 }

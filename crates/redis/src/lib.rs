@@ -65,6 +65,13 @@ impl Handoff for Redis {
     const NAME: &'static str = "redis";
     const RENDEZVOUS: bool = false;
     const POLLS: bool = false;
+    const BROKER: bool = true;
+
+    fn ready() -> Result<(), ConfigError> {
+        chosen_broker()
+            .map(|_| ())
+            .map_err(|e| ConfigError::Broker(e.to_string()))
+    }
 
     fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         pipeline::<P>(run)
@@ -80,6 +87,20 @@ thread_local! {
     static CHOSEN: RefCell<Option<Broker>> = const { RefCell::new(None) };
 }
 
+/// The broker every run of this process uses unless [`on_broker`] says
+/// otherwise: the lab's `--broker URL`.
+static CHOSEN_FOR_PROCESS: std::sync::Mutex<Option<Broker>> =
+    std::sync::Mutex::new(None);
+
+/// Makes `broker` the broker of every later Redis run in this process (a
+/// thread's [`on_broker`] still comes first).
+pub fn use_broker(broker: Broker) {
+    let mut chosen = CHOSEN_FOR_PROCESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *chosen = Some(broker);
+}
+
 /// Runs `f` with `broker` as the broker of every Redis run it starts on this
 /// thread (instead of [`server::broker`]'s): `--broker URL`, or a test's own
 /// server.
@@ -91,7 +112,16 @@ pub fn on_broker<R>(broker: &Broker, f: impl FnOnce() -> R) -> R {
 }
 
 fn chosen_broker() -> Result<Broker, BrokerError> {
-    match CHOSEN.with(|chosen| chosen.borrow().clone()) {
+    let for_process = || {
+        CHOSEN_FOR_PROCESS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    };
+    match CHOSEN
+        .with(|chosen| chosen.borrow().clone())
+        .or_else(for_process)
+    {
         Some(broker) => Ok(broker),
         None => server::broker(),
     }

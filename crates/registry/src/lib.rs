@@ -77,6 +77,30 @@ pub const TASKS: Pipeline = Pipeline::blocking(pipeline_tokio::BACKEND, Rgb(0x88
 pub const TASKS_OFFLOADED: Pipeline =
     Pipeline::blocking(pipeline_tokio::SPAWN_BLOCKING, Rgb(0x99, 0x99, 0x33));
 
+/// The pipeline on Redis Streams, which needs a server: the lab runs it by name
+/// (`--backend redis`), the benches and `lab compare` do not list it yet.
+pub const BROKERED: Pipeline = Pipeline::blocking(pipeline_redis::BACKEND, Rgb(0xDD, 0xCC, 0x77));
+
+/// The pipelines the lab runs by name besides [`ALL`].
+pub const BY_NAME_ONLY: &[Pipeline] = &[BROKERED];
+
+/// Makes the broker at `url` the one every later run of a pipeline with a broker
+/// uses in this process (the lab's `--broker URL`): refused, in one line naming
+/// the URL, if it does not parse or nothing answers there.
+pub fn use_broker(url: &str) -> Result<(), pipeline_core::ConfigError> {
+    let broker = pipeline_redis::Broker::at(url)
+        .map_err(|e| pipeline_core::ConfigError::Broker(e.to_string()))?;
+    pipeline_redis::use_broker(broker);
+    Ok(())
+}
+
+/// Whether a pipeline with a broker can run here (a `REDIS_URL`, or a
+/// `redis-server` to start), for the tests: where it cannot, says why in one line
+/// (naming the package to install), or panics if `PIPELINE_REQUIRE_REDIS=1`.
+pub fn broker_available_for_tests() -> bool {
+    pipeline_redis::server::available_for_tests()
+}
+
 /// A colour as red, green and blue, free of any plotting crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rgb(pub u8, pub u8, pub u8);
@@ -187,10 +211,10 @@ impl Pipeline {
     }
 }
 
-/// Every backend, once each, in the order of [`ALL`].
+/// Every backend, once each, in the order of [`ALL`], then [`BY_NAME_ONLY`]'s.
 pub fn backends() -> Vec<Backend> {
     let mut backends: Vec<Backend> = Vec::new();
-    for pipeline in ALL {
+    for pipeline in ALL.iter().chain(BY_NAME_ONLY) {
         if !backends.iter().any(|b| b.name == pipeline.backend.name) {
             backends.push(pipeline.backend);
         }
@@ -325,7 +349,12 @@ mod tests {
             assert!(backends[i + 1..].iter().all(|b| b.name != a.name));
         }
         assert!(ALL.iter().all(|p| backend_named(p.backend.name).is_some()));
-        assert!(backend_named("redis").is_none());
+        assert_eq!(backend_named("redis").map(|b| b.broker), Some(true));
+        assert!(
+            ALL.iter().all(|p| !p.backend.broker),
+            "no row needs a server"
+        );
+        assert!(backend_named("nats").is_none());
     }
 
     #[test]
