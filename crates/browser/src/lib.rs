@@ -267,8 +267,13 @@ impl Page {
     pub fn wait_for(&self, what: &str, condition: &str) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if self.eval::<bool>(&format!("!!({condition})"))? {
-                return Ok(());
+            match self.eval::<bool>(&format!("!!({condition})")) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                // The page is between two documents (a click's navigation): the
+                // question is asked again of the next one.
+                Err(error) if navigating(&error) => {}
+                Err(error) => return Err(error),
             }
             if Instant::now() > deadline {
                 bail!("{what}: `{condition}` still false after 20 s");
@@ -357,4 +362,12 @@ impl Page {
         self.set_size(self.width, HEIGHT)?;
         png
     }
+}
+
+/// Whether `error` is DevTools saying the page went away under the call: it was
+/// navigating to the next document.
+fn navigating(error: &anyhow::Error) -> bool {
+    let message = format!("{error:#}");
+    message.contains("Inspected target navigated or closed")
+        || message.contains("Cannot find context with specified id")
 }
