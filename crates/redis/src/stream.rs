@@ -94,6 +94,7 @@ impl Stream {
         Ok(())
     }
 
+    // ANCHOR: put
     /// Puts `job` on the stream, first waiting for a free slot if bounded;
     /// `false` if `stopped()`, asked after each [`BLOCK`] without a slot, said
     /// to give up.
@@ -133,7 +134,9 @@ impl Stream {
             .query::<String>(conn)?;
         Ok(true)
     }
+    // ANCHOR_END: put
 
+    // ANCHOR: get
     /// Takes the next entry no consumer of the group has had, waiting up to
     /// [`BLOCK`]; gives its slot back at once (the item has left the queue).
     pub fn get<T: Wire>(
@@ -165,7 +168,9 @@ impl Stream {
         self.give_back_slot(conn)?;
         Ok(Got::Entry(decode(&entry, epoch, false)))
     }
+    // ANCHOR_END: get
 
+    // ANCHOR: claim
     /// Takes over entries another consumer of the group has held for at least
     /// `idle` without acking them (a worker that died), up to `count`.
     pub fn claim<T: Wire>(
@@ -191,7 +196,9 @@ impl Stream {
             .map(|entry| decode(entry, epoch, true))
             .collect())
     }
+    // ANCHOR_END: claim
 
+    // ANCHOR: ack
     /// `task_done`: the entry `id` is handled.
     pub fn ack(&self, conn: &mut Connection, id: &str) -> RedisResult<()> {
         redis::cmd("XACK")
@@ -200,6 +207,7 @@ impl Stream {
             .arg(id)
             .query::<()>(conn)
     }
+    // ANCHOR_END: ack
 
     /// No more entries will be added (the camera is done, or the stage that
     /// feeds this queue has handled all of its own input).
@@ -207,6 +215,7 @@ impl Stream {
         redis::cmd("SET").arg(&self.closed).arg(1).query::<()>(conn)
     }
 
+    // ANCHOR: finished
     /// `join`: closed, every entry delivered to a consumer, and every
     /// delivered entry acked.
     pub fn finished(&self, conn: &mut Connection) -> RedisResult<bool> {
@@ -228,6 +237,7 @@ impl Stream {
         // `lag` is nil only when Redis cannot tell; then it is not finished.
         Ok(count("pending") == Some(0) && count("lag") == Some(0))
     }
+    // ANCHOR_END: finished
 
     fn give_back_slot(&self, conn: &mut Connection) -> RedisResult<()> {
         match &self.slots {
