@@ -32,6 +32,7 @@
 //! # Ok::<(), pipeline_core::PipelineError>(())
 //! ```
 
+pub mod hop;
 pub mod server;
 mod stream;
 pub mod wire;
