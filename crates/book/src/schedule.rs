@@ -3,7 +3,8 @@
 //! `book/src/workshop/schedule.md`, and [`check_schedule`] finds what is wrong with it:
 //! a day that does not add up to its length, a page of the book that is not in it, an
 //! exercise placed before a talk whose pages it links to, exercises numbered or listed
-//! out of order, or a stale table.
+//! out of order, or a stale table. After a `further:` line come the segments that go
+//! further, beyond the day's length: for a longer day, or for a reader on their own.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -85,14 +86,21 @@ pub struct Schedule {
     pub length: u32,
     /// Its parts, in order.
     pub segments: Vec<Segment>,
+    /// What goes further, after the day: its parts, in order.
+    pub further: Vec<Segment>,
     /// Pages of the book that are not presented.
     pub reference: Vec<String>,
 }
 
 impl Schedule {
-    /// The sum of the segments' minutes.
+    /// The sum of the day's segments' minutes (what goes further is not counted).
     pub fn total(&self) -> u32 {
         self.segments.iter().map(Segment::minutes).sum()
+    }
+
+    /// The day's segments, then those that go further.
+    pub fn all_segments(&self) -> impl Iterator<Item = &Segment> {
+        self.segments.iter().chain(&self.further)
     }
 }
 
@@ -100,6 +108,8 @@ impl Schedule {
 pub fn parse(text: &str) -> anyhow::Result<Schedule> {
     let mut length = None;
     let mut segments = Vec::new();
+    let mut further = Vec::new();
+    let mut beyond_the_day = false;
     let mut reference = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -111,7 +121,14 @@ pub fn parse(text: &str) -> anyhow::Result<Schedule> {
             bail!("line {at}: expected `key: value`, found {line:?}");
         };
         let value = value.trim();
+        let segments = if beyond_the_day {
+            &mut further
+        } else {
+            &mut segments
+        };
         match key.trim() {
+            "further" if value.is_empty() && !beyond_the_day => beyond_the_day = true,
+            "further" => bail!("line {at}: `further:` stands alone, once"),
             "length" => length = Some(minutes(value).with_context(|| format!("line {at}"))?),
             "break" => segments.push(Segment::Break {
                 minutes: minutes(value).with_context(|| format!("line {at}"))?,
@@ -139,6 +156,7 @@ pub fn parse(text: &str) -> anyhow::Result<Schedule> {
     Ok(Schedule {
         length: length.context("no `length:` line")?,
         segments,
+        further,
         reference,
     })
 }
@@ -193,7 +211,15 @@ pub fn table(schedule: &Schedule, src_dir: &Path) -> String {
     let mut out = String::from("| time | minutes | segment | pages |\n|---|---:|---|---|\n");
     let mut now = 0;
     let mut exercise = 0;
-    for segment in &schedule.segments {
+    for (at, segment) in schedule.all_segments().enumerate() {
+        if at == schedule.segments.len() {
+            let _ = writeln!(out, "| {} | | End | |", clock(now));
+        }
+        let further = if at >= schedule.segments.len() {
+            "*Going further*: "
+        } else {
+            ""
+        };
         let (what, pages) = match segment {
             Segment::Talk { title, pages } => {
                 let links: Vec<String> = pages
@@ -226,13 +252,18 @@ pub fn table(schedule: &Schedule, src_dir: &Path) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {what} | {pages} |",
+            "| {} | {} | {further}{what} | {pages} |",
             clock(now),
             segment.minutes()
         );
         now += segment.minutes();
     }
-    let _ = writeln!(out, "| {} | | End | |", clock(now));
+    let end = if schedule.further.is_empty() {
+        "End"
+    } else {
+        "End of going further"
+    };
+    let _ = writeln!(out, "| {} | | {end} | |", clock(now));
     out
 }
 
@@ -344,9 +375,11 @@ fn problems(
             schedule.length
         ));
     }
+    // The day, then what goes further: one sequence, for order and numbering.
+    let segments: Vec<&Segment> = schedule.all_segments().collect();
     // Where each page is presented: the index of its segment.
     let mut segment_of: HashMap<&str, usize> = HashMap::new();
-    for (index, segment) in schedule.segments.iter().enumerate() {
+    for (index, segment) in segments.iter().enumerate() {
         for page in segment.pages() {
             if segment_of.insert(&page.path, index).is_some() {
                 problems.push(format!("schedule: {} is listed twice", page.path));
@@ -372,7 +405,7 @@ fn problems(
     }
     // Speaker notes stay folded on the projected page: every talk page has them, in a
     // closed `<details>` block.
-    for segment in &schedule.segments {
+    for segment in &segments {
         let Segment::Talk { pages, .. } = segment else {
             continue;
         };
@@ -393,7 +426,7 @@ fn problems(
         }
     }
     let mut exercise_pages = Vec::new();
-    for (index, segment) in schedule.segments.iter().enumerate() {
+    for (index, segment) in segments.iter().enumerate() {
         let Segment::Exercise { pages } = segment else {
             continue;
         };
@@ -405,10 +438,10 @@ fn problems(
         };
         // Every lesson page the exercise points to must have been talked about before.
         for target in links_of(page, &text) {
-            let talked = schedule.segments[..index].iter().any(|s| {
+            let talked = segments[..index].iter().any(|s| {
                 matches!(s, Segment::Talk { .. }) && s.pages().iter().any(|p| p.path == target)
             });
-            let is_talk_page = schedule.segments.iter().any(|s| {
+            let is_talk_page = segments.iter().any(|s| {
                 matches!(s, Segment::Talk { .. }) && s.pages().iter().any(|p| p.path == target)
             });
             if is_talk_page && !talked {
@@ -540,6 +573,48 @@ reference: intro.md
             problems.iter().any(|p| p.contains("extra.md")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn what_goes_further_follows_the_day_and_is_not_counted_in_it() {
+        let text = SMALL.replace(
+            "reference: intro.md",
+            "further:\ntalk: More = more.md 5\n\
+             exercise: workshop/two.md 10, workshop/two-solution.md 0\n\
+             reference: intro.md",
+        );
+        let schedule = parse(&text).unwrap();
+        assert_eq!(schedule.total(), 30, "the day alone");
+        assert_eq!(schedule.further.len(), 2);
+        assert_eq!(schedule.all_segments().count(), 6);
+        let table = table(&schedule, Path::new("/nonexistent"));
+        assert!(table.contains("| 0:30 | | End | |"), "{table}");
+        assert!(
+            table.contains("| 0:30 | 5 | *Going further*: More |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 0:35 | 10 | *Going further*: **Exercise 2**:"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 0:45 | | End of going further | |"),
+            "{table}"
+        );
+        let summary = format!(
+            "{}- [M](more.md)\n- [T](workshop/two.md)\n- [U](workshop/two-solution.md)\n",
+            summary()
+        );
+        let read = |page: &str| {
+            Some(match page {
+                "workshop/one.md" => "# Exercise 1: one\n".to_string(),
+                "workshop/two.md" => "# Exercise 2: two\n\n[more](../more.md)\n".to_string(),
+                _ => format!("# A talk\n\n{NOTES}\n\n- a note\n\n</details>\n"),
+            })
+        };
+        let found = problems(&schedule, &summary, &read);
+        assert!(found.is_empty(), "{found:?}");
+        assert!(parse(&format!("{text}further:\n")).is_err(), "only one");
     }
 
     // ANCHOR: the_day

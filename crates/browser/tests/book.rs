@@ -46,8 +46,7 @@ fn every_page_of_every_edition_works_in_a_browser() {
     let chapters = check::chapters(&site).unwrap();
     let schedule = pipeline_book::load_schedule(&root).unwrap();
     let talks: Vec<(String, u32)> = schedule
-        .segments
-        .iter()
+        .all_segments()
         .filter_map(|segment| match segment {
             Segment::Talk { pages, .. } => Some(pages),
             _ => None,
