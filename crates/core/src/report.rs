@@ -87,8 +87,40 @@ pub struct Report {
     pub latency_us: Latency,
     /// One entry per stage, in pipeline order.
     pub stages: Vec<StageReport>,
+    /// The processes of a run whose stages ran as processes of their own (a
+    /// broker's pipeline with `--processes`), the camera's and collector's
+    /// first: what each did, its CPU time and its peak memory. Empty, and left
+    /// out of the JSON, for a run in one process.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<ProcessReport>,
     /// The machine the run was measured on.
     pub machine: Machine,
+}
+
+/// One process of a run whose stages ran as processes of their own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcessReport {
+    /// What it ran: `camera+collector`, or a stage's name.
+    pub role: String,
+    /// Its process id, on its host.
+    pub pid: u32,
+    /// The host it ran on.
+    pub host: String,
+    /// Its worker threads (0 for the camera's and collector's process).
+    pub workers: usize,
+    /// Items its workers finished (for the camera's process: receipts collected).
+    pub done: u64,
+    /// Items its workers failed on.
+    pub failed: u64,
+    /// Items its workers took over from a consumer that held them too long.
+    pub redelivered: u64,
+    /// Its user + system CPU seconds over its whole life (start-up included).
+    pub cpu_s: f64,
+    /// Its peak resident memory.
+    pub max_rss_bytes: u64,
+    /// How it ended: `completed`, `stopped`, or `killed by signal 9` (then its
+    /// counts are the last it published, a fraction of a second before).
+    pub ended: String,
 }
 
 /// A latency is at least 1 µs once an item arrived: all zeros means none did,

@@ -601,6 +601,7 @@ impl Run {
                 max: collector.latency.max(),
             },
             stages,
+            processes: Vec::new(),
             machine: Machine::this(),
         };
         match (first_panic, refused) {
@@ -625,7 +626,9 @@ impl Run {
         }
     }
 
-    fn stage_report(&self, stage: Stage) -> StageReport {
+    /// What `stage`'s workers have done so far, as the report will say it
+    /// (`redelivered` is the backend's to fill in).
+    pub fn stage_report(&self, stage: Stage) -> StageReport {
         StageReport {
             name: stage.name().to_string(),
             queue_peak: self.probes.input_of(stage).peak(),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::error::{ContextKind, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use pipeline_core::{Fault, FaultKind, MAX_CAPACITY, parse_fault};
+use pipeline_core::{Fault, FaultKind, MAX_CAPACITY, Stage, parse_fault};
 
 /// Run the image pipeline (download → resize → upload) on six ways of handing work
 /// between threads, watch its queues fill live, and compare them.
@@ -28,6 +28,33 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the named scenarios and their parameters.
     Scenarios,
+    /// Run one stage of a run on a broker whose stages are processes (`run
+    /// --processes` starts these itself; start more by hand, on this machine or
+    /// another that reaches the broker, with the run id it prints).
+    Worker(WorkerArgs),
+}
+
+/// `lab worker`: one stage of a run on a broker, in this process.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The broker the run is on: `redis://host:port` or `redis+unix:///path`.
+    #[arg(long, value_name = "URL")]
+    pub broker: String,
+    /// The run's id, as `run --processes` prints it (the prefix of its keys).
+    #[arg(long, value_name = "ID")]
+    pub run: String,
+    /// The stage to run: download, resize or upload.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Stage,
+    /// Worker threads of the stage in this process.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_workers_of_a_stage)]
+    pub workers: usize,
+    /// Print this process's line of the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Say nothing unless something goes wrong (how `run --processes` starts it).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `--backend`'s help: the backends, from the registry of pipelines.
@@ -59,6 +86,15 @@ pub struct RunArgs {
     /// `redis-server` started for the run.
     #[arg(long, value_name = "URL")]
     pub broker: Option<String>,
+    /// A pipeline with a broker only: run each stage as a process of its own
+    /// (`lab worker`), keep the camera and the collector here, and merge what
+    /// every process did into the one report.
+    #[arg(long)]
+    pub processes: bool,
+    /// With --processes: kill STAGE's process with SIGKILL once, at a random
+    /// moment, and watch another take over what it held.
+    #[arg(long, value_name = "STAGE", requires = "processes")]
+    pub kill: Option<Stage>,
 }
 
 /// `lab compare`: every pipeline on one config.
@@ -117,6 +153,14 @@ pub struct ConfigArgs {
 /// A queue bound from the command line: `None` is unbounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity(pub Option<usize>);
+
+/// The workers of one stage: 1 or more.
+fn parse_workers_of_a_stage(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("use a whole number of workers, 1 or more (e.g. 2)".into()),
+    }
+}
 
 /// A frame size from the command line: `None` carries no pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,11 +394,11 @@ mod tests {
             ),
             (
                 &["launch"],
-                "error: unrecognized subcommand 'launch': use one of run, compare, scenarios",
+                "error: unrecognized subcommand 'launch': use one of run, compare, scenarios, worker",
             ),
             (
                 &["compar"],
-                "error: unrecognized subcommand 'compar': use one of run, compare, scenarios; did you mean 'compare'?",
+                "error: unrecognized subcommand 'compar': use one of run, compare, scenarios, worker; did you mean 'compare'?",
             ),
             (
                 &["run", "-b", "any", "--items", "-5"],

@@ -29,6 +29,12 @@ pub enum LabError {
     /// `--broker` given for a pipeline whose queues are in the process.
     #[error("--broker is for a pipeline with a broker (redis); {0} has none")]
     NoBroker(&'static str),
+    /// `--processes` for a pipeline whose queues are in the process.
+    #[error("--processes is for a pipeline with a broker (redis); {0} has none")]
+    NoProcesses(&'static str),
+    /// `--processes` with `--trace`, which records the threads of one process.
+    #[error("--trace records the threads of one process: run it without --processes")]
+    TraceOfProcesses,
     /// A gallery directory that cannot be written (checked before the run starts).
     #[error("cannot write thumbnails into '{path}': {reason}")]
     Gallery {
@@ -69,6 +75,8 @@ impl LabError {
             LabError::BadInput(_)
             | LabError::UnknownBackend(_)
             | LabError::NoBroker(_)
+            | LabError::NoProcesses(_)
+            | LabError::TraceOfProcesses
             | LabError::Gallery { .. }
             | LabError::Trace { .. } => 2,
             LabError::Interrupted(signal, _) => crate::signals::exit_code(*signal),

@@ -2,7 +2,8 @@
 //!
 //! `lab run` runs one pipeline (download → resize → upload) on one of the five
 //! ways of handing work between threads and shows its queues live; `lab compare`
-//! runs them all on one config; `lab scenarios` lists the named presets. Tables go
+//! runs them all on one config; `lab scenarios` lists the named presets; `lab
+//! worker` runs one stage of a run on a broker whose stages are processes. Tables go
 //! to stdout (or JSON with `--json`), progress and errors to stderr.
 //! Exit codes: 0 ok, 1 a run failed (a panic, every item failed, a thread the OS
 //! refused, the trace or stdout that could not be written, out of memory), 2 bad
@@ -20,6 +21,7 @@ mod run;
 mod signals;
 mod table;
 mod trace;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
         Command::Scenarios => output::text(&table::scenarios()).map_err(LabError::from),
+        Command::Worker(args) => worker::work(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use pipeline_core::{
-    ConfigError, INTERRUPTED, PipelineError, Probes, Report, STOPPED_FROM_OUTSIDE,
+    ConfigError, INTERRUPTED, PipelineError, Probes, Report, STOPPED_FROM_OUTSIDE, Stage,
 };
+use pipeline_registry::stage_processes;
 
 use crate::args::RunArgs;
 use crate::config::{Plan, backend_named, prepare_gallery};
@@ -23,6 +24,12 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         }
         pipeline_registry::use_broker(url)?;
     }
+    if args.processes && !backend.broker {
+        return Err(LabError::NoProcesses(backend.name));
+    }
+    if args.processes && args.trace.is_some() {
+        return Err(LabError::TraceOfProcesses);
+    }
     let plan = Plan::from_args(&args.config)?;
     let mut config = backend.prepare(&plan.config)?;
     backend.check_fit(&config)?;
@@ -39,8 +46,12 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         None => backend.name.to_string(),
     };
     let probes = Arc::new(Probes::new(&config));
-    let outcome =
-        progress::run_live_with(&backend, &config, &title, probes.clone(), trace.is_some());
+    let live =
+        || progress::run_live_with(&backend, &config, &title, probes.clone(), trace.is_some());
+    let outcome = match args.processes {
+        true => stage_processes::coordinating(spawn_workers(args.kill)?, live),
+        false => live(),
+    };
     let (mut report, stopped) = what_was_done(outcome)?;
     report.scenario = plan.scenario_name();
 
@@ -70,6 +81,16 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         (true, None) if report.all_failed() => Err(LabError::AllFailed(report.items_in)),
         (true, None) => Ok(()),
     }
+}
+
+/// How `run --processes` starts a stage's process: this executable's `worker`.
+fn spawn_workers(kill: Option<Stage>) -> Result<stage_processes::Spawn, LabError> {
+    Ok(stage_processes::Spawn {
+        program: std::env::current_exe()?,
+        args: vec!["worker".into(), "--quiet".into()],
+        kill,
+        announce: output::error_line,
+    })
 }
 
 /// A run's report, whole or up to where it stopped, and in that case why

@@ -33,12 +33,13 @@
 //! ```
 
 pub mod hop;
+pub mod processes;
 pub mod server;
 mod stream;
 pub mod wire;
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
@@ -49,6 +50,7 @@ use pipeline_core::{
     Report, Run, Stage, StageError,
 };
 
+use processes::Role;
 pub use server::{Broker, BrokerError, broker};
 pub use stream::BLOCK;
 use stream::{Entry, Got, Stream};
@@ -170,6 +172,15 @@ fn run_prefix() -> String {
     format!("pipeline:{}-{nanos}-{seq}", std::process::id())
 }
 
+/// The consumer name of worker `index` of `stage`, in a process of its own
+/// (`pid`) or in the whole pipeline's.
+fn consumer_name(stage: Stage, pid: Option<u32>, index: usize) -> String {
+    match pid {
+        Some(pid) => format!("{}-{pid}-{index}", stage.name()),
+        None => format!("{}-{index}", stage.name()),
+    }
+}
+
 /// The four queues of a run: into download, resize and upload, and receipts.
 struct Queues {
     download: Stream,
@@ -193,12 +204,41 @@ impl Queues {
         [&self.download, &self.resize, &self.upload, &self.done]
     }
 
-    /// Removes every key of the run.
-    fn remove(&self, conn: &mut Connection) -> RedisResult<()> {
-        let keys: Vec<String> =
-            self.all().iter().flat_map(|q| q.keys()).collect();
-        redis::cmd("DEL").arg(keys).query(conn)
+    /// The queue `stage` reads from.
+    fn input_of(&self, stage: Stage) -> &Stream {
+        match stage {
+            Stage::Download => &self.download,
+            Stage::Resize => &self.resize,
+            Stage::Upload => &self.upload,
+        }
     }
+
+    /// The queue `stage` writes to.
+    fn output_of(&self, stage: Stage) -> &Stream {
+        match stage {
+            Stage::Download => &self.resize,
+            Stage::Resize => &self.upload,
+            Stage::Upload => &self.done,
+        }
+    }
+}
+
+/// Removes every key of the run whose keys start with `prefix`: its queues,
+/// and what its processes published.
+fn remove_run(conn: &mut Connection, prefix: &str) -> RedisResult<()> {
+    let keys: Vec<String> = redis::cmd("SCAN")
+        .cursor_arg(0)
+        .arg("MATCH")
+        .arg(format!("{prefix}:*"))
+        .arg("COUNT")
+        .arg(1000)
+        .clone()
+        .iter::<String>(conn)?
+        .collect::<RedisResult<_>>()?;
+    for chunk in keys.chunks(500) {
+        redis::cmd("DEL").arg(chunk).query::<()>(conn)?;
+    }
+    Ok(())
 }
 
 /// The longest a live worker can hold an item: its stage's wait, with room.
@@ -211,14 +251,17 @@ fn claim_after(config: &Config) -> Duration {
 
 /// Connects, checks the server and makes the run's queues: any failure is
 /// the config's, before a thread starts.
-fn prepare(run: &Run) -> Result<(Shared, Queues), ConfigError> {
+fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
     let refuse = |e: &dyn std::fmt::Display| ConfigError::Broker(e.to_string());
     let broker = chosen_broker().map_err(|e| refuse(&e))?;
     let client = broker.client().map_err(|e| refuse(&e))?;
     let shared = Shared {
         broker,
         client,
-        prefix: run_prefix(),
+        prefix: match role {
+            Role::Worker(assignment) => assignment.run.clone(),
+            _ => run_prefix(),
+        },
         epoch: Instant::now(),
         claim_after: claim_after(run.config()),
         redelivered: Default::default(),
@@ -231,18 +274,46 @@ fn prepare(run: &Run) -> Result<(Shared, Queues), ConfigError> {
     };
     let mut conn = shared.connect().map_err(broker_error)?;
     let queues = Queues::new(&shared.prefix, run.config().capacity);
-    for queue in queues.all() {
-        queue
-            .create(&mut conn, run.config().capacity)
+    // A stage process joins queues its coordinator made.
+    if !matches!(role, Role::Worker(_)) {
+        for queue in queues.all() {
+            queue
+                .create(&mut conn, run.config().capacity)
+                .map_err(broker_error)?;
+        }
+    }
+    if let Role::Coordinator(_) = role {
+        processes::publish_config(&mut conn, &shared.prefix, run.config())
             .map_err(broker_error)?;
     }
     Ok((shared, queues))
 }
 
-// ANCHOR: pipeline
 fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
-    let (shared, queues) = prepare(run)?;
-    let (shared, q) = (&shared, &queues);
+    let role = processes::role();
+    let (shared, queues) = prepare(run, &role)?;
+    let report = match &role {
+        Role::Whole => whole::<P>(run, &shared, &queues),
+        Role::Coordinator(spawn) => coordinate(run, &shared, &queues, spawn),
+        Role::Worker(assignment) => {
+            // The coordinator removes the run's keys when it ends.
+            return work::<P>(run, &shared, &queues, assignment);
+        }
+    };
+    // The run's keys go with it (a lost server took them already).
+    if let Ok(mut conn) = shared.connect() {
+        let _ = remove_run(&mut conn, &shared.prefix);
+    }
+    report
+}
+
+// ANCHOR: pipeline
+fn whole<P: Probing>(
+    run: &Run,
+    shared: &Shared,
+    queues: &Queues,
+) -> Result<Report, PipelineError> {
+    let (shared, q) = (shared, queues);
     let stages = run.stages();
 
     let report = thread::scope(|s| {
@@ -271,23 +342,8 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             |thumb| stages.upload(thumb),
         );
         // ANCHOR: stop
-        let camera = run.spawn_camera(s, move || {
-            let stopped = || run.probes().is_stopped();
-            let put = |conn: &mut Connection| -> RedisResult<()> {
-                run.source(|job| {
-                    matches!(
-                        q.download.put(conn, &job, shared.epoch, stopped),
-                        Ok(true)
-                    )
-                });
-                // No more will come: the download stage ends once it has
-                // handled what is there.
-                q.download.close(conn)
-            };
-            if let Err(error) = shared.connect().and_then(|mut c| put(&mut c)) {
-                shared.lost(run, &error);
-            }
-        });
+        let camera =
+            run.spawn_camera(s, move || feed(run, shared, &q.download));
 
         let mut collector = run.collector();
         let uploads_ended = || upload.iter().all(|w| w.is_finished());
@@ -305,11 +361,24 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         // ANCHOR_END: stop
         run.finish(collector)
     });
-    // The run's keys go with it (a lost server took them already).
-    if let Ok(mut conn) = shared.connect() {
-        let _ = queues.remove(&mut conn);
-    }
     with_redelivered(report, &shared.redelivered)
+}
+
+/// The camera: puts every item on `download`, then closes it.
+fn feed(run: &Run, shared: &Shared, download: &Stream) {
+    let stopped = || run.probes().is_stopped();
+    let put = |conn: &mut Connection| -> RedisResult<()> {
+        run.source(|job| {
+            let put = download.put(conn, "camera", &job, shared.epoch, stopped);
+            matches!(put, Ok(true))
+        });
+        // No more will come: the download stage ends once it has handled
+        // what is there.
+        download.close(conn)
+    };
+    if let Err(error) = shared.connect().and_then(|mut c| put(&mut c)) {
+        shared.lost(run, &error);
+    }
 }
 
 /// The report, ended or stopped, with what each stage claimed from others.
@@ -317,16 +386,7 @@ fn with_redelivered(
     mut result: Result<Report, PipelineError>,
     redelivered: &[AtomicU64; 3],
 ) -> Result<Report, PipelineError> {
-    let report = match &mut result {
-        Ok(report) => Some(report),
-        Err(PipelineError::StagePanicked { report, .. })
-        | Err(PipelineError::BrokerLost { report, .. })
-        | Err(PipelineError::ThreadRefused { report, .. }) => {
-            Some(&mut **report)
-        }
-        Err(_) => None,
-    };
-    if let Some(report) = report {
+    if let Some(report) = report_of(&mut result) {
         for (stage, count) in report.stages.iter_mut().zip(redelivered) {
             stage.redelivered = count.load(Relaxed);
         }
@@ -334,6 +394,130 @@ fn with_redelivered(
     result
 }
 // ANCHOR_END: pipeline
+
+/// The report of a run, ended or stopped, if it got far enough to have one.
+fn report_of(
+    result: &mut Result<Report, PipelineError>,
+) -> Option<&mut Report> {
+    match result {
+        Ok(report) => Some(report),
+        Err(PipelineError::StagePanicked { report, .. })
+        | Err(PipelineError::BrokerLost { report, .. })
+        | Err(PipelineError::ThreadRefused { report, .. }) => {
+            Some(&mut **report)
+        }
+        Err(_) => None,
+    }
+}
+
+// ANCHOR: coordinate
+/// The camera and the collector here, each stage in a process of its own,
+/// watched: one that dies is started again.
+fn coordinate(
+    run: &Run,
+    shared: &Shared,
+    queues: &Queues,
+    spawn: &processes::Spawn,
+) -> Result<Report, PipelineError> {
+    let collected = AtomicU64::new(0);
+    let collected_all = AtomicBool::new(false);
+    let uploads_ended = AtomicBool::new(false);
+    let watch = processes::Watch {
+        shared,
+        queues,
+        spawn,
+        run,
+        collected: &collected,
+        collected_all: &collected_all,
+        uploads_ended: &uploads_ended,
+    };
+    let (mut report, watched) = thread::scope(|s| {
+        // The watch starts the processes and lives until they have ended.
+        let watching = s.spawn(|| watch.watch());
+        let camera =
+            run.spawn_camera(s, || feed(run, shared, &queues.download));
+        let mut collector = run.collector();
+        let ended = || uploads_ended.load(Relaxed);
+        let got = collect(run, shared, &queues.done, ended, |job| {
+            if collector.arrived_at_least_once(job) {
+                collected.fetch_add(1, Relaxed);
+            }
+        });
+        collected_all.store(true, Relaxed);
+        if let Err(error) = got {
+            shared.lost(run, &error);
+        }
+        camera.join();
+        let watched = watching.join().unwrap_or_default();
+        (run.finish(collector), watched)
+    });
+    if let Some(report) = report_of(&mut report) {
+        let mut conn = shared.connect().ok();
+        processes::merge(report, conn.as_mut(), &shared.prefix, &watched);
+    }
+    report
+}
+// ANCHOR_END: coordinate
+
+/// One stage of a run another process started: its workers, and what they
+/// did published until they end.
+fn work<P: Probing>(
+    run: &Run,
+    shared: &Shared,
+    queues: &Queues,
+    assignment: &processes::Assignment,
+) -> Result<Report, PipelineError> {
+    let stage = assignment.stage;
+    let stages = run.stages();
+    let io = (queues.input_of(stage), queues.output_of(stage));
+    let publisher = processes::Publisher {
+        shared,
+        assignment,
+        redelivered: &shared.redelivered[stage.index()],
+        host: processes::host(),
+        pid: std::process::id(),
+    };
+    let ended = AtomicBool::new(false);
+    let report = thread::scope(|s| {
+        let workers = match stage {
+            Stage::Download => {
+                start_stage::<P, _, _>(s, run, shared, stage, io, |id| {
+                    stages.download(id)
+                })
+            }
+            Stage::Resize => {
+                start_stage::<P, _, _>(s, run, shared, stage, io, |frame| {
+                    stages.resize(frame)
+                })
+            }
+            Stage::Upload => {
+                start_stage::<P, _, _>(s, run, shared, stage, io, |thumb| {
+                    stages.upload(thumb)
+                })
+            }
+        };
+        let publishing = s.spawn(|| {
+            publisher.keep_publishing(&ended, || run.stage_report(stage))
+        });
+        run.join(stage, workers);
+        ended.store(true, Relaxed);
+        if let Ok(Err(error)) = publishing.join() {
+            shared.lost(run, &error);
+        }
+        run.finish(run.collector())
+    });
+    let mut report = with_redelivered(report, &shared.redelivered);
+    let how = match run.probes().is_stopped() {
+        true => "stopped",
+        false => "completed",
+    };
+    // A broker lost now leaves the report without this process's line.
+    let last = publisher.last(run.stage_report(stage), how);
+    if let (Some(report), Ok(process)) = (report_of(&mut report), last) {
+        report.processes = vec![process];
+    }
+    report
+}
 
 /// The main thread's loop: receipts from `done` until it is finished, or,
 /// once the run is stopped, until every upload worker has ended and nothing
@@ -372,11 +556,14 @@ fn start_stage<'scope, P: Probing, In: Wire + 'scope, Out: Wire + 'scope>(
     (input, output): (&'scope Stream, &'scope Stream),
     func: impl Fn(In) -> Result<Out, StageError> + Copy + Send + 'scope,
 ) -> Vec<ScopedJoinHandle<'scope, ()>> {
+    // In a stage process of its own, a consumer's name says which process.
+    let pid =
+        matches!(processes::role(), Role::Worker(_)).then(std::process::id);
     (0..run.workers_of(stage))
         .filter_map(|index| {
             run.spawn_worker(s, stage, index, move || {
                 let probe = run.worker_probe::<P>(stage, index);
-                let consumer = format!("{}-{index}", stage.name());
+                let consumer = consumer_name(stage, pid, index);
                 let worker = Worker {
                     shared,
                     stage,
@@ -468,7 +655,8 @@ impl Worker<'_> {
         }
         if let Some(result) = probe.work(job, &func) {
             let stopped = || probe.stopped();
-            if !self.output.put(conn, &result, self.shared.epoch, stopped)? {
+            let (output, epoch) = (self.output, self.shared.epoch);
+            if !output.put(conn, &self.consumer, &result, epoch, stopped)? {
                 return Ok(false);
             }
             probe.put();

@@ -3,12 +3,21 @@
 //!
 //! | `queue.Queue`  | here |
 //! |---|---|
-//! | `put`          | take a free slot (`BLPOP`, if bounded), then `XADD` |
-//! | `get`          | `XREADGROUP … BLOCK`, then give the slot back (`RPUSH`) |
+//! | `put`          | take a free slot (`BLMOVE`, if bounded), then `XADD` |
+//! | `get`          | `XREADGROUP … BLOCK`, then give the slot back |
 //! | `task_done`    | `XACK`, once the result is put downstream |
 //! | `join`         | closed, nothing undelivered (`lag`), nothing pending |
 //! | a dead worker  | what it held stays pending; `XAUTOCLAIM` takes it over |
+//!
+//! Each step that moves a slot is safe against a process that dies in the
+//! middle of it. A slot taken for a put moves to a list of the putter's own
+//! (`BLMOVE`) and leaves it in the same `MULTI` as the `XADD`: a putter that
+//! dies in between leaves it there, for [`Stream::return_slots_of`] to give
+//! back. A slot is given back for an entry by a script that notes the entry's
+//! id, so that it comes back once: from the consumer that read the entry, or,
+//! if that one died first, from the one that claims it.
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
@@ -32,6 +41,8 @@ pub struct Stream {
     slots: Option<String>,
     /// Set once no more entries will be added.
     closed: String,
+    /// The ids of the entries read and not yet acked whose slot is free again.
+    freed: String,
 }
 
 /// An entry read from a stream: its stream id (to ack) and its job.
@@ -61,13 +72,16 @@ impl Stream {
         Stream {
             slots: bounded.then(|| format!("{key}:slots")),
             closed: format!("{key}:closed"),
+            freed: format!("{key}:freed"),
             key,
         }
     }
 
-    /// Every key this queue may have made, to remove at the end of a run.
+    /// Every key this queue may have made but its putters' taken slots.
+    #[cfg(test)]
     pub fn keys(&self) -> Vec<String> {
-        let mut keys = vec![self.key.clone(), self.closed.clone()];
+        let mut keys =
+            vec![self.key.clone(), self.closed.clone(), self.freed.clone()];
         keys.extend(self.slots.clone());
         keys
     }
@@ -94,21 +108,34 @@ impl Stream {
         Ok(())
     }
 
+    /// The list where `putter` keeps the slot it took for the put it is making.
+    fn taken_by(&self, putter: &str) -> Option<String> {
+        self.slots
+            .as_ref()
+            .map(|_| format!("{}:taken:{putter}", self.key))
+    }
+
     // ANCHOR: put
     /// Puts `job` on the stream, first waiting for a free slot if bounded;
     /// `false` if `stopped()`, asked after each [`BLOCK`] without a slot, said
-    /// to give up.
+    /// to give up. `putter` names the thread (a consumer name, or `camera`).
     pub fn put<T: Wire>(
         &self,
         conn: &mut Connection,
+        putter: &str,
         job: &Job<T>,
         epoch: Instant,
         stopped: impl Fn() -> bool,
     ) -> RedisResult<bool> {
-        if let Some(slots) = &self.slots {
+        let taken = self.taken_by(putter);
+        if let (Some(slots), Some(taken)) = (&self.slots, &taken) {
+            // The server holds the call until a slot is free: no polling.
             loop {
-                let slot: Option<(String, Vec<u8>)> = redis::cmd("BLPOP")
+                let slot: Option<Vec<u8>> = redis::cmd("BLMOVE")
                     .arg(slots)
+                    .arg(taken)
+                    .arg("LEFT")
+                    .arg("RIGHT")
                     .arg(BLOCK.as_secs_f64())
                     .query(conn)?;
                 if slot.is_some() {
@@ -122,7 +149,9 @@ impl Stream {
         let mut payload = Vec::new();
         job.item.encode(&mut payload);
         let entered = job.entered.saturating_duration_since(epoch);
-        redis::cmd("XADD")
+        let mut add = redis::pipe();
+        add.atomic()
+            .cmd("XADD")
             .arg(&self.key)
             .arg("*")
             .arg("id")
@@ -131,14 +160,44 @@ impl Stream {
             .arg(entered.as_nanos() as u64)
             .arg("v")
             .arg(payload)
-            .query::<String>(conn)?;
+            .ignore();
+        if let Some(taken) = &taken {
+            add.cmd("LPOP").arg(taken).ignore();
+        }
+        add.query::<()>(conn)?;
         Ok(true)
     }
     // ANCHOR_END: put
 
+    /// Gives back the slots `putter` took for puts it never made: it died
+    /// between taking a slot and adding its entry.
+    pub fn return_slots_of(
+        &self,
+        conn: &mut Connection,
+        putter: &str,
+    ) -> RedisResult<u64> {
+        let (Some(slots), Some(taken)) = (&self.slots, self.taken_by(putter))
+        else {
+            return Ok(0);
+        };
+        let mut returned = 0;
+        loop {
+            let moved: Option<Vec<u8>> = redis::cmd("LMOVE")
+                .arg(&taken)
+                .arg(slots)
+                .arg("LEFT")
+                .arg("RIGHT")
+                .query(conn)?;
+            if moved.is_none() {
+                return Ok(returned);
+            }
+            returned += 1;
+        }
+    }
+
     // ANCHOR: get
     /// Takes the next entry no consumer of the group has had, waiting up to
-    /// [`BLOCK`]; gives its slot back at once (the item has left the queue).
+    /// [`BLOCK`]; gives its slot back (the item has left the queue).
     pub fn get<T: Wire>(
         &self,
         conn: &mut Connection,
@@ -165,7 +224,7 @@ impl Stream {
         let Some(entry) = entry else {
             return Ok(Got::Empty);
         };
-        self.give_back_slot(conn)?;
+        self.free_slot_of(conn, &entry.id)?;
         Ok(Got::Entry(decode(&entry, epoch, false)))
     }
     // ANCHOR_END: get
@@ -190,22 +249,45 @@ impl Stream {
             .arg("COUNT")
             .arg(count)
             .query(conn)?;
-        Ok(reply
+        let claimed: Vec<Entry<T>> = reply
             .claimed
             .iter()
             .map(|entry| decode(entry, epoch, true))
-            .collect())
+            .collect();
+        // The consumer that died may have died before it gave the slot back.
+        for entry in &claimed {
+            self.free_slot_of(conn, &entry.id)?;
+        }
+        Ok(claimed)
+    }
+
+    /// Gives back the slot of the entry `id`, unless it was given back
+    /// already: the set of freed ids says so, in the same script.
+    fn free_slot_of(&self, conn: &mut Connection, id: &str) -> RedisResult<()> {
+        static FREE: LazyLock<redis::Script> = LazyLock::new(|| {
+            redis::Script::new(
+                "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then \
+                     redis.call('RPUSH', KEYS[2], 1) \
+                 end",
+            )
+        });
+        let Some(slots) = &self.slots else {
+            return Ok(());
+        };
+        FREE.key(&self.freed).key(slots).arg(id).invoke::<()>(conn)
     }
     // ANCHOR_END: claim
 
     // ANCHOR: ack
-    /// `task_done`: the entry `id` is handled.
+    /// `task_done`: the entry `id` is handled (and its id leaves the set of
+    /// freed slots' ids, in the same `MULTI`).
     pub fn ack(&self, conn: &mut Connection, id: &str) -> RedisResult<()> {
-        redis::cmd("XACK")
-            .arg(&self.key)
-            .arg(GROUP)
-            .arg(id)
-            .query::<()>(conn)
+        let mut ack = redis::pipe();
+        ack.cmd("XACK").arg(&self.key).arg(GROUP).arg(id).ignore();
+        if self.slots.is_some() {
+            ack.atomic().cmd("SREM").arg(&self.freed).arg(id).ignore();
+        }
+        ack.query(conn)
     }
     // ANCHOR_END: ack
 
@@ -224,6 +306,18 @@ impl Stream {
         if !closed {
             return Ok(false);
         }
+        let (lag, pending) = self.counts(conn)?;
+        // `lag` is nil only when Redis cannot tell; then it is not finished.
+        Ok(pending == Some(0) && lag == Some(0))
+    }
+    // ANCHOR_END: finished
+
+    /// Entries no consumer has had yet (`lag`), and entries delivered but not
+    /// acked (`pending`), as the group's `XINFO GROUPS` line gives them.
+    fn counts(
+        &self,
+        conn: &mut Connection,
+    ) -> RedisResult<(Option<u64>, Option<u64>)> {
         let groups: Vec<std::collections::HashMap<String, Value>> =
             redis::cmd("XINFO")
                 .arg("GROUPS")
@@ -231,19 +325,17 @@ impl Stream {
                 .query(conn)?;
         let group = groups.into_iter().next().unwrap_or_default();
         let count = |field: &str| match group.get(field) {
-            Some(Value::Int(n)) => Some(*n),
+            Some(Value::Int(n)) => u64::try_from(*n).ok(),
             _ => None,
         };
-        // `lag` is nil only when Redis cannot tell; then it is not finished.
-        Ok(count("pending") == Some(0) && count("lag") == Some(0))
+        Ok((count("lag"), count("pending")))
     }
-    // ANCHOR_END: finished
 
-    fn give_back_slot(&self, conn: &mut Connection) -> RedisResult<()> {
-        match &self.slots {
-            Some(slots) => redis::cmd("RPUSH").arg(slots).arg(1).query(conn),
-            None => Ok(()),
-        }
+    /// How many entries wait in the queue, and how many are held unacked (0
+    /// where Redis cannot tell).
+    pub fn depth(&self, conn: &mut Connection) -> RedisResult<(u64, u64)> {
+        let (lag, pending) = self.counts(conn)?;
+        Ok((lag.unwrap_or(0), pending.unwrap_or(0)))
     }
 }
 
@@ -297,7 +389,7 @@ mod tests {
         for id in 0..10 {
             assert!(
                 queue
-                    .put(&mut conn, &job(id, epoch), epoch, || false)
+                    .put(&mut conn, "p", &job(id, epoch), epoch, || false)
                     .unwrap()
             );
         }
@@ -335,17 +427,23 @@ mod tests {
     }
 
     #[test]
-    fn a_bounded_put_waits_for_a_slot_that_a_get_gives_back() {
+    fn a_bounded_put_waits_for_a_slot_that_a_get_gives_back_once() {
         let Some((mut conn, prefix)) = connection() else {
             return;
         };
         let epoch = Instant::now();
         let queue = Stream::named(&prefix, "b", true);
         queue.create(&mut conn, Some(2)).unwrap();
+        let len = |conn: &mut Connection| -> u64 {
+            redis::cmd("XLEN").arg(&queue.key).query(conn).unwrap()
+        };
+        let free = |conn: &mut Connection| -> u64 {
+            redis::cmd("LLEN").arg(&queue.slots).query(conn).unwrap()
+        };
         for id in 0..2 {
             assert!(
                 queue
-                    .put(&mut conn, &job(id, epoch), epoch, || false)
+                    .put(&mut conn, "p", &job(id, epoch), epoch, || false)
                     .unwrap()
             );
         }
@@ -356,26 +454,113 @@ mod tests {
             asked.set(asked.get() + 1);
             asked.get() >= 2
         };
-        let put =
-            queue.put(&mut conn, &job(2, epoch), epoch, stop_after_two_waits);
+        let put = queue.put(
+            &mut conn,
+            "p",
+            &job(2, epoch),
+            epoch,
+            stop_after_two_waits,
+        );
         assert!(!put.unwrap(), "no slot was free");
-        let len: u64 =
-            redis::cmd("XLEN").arg(&queue.key).query(&mut conn).unwrap();
-        assert_eq!(len, 2);
-        // A get gives its slot back: the next put goes in at once.
-        assert!(matches!(
-            queue.get::<u64>(&mut conn, "c", epoch).unwrap(),
-            Got::Entry(_)
-        ));
+        assert_eq!(len(&mut conn), 2);
+        // A get gives its slot back: the item has left the queue.
+        let Got::Entry(entry) =
+            queue.get::<u64>(&mut conn, "c", epoch).unwrap()
+        else {
+            panic!("an entry was there");
+        };
+        assert_eq!(free(&mut conn), 1);
+        // A consumer that claims it (the reader died) gives back no second.
+        std::thread::sleep(Duration::from_millis(20));
+        let idle = Duration::from_millis(10);
+        let claimed = queue.claim::<u64>(&mut conn, "d", idle, 16, epoch);
+        assert_eq!(claimed.unwrap().len(), 1);
+        assert_eq!(free(&mut conn), 1);
+        queue.ack(&mut conn, &entry.id).unwrap();
         assert!(
             queue
-                .put(&mut conn, &job(2, epoch), epoch, || true)
+                .put(&mut conn, "p", &job(2, epoch), epoch, || true)
                 .unwrap()
         );
-        let len: u64 =
-            redis::cmd("XLEN").arg(&queue.key).query(&mut conn).unwrap();
-        assert_eq!(len, 3);
-        let keys: Vec<String> = queue.keys();
-        redis::cmd("DEL").arg(keys).query::<()>(&mut conn).unwrap();
+        assert_eq!(len(&mut conn), 3);
+        assert_eq!(free(&mut conn), 0);
+        redis::cmd("DEL")
+            .arg(queue.keys())
+            .query::<()>(&mut conn)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_reader_that_died_before_it_gave_the_slot_back_has_it_given_back_by_its_claimer()
+     {
+        let Some((mut conn, prefix)) = connection() else {
+            return;
+        };
+        let epoch = Instant::now();
+        let queue = Stream::named(&prefix, "r", true);
+        queue.create(&mut conn, Some(1)).unwrap();
+        assert!(
+            queue
+                .put(&mut conn, "p", &job(0, epoch), epoch, || false)
+                .unwrap()
+        );
+        // The first half of a get: the entry read, and then the reader died.
+        redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg(GROUP)
+            .arg("dead")
+            .arg("COUNT")
+            .arg(1)
+            .arg("STREAMS")
+            .arg(&queue.key)
+            .arg(">")
+            .query::<Value>(&mut conn)
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        let idle = Duration::from_millis(10);
+        let claimed = queue.claim::<u64>(&mut conn, "live", idle, 16, epoch);
+        assert_eq!(claimed.unwrap().len(), 1);
+        assert!(
+            queue
+                .put(&mut conn, "p", &job(1, epoch), epoch, || true)
+                .unwrap(),
+            "the slot is free again"
+        );
+        redis::cmd("DEL")
+            .arg(queue.keys())
+            .query::<()>(&mut conn)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_slot_taken_by_a_putter_that_died_before_its_add_is_given_back() {
+        let Some((mut conn, prefix)) = connection() else {
+            return;
+        };
+        let queue = Stream::named(&prefix, "d", true);
+        queue.create(&mut conn, Some(1)).unwrap();
+        // The first half of a put: the slot moved to the putter's own list,
+        // and then the putter died.
+        let taken = queue.taken_by("dead").unwrap();
+        redis::cmd("LMOVE")
+            .arg(&queue.slots)
+            .arg(&taken)
+            .arg("LEFT")
+            .arg("RIGHT")
+            .query::<()>(&mut conn)
+            .unwrap();
+        assert_eq!(queue.return_slots_of(&mut conn, "dead").unwrap(), 1);
+        assert_eq!(queue.return_slots_of(&mut conn, "dead").unwrap(), 0);
+        let epoch = Instant::now();
+        assert!(
+            queue
+                .put(&mut conn, "live", &job(0, epoch), epoch, || true)
+                .unwrap(),
+            "the slot is free again"
+        );
+        redis::cmd("DEL")
+            .arg(queue.keys())
+            .query::<()>(&mut conn)
+            .unwrap();
     }
 }

@@ -1,0 +1,59 @@
+//! `lab worker`: one stage of a run on a broker, in this process, until the
+//! stage's input is closed and done (or the run's coordinator stops it).
+
+use std::sync::Arc;
+
+use pipeline_core::Probes;
+use pipeline_registry::stage_processes::{self, Assignment};
+
+use crate::args::WorkerArgs;
+use crate::config::backend_named;
+use crate::error::LabError;
+use crate::run::what_was_done;
+use crate::{output, signals};
+
+/// Joins the run `args.run` on `args.broker` as `args.workers` workers of
+/// `args.stage`, and says what they did: a line on stderr, or this process's
+/// line of the report as JSON on stdout.
+pub fn work(args: &WorkerArgs) -> Result<(), LabError> {
+    let backend = backend_named("redis")?;
+    pipeline_registry::use_broker(&args.broker)?;
+    let assignment = Assignment {
+        run: args.run.clone(),
+        stage: args.stage,
+        workers: args.workers,
+    };
+    let config = stage_processes::config_of(&assignment)?;
+    backend.check_fit(&config)?;
+    let probes = Arc::new(Probes::new(&config));
+    let outcome = {
+        // Ctrl-C and SIGTERM stop the stage's workers, which publish what they did.
+        let _stoppable = signals::stoppable(&probes);
+        stage_processes::working(assignment, || backend.run_with(&config, probes))
+    };
+    let (report, stopped) = what_was_done(outcome)?;
+    let process = report.processes.first();
+    match (args.json, process) {
+        (true, Some(process)) => output::json(process)?,
+        (false, Some(p)) if !args.quiet => output::error_line(&format!(
+            "{} (pid {} on {}): {} worker{} did {} items, failed {}, took over {}; {} CPU",
+            p.role,
+            p.pid,
+            p.host,
+            p.workers,
+            if p.workers == 1 { "" } else { "s" },
+            p.done,
+            p.failed,
+            p.redelivered,
+            pipeline_present::units::duration(p.cpu_s),
+        )),
+        _ => {}
+    }
+    if let Some(signal) = signals::caught() {
+        return Err(LabError::Interrupted(signal, stopped.into_iter().collect()));
+    }
+    match stopped {
+        Some(reason) => Err(LabError::Stopped(vec![reason])),
+        None => Ok(()),
+    }
+}
