@@ -9,6 +9,8 @@
 //! not, and with the no-op one, on one thread: their cost per item and stage with
 //! no queue and no other core involved.
 //!
+//! The pipelines with a broker are left to the report bench (see [`pipelines`]).
+//!
 //! `PIPELINE_BENCH_QUICK=1` runs fewer items and shorter measurements.
 
 use std::hint::black_box;
@@ -77,6 +79,13 @@ fn pipelines<M: Measurement>(
                 // A pipeline that runs another's code here (the offloaded tasks on
                 // items without pixels) would time that code twice.
                 if pipeline.runs_as(&config).is_some() {
+                    continue;
+                }
+                // A broker's round trips take tens of µs an item: criterion's ten
+                // samples of each case, warm-up included, would add minutes to
+                // `cargo bench`. The report bench measures it, a run per config,
+                // and its hop alone.
+                if pipeline.backend.broker {
                     continue;
                 }
                 let config = pipeline.config(&config);

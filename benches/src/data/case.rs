@@ -5,6 +5,7 @@ use pipeline_core::{Config, Report, Timeline};
 use serde::{Deserialize, Serialize};
 
 use crate::data::depth::DepthSeries;
+use crate::data::hop::HopRun;
 use pipeline_registry::Pipeline;
 
 /// What a case measures.
@@ -30,6 +31,10 @@ pub enum CaseKind {
     /// The `crowd` scenario at another number of concurrent waits: threads against
     /// tasks, as far as the machine gives threads.
     Crowd,
+    /// One hop alone, a producer thread and a consumer thread on one queue: the
+    /// channel's, or the broker's item by item and in batches, against the
+    /// server's own ceiling.
+    Hop,
 }
 
 impl CaseKind {
@@ -83,6 +88,7 @@ impl Case {
             CaseKind::Sweep => format!(", {} items", self.config.items),
             CaseKind::Parallel => format!(", {} resize workers", self.config.workers[1]),
             CaseKind::Crowd => format!(", {} concurrent waits", self.config.items),
+            CaseKind::Hop => format!(", {} items", self.config.items),
             _ => String::new(),
         };
         let bare = match self.kind {
@@ -158,6 +164,18 @@ pub enum Outcome {
         /// The seconds it was given.
         timed_out_s: f64,
     },
+    /// A run of a pipeline whose broker cannot be had on this machine (no
+    /// `redis-server`, no `REDIS_URL`): why, in the broker's own words. The
+    /// bench goes on without it.
+    NotRun {
+        /// Why it did not run.
+        not_run: String,
+    },
+    /// One hop alone ([`CaseKind::Hop`]).
+    Hop {
+        /// What it measured.
+        hop: HopRun,
+    },
 }
 
 impl CaseResult {
@@ -166,7 +184,8 @@ impl CaseResult {
         match &self.outcome {
             Outcome::Report { report, .. } => report.wall_s,
             Outcome::Bare { bare } => bare.wall_s,
-            Outcome::Refused { .. } | Outcome::TimedOut { .. } => f64::NAN,
+            Outcome::Hop { hop } => hop.unbatched_s.iter().sum(),
+            Outcome::Refused { .. } | Outcome::TimedOut { .. } | Outcome::NotRun { .. } => f64::NAN,
         }
     }
 
@@ -206,6 +225,22 @@ impl CaseResult {
     pub fn refused(&self) -> Option<&str> {
         match &self.outcome {
             Outcome::Refused { refused } => Some(refused),
+            _ => None,
+        }
+    }
+
+    /// Why the run could not be made here (its broker cannot be had), if so.
+    pub fn not_run(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::NotRun { not_run } => Some(not_run),
+            _ => None,
+        }
+    }
+
+    /// What a hop measured, for a [`CaseKind::Hop`] case that ran.
+    pub fn hop(&self) -> Option<&HopRun> {
+        match &self.outcome {
+            Outcome::Hop { hop } => Some(hop),
             _ => None,
         }
     }
@@ -277,6 +312,21 @@ mod tests {
         assert_eq!(back, result);
         assert_eq!(back.wall_s(), 0.5);
         assert!(back.report().is_none());
+    }
+
+    #[test]
+    fn a_run_without_its_broker_keeps_why_through_json() {
+        let result = CaseResult {
+            case: case(CaseKind::Scenario),
+            outcome: Outcome::NotRun {
+                not_run: "redis-server not found: install it".into(),
+            },
+        };
+        let json = serde_json::to_string(&result).unwrap();
+        assert!(json.contains("\"not_run\":"), "{json}");
+        let back: CaseResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.not_run(), Some("redis-server not found: install it"));
+        assert!(back.report().is_none() && back.wall_s().is_nan());
     }
 
     #[test]

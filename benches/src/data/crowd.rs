@@ -19,6 +19,18 @@ use pipeline_registry::{ALL, Pipeline};
 /// The numbers of concurrent waits measured.
 pub const LEVELS: [u64; 4] = [100, 1_000, 10_000, 100_000];
 
+/// The most concurrent waits a pipeline with a broker runs: each of its waits
+/// is a worker with a connection of its own, and the next level's 10,000 (with
+/// the camera's and the collector's) are more than Redis takes by default
+/// (`maxclients` 10,000) and than the private server is started with (4,096,
+/// `crates/redis/src/server.rs`). The table says where its rows stop.
+pub const BROKER_MOST_WAITS: u64 = 1_000;
+
+/// Whether `pipeline` runs `crowd` at `waits` concurrent waits.
+pub fn runs_at(pipeline: Pipeline, waits: u64) -> bool {
+    !pipeline.backend.broker || waits <= BROKER_MOST_WAITS
+}
+
 /// One pipeline at one number of concurrent waits.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
@@ -55,6 +67,8 @@ pub enum Measured {
     Refused(String),
     /// It did not end within this many seconds, and was killed.
     TimedOut(f64),
+    /// It could not run here (its broker cannot be had): why.
+    NotRun(String),
 }
 
 impl Point {
@@ -99,6 +113,15 @@ pub fn points(results: &Results) -> Vec<Point> {
             let Some(run) = run else {
                 continue;
             };
+            if let Some(why) = run.not_run() {
+                points.push(Point {
+                    pipeline,
+                    waits,
+                    outcome: Measured::NotRun(why.to_string()),
+                    rss_per_wait: None,
+                });
+                continue;
+            }
             let outcome = match (run.refused(), run.timed_out(), run.report()) {
                 (Some(reason), _, _) => Measured::Refused(reason.to_string()),
                 (None, Some(seconds), _) => Measured::TimedOut(seconds),

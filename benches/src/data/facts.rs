@@ -53,14 +53,180 @@ pub fn facts(results: &Results, python: Option<&PythonResult>) -> Facts {
     parallel(&mut f, results, python);
     crowd(&mut f, results);
     tasks(&mut f, results);
+    broker(&mut f, results);
     f
+}
+
+/// The pipelines whose queues live in a broker, outside the process.
+fn brokered() -> impl Iterator<Item = Pipeline> {
+    ALL.iter().copied().filter(|p| p.backend.broker)
+}
+
+/// The broker: whether it ran here, the cost of one hop through it against an
+/// in-process channel's and against the server's own rate, and how much of it
+/// the stages' waits hide. Every fact but `broker.ran` (and why not) exists only
+/// where the broker ran: a page branches on `{{#if broker.ran}}`.
+fn broker(f: &mut Facts, results: &Results) {
+    use crate::data::goals::{BROKER_CEILING_TARGET, BROKER_HOP_TARGET_S, BROKER_WAITS_TARGET};
+    use crate::data::hop::{Mode, ceiling, not_run, points};
+    let tried = results.runs.iter().any(|r| r.case.pipeline.backend.broker);
+    if !tried {
+        return;
+    }
+    let ran = brokered().any(|p| results.ran(p));
+    f.insert("broker.ran", Fact::Bool(ran));
+    if !ran {
+        let why = results
+            .runs
+            .iter()
+            .filter(|r| r.case.pipeline.backend.broker)
+            .find_map(|r| r.not_run());
+        if let Some(why) = why {
+            let short = why.split(':').next().unwrap_or(why).trim();
+            f.insert("broker.not-run-why", Fact::Name(short.to_string()));
+        }
+    }
+    f.insert("goals.broker-hop", Fact::Seconds(BROKER_HOP_TARGET_S));
+    f.insert("goals.broker-ceiling", Fact::Percent(BROKER_CEILING_TARGET));
+    f.insert("goals.broker-waits", Fact::Ratio(BROKER_WAITS_TARGET));
+    let hops = points(results);
+    let channels: Vec<_> = hops.iter().filter(|p| !p.pipeline.backend.broker).collect();
+    let best = channels
+        .iter()
+        .min_by(|a, b| a.per_item_s.total_cmp(&b.per_item_s));
+    if let Some(best) = best {
+        let (lo, hi) = min_max(channels.iter().map(|p| p.per_item_s * 1e9));
+        f.insert(
+            "hop.in-process.best-ns",
+            Fact::Number(best.per_item_s * 1e9, 0),
+        );
+        f.insert(
+            "hop.in-process.best",
+            Fact::Name(best.pipeline.label.to_string()),
+        );
+        f.insert(
+            "hop.in-process.range-ns",
+            Fact::range(Fact::Number(lo, 0), Fact::Number(hi, 0)),
+        );
+        f.insert("hop.in-process.items", Fact::Count(best.items));
+    }
+    let broker_hop = |mode: fn(&Mode) -> bool| {
+        hops.iter()
+            .find(|p| p.pipeline.backend.broker && mode(&p.mode))
+    };
+    let unbatched = broker_hop(|m| *m == Mode::OneAtATime);
+    let batched = broker_hop(|m| matches!(m, Mode::Batched(_)));
+    for (who, point) in [("unbatched", unbatched), ("batched", batched)] {
+        let Some(p) = point else {
+            continue;
+        };
+        f.insert(format!("hop.{who}.us"), Fact::Number(p.per_item_s * 1e6, 1));
+        f.insert(format!("hop.{who}.items"), Fact::Count(p.items));
+        f.insert(
+            format!("hop.{who}.per-second"),
+            Fact::Count(p.items_per_s().round() as u64),
+        );
+        if let Some(best) = best {
+            f.insert(
+                format!("hop.{who}.over-in-process"),
+                Fact::Ratio(p.per_item_s / best.per_item_s),
+            );
+        }
+        if let Some(of) = p.of_ceiling() {
+            f.insert(format!("hop.{who}.of-ceiling"), Fact::Percent(of));
+            f.insert(
+                format!("hop.{who}.reaches-half-ceiling"),
+                Fact::Bool(of >= BROKER_CEILING_TARGET),
+            );
+        }
+    }
+    if let Some(Mode::Batched(n)) = batched.map(|p| p.mode) {
+        f.insert("hop.batched.batch", Fact::Count(n as u64));
+    }
+    if let Some(p) = batched {
+        f.insert(
+            "hop.batched.within-goal",
+            Fact::Bool(p.per_item_s <= BROKER_HOP_TARGET_S),
+        );
+    }
+    if let (Some(u), Some(b)) = (unbatched, batched) {
+        f.insert(
+            "hop.batched.faster-by",
+            Fact::Ratio(u.per_item_s / b.per_item_s),
+        );
+    }
+    f.insert("hop.ceiling.ran", Fact::Bool(ceiling(results).is_some()));
+    if let Some(c) = ceiling(results) {
+        f.insert(
+            "hop.ceiling.unbatched-per-second",
+            Fact::Count(c.unbatched_items_per_s().round() as u64),
+        );
+        f.insert(
+            "hop.ceiling.batched-per-second",
+            Fact::Count(c.batched_items_per_s().round() as u64),
+        );
+        f.insert("hop.ceiling.pipelined", Fact::Count(c.pipelined.into()));
+    }
+    f.insert(
+        "hop.broker.not-run",
+        Fact::Bool(!not_run(results).is_empty()),
+    );
+    // Where the stages wait: the broker's wall time over the fastest in-process
+    // pipeline's.
+    for scenario in [Scenario::CAMERA, Scenario::FANOUT] {
+        let name = scenario.name;
+        let Some(&capacity) = results.capacities(name).first() else {
+            continue;
+        };
+        let fastest = ALL
+            .iter()
+            .filter(|p| !p.backend.broker)
+            .filter_map(|&p| Some((p, results.report(name, capacity, p)?)))
+            .min_by(|a, b| a.1.wall_s.total_cmp(&b.1.wall_s));
+        let Some((fastest, theirs)) = fastest else {
+            continue;
+        };
+        let Some(r) = brokered().find_map(|p| results.report(name, capacity, p)) else {
+            continue;
+        };
+        let ratio = r.wall_s / theirs.wall_s;
+        f.insert(format!("{name}.broker.wall"), seconds(r.wall_s));
+        f.insert(
+            format!("{name}.broker.fastest"),
+            Fact::Name(fastest.label.to_string()),
+        );
+        f.insert(
+            format!("{name}.broker.fastest-wall"),
+            seconds(theirs.wall_s),
+        );
+        f.insert(format!("{name}.broker.over-fastest"), Fact::Ratio(ratio));
+        f.insert(
+            format!("{name}.broker.within-goal"),
+            Fact::Bool(ratio <= BROKER_WAITS_TARGET),
+        );
+    }
+    // Where the broker ran fewer items than the others: how many, and its time
+    // per item.
+    let name = Scenario::THROUGHPUT.name;
+    if let Some(&capacity) = results.capacities(name).first()
+        && let Some(r) = brokered().find_map(|p| results.report(name, capacity, p))
+    {
+        f.insert("throughput.broker.items", Fact::Count(r.items_in));
+        f.insert(
+            "throughput.broker.per-item-us",
+            Fact::Number(r.wall_s * 1e6 / r.items_in.max(1) as f64, 1),
+        );
+    }
 }
 
 /// The concurrency sweep: how far each kind of worker goes, what a wait costs in
 /// memory and start-up, and how close to the ideal the tasks stay at the top.
 fn crowd(f: &mut Facts, results: &Results) {
     use crate::data::crowd::{LEVELS, Measured, Point, points, tasks};
-    let points = points(results);
+    // The sweep is threads against tasks; a broker's runs stop early, at the
+    // connections it has (the table says so), and are no kind of either.
+    let mut points = points(results);
+    points.retain(|p| !p.pipeline.backend.broker);
     if points.is_empty() {
         return;
     }
@@ -204,7 +370,7 @@ fn tasks(f: &mut Facts, results: &Results) {
         };
         let threads: Vec<&Report> = ALL
             .iter()
-            .filter(|p| p.parks_at_once() && !p.backend.tasks)
+            .filter(|p| p.parks_at_once() && !p.backend.tasks && !p.backend.broker)
             .filter_map(|&p| results.report(name, capacity, p))
             .collect();
         let (Some(inline), Some(offloaded)) = (
@@ -249,11 +415,12 @@ fn tasks(f: &mut Facts, results: &Results) {
 
 /// The pipelines whose workers are threads that block: the lesson's blocking
 /// pipelines. The pipelines of tasks wait on another timer and hand over through
-/// a runtime; they have facts of their own ([`crowd`], [`tasks`]).
+/// a runtime, and a broker's hand over through a server; they have facts of
+/// their own ([`crowd`], [`tasks`], [`broker`]).
 fn blocking() -> impl Iterator<Item = Pipeline> {
     ALL.iter()
         .copied()
-        .filter(|p| p.blocks() && !p.backend.tasks)
+        .filter(|p| p.blocks() && !p.backend.tasks && !p.backend.broker)
 }
 
 /// The blocking pipelines' reports on one config.
@@ -338,7 +505,7 @@ fn machine(f: &mut Facts, results: &Results) {
     f.insert("machine.cpus", Fact::Count(results.machine.cpus as u64));
     // The pipelines these results measured (a pipeline added to the registry since
     // joins the counts with the run that measures it).
-    let ran = |p: &Pipeline| results.runs.iter().any(|r| r.case.pipeline == *p);
+    let ran = |p: &Pipeline| results.ran(*p);
     f.insert(
         "pipelines.count",
         Fact::Count(ALL.iter().filter(|p| ran(p)).count() as u64),
@@ -510,7 +677,7 @@ fn paced(f: &mut Facts, results: &Results) {
     // CPU: the pipelines that park at once, and apart those that yield first.
     let parking: Vec<&Report> = ALL
         .iter()
-        .filter(|p| p.parks_at_once())
+        .filter(|p| p.parks_at_once() && !p.backend.broker)
         .filter_map(|&p| results.report(name, capacity, p))
         .collect();
     let yielding: Vec<(Pipeline, &Report)> = ALL
@@ -560,7 +727,7 @@ fn depth(f: &mut Facts, results: &Results) {
     // The pipelines of threads, as the depth figures draw them.
     let series: Vec<(Pipeline, &Report, &[u64], u64)> = ALL
         .iter()
-        .filter(|p| !p.backend.tasks)
+        .filter(|p| !p.backend.tasks && !p.backend.broker)
         .filter_map(|&p| {
             let run = results.run(name, None, p)?;
             let series = run.depth_series()?;

@@ -19,3 +19,15 @@ pub const UTILISATION_TARGET: f64 = 0.98;
 /// The shortest wall time whose "cores busy" (process CPU time over wall time) is
 /// shown: shorter runs are dominated by starting and joining their threads.
 pub const CORES_BUSY_MIN_WALL_S: f64 = 0.010;
+
+/// The goal for a batched hand-off through the broker: at most this many seconds
+/// per item and hop, on loopback.
+pub const BROKER_HOP_TARGET_S: f64 = 10e-6;
+
+/// The goal for a hop through the broker against the server's own rate for the
+/// same commands (`redis-benchmark`): at least this fraction of it.
+pub const BROKER_CEILING_TARGET: f64 = 0.5;
+
+/// The goal for the broker's pipeline where the stages wait (`fanout`): its wall
+/// time at most this ratio of the fastest in-process pipeline's.
+pub const BROKER_WAITS_TARGET: f64 = 1.10;

@@ -7,6 +7,7 @@ pub mod crowd;
 pub mod depth;
 pub mod facts;
 pub mod goals;
+pub mod hop;
 pub mod json;
 pub mod parallel;
 pub mod results;

@@ -187,6 +187,33 @@ impl Results {
         median_run(self.runs_of(scenario, capacity, pipeline))
     }
 
+    /// Why `pipeline` did not run `scenario` with `capacity` here (its broker
+    /// cannot be had), when it did not.
+    pub fn not_run(
+        &self,
+        scenario: &str,
+        capacity: Option<usize>,
+        pipeline: Pipeline,
+    ) -> Option<&str> {
+        self.runs
+            .iter()
+            .filter(|r| {
+                r.case.kind == CaseKind::Scenario
+                    && r.case.scenario == scenario
+                    && r.case.config.capacity == capacity
+                    && r.case.pipeline == pipeline
+            })
+            .find_map(CaseResult::not_run)
+    }
+
+    /// Whether `pipeline` ran anything in these results (a pipeline whose broker
+    /// could not be had ran nothing).
+    pub fn ran(&self, pipeline: Pipeline) -> bool {
+        self.runs
+            .iter()
+            .any(|r| r.case.pipeline == pipeline && r.not_run().is_none())
+    }
+
     /// The report of that run.
     pub fn report(
         &self,

@@ -16,17 +16,25 @@ pub const SWEEP_PIPELINE: Pipeline = REFERENCE;
 /// each of its capacities and each pipeline (but one that runs another's code
 /// there, [`Pipeline::runs_as`]); on `throughput` each instrumented run is
 /// followed by its bare run (and, for crossbeam, the pipeline by hand), pass after
-/// pass, so that a slow spell of the machine hits both sides alike;
-/// the peak-heap sweep last.
+/// pass, so that a slow spell of the machine hits both sides alike (a pipeline
+/// with a broker runs each config once, with fewer items where
+/// [`Plan::broker_items`] says so); then the peak-heap sweep, the worker sweep,
+/// the concurrency sweep, the timelines and the hops.
 pub fn cases(plan: &Plan) -> Vec<Case> {
     let mut cases = Vec::new();
     for scenario in Scenario::ALL {
-        let items = plan.report_items(&scenario);
         for config in scenario.configs() {
-            let config = scenario.with_items(config, items);
             // A pipeline that runs another's code here is that one's row.
             let differs = ALL.iter().filter(|p| p.runs_as(&config).is_none());
             for &pipeline in differs {
+                // A broker's round trips take fewer items where the preset's would
+                // take minutes; its rows say so.
+                let items = if pipeline.backend.broker {
+                    plan.broker_items(&scenario)
+                } else {
+                    plan.report_items(&scenario)
+                };
+                let config = scenario.with_items(config.clone(), items);
                 let case = |kind, repeat| Case {
                     scenario: scenario.name.to_string(),
                     kind,
@@ -35,7 +43,11 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
                     repeat,
                 };
                 cases.push(case(CaseKind::Scenario, 0));
-                if scenario.name == Scenario::THROUGHPUT.name {
+                // What the probes cost, against the bare twin, is a question for
+                // the pipelines that hand over in the process: next to a broker's
+                // round trips they are lost in the noise, and its repeats would
+                // cost a minute.
+                if scenario.name == Scenario::THROUGHPUT.name && !pipeline.backend.broker {
                     cases.push(case(CaseKind::Bare, 0));
                     if pipeline == BY_HAND_PIPELINE {
                         cases.push(case(CaseKind::ByHand, 0));
@@ -51,9 +63,9 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
             // The sleeping poller's time on a full bounded queue is its 10 ms naps
             // (seconds per run), not its hand-offs: one run of each is enough. A
             // pipeline that runs another's code here is timed by that one's repeats.
-            let repeated = ALL
-                .iter()
-                .filter(|&&v| v != POLLING_SLEEP && v.runs_as(&config).is_none());
+            let repeated = ALL.iter().filter(|&&v| {
+                v != POLLING_SLEEP && v.runs_as(&config).is_none() && !v.backend.broker
+            });
             for &pipeline in repeated {
                 let by_hand = (pipeline == BY_HAND_PIPELINE).then_some(CaseKind::ByHand);
                 for kind in [CaseKind::Repeat, CaseKind::Bare]
@@ -85,6 +97,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
     cases.extend(crate::measure::parallel::cases(plan));
     cases.extend(crate::measure::crowd::cases());
     cases.extend(crate::measure::timeline::cases());
+    cases.extend(crate::measure::hop::cases(plan));
     cases
 }
 
@@ -129,6 +142,24 @@ mod tests {
         }
         for case in &cases {
             case.pipeline.backend.prepare(&case.config).unwrap();
+        }
+        // A broker runs every config once, with fewer items where it says so.
+        let brokered: Vec<&Case> = cases.iter().filter(|c| c.pipeline.backend.broker).collect();
+        assert!(!brokered.is_empty());
+        assert!(
+            brokered
+                .iter()
+                .all(|c| !c.kind.is_bare() && c.kind != CaseKind::Repeat)
+        );
+        let full = Plan { quick: false };
+        for case in brokered.iter().filter(|c| c.kind == CaseKind::Scenario) {
+            let scenario = Scenario::named(&case.scenario).unwrap();
+            assert_eq!(
+                case.config.items,
+                full.broker_items(&scenario),
+                "{}",
+                case.label()
+            );
         }
     }
 

@@ -16,7 +16,7 @@ use pipeline_core::{ConfigError, PipelineError, Probes, max_rss_bytes};
 use crate::data::case::{Case, CaseKind, CaseResult, Outcome};
 use crate::data::timeline::WINDOW_MS;
 use crate::measure::sampler::{self, DEPTH_INTERVAL_MS};
-use crate::measure::{bare, timeline};
+use crate::measure::{bare, hop, timeline};
 
 /// The argument that makes the report bench run one case and print its result.
 pub const CASE_ARG: &str = "--case";
@@ -27,6 +27,16 @@ const MOST_WORKERS_SAMPLED: usize = 2_000;
 /// Runs `case` in this process: the bare pipeline, or the instrumented one with the
 /// depth sampler watching its probes.
 pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
+    // A pipeline whose broker cannot be had here is a row that says so; the
+    // bench goes on without it.
+    if case.pipeline.backend.broker
+        && let Err(ConfigError::Broker(why)) = case.pipeline.backend.check_fit(&case.config)
+    {
+        return Ok(hop::not_run(case, why));
+    }
+    if case.kind == CaseKind::Hop {
+        return hop::run(case);
+    }
     let bare = match case.kind {
         CaseKind::Bare => Some(bare::run(case.pipeline, &case.config)),
         CaseKind::ByHand => Some(bare::crossbeam_by_hand(
@@ -220,6 +230,38 @@ mod tests {
         assert!(!result.depth_series().unwrap().resize.is_empty());
         let json = serde_json::to_string(&result).unwrap();
         assert!(json.contains("\"max_rss_bytes\""));
+    }
+
+    #[test]
+    fn a_pipeline_without_its_broker_is_not_run_and_says_why() {
+        use pipeline_registry::BROKERED;
+        // No server to start and none named: the broker cannot be had. The
+        // variables are set and read in a child process of this test binary
+        // only, so no other test sees them.
+        if std::env::var_os("PIPELINE_BENCH_NO_BROKER_CHILD").is_none() {
+            let exe = std::env::current_exe().unwrap();
+            let status = Command::new(exe)
+                .args([
+                    "--exact",
+                    "measure::child::tests::a_pipeline_without_its_broker_is_not_run_and_says_why",
+                ])
+                .env("PIPELINE_BENCH_NO_BROKER_CHILD", "1")
+                .env("PIPELINE_REDIS_SERVER", "/nonexistent")
+                .env_remove("REDIS_URL")
+                .status()
+                .unwrap();
+            assert!(status.success());
+            return;
+        }
+        for kind in [CaseKind::Scenario, CaseKind::Hop] {
+            let case = Case {
+                pipeline: BROKERED,
+                ..case(kind)
+            };
+            let result = run_here(&case).unwrap();
+            let why = result.not_run().expect("not run");
+            assert!(why.starts_with("redis-server not found"), "{why}");
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use pipeline_core::Scenario;
 
 use crate::data::case::{Case, CaseKind};
-use crate::data::crowd::LEVELS;
-use pipeline_registry::ALL;
+use crate::data::crowd::{LEVELS, runs_at};
+use pipeline_registry::{ALL, Pipeline};
 
 /// `crowd` at each level, every pipeline at one level before the next.
 pub fn cases() -> Vec<Case> {
@@ -14,8 +14,10 @@ pub fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
     for waits in LEVELS {
         let config = scenario.with_items(scenario.config(), waits);
-        // A pipeline that runs another's code here is that one's row.
-        for &pipeline in ALL.iter().filter(|p| p.runs_as(&config).is_none()) {
+        // A pipeline that runs another's code here is that one's row; a broker
+        // runs as many waits as it has connections for.
+        let runs = |p: &&Pipeline| p.runs_as(&config).is_none() && runs_at(**p, waits);
+        for &pipeline in ALL.iter().filter(runs) {
             cases.push(Case {
                 scenario: scenario.name.to_string(),
                 kind: CaseKind::Crowd,
@@ -35,11 +37,19 @@ mod tests {
     #[test]
     fn every_level_gives_every_wait_a_worker_on_every_pipeline() {
         let cases = cases();
-        let differ = ALL
-            .iter()
-            .filter(|p| p.runs_as(&Scenario::CROWD.config()).is_none())
-            .count();
-        assert_eq!(cases.len(), LEVELS.len() * differ);
+        let differ = |waits| {
+            ALL.iter()
+                .filter(|p| p.runs_as(&Scenario::CROWD.config()).is_none() && runs_at(**p, waits))
+                .count()
+        };
+        assert_eq!(
+            cases.len(),
+            LEVELS.iter().map(|&w| differ(w)).sum::<usize>()
+        );
+        assert!(
+            differ(LEVELS[0]) > differ(LEVELS[3]),
+            "a broker stops early"
+        );
         for case in &cases {
             let config = &case.config;
             assert_eq!(config.workers, [config.items as usize, 1, 1]);

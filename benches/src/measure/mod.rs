@@ -1,13 +1,14 @@
 //! The measure layer: what runs and how it is measured. The plan and the case list,
 //! each case in a child process with the depth sampler watching, the sleep timing,
 //! process CPU time, the bare runs and the pipeline written by hand, the worker
-//! sweep and the recorded timelines. It produces the data layer's types.
+//! sweep, the recorded timelines and the hops. It produces the data layer's types.
 
 pub mod bare;
 pub mod cases;
 pub mod child;
 pub mod cpu;
 pub mod crowd;
+pub mod hop;
 pub mod parallel;
 pub mod plan;
 pub mod sampler;

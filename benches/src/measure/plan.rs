@@ -22,6 +22,16 @@ const QUICK_REPORT_ITEMS: [(Scenario, u64); 6] = [
     (Scenario::CPU, 400),
 ];
 
+/// Items per run of the report bench for a pipeline whose queues live in a broker,
+/// full and quick, where its round trips (tens of µs an item) would make the
+/// preset's count take minutes; its rows say how many items they ran.
+const BROKER_REPORT_ITEMS: [(Scenario, u64, u64); 1] = [(Scenario::THROUGHPUT, 20_000, 5_000)];
+
+/// Items per hop ([`crate::measure::hop`]), full and quick: through an
+/// in-process channel, and through the broker one at a time (its batched hop
+/// puts [`crate::measure::hop::BATCHED_MORE`] times as many).
+const HOP_ITEMS: [(bool, u64, u64); 2] = [(false, 1_000_000, 200_000), (true, 10_000, 2_000)];
+
 /// Items per iteration of the criterion benches, full and quick (shortened
 /// scenarios); the others run their preset, a tenth of it when quick.
 const CRITERION_ITEMS: [(Scenario, u64, u64); 3] = [
@@ -61,6 +71,29 @@ impl Plan {
             .iter()
             .find(|(s, _)| s.name == scenario.name)
             .map_or(preset, |&(_, items)| items)
+    }
+
+    /// Items per run of `scenario` in the report bench for a pipeline whose queues
+    /// live in a broker: [`Plan::report_items`], or fewer where its round trips
+    /// would take too long.
+    pub fn broker_items(&self, scenario: &Scenario) -> u64 {
+        let items = self.report_items(scenario);
+        BROKER_REPORT_ITEMS
+            .iter()
+            .find(|(s, ..)| s.name == scenario.name)
+            .map_or(items, |&(_, full, quick)| {
+                items.min(if self.quick { quick } else { full })
+            })
+    }
+
+    /// Items per hop through an in-process channel, or through the broker one at
+    /// a time (`broker`).
+    pub fn hop_items(&self, broker: bool) -> u64 {
+        let &(_, full, quick) = HOP_ITEMS
+            .iter()
+            .find(|(b, ..)| *b == broker)
+            .expect("both kinds of hop are listed");
+        if self.quick { quick } else { full }
     }
 
     /// How many times each `throughput` case runs (five in either mode, the fewest that
@@ -140,6 +173,23 @@ mod tests {
             assert!(quick.report_items(&scenario) <= full.report_items(&scenario));
             assert!(quick.criterion_items(&scenario) < full.criterion_items(&scenario));
         }
+    }
+
+    #[test]
+    fn the_broker_runs_fewer_items_only_where_it_would_take_too_long() {
+        for plan in [Plan { quick: false }, Plan { quick: true }] {
+            for scenario in Scenario::ALL {
+                let (all, broker) = (plan.report_items(&scenario), plan.broker_items(&scenario));
+                assert!(broker <= all, "{}", scenario.name);
+                let scaled = scenario.name == Scenario::THROUGHPUT.name;
+                assert_eq!(broker < all, scaled, "{} ({})", scenario.name, plan.name());
+            }
+            assert!(plan.hop_items(true) < plan.hop_items(false));
+        }
+        assert_eq!(
+            Plan { quick: false }.broker_items(&Scenario::THROUGHPUT),
+            20_000
+        );
     }
 
     #[test]

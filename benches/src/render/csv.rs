@@ -109,8 +109,18 @@ impl<'a> Row<'a> {
                 row.process_cpu_s = format!("{:.6}", bare.process_cpu_s);
                 row
             }
-            // Refused before it started: nothing ran, every measure is empty.
-            Outcome::Refused { .. } | Outcome::TimedOut { .. } => row,
+            // One hop alone: its items and the median of its unbatched runs; the
+            // hop table has the rest.
+            Outcome::Hop { hop } => {
+                row.items_out = hop.items;
+                row.wall_s = format!(
+                    "{:.6}",
+                    crate::data::results::median(hop.unbatched_s.clone())
+                );
+                row
+            }
+            // Refused before it started, or not run here: every measure is empty.
+            Outcome::Refused { .. } | Outcome::TimedOut { .. } | Outcome::NotRun { .. } => row,
         }
     }
 }

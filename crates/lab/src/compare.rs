@@ -5,6 +5,8 @@
 //! the blocking pipelines take no poll sleep. With `--capacity 0` the pipelines without a rendezvous queue are
 //! skipped with a note on stderr: comparing the rendezvous channels is a lesson
 //! of its own, so it should not be refused because two pipelines cannot join in.
+//! A pipeline whose broker cannot be had here (no `redis-server`, no
+//! `REDIS_URL`) is a row that says so, and the others run.
 
 use pipeline_core::{Backend, Config, ConfigError, Report};
 
@@ -33,6 +35,8 @@ pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
     // out, the others run; any other refusal refuses the comparison.
     let mut too_many = (Vec::new(), None);
     let mut fitting = Vec::new();
+    // A pipeline whose broker cannot be had here is a row that says so.
+    let mut not_run: Vec<(String, String)> = Vec::new();
     for entry in entries {
         match entry.backend.check_fit(&entry.config) {
             Ok(()) => fitting.push(entry),
@@ -40,6 +44,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
                 too_many.0.push(entry.label);
                 too_many.1.get_or_insert(error);
             }
+            Err(ConfigError::Broker(why)) => not_run.push((entry.label, why)),
             Err(error) => return Err(error.into()),
         }
     }
@@ -52,6 +57,13 @@ pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
     }
     if let (labels, Some(error)) = too_many {
         output::error_line(&format!("note: skipping {}: {error}", labels.join(", ")));
+    }
+    // In JSON the runs are the reports, and a note on stderr says who is
+    // missing; the table has a row for it, and the note below it.
+    if args.json {
+        for (label, why) in &not_run {
+            output::error_line(&format!("note: {label} not run here: {why}"));
+        }
     }
 
     let mut reports: Vec<Report> = Vec::new();
@@ -87,7 +99,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), LabError> {
             })
             .collect();
         let scenario = plan.scenario.map(|s| s.name);
-        output::text(&table::comparison(&plan.config, scenario, &rows))?;
+        output::text(&table::comparison(&plan.config, scenario, &rows, &not_run))?;
     }
     let stopped: Vec<String> = stopped.into_iter().flatten().collect();
     if let Some(signal) = signals::caught() {

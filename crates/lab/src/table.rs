@@ -233,10 +233,16 @@ pub struct ComparedRun<'a> {
     pub stopped: bool,
 }
 
-/// The comparison of several runs of one config: a row per run. The last column
-/// is the bottleneck stage's utilisation, the figure the timer's overshoot does
-/// not blur.
-pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>]) -> String {
+/// The comparison of several runs of one config: a row per run, then a row per
+/// pipeline that could not run here (`not_run`: its label, and why, whose first
+/// clause the row shows). The last column is the bottleneck stage's
+/// utilisation, the figure the timer's overshoot does not blur.
+pub fn comparison(
+    base: &Config,
+    scenario: Option<&str>,
+    runs: &[ComparedRun<'_>],
+    not_run: &[(String, String)],
+) -> String {
     use Align::{Left, Right};
     let mut out = String::new();
     let scenario = scenario.unwrap_or("none (the book's pipeline)");
@@ -303,7 +309,17 @@ pub fn comparison(base: &Config, scenario: Option<&str>, runs: &[ComparedRun<'_>
             bottleneck,
         ]);
     }
+    for (label, why) in not_run {
+        let short = why.split(':').next().unwrap_or(why).trim();
+        let mut row = vec![format!("{label} (not run here: {short})")];
+        row.resize(12, units::MISSING.into());
+        table.row(row);
+    }
     out.push_str(&table.to_text());
+    for (label, why) in not_run {
+        out.push('\n');
+        line(&mut out, "note", &format!("{label} not run here: {why}"));
+    }
     if let Some(ComparedRun { report, .. }) = runs.first() {
         out.push('\n');
         line(&mut out, "machine", &machine_line(&report.machine));
@@ -419,6 +435,28 @@ mod tests {
         }
         assert!(text.contains("unbounded, 8"), "{text}");
         assert!(text.contains("320x240"), "{text}");
+    }
+
+    #[test]
+    fn a_pipeline_that_could_not_run_is_a_row_that_says_why() {
+        let not_run = [(
+            "redis".to_string(),
+            "redis-server not found: install Debian's `redis-server` package".to_string(),
+        )];
+        let text = comparison(&Config::default(), Some("book"), &[], &not_run);
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("redis"))
+            .expect("a row for it");
+        assert!(
+            row.starts_with("redis (not run here: redis-server not found)"),
+            "{row}"
+        );
+        assert!(!row.contains("install"), "{row}");
+        assert!(
+            text.contains("redis not run here: redis-server not found: install"),
+            "{text}"
+        );
     }
 
     #[test]

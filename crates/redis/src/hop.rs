@@ -38,7 +38,8 @@ use redis::streams::{StreamRangeReply, StreamReadReply};
 use redis::{Connection, RedisResult};
 use thiserror::Error;
 
-use crate::server::{self, Broker};
+use crate::server;
+pub use crate::server::{Broker, broker};
 
 /// The consumer group the consumer reads with.
 const GROUP: &str = "hop";
@@ -48,6 +49,9 @@ const BLOCK_MS: u64 = 1_000;
 
 /// How long a whole hop may take before it is given up.
 const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Requests `redis-benchmark` sends per round trip ([`ceiling`]).
+pub const PIPELINED: u32 = 16;
 
 /// How long a reply may take: a lost server ends a hop, it never hangs it.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -365,7 +369,7 @@ fn fields(line: &str) -> Vec<String> {
 }
 
 /// Runs `redis-benchmark` on the server at `target` for one command,
-/// `requests` times, 16 to a round trip: its requests per second.
+/// `requests` times, [`PIPELINED`] to a round trip: its requests per second.
 fn bench_one(
     binary: &Path,
     target: &[String],
@@ -376,7 +380,9 @@ fn bench_one(
         .args(target)
         .arg("-n")
         .arg(requests.max(1).to_string())
-        .args(["-P", "16", "--csv"])
+        .arg("-P")
+        .arg(PIPELINED.to_string())
+        .arg("--csv")
         .args(command)
         .stdin(Stdio::null())
         .output()

@@ -12,6 +12,7 @@ use crate::data::results::Results;
 pub mod chart;
 mod crowd;
 mod depth;
+mod hop;
 mod memory;
 mod paced;
 pub mod parallel;
@@ -21,7 +22,7 @@ pub mod timeline;
 mod timing;
 
 /// The file name of every figure [`all`] draws, in its order.
-pub const FIGURES: [&str; 13] = [
+pub const FIGURES: [&str; 14] = [
     "polls.svg",
     "cpu.svg",
     "memory_heap.svg",
@@ -35,6 +36,7 @@ pub const FIGURES: [&str; 13] = [
     "wall_vs_ideal.svg",
     "resize_busy.svg",
     "concurrency.svg",
+    "hop.svg",
 ];
 
 /// Draws every figure into `dir`; returns the files written.
@@ -70,6 +72,7 @@ pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("wall_vs_ideal.svg", timing::wall_vs_ideal),
         ("resize_busy.svg", timing::resize_busy),
         ("concurrency.svg", crowd::concurrency),
+        ("hop.svg", hop::hop),
     ];
     let mut written = Vec::new();
     for (name, draw) in figures {
@@ -94,7 +97,9 @@ mod tests {
             .expect("the committed reports/results.json");
         let dir = tempfile::tempdir().expect("a temp dir");
         let written = all(&results, dir.path()).expect("the figures draw");
-        assert_eq!(written.len(), FIGURES.len());
+        // The hop figure needs hop cases, which results older than them lack.
+        let no_hops = crate::data::hop::points(&results).is_empty();
+        assert_eq!(written.len(), FIGURES.len() - usize::from(no_hops));
         let size = regex_lite_number("font-size=\"");
         for path in written {
             let name = path.file_name().unwrap().to_string_lossy().to_string();

@@ -2,11 +2,12 @@
 //! against the ideal, the time to start the workers, CPU and peak memory, or
 //! "refused" with the limit that refused it.
 
-use crate::data::crowd::{Measured, points, tasks};
+use crate::data::crowd::{LEVELS, Measured, points, tasks};
 use crate::data::results::Results;
 use crate::format::{self, MISSING};
 use pipeline_present::units;
 use pipeline_present::{Align, Table};
+use pipeline_registry::ALL;
 
 /// `tables/crowd.md`: one row per pipeline and level, then each distinct refusal
 /// once, below the table.
@@ -23,7 +24,9 @@ pub fn table(results: &Results) -> String {
         ("memory per wait added", Align::Right),
     ]);
     let mut refusals: Vec<String> = Vec::new();
-    for point in points(results) {
+    let mut not_run = Vec::new();
+    let points = points(results);
+    for point in points.iter().cloned() {
         let kind = if tasks(point.pipeline) {
             "tasks"
         } else {
@@ -64,6 +67,12 @@ pub fn table(results: &Results) -> String {
                 MISSING.into(),
                 MISSING.into(),
             ],
+            Measured::NotRun(why) => {
+                let mut cells = [(); 6].map(|_| MISSING.to_string());
+                cells[0] = super::not_run_cell(why);
+                not_run.push((point.pipeline.label.to_string(), why.clone()));
+                cells
+            }
             Measured::Refused(reason) => {
                 if !refusals.contains(reason) {
                     refusals.push(reason.clone());
@@ -88,6 +97,25 @@ pub fn table(results: &Results) -> String {
         table.row(row.iter().map(String::as_str));
     }
     let mut text = table.to_markdown();
+    text.push_str(&super::not_run_notes(&not_run));
+    // Where a broker's rows stop, and why.
+    let most = LEVELS[LEVELS.len() - 1];
+    for pipeline in ALL.iter().filter(|p| p.backend.broker) {
+        let top = points
+            .iter()
+            .filter(|p| p.pipeline == *pipeline)
+            .map(|p| p.waits)
+            .max();
+        if let Some(top) = top.filter(|&top| top < most) {
+            text.push_str(&format!(
+                "\n*{} runs up to {} concurrent waits: each wait holds a connection to \
+                 the server of its own, and {} are more than the server takes.*\n",
+                pipeline.label,
+                format::count(top),
+                format::count(LEVELS.iter().copied().find(|&l| l > top).unwrap_or(most)),
+            ));
+        }
+    }
     for (at, reason) in refusals.iter().enumerate() {
         text.push_str(&format!(
             "\n[{}] Refused before any thread started: {reason}.\n",

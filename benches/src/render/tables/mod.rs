@@ -10,13 +10,54 @@ use crate::format;
 use pipeline_registry::ALL;
 
 pub mod crowd;
+pub mod hop;
 pub mod parallel;
 
+/// The first clause of why a run could not be made here (`redis-server not
+/// found`), for a table's cell; the whole reason goes below the table.
+pub(crate) fn short_reason(why: &str) -> &str {
+    why.split(':').next().unwrap_or(why).trim()
+}
+
+/// The cell of a run that could not be made here.
+pub(crate) fn not_run_cell(why: &str) -> String {
+    format!("not run here: {}", short_reason(why))
+}
+
+/// The lines below a table for the runs that could not be made here: each
+/// reason once, with whose runs it stopped.
+pub(crate) fn not_run_notes(reasons: &[(String, String)]) -> String {
+    let mut text = String::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (_, why) in reasons {
+        if seen.contains(&why.as_str()) {
+            continue;
+        }
+        seen.push(why);
+        let whose: Vec<&str> = reasons
+            .iter()
+            .filter(|(_, w)| w == why)
+            .map(|(who, _)| who.as_str())
+            .fold(Vec::new(), |mut v, who| {
+                if !v.contains(&who) {
+                    v.push(who);
+                }
+                v
+            });
+        text.push_str(&format!("\n*{} not run here: {why}.*\n", whose.join(", ")));
+    }
+    text
+}
+
 /// A markdown table from a header and rows.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     // Names on the left, numbers on the right.
     let mut table = Table::new(header.iter().enumerate().map(|(i, &name)| {
-        let text = i == 0 || matches!(name, "pipeline" | "scenario");
+        let text = i == 0
+            || matches!(
+                name,
+                "pipeline" | "scenario" | "hand-off" | "fastest in process"
+            );
         (name, if text { Align::Left } else { Align::Right })
     }));
     for row in rows {
@@ -43,11 +84,24 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
     let mut latency = Vec::new();
     let mut memory = Vec::new();
     let mut counts = Vec::new();
+    let mut not_run: Vec<(String, String)> = Vec::new();
+    let mut shown: Vec<(pipeline_registry::Pipeline, &Report)> = Vec::new();
     for capacity in results.capacities(scenario) {
         for &pipeline in ALL {
             let Some(r) = results.report(scenario, capacity, pipeline) else {
+                if let Some(why) = results.not_run(scenario, capacity, pipeline) {
+                    let mut row = vec![
+                        pipeline.label.to_string(),
+                        format::capacity(capacity),
+                        not_run_cell(why),
+                    ];
+                    row.resize(7, format::MISSING.into());
+                    time.push(row);
+                    not_run.push((pipeline.label.to_string(), why.to_string()));
+                }
                 continue;
             };
+            shown.push((pipeline, r));
             counts.push((
                 pipeline,
                 results.runs_of(scenario, capacity, pipeline).len(),
@@ -108,12 +162,55 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
         "max RSS (MiB)",
     ];
     format!(
-        "*Time, CPU and polls:*\n\n{}\n*Latency per item, from entering the \
+        "*Time, CPU and polls:*\n\n{}{}{}\n*Latency per item, from entering the \
          download queue to arriving at done:*\n\n{}\n*Queue peaks (items) and memory:*\n\n{}",
         table(&time_header, &time),
+        fewer_items_notes(&shown),
+        not_run_notes(&not_run),
         table(&latency_header, &latency),
         table(&memory_header, &memory),
     )
+}
+
+/// A line below the time table for each run with fewer items than the others
+/// of its bound (a broker's, where the preset's count would take minutes): how
+/// many, and its wall and CPU time per item against the others', so that no
+/// total is set beside a larger one unsaid.
+fn fewer_items_notes(shown: &[(pipeline_registry::Pipeline, &Report)]) -> String {
+    let mut text = String::new();
+    for &(pipeline, r) in shown {
+        let others: Vec<&Report> = shown
+            .iter()
+            .filter(|(p, o)| *p != pipeline && o.config.capacity == r.config.capacity)
+            .map(|(_, o)| *o)
+            .collect();
+        let most = others.iter().map(|o| o.items_in).max().unwrap_or(0);
+        if r.items_in >= most {
+            continue;
+        }
+        let per_item = |o: &Report| o.wall_s / o.items_in.max(1) as f64;
+        let (lo, hi) = others
+            .iter()
+            .filter(|o| o.items_in == most)
+            .map(|o| per_item(o))
+            .fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let bound = match r.config.capacity {
+            Some(_) => format!(" ({})", format::capacity(r.config.capacity)),
+            None => String::new(),
+        };
+        text.push_str(&format!(
+            "\n*{}{bound}: {} items, the others {}: its wall and CPU are for those. \
+             Per item, {} wall and {} CPU; the others {}–{} wall.*\n",
+            pipeline.label,
+            format::count(r.items_in),
+            format::count(most),
+            format::per_item(per_item(r)),
+            format::per_item(r.process_cpu_s / r.items_in.max(1) as f64),
+            format::per_item(lo),
+            format::per_item(hi),
+        ));
+    }
+    text
 }
 
 /// A verdict's word in a table.
@@ -330,6 +427,7 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
     files.push(("sleep.md".into(), sleep_table(results)));
     files.push(("sweep.md".into(), sweep_table(results)));
     files.push(("concurrency.md".into(), crowd::table(results)));
+    files.push(("hop.md".into(), hop::table(results)));
     files
 }
 

@@ -55,6 +55,10 @@ pub(crate) struct Bars<'a> {
     /// Bars along the x axis, categories down the y axis (the first at the top): for
     /// many categories, whose names would not fit side by side. Draws the bars only.
     pub(crate) horizontal: bool,
+    /// Each category's bars side by side, centred, with no gap for a series that
+    /// has no value there (for series that each fill a few categories only);
+    /// vertical bars only.
+    pub(crate) packed: bool,
 }
 
 impl Bars<'_> {
@@ -161,9 +165,34 @@ impl Bars<'_> {
                 ))?;
             }
         }
-        let series_count = self.series.len().max(1) as f64;
-        let width = 0.8 / series_count;
-        let left = |category: usize, series: usize| category as f64 + 0.1 + series as f64 * width;
+        // Which of a category's bars a series' is, and how many it has.
+        let present = |c: usize| {
+            self.series
+                .iter()
+                .filter(|(_, values)| values.get(c).copied().flatten().is_some())
+                .count()
+        };
+        let rank = |c: usize, s: usize| {
+            self.series[..s]
+                .iter()
+                .filter(|(_, values)| values.get(c).copied().flatten().is_some())
+                .count()
+        };
+        let slots = if self.packed {
+            (0..n).map(present).max().unwrap_or(1)
+        } else {
+            self.series.len()
+        };
+        let width = 0.8 / slots.max(1) as f64;
+        let left = |category: usize, series: usize| {
+            if self.packed {
+                let shown = present(category) as f64;
+                let start = category as f64 + 0.5 - shown * width / 2.0;
+                start + rank(category, series) as f64 * width
+            } else {
+                category as f64 + 0.1 + series as f64 * width
+            }
+        };
         for (s, (pipeline, values)) in self.series.iter().enumerate() {
             let bars = values.iter().enumerate().filter_map(|(c, v)| {
                 let v = (*v)?;
@@ -311,5 +340,6 @@ pub(crate) fn bars<'a>(
         value_labels: false,
         label: bar_value,
         horizontal: false,
+        packed: false,
     }
 }

@@ -1,0 +1,236 @@
+//! `tables/hop.md`: the cost of one hop alone, through each in-process channel and
+//! through the broker (one item at a time, and in batches), against the server's
+//! own rate for the same commands; then, where the stages wait, how much of the
+//! broker's cost the waits hide.
+
+use pipeline_core::{Report, Scenario};
+
+use crate::data::goals::{BROKER_CEILING_TARGET, BROKER_HOP_TARGET_S, BROKER_WAITS_TARGET};
+use crate::data::hop::{Mode, ceiling, ceiling_not_run, not_run, points};
+use crate::data::results::Results;
+use crate::format;
+use crate::render::tables::{not_run_cell, not_run_notes, table as markdown};
+use pipeline_registry::{ALL, Pipeline};
+
+/// How a mode hands over, in a table's words.
+fn mode_label(pipeline: Pipeline, mode: Mode) -> String {
+    match (pipeline.backend.broker, mode) {
+        (false, _) => "one at a time: a send, a receive".into(),
+        (true, Mode::OneAtATime) => "one at a time: XADD, XREADGROUP COUNT 1, XACK".into(),
+        (true, Mode::Batched(n)) => {
+            format!("batches of {n}: {n} XADDs pipelined, XREADGROUP COUNT {n}, one XACK")
+        }
+    }
+}
+
+/// `within` or `over` a goal.
+fn verdict(within: bool) -> &'static str {
+    if within { "within" } else { "over" }
+}
+
+/// `tables/hop.md` (empty when no hop ran or was tried).
+pub fn table(results: &Results) -> String {
+    let points = points(results);
+    let missing = not_run(results);
+    if points.is_empty() && missing.is_empty() {
+        return String::new();
+    }
+    let runs = points.iter().map(|p| p.runs).max().unwrap_or(0);
+    let mut rows = Vec::new();
+    for point in &points {
+        rows.push(vec![
+            point.pipeline.label.to_string(),
+            mode_label(point.pipeline, point.mode),
+            format::count(point.items),
+            format::per_item(point.per_item_s),
+            format::count(point.items_per_s().round() as u64),
+            point
+                .ceiling_items_per_s
+                .map_or(format::MISSING.into(), |c| format::count(c.round() as u64)),
+            point
+                .of_ceiling()
+                .map_or(format::MISSING.into(), format::percent),
+        ]);
+    }
+    let mut reasons = Vec::new();
+    for &(pipeline, why) in &missing {
+        let mut row = vec![pipeline.label.to_string(), not_run_cell(why)];
+        row.resize(7, format::MISSING.into());
+        rows.push(row);
+        reasons.push((pipeline.label.to_string(), why.to_string()));
+    }
+    let header = [
+        "pipeline",
+        "hand-off",
+        "items",
+        "per item",
+        "items per second",
+        "server's rate for the same commands (items/s)",
+        "of the server's rate",
+    ];
+    let mut text = format!(
+        "*One hop alone: a producer thread puts the items on one queue, a consumer \
+         thread takes them (the median of {runs} runs):*\n\n{}",
+        markdown(&header, &rows)
+    );
+    text.push_str(&not_run_notes(&reasons));
+    if let Some(c) = ceiling(results) {
+        text.push_str(&format!(
+            "\n*The server's rate: redis-benchmark on the same server, {} requests per \
+             round trip, answered {} XADDs, {} XREADGROUP COUNT 1, {} XACKs of one id, \
+             {} XREADGROUP COUNT {n} and {} XACKs of {n} ids per second: a hop's items \
+             per second if the server did nothing but its commands.*\n",
+            c.pipelined,
+            format::count(c.xadd.round() as u64),
+            format::count(c.read_one.round() as u64),
+            format::count(c.ack_one.round() as u64),
+            format::count(c.read_batch.round() as u64),
+            format::count(c.ack_batch.round() as u64),
+            n = c.batch,
+        ));
+    } else if let Some(why) = ceiling_not_run(results) {
+        text.push_str(&format!(
+            "\n*The server's rate not measured here: {why}.*\n"
+        ));
+    }
+    let batched = points
+        .iter()
+        .find(|p| p.pipeline.backend.broker && matches!(p.mode, Mode::Batched(_)));
+    if let Some(b) = batched {
+        let mut goals = format!(
+            "\n*Goals: a batched hop at most {} per item ({}: {})",
+            format::per_item(BROKER_HOP_TARGET_S),
+            format::per_item(b.per_item_s),
+            verdict(b.per_item_s <= BROKER_HOP_TARGET_S),
+        );
+        if let Some(of) = b.of_ceiling() {
+            goals.push_str(&format!(
+                ", at least {} of the server's rate ({}: {})",
+                format::percent(BROKER_CEILING_TARGET),
+                format::percent(of),
+                verdict(of >= BROKER_CEILING_TARGET),
+            ));
+        }
+        goals.push_str(".*\n");
+        text.push_str(&goals);
+    }
+    let waits = waits_table(results);
+    if !waits.is_empty() {
+        text.push_str(&format!(
+            "\n*Where the stages wait, the broker's wall time against the fastest \
+             in-process pipeline's:*\n\n{waits}"
+        ));
+    }
+    text
+}
+
+/// The fastest pipeline without a broker on `scenario`'s first bound, and its run.
+pub(crate) fn fastest_in_process<'a>(
+    results: &'a Results,
+    scenario: &str,
+) -> Option<(Pipeline, &'a Report)> {
+    let capacity = *results.capacities(scenario).first()?;
+    ALL.iter()
+        .filter(|p| !p.backend.broker)
+        .filter_map(|&p| Some((p, results.report(scenario, capacity, p)?)))
+        .min_by(|a, b| a.1.wall_s.total_cmp(&b.1.wall_s))
+}
+
+/// `camera` and `fanout`: each broker's wall time over the fastest in-process
+/// pipeline's, against [`BROKER_WAITS_TARGET`].
+fn waits_table(results: &Results) -> String {
+    let goal = format!("≤ {}×", BROKER_WAITS_TARGET);
+    let header = [
+        "scenario",
+        "pipeline",
+        "wall",
+        "fastest in process",
+        "its wall",
+        "wall / fastest's",
+        goal.as_str(),
+    ];
+    let mut rows = Vec::new();
+    let mut reasons = Vec::new();
+    for scenario in [Scenario::CAMERA.name, Scenario::FANOUT.name] {
+        let Some((fastest, theirs)) = fastest_in_process(results, scenario) else {
+            continue;
+        };
+        let Some(&capacity) = results.capacities(scenario).first() else {
+            continue;
+        };
+        for &pipeline in ALL.iter().filter(|p| p.backend.broker) {
+            let mut row = vec![scenario.to_string(), pipeline.label.to_string()];
+            match results.report(scenario, capacity, pipeline) {
+                Some(r) => {
+                    let ratio = r.wall_s / theirs.wall_s;
+                    row.extend([
+                        format::duration(r.wall_s),
+                        fastest.label.to_string(),
+                        format::duration(theirs.wall_s),
+                        format::ratio3(ratio),
+                        verdict(ratio <= BROKER_WAITS_TARGET).to_string(),
+                    ]);
+                }
+                None => {
+                    let Some(why) = results.not_run(scenario, capacity, pipeline) else {
+                        continue;
+                    };
+                    row.push(not_run_cell(why));
+                    row.resize(header.len(), format::MISSING.into());
+                    reasons.push((pipeline.label.to_string(), why.to_string()));
+                }
+            }
+            rows.push(row);
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!("{}{}", markdown(&header, &rows), not_run_notes(&reasons))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::case::Outcome;
+    use crate::data::hop::tests::hops;
+
+    #[test]
+    fn the_hop_table_has_a_row_per_way_and_the_server_s_rates() {
+        let text = table(&hops());
+        assert!(text.contains("| crossbeam "), "{text}");
+        assert!(text.contains("batches of 10: 10 XADDs pipelined"), "{text}");
+        // 40 µs per item, a quarter of 100,000 items/s.
+        assert!(text.contains("| 40.0 µs "), "{text}");
+        assert!(
+            text.contains("| 25.0% |") || text.contains("| 25% |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("redis-benchmark on the same server, 16 requests"),
+            "{text}"
+        );
+        assert!(
+            text.contains("*Goals: a batched hop at most 10.0 µs per item"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_hop_without_its_broker_reads_not_run_here() {
+        let mut results = hops();
+        results.runs[1].outcome = Outcome::NotRun {
+            not_run: "redis-server not found: install Debian's `redis-server` package".into(),
+        };
+        let text = table(&results);
+        assert!(
+            text.contains("| redis | not run here: redis-server not found |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("*redis not run here: redis-server not found: install"),
+            "{text}"
+        );
+        assert!(!text.contains("Goals"), "{text}");
+    }
+}
