@@ -62,6 +62,10 @@ pub enum LabError {
         /// What the system said.
         reason: io::Error,
     },
+    /// A stage process its coordinator stopped (`lab worker --quiet`): the
+    /// coordinator reports the run, so this says nothing.
+    #[error("")]
+    Quiet(u8),
     /// The report could not be written to stdout.
     #[error("cannot write to stdout: {0}")]
     Output(#[from] io::Error),
@@ -80,6 +84,7 @@ impl LabError {
             | LabError::Gallery { .. }
             | LabError::Trace { .. } => 2,
             LabError::Interrupted(signal, _) => crate::signals::exit_code(*signal),
+            LabError::Quiet(code) => *code,
             LabError::Stopped(_)
             | LabError::AllFailed(_)
             | LabError::TraceLost { .. }

@@ -13,6 +13,14 @@ use signal_hook::iterator::Signals;
 /// The first signal caught, or 0.
 static CAUGHT: AtomicI32 = AtomicI32::new(0);
 
+/// Whether a caught signal goes unsaid (a stage process its coordinator stops).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, a caught signal stops the run without a line on stderr.
+pub fn quiet() {
+    QUIET.store(true, SeqCst);
+}
+
 /// The probes of the run going on, if one is.
 static CURRENT: Mutex<Option<Arc<Probes>>> = Mutex::new(None);
 
@@ -31,10 +39,12 @@ pub fn install() -> io::Result<()> {
                     // The second: the user does not want to wait for the drain.
                     process::exit(exit_code(signal).into());
                 }
-                crate::output::error_line(&format!(
-                    "{}: stopping the run (again to quit at once)",
-                    name(signal)
-                ));
+                if !QUIET.load(SeqCst) {
+                    crate::output::error_line(&format!(
+                        "{}: stopping the run (again to quit at once)",
+                        name(signal)
+                    ));
+                }
                 if let Some(probes) = current().as_ref() {
                     probes.stop();
                 }

@@ -16,6 +16,9 @@ use crate::{output, signals};
 /// `args.stage`, and says what they did: a line on stderr, or this process's
 /// line of the report as JSON on stdout.
 pub fn work(args: &WorkerArgs) -> Result<(), LabError> {
+    if args.quiet {
+        signals::quiet();
+    }
     let backend = backend_named("redis")?;
     pipeline_registry::use_broker(&args.broker)?;
     let assignment = Assignment {
@@ -50,6 +53,9 @@ pub fn work(args: &WorkerArgs) -> Result<(), LabError> {
         _ => {}
     }
     if let Some(signal) = signals::caught() {
+        if args.quiet {
+            return Err(LabError::Quiet(signals::exit_code(signal)));
+        }
         return Err(LabError::Interrupted(signal, stopped.into_iter().collect()));
     }
     match stopped {

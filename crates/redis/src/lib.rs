@@ -153,10 +153,35 @@ impl Shared {
         Ok(conn)
     }
 
-    /// Notes that the broker failed this run, and stops it.
+    /// Notes that the broker failed this run, and stops it. A call cut short
+    /// by a signal (a read with a timeout is not restarted) is the stop that
+    /// signal asks for, not a failure of the broker.
     fn lost(&self, run: &Run, error: &redis::RedisError) {
-        run.lost_broker(&self.broker.url, &error.to_string());
+        if interrupted(error) {
+            run.probes().stop();
+        } else {
+            run.lost_broker(&self.broker.url, &error.to_string());
+        }
     }
+}
+
+/// Whether `error` is a call that a signal cut short (`EINTR`).
+fn interrupted(error: &redis::RedisError) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::Interrupted
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    // The client may keep only the I/O error's words.
+    let interrupted = std::io::Error::from(std::io::ErrorKind::Interrupted);
+    let errno = std::io::Error::from_raw_os_error(libc::EINTR).to_string();
+    error.is_io_error()
+        && (error.to_string().contains(&errno)
+            || error.to_string().contains(&interrupted.to_string()))
 }
 
 /// How long a connection, a write, or a reply beyond a block may take.
@@ -453,7 +478,13 @@ fn coordinate(
     });
     if let Some(report) = report_of(&mut report) {
         let mut conn = shared.connect().ok();
-        processes::merge(report, conn.as_mut(), &shared.prefix, &watched);
+        processes::merge(
+            report,
+            conn.as_mut(),
+            queues,
+            &shared.prefix,
+            &watched,
+        );
     }
     report
 }

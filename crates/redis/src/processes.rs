@@ -564,6 +564,7 @@ fn gather(
 pub(crate) fn merge(
     report: &mut Report,
     conn: Option<&mut Connection>,
+    queues: &Queues,
     run: &str,
     watched: &Watched,
 ) {
@@ -573,9 +574,25 @@ pub(crate) fn merge(
         .filter(|e| e.status.is_some_and(|s| !s.success()))
         .cloned()
         .collect();
+    let mut conn = conn;
     let published = conn
+        .as_deref_mut()
         .and_then(|conn| gather(conn, run, &dead, Duration::from_secs(2)).ok())
         .unwrap_or_default();
+    // Where a stopped run left its items, as the broker has them: waiting in
+    // a queue, or held by a consumer that had not acked them.
+    if report.outcome != pipeline_core::COMPLETED
+        && let Some(conn) = conn.as_deref_mut()
+    {
+        for (stage, report) in Stage::ALL.iter().zip(&mut report.stages) {
+            if let Ok((queued, held)) = queues.input_of(*stage).depth(conn) {
+                (report.queued, report.held) = (queued, held);
+            }
+        }
+        if let Ok((queued, held)) = queues.done.depth(conn) {
+            report.uncollected = queued + held;
+        }
+    }
     let me = ProcessReport {
         role: "camera+collector".into(),
         pid: std::process::id(),
@@ -586,7 +603,7 @@ pub(crate) fn merge(
         redelivered: 0,
         cpu_s: pipeline_core::process_cpu_time().as_secs_f64(),
         max_rss_bytes: pipeline_core::max_rss_bytes(),
-        ended: "completed".into(),
+        ended: report.outcome.clone(),
     };
     let mut processes = vec![me];
     for stage in &mut report.stages {
@@ -604,12 +621,17 @@ pub(crate) fn merge(
         merge_failures(&mut stage.failures, &p.report.failures);
         stage.redelivered += p.process.redelivered;
         let mut process = p.process.clone();
-        if let Some(ending) = dead
+        // One that died before its last word: how it died, from its exit.
+        let ending = dead
             .iter()
             .find(|d| d.pid == process.pid && process.host == host())
-            .and_then(|d| d.status)
-        {
-            process.ended = describe(ending);
+            .and_then(|d| d.status);
+        match (p.last, ending) {
+            (true, _) => {}
+            (false, Some(status)) => process.ended = describe(status),
+            (false, None) => {
+                process.ended = "gone without its last report".into();
+            }
         }
         cpu_s += process.cpu_s;
         processes.push(process);

@@ -1,0 +1,277 @@
+//! `lab run --processes`: each stage of the Redis pipeline in a process of its
+//! own, a stage process killed in the middle of a run, the worker's bad input,
+//! and a Ctrl-C that stops every process. Each test starts its own private
+//! `redis-server` (through the lab) and skips, saying why once, where none can
+//! be had.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use pipeline_core::Report;
+
+/// Far above what any of these runs takes on a loaded 2-core machine.
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+fn lab() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lab"))
+}
+
+fn available() -> bool {
+    pipeline_registry::broker_available_for_tests()
+}
+
+/// Runs `command` to its end, killing it if it outlives the watchdog.
+fn within_watchdog(mut command: Command) -> Output {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lab starts");
+    let pid = child.id() as i32;
+    let (done, finished) = std::sync::mpsc::channel();
+    let watchdog = thread::spawn(move || {
+        if finished.recv_timeout(WATCHDOG).is_err() {
+            // SAFETY: kill(2) on our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let output = child.wait_with_output().expect("lab runs");
+    let _ = done.send(());
+    watchdog.join().unwrap();
+    assert_ne!(
+        output.status.signal(),
+        Some(libc::SIGKILL),
+        "watchdog: lab ran longer than {WATCHDOG:?}"
+    );
+    output
+}
+
+fn report_of(output: &Output) -> Report {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "a JSON report ({e}); stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Whether a process with this pid still runs.
+fn alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    unsafe { libc::kill(pid as i32, 0) == 0 }
+}
+
+#[test]
+fn every_stage_runs_in_a_process_of_its_own_and_the_report_adds_them_up() {
+    if !available() {
+        return;
+    }
+    let mut command = lab();
+    command.args([
+        "run",
+        "--backend",
+        "redis",
+        "--processes",
+        "--scenario",
+        "camera",
+        "--items",
+        "300",
+        "--workers",
+        "1,2,1",
+        "--json",
+    ]);
+    let output = within_watchdog(command);
+    assert!(output.status.success(), "{output:?}");
+    let report = report_of(&output);
+    assert_eq!(report.outcome, "completed");
+    assert_eq!((report.items_in, report.items_out), (300, 300));
+    assert_eq!(report.duplicates, 0, "no fault: exactly once");
+    let roles: Vec<&str> = report.processes.iter().map(|p| p.role.as_str()).collect();
+    assert_eq!(roles, ["camera+collector", "download", "resize", "upload"]);
+    let pids: HashSet<u32> = report.processes.iter().map(|p| p.pid).collect();
+    assert_eq!(pids.len(), 4, "four processes: {roles:?}");
+    for process in &report.processes[1..] {
+        assert_eq!(process.done, 300, "{process:?}");
+        assert_eq!(process.ended, "completed");
+        assert!(process.cpu_s > 0.0 && process.max_rss_bytes > 0);
+        assert!(!alive(process.pid), "{} is still running", process.pid);
+    }
+    // Each stage's workers are the ones its process ran.
+    let workers: Vec<usize> = report.stages.iter().map(|s| s.workers.len()).collect();
+    assert_eq!(workers, [1, 2, 1]);
+    for stage in &report.stages {
+        assert_eq!(stage.done(), 300, "{}", stage.name);
+    }
+    let children: f64 = report.processes[1..].iter().map(|p| p.cpu_s).sum();
+    assert!(report.process_cpu_s >= children);
+}
+
+#[test]
+fn a_stage_process_killed_mid_run_is_started_again_and_nothing_is_lost() {
+    if !available() {
+        return;
+    }
+    let items = 2_000;
+    let mut command = lab();
+    command.args(["run", "--backend", "redis", "--processes", "--items"]);
+    command.arg(items.to_string());
+    command.args(["--resize-ms", "0.2", "--kill", "resize", "--json"]);
+    let output = within_watchdog(command);
+    assert!(output.status.success(), "{output:?}");
+    let report = report_of(&output);
+    assert_eq!(report.outcome, "completed");
+    assert_eq!(report.items_out, items, "every item delivered");
+    assert_eq!(report.unfinished, 0);
+    let resizes: Vec<_> = report
+        .processes
+        .iter()
+        .filter(|p| p.role == "resize")
+        .collect();
+    assert_eq!(resizes.len(), 2, "the killed one and its successor");
+    assert_eq!(resizes[0].ended, "killed by signal 9", "{resizes:?}");
+    assert_eq!(resizes[1].ended, "completed");
+    // What the killed one held, it held unacked: the next one took it over,
+    // and a receipt that came twice was dropped and counted.
+    let resize = &report.stages[1];
+    assert_eq!(resize.redelivered, resizes[1].redelivered);
+    assert!(report.duplicates <= resize.redelivered, "{report:?}");
+}
+
+#[test]
+fn a_worker_for_a_run_that_is_not_there_is_one_line_and_exit_code_2() {
+    if !available() {
+        return;
+    }
+    // A broker that answers, with no such run: the lab's own private server,
+    // reached through a coordinator's announcement.
+    let mut coordinator = lab();
+    coordinator.args([
+        "run",
+        "--backend",
+        "redis",
+        "--processes",
+        "--scenario",
+        "camera",
+        "--items",
+        "200",
+        "--json",
+    ]);
+    let mut child = coordinator
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lab starts");
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .split_whitespace()
+        .skip_while(|w| *w != "--broker")
+        .nth(1)
+        .expect("the announcement names the broker")
+        .to_string();
+    let mut worker = lab();
+    worker.args(["worker", "--broker", &url, "--run", "no-such-run"]);
+    worker.args(["--stage", "resize"]);
+    let output = within_watchdog(worker);
+    let _ = child.wait();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no run no-such-run"), "{stderr}");
+}
+
+#[test]
+fn processes_without_a_broker_or_a_kill_without_processes_are_refused() {
+    for (args, says) in [
+        (
+            &["run", "--backend", "mpsc", "--processes"][..],
+            "--processes is for a pipeline with a broker",
+        ),
+        (
+            &["run", "--backend", "redis", "--kill", "resize"][..],
+            "--processes",
+        ),
+        (
+            &["worker", "--broker", "redis://127.0.0.1:1", "--run", "r"][..],
+            "--stage",
+        ),
+        (
+            &[
+                "worker",
+                "--broker",
+                "redis://x",
+                "--run",
+                "r",
+                "--stage",
+                "resize",
+                "--workers",
+                "0",
+            ][..],
+            "1 or more",
+        ),
+    ] {
+        let mut command = lab();
+        command.args(args);
+        let output = within_watchdog(command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "lab {args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "lab {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_ctrl_c_stops_every_process_and_the_report_says_what_was_done() {
+    if !available() {
+        return;
+    }
+    let mut command = lab();
+    command.args([
+        "run",
+        "--backend",
+        "redis",
+        "--processes",
+        "--items",
+        "100000",
+        "--resize-ms",
+        "1",
+        "--json",
+    ]);
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lab starts");
+    let pid = child.id() as i32;
+    thread::sleep(Duration::from_secs(2));
+    let asked = Instant::now();
+    // SAFETY: kill(2) on our own child, not yet reaped.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(30),
+        "a stop within seconds"
+    );
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    let report = report_of(&output);
+    assert_eq!(report.outcome, "interrupted");
+    assert!(report.items_out > 0 && report.items_out < 100_000);
+    assert_eq!(
+        report.items_in,
+        report.items_out + report.failed + report.unfinished,
+        "every item accounted for"
+    );
+    for process in &report.processes[1..] {
+        assert_eq!(process.ended, "stopped", "{process:?}");
+        assert!(!alive(process.pid), "{} is still running", process.pid);
+    }
+}
