@@ -82,7 +82,7 @@ pub(crate) enum Role {
 }
 
 thread_local! {
-    static ROLE: RefCell<Role> = RefCell::new(Role::Whole);
+    static ROLE: RefCell<Role> = const { RefCell::new(Role::Whole) };
 }
 
 pub(crate) fn role() -> Role {
@@ -582,7 +582,7 @@ pub(crate) fn merge(
     // Where a stopped run left its items, as the broker has them: waiting in
     // a queue, or held by a consumer that had not acked them.
     if report.outcome != pipeline_core::COMPLETED
-        && let Some(conn) = conn.as_deref_mut()
+        && let Some(conn) = conn
     {
         for (stage, report) in Stage::ALL.iter().zip(&mut report.stages) {
             if let Ok((queued, held)) = queues.input_of(*stage).depth(conn) {
