@@ -100,6 +100,11 @@ pub const BY_NAME_ONLY: &[Pipeline] = &[];
 /// server (for the benches, which name no backend crate).
 pub use pipeline_redis::hop as broker_hop;
 
+/// The stages of a run on the broker as processes of their own: the lab's
+/// `run --processes` (the camera and the collector in its process) and its
+/// `worker` (one stage, started by the lab or by hand on another machine).
+pub use pipeline_redis::processes as stage_processes;
+
 /// Makes the broker at `url` the one every later run of a pipeline with a broker
 /// uses in this process (the lab's `--broker URL`): refused, in one line naming
 /// the URL, if it does not parse or nothing answers there.
