@@ -48,6 +48,10 @@ impl Counter {
     fn get(&self) -> u64 {
         self.0.load(Relaxed)
     }
+
+    fn set(&self, n: u64) {
+        self.0.store(n, Relaxed);
+    }
 }
 
 /// The queue peaks, on cache lines of their own: readers update them, and the
@@ -297,6 +301,19 @@ impl Probes {
             .iter()
             .map(|slot| slot.got.get())
             .sum()
+    }
+
+    /// Sets worker `index` of `stage`'s counts to what workers outside this
+    /// process counted (a stage process's latest report, read by the process
+    /// that runs the camera and the collector), so that whoever watches these
+    /// probes sees that stage move. Only for a slot no worker of this process
+    /// counts in, from one thread at a time.
+    pub fn mirror(&self, stage: Stage, index: usize, counts: WorkerCounts) {
+        let slot = &self.workers[stage.index()][index];
+        slot.polls.set(counts.polls);
+        slot.got.set(counts.got);
+        slot.done.set(counts.done);
+        slot.failed.set(counts.failed);
     }
 
     /// The probe worker `index` of `stage` counts with, from inside its thread.

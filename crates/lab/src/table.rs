@@ -61,19 +61,42 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
     if report.all_failed() {
         line(&mut out, "failures", "every item failed: nothing came out");
     }
+    if let Some(again) = at_least_once_line(report) {
+        line(&mut out, "again", &again);
+    }
     line(&mut out, "wall", &wall_line(report));
-    line(
-        &mut out,
-        "CPU",
-        &format!(
-            "{} (the whole process, user + system)",
-            units::duration(report.process_cpu_s)
-        ),
-    );
-    let heap = report
-        .peak_heap_bytes
-        .map_or("not measured".into(), units::bytes);
-    line(&mut out, "heap", &format!("peak {heap}"));
+    if report.processes.is_empty() {
+        line(
+            &mut out,
+            "CPU",
+            &format!(
+                "{} (the whole process, user + system)",
+                units::duration(report.process_cpu_s)
+            ),
+        );
+        let heap = report
+            .peak_heap_bytes
+            .map_or("not measured".into(), units::bytes);
+        line(&mut out, "heap", &format!("peak {heap}"));
+    } else {
+        line(
+            &mut out,
+            "CPU",
+            &format!(
+                "{} (every process below, user + system)",
+                units::duration(report.process_cpu_s)
+            ),
+        );
+        let rss: u64 = report.processes.iter().map(|p| p.max_rss_bytes).sum();
+        line(
+            &mut out,
+            "memory",
+            &format!(
+                "{} (the sum of every process's peak resident memory)",
+                units::bytes(rss)
+            ),
+        );
+    }
     let latency = report.latency_us;
     let [p50, p99, max] = [latency.p50, latency.p99, latency.max].map(|us| latency_of(report, us));
     line(
@@ -82,7 +105,59 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         &format!("p50 {p50} · p99 {p99} · max {max} (from the download queue to done)"),
     );
     line(&mut out, "machine", &machine_line(&report.machine));
+    if !report.processes.is_empty() {
+        out.push('\n');
+        out.push_str(&process_table(report).to_text());
+    }
     out
+}
+
+/// What a broker delivered twice: items a stage took over from a consumer that
+/// held them too long, and receipts dropped as duplicates; `None` when nothing
+/// was.
+fn at_least_once_line(report: &Report) -> Option<String> {
+    let taken_over: Vec<String> = report
+        .stages
+        .iter()
+        .filter(|s| s.redelivered > 0)
+        .map(|s| format!("{} took over {}", s.name, s.redelivered))
+        .collect();
+    if taken_over.is_empty() && report.duplicates == 0 {
+        return None;
+    }
+    let mut parts = taken_over;
+    parts.push(format!("{} duplicate receipts dropped", report.duplicates));
+    Some(parts.join(" · "))
+}
+
+/// One row per process of a run whose stages were processes.
+fn process_table(report: &Report) -> Table {
+    use Align::{Left, Right};
+    let mut table = Table::new([
+        ("process", Left),
+        ("pid", Right),
+        ("host", Left),
+        ("workers", Right),
+        ("done", Right),
+        ("took over", Right),
+        ("CPU", Right),
+        ("peak RSS", Right),
+        ("ended", Left),
+    ]);
+    for p in &report.processes {
+        table.row(vec![
+            p.role.clone(),
+            p.pid.to_string(),
+            p.host.clone(),
+            p.workers.to_string(),
+            p.done.to_string(),
+            p.redelivered.to_string(),
+            units::duration(p.cpu_s),
+            units::bytes(p.max_rss_bytes),
+            p.ended.clone(),
+        ]);
+    }
+    table
 }
 
 /// ` · 12 unfinished (download queue 9, in resize 1, …)`: where a stopped run left

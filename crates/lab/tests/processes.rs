@@ -275,3 +275,38 @@ fn a_ctrl_c_stops_every_process_and_the_report_says_what_was_done() {
         assert!(!alive(process.pid), "{} is still running", process.pid);
     }
 }
+
+#[test]
+fn the_table_lists_every_process_and_what_was_taken_over() {
+    if !available() {
+        return;
+    }
+    let mut command = lab();
+    command.args(["run", "--backend", "redis", "--processes", "--items"]);
+    command.args(["1000", "--resize-ms", "0.2", "--kill", "resize"]);
+    let output = within_watchdog(command);
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("process"))
+        .unwrap_or_else(|| panic!("a table of processes:\n{text}"));
+    for column in ["pid", "host", "workers", "done", "took over", "peak RSS"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("process"))
+        .skip(1)
+        .collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    assert!(
+        rows.iter().any(|r| r.ends_with("killed by signal 9")),
+        "{text}"
+    );
+    assert!(text.contains("every process below"), "{text}");
+    assert!(
+        !text.contains("heap"),
+        "one process's heap is not the run's"
+    );
+}

@@ -296,6 +296,9 @@ pub struct Ceiling {
     pub read_batch: f64,
     /// `XACK` of `batch` ids.
     pub ack_batch: f64,
+    /// `XADD` from one client waiting for each reply: the round trip a hop
+    /// item by item waits for three times per item.
+    pub xadd_serial: f64,
 }
 
 impl Ceiling {
@@ -369,19 +372,31 @@ fn fields(line: &str) -> Vec<String> {
 }
 
 /// Runs `redis-benchmark` on the server at `target` for one command,
-/// `requests` times, [`PIPELINED`] to a round trip: its requests per second.
+/// `requests` times, [`PIPELINED`] to a round trip from its default 50
+/// clients: its requests per second.
 fn bench_one(
     binary: &Path,
     target: &[String],
     requests: u64,
     command: &[&str],
 ) -> Result<f64, HopError> {
+    let pipelined = PIPELINED.to_string();
+    bench_with(binary, target, requests, &["-P", &pipelined], command)
+}
+
+/// [`bench_one`] with `options` instead of its pipelining.
+fn bench_with(
+    binary: &Path,
+    target: &[String],
+    requests: u64,
+    options: &[&str],
+    command: &[&str],
+) -> Result<f64, HopError> {
     let output = Command::new(binary)
         .args(target)
         .arg("-n")
         .arg(requests.max(1).to_string())
-        .arg("-P")
-        .arg(PIPELINED.to_string())
+        .args(options)
         .arg("--csv")
         .args(command)
         .stdin(Stdio::null())
@@ -413,7 +428,8 @@ fn bench_one(
 /// batched ones `requests / batch`): first `XADD`s (which fill a stream), then
 /// reads of it by two consumer groups, one a request per entry, the other
 /// `batch` entries per request, and acks (of ids the group holds, again and
-/// again: a lookup in its pending entries each time, as a first ack is).
+/// again: a lookup in its pending entries each time, as a first ack is); last,
+/// `XADD`s from one client that waits for each reply: the round trip itself.
 pub fn ceiling(
     broker: &Broker,
     requests: u64,
@@ -491,6 +507,15 @@ pub fn ceiling(
         ack.extend(&ids);
         let ack_batch =
             bench_one(&binary, &target, requests / batch as u64, &ack)?;
+        // One client, one request per round trip: what a hop item by item
+        // waits for (a twentieth of the requests: each takes a round trip).
+        let xadd_serial = bench_with(
+            &binary,
+            &target,
+            (requests / 20).max(100),
+            &["-c", "1", "-P", "1"],
+            &["XADD", &key, "*", "f", "v"],
+        )?;
         Ok(Ceiling {
             batch,
             xadd,
@@ -498,6 +523,7 @@ pub fn ceiling(
             ack_one,
             read_batch,
             ack_batch,
+            xadd_serial,
         })
     })();
     let _ = redis::cmd("DEL").arg(&key).query::<()>(&mut conn);
@@ -557,6 +583,7 @@ mod tests {
             ack_one: 100.0,
             read_batch: 50.0,
             ack_batch: 50.0,
+            xadd_serial: 10.0,
         };
         assert!((ceiling.unbatched_items_per_s() - 100.0 / 3.0).abs() < 1e-9);
         // An XADD (0.01 s) and a fifth of a read and an ack (0.04 s / 10).
@@ -595,6 +622,7 @@ mod tests {
             ceiling.ack_one,
             ceiling.read_batch,
             ceiling.ack_batch,
+            ceiling.xadd_serial,
         ] {
             assert!(rate > 0.0, "{ceiling:?}");
         }

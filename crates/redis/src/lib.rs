@@ -505,6 +505,7 @@ fn work<P: Probing>(
         shared,
         assignment,
         redelivered: &shared.redelivered[stage.index()],
+        got: &|| run.probes().got_by(stage),
         host: processes::host(),
         pid: std::process::id(),
     };

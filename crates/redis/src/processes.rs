@@ -165,6 +165,10 @@ struct Published {
     stage: String,
     process: ProcessReport,
     report: StageReport,
+    /// Items its workers got from their input so far (with `report`'s done
+    /// and failed, where the others' counts of a queue's depth come from).
+    #[serde(default)]
+    got: u64,
     /// Whether it is the last it will publish.
     last: bool,
 }
@@ -183,6 +187,8 @@ pub(crate) struct Publisher<'a> {
     pub shared: &'a Shared,
     pub assignment: &'a Assignment,
     pub redelivered: &'a AtomicU64,
+    /// Items the stage's workers got so far.
+    pub got: &'a (dyn Fn() -> u64 + Sync),
     pub host: String,
     pub pid: u32,
 }
@@ -212,6 +218,7 @@ impl Publisher<'_> {
             stage: a.stage.name().to_string(),
             process,
             report,
+            got: (self.got)(),
             last,
         };
         let key = published_key(&a.run, a.stage, &self.host, self.pid);
@@ -375,6 +382,7 @@ impl Watch<'_> {
         let mut conn = self.shared.connect().ok();
         let mut stopping: Option<Instant> = None;
         let mut done_at: Option<Instant> = None;
+        let mut last_mirror = Instant::now();
         loop {
             let stopped = self.run.probes().is_stopped();
             if stopped && stopping.is_none() {
@@ -386,7 +394,9 @@ impl Watch<'_> {
             if let (Some(stage), Some(after), false) =
                 (self.spawn.kill, kill_after, killed)
                 && self.collected.load(Relaxed) >= after
-                && let Some(p) = processes.iter().find(|p| p.stage == stage)
+                && let Some(p) = processes
+                    .iter()
+                    .find(|p| p.stage == stage && p.ended.is_none())
             {
                 signal(&p.child, libc::SIGKILL);
                 killed = true;
@@ -450,6 +460,10 @@ impl Watch<'_> {
             }
             if let Some(conn) = conn.as_mut() {
                 self.sample(conn, &mut watched.peaks);
+                if last_mirror.elapsed() >= PUBLISH_EVERY {
+                    self.mirror(conn);
+                    last_mirror = Instant::now();
+                }
             }
             // Once the work is done or the run stopped, the processes have a
             // grace period to end on their own.
@@ -478,6 +492,31 @@ impl Watch<'_> {
         for index in 0..self.run.config().workers[stage.index()] {
             let putter = crate::consumer_name(stage, Some(pid), index);
             let _ = output.return_slots_of(conn, &putter);
+        }
+    }
+
+    /// Shows in this process's probes what every stage's processes have
+    /// published so far (each stage's first slot holds the sum), for whoever
+    /// watches the run here: the lab's progress bars and their queue depths.
+    fn mirror(&self, conn: &mut Connection) {
+        let Ok(published) =
+            gather(conn, &self.shared.prefix, &[], Duration::ZERO)
+        else {
+            return;
+        };
+        let probes = self.run.probes();
+        for stage in Stage::ALL {
+            if probes.workers_of(stage) == 0 {
+                continue;
+            }
+            let mut sum = pipeline_core::WorkerCounts::default();
+            for p in published.iter().filter(|p| p.stage == stage.name()) {
+                sum.polls += p.report.polls();
+                sum.got += p.got;
+                sum.done += p.report.done();
+                sum.failed += p.report.failed();
+            }
+            probes.mirror(stage, 0, sum);
         }
     }
 
@@ -580,10 +619,9 @@ pub(crate) fn merge(
         .and_then(|conn| gather(conn, run, &dead, Duration::from_secs(2)).ok())
         .unwrap_or_default();
     // Where a stopped run left its items, as the broker has them: waiting in
-    // a queue, or held by a consumer that had not acked them.
-    if report.outcome != pipeline_core::COMPLETED
-        && let Some(conn) = conn
-    {
+    // a queue, or held by a consumer that had not acked them (none, for a run
+    // that completed).
+    if let Some(conn) = conn {
         for (stage, report) in Stage::ALL.iter().zip(&mut report.stages) {
             if let Ok((queued, held)) = queues.input_of(*stage).depth(conn) {
                 (report.queued, report.held) = (queued, held);
@@ -644,6 +682,8 @@ pub(crate) fn merge(
         .items_in
         .saturating_sub(report.items_out + report.failed);
     report.process_cpu_s += cpu_s;
+    // The heap counted here is this process's alone: not the run's.
+    report.peak_heap_bytes = None;
     report.max_rss_bytes =
         Some(processes.iter().map(|p| p.max_rss_bytes).sum());
     report.processes = processes;
