@@ -60,6 +60,8 @@ pub struct ServerCeiling {
     pub read_batch: f64,
     /// `XACK` of `batch` ids.
     pub ack_batch: f64,
+    /// `XADD` from one client waiting for each reply: one round trip.
+    pub xadd_serial: f64,
 }
 
 impl ServerCeiling {
@@ -72,6 +74,7 @@ impl ServerCeiling {
             ack_one: self.ack_one,
             read_batch: self.read_batch,
             ack_batch: self.ack_batch,
+            xadd_serial: self.xadd_serial,
         }
     }
 
@@ -96,6 +99,7 @@ impl From<&Ceiling> for ServerCeiling {
             ack_one: c.ack_one,
             read_batch: c.read_batch,
             ack_batch: c.ack_batch,
+            xadd_serial: c.xadd_serial,
         }
     }
 }
@@ -229,6 +233,7 @@ pub(crate) mod tests {
             ack_one: 300_000.0,
             read_batch: 100_000.0,
             ack_batch: 100_000.0,
+            xadd_serial: 50_000.0,
         };
         Results {
             schema: RESULTS_SCHEMA,

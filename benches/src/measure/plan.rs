@@ -25,12 +25,12 @@ const QUICK_REPORT_ITEMS: [(Scenario, u64); 6] = [
 /// Items per run of the report bench for a pipeline whose queues live in a broker,
 /// full and quick, where its round trips (tens of µs an item) would make the
 /// preset's count take minutes; its rows say how many items they ran.
-const BROKER_REPORT_ITEMS: [(Scenario, u64, u64); 1] = [(Scenario::THROUGHPUT, 20_000, 5_000)];
+const BROKER_REPORT_ITEMS: [(Scenario, u64, u64); 1] = [(Scenario::THROUGHPUT, 10_000, 2_500)];
 
 /// Items per hop ([`crate::measure::hop`]), full and quick: through an
 /// in-process channel, and through the broker one at a time (its batched hop
 /// puts [`crate::measure::hop::BATCHED_MORE`] times as many).
-const HOP_ITEMS: [(bool, u64, u64); 2] = [(false, 1_000_000, 200_000), (true, 10_000, 2_000)];
+const HOP_ITEMS: [(bool, u64, u64); 2] = [(false, 1_000_000, 200_000), (true, 5_000, 1_000)];
 
 /// Items per iteration of the criterion benches, full and quick (shortened
 /// scenarios); the others run their preset, a tenth of it when quick.
@@ -188,7 +188,7 @@ mod tests {
         }
         assert_eq!(
             Plan { quick: false }.broker_items(&Scenario::THROUGHPUT),
-            20_000
+            10_000
         );
     }
 

@@ -38,6 +38,12 @@ pub(crate) fn hop(results: &Results, path: &Path) -> anyhow::Result<()> {
         Scale::Log10,
     );
     chart.packed = true;
+    // The axis from the whole decade below the fastest hop.
+    let fastest = points
+        .iter()
+        .map(|p| p.per_item_s * 1e6)
+        .fold(f64::INFINITY, f64::min);
+    chart.floor = Some(10f64.powf(fastest.log10().floor()));
     chart.categories = modes
         .iter()
         .map(|m| match m {
