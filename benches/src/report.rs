@@ -171,7 +171,10 @@ fn run_cases(cases: &[Case]) -> anyhow::Result<(Vec<CaseResult>, Vec<String>)> {
             i += 1;
             if bar.is_hidden() {
                 let outcome = match &result {
-                    Ok(run) => format!("{} s", format::secs(run.wall_s())),
+                    Ok(run) => match run.not_run() {
+                        Some(why) => format!("not run here: {why}"),
+                        None => format!("{} s", format::secs(run.wall_s())),
+                    },
                     Err(_) => "failed".to_string(),
                 };
                 eprintln!("[{i}/{}] {}: {outcome}", cases.len(), case.label());

@@ -101,9 +101,10 @@ pub fn table(results: &Results) -> String {
     // Where a broker's rows stop, and why.
     let most = LEVELS[LEVELS.len() - 1];
     for pipeline in ALL.iter().filter(|p| p.backend.broker) {
+        // Said where it ran: without its server, the rows say why it did not.
         let top = points
             .iter()
-            .filter(|p| p.pipeline == *pipeline)
+            .filter(|p| p.pipeline == *pipeline && !matches!(p.outcome, Measured::NotRun(_)))
             .map(|p| p.waits)
             .max();
         if let Some(top) = top.filter(|&top| top < most) {
