@@ -81,17 +81,35 @@ pub(crate) fn config_label(scenario: &str, capacity: Option<usize>) -> String {
     }
 }
 
-/// The value of `get` on every scenario run, per pipeline.
+/// The value of `get` on every scenario run, per pipeline. A run of fewer items
+/// than the others of its config (a broker's, on `throughput`) has no bar: its
+/// total is not theirs, and its table says what it measured per item.
 pub(crate) fn per_config(
     results: &Results,
     configs: &[(String, Option<usize>)],
     get: impl Fn(&pipeline_core::Report) -> Option<f64>,
 ) -> Vec<(Pipeline, Vec<Option<f64>>)> {
+    let most: Vec<u64> = configs
+        .iter()
+        .map(|(s, c)| {
+            ALL.iter()
+                .filter_map(|&v| results.report(s, *c, v))
+                .map(|r| r.items_in)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     ALL.iter()
         .map(|&v| {
             let values = configs
                 .iter()
-                .map(|(s, c)| results.report(s, *c, v).and_then(&get))
+                .zip(&most)
+                .map(|((s, c), &most)| {
+                    results
+                        .report(s, *c, v)
+                        .filter(|r| r.items_in == most)
+                        .and_then(&get)
+                })
                 .collect();
             (v, values)
         })
