@@ -7,7 +7,7 @@ use pipeline_core::Scenario;
 
 use crate::data::results::Results;
 use crate::render::figures::chart::*;
-use pipeline_registry::{ALL, REFERENCE};
+use pipeline_registry::REFERENCE;
 
 /// One of the memory measures on `bottleneck`, unbounded against bounded.
 pub(crate) fn memory(
@@ -31,7 +31,7 @@ pub(crate) fn memory(
     let items = results
         .report(Scenario::BOTTLENECK.name, None, REFERENCE)
         .map_or(0, |r| r.config.items);
-    let legend = pipeline_legend(ALL, Swatch::Box);
+    let legend = pipeline_legend(&ran(results), Swatch::Box);
     with_panels(
         path,
         (WIDTH, 480),

@@ -6,7 +6,7 @@ use pipeline_core::Scenario;
 
 use crate::data::results::Results;
 use crate::render::figures::chart::*;
-use pipeline_registry::{ALL, REFERENCE};
+use pipeline_registry::REFERENCE;
 
 /// Latency per item on `paced`: blocking, spinning and sleeping side by side.
 pub(crate) fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()> {
@@ -14,9 +14,9 @@ pub(crate) fn paced_latency(results: &Results, path: &Path) -> anyhow::Result<()
     let report = |v| results.report(Scenario::PACED.name, capacity, v);
     let mut latency = bars("", "percentile", "latency (µs, log scale)", Scale::Log10);
     latency.categories = vec!["p50".into(), "p99".into(), "max".into()];
-    latency.series = ALL
-        .iter()
-        .map(|&v| {
+    latency.series = ran(results)
+        .into_iter()
+        .map(|v| {
             let values = report(v).map_or(vec![None; 3], |r| {
                 let l = r.latency_us;
                 vec![Some(l.p50 as f64), Some(l.p99 as f64), Some(l.max as f64)]
@@ -38,9 +38,9 @@ pub(crate) fn paced_cpu(results: &Results, path: &Path) -> anyhow::Result<()> {
         Scale::Linear,
     );
     busy.categories = vec![config_label(Scenario::PACED.name, capacity)];
-    busy.series = ALL
-        .iter()
-        .map(|&v| (v, vec![report(v).map(|r| r.process_cpu_s / r.wall_s)]))
+    busy.series = ran(results)
+        .into_iter()
+        .map(|v| (v, vec![report(v).map(|r| r.process_cpu_s / r.wall_s)]))
         .collect();
     busy.value_labels = true;
     one_chart(results, path, 440, "CPU while mostly idle", &busy)
@@ -63,7 +63,7 @@ fn one_chart(
         path,
         (WIDTH, height),
         &format!("{what} on paced (one item every {interval} ms)"),
-        &pipeline_legend(ALL, Swatch::Box),
+        &pipeline_legend(&ran(results), Swatch::Box),
         1,
         |areas| chart.draw(&areas[0]),
     )

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::data::results::Results;
 use crate::render::figures::chart::*;
-use pipeline_registry::ALL;
 
 /// One measure of every scenario run, by scenario (log scale): horizontal bars, one
 /// group per (scenario, bound), one bar per pipeline.
@@ -21,7 +20,7 @@ pub(crate) fn per_scenario(
     chart.horizontal = true;
     chart.categories = configs.iter().map(|(s, c)| config_label(s, *c)).collect();
     chart.series = per_config(results, &configs, |r| Some(get(r)));
-    let legend = pipeline_legend(ALL, Swatch::Box);
+    let legend = pipeline_legend(&ran(results), Swatch::Box);
     with_panels(
         path,
         (WIDTH, horizontal_height(configs.len(), &legend)),

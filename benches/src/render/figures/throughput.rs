@@ -8,14 +8,19 @@ use plotters::prelude::*;
 use crate::data::results::Results;
 use crate::format;
 use crate::render::figures::chart::*;
-use pipeline_registry::{ALL, REFERENCE};
+use pipeline_registry::REFERENCE;
 
 /// Items per second on `throughput`, with the bare pipeline as a mark on each bar.
 pub(crate) fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
     let capacities = results.capacities(Scenario::THROUGHPUT.name);
     let mut chart = bars("", "queues", "items per second (millions)", Scale::Linear);
     chart.categories = capacities.iter().map(|&c| bound_label(c)).collect();
-    for (s, &v) in ALL.iter().enumerate() {
+    // The pipelines timed against their bare twins (not one with a broker).
+    let timed: Vec<_> = ran(results)
+        .into_iter()
+        .filter(|&v| capacities.iter().any(|&c| results.overhead(c, v).is_some()))
+        .collect();
+    for (s, &v) in timed.iter().enumerate() {
         let mut values = Vec::new();
         for (c, &capacity) in capacities.iter().enumerate() {
             let overhead = results.overhead(capacity, v);
@@ -27,7 +32,7 @@ pub(crate) fn throughput(results: &Results, path: &Path) -> anyhow::Result<()> {
         }
         chart.series.push((v, values));
     }
-    let mut legend = pipeline_legend(ALL, Swatch::Box);
+    let mut legend = pipeline_legend(&timed, Swatch::Box);
     legend.push((Swatch::Line(BLACK), "bare pipeline, no probes".into()));
     let items = results
         .report(Scenario::THROUGHPUT.name, None, REFERENCE)

@@ -9,7 +9,7 @@ use crate::data::goals::UTILISATION_TARGET;
 use crate::data::results::Results;
 use crate::data::sleep;
 use crate::render::figures::chart::*;
-use pipeline_registry::{ALL, REFERENCE};
+use pipeline_registry::REFERENCE;
 
 /// The runs of `camera` and `fanout` the timing figures show.
 pub(crate) fn timing_configs(results: &Results) -> Vec<(String, Option<usize>)> {
@@ -49,7 +49,7 @@ pub(crate) fn wall_vs_ideal(results: &Results, path: &Path) -> anyhow::Result<()
     ratio.floor = Some((low.min(1.0) - 0.02).max(0.0));
     ratio.value_labels = true;
     ratio.label = |v| format!("{v:.3}");
-    let mut legend = pipeline_legend(ALL, Swatch::Box);
+    let mut legend = pipeline_legend(&ran(results), Swatch::Box);
     legend.push((Swatch::Line(INK), "ideal (configured waits)".into()));
     legend.push((
         Swatch::Dashed(INK),
@@ -87,7 +87,7 @@ pub(crate) fn resize_busy(results: &Results, path: &Path) -> anyhow::Result<()> 
     let low = busy.values().fold(f64::INFINITY, f64::min);
     busy.floor = Some(((low - 2.0) / 5.0).floor().max(0.0) * 5.0);
     busy.value_labels = true;
-    let mut legend = pipeline_legend(ALL, Swatch::Box);
+    let mut legend = pipeline_legend(&ran(results), Swatch::Box);
     legend.push((
         Swatch::Dashed(INK),
         format!(

@@ -99,8 +99,9 @@ pub(crate) fn per_config(
                 .unwrap_or(0)
         })
         .collect();
-    ALL.iter()
-        .map(|&v| {
+    ran(results)
+        .into_iter()
+        .map(|v| {
             let values = configs
                 .iter()
                 .zip(&most)
@@ -114,6 +115,12 @@ pub(crate) fn per_config(
             (v, values)
         })
         .collect()
+}
+
+/// The pipelines of [`ALL`] that ran something in `results`, for legends: one whose
+/// broker could not be had, or that a run predates, has no entry.
+pub(crate) fn ran(results: &Results) -> Vec<Pipeline> {
+    ALL.iter().copied().filter(|&p| results.ran(p)).collect()
 }
 
 /// The height of a horizontal bar chart of `categories` groups of six bars.
