@@ -93,9 +93,7 @@ pub fn table(results: &Results) -> String {
             n = c.batch,
         ));
     } else if let Some(why) = ceiling_not_run(results) {
-        text.push_str(&format!(
-            "\n*The server's rate not measured here: {why}.*\n"
-        ));
+        text.push_str(&format!("\n*The server's rate: not run here: {why}.*\n"));
     }
     let batched = points
         .iter()
@@ -218,6 +216,22 @@ mod tests {
             text.contains("*Goals: a batched hop at most 10.0 µs per item"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_hop_without_redis_benchmark_says_its_rate_was_not_run_here() {
+        let mut results = hops();
+        if let Outcome::Hop { hop } = &mut results.runs[1].outcome {
+            hop.ceiling = None;
+            hop.ceiling_not_run = Some("redis-benchmark not found: it comes with …".into());
+        }
+        let text = table(&results);
+        assert!(
+            text.contains("*The server's rate: not run here: redis-benchmark not found"),
+            "{text}"
+        );
+        // The hop itself is there, its fraction of the rate is not.
+        assert!(text.contains("| 40.0 µs | 25,000 | – | – |"), "{text}");
     }
 
     #[test]
