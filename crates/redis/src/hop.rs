@@ -34,8 +34,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use redis::streams::{StreamRangeReply, StreamReadReply};
-use redis::{Connection, RedisResult};
+use redis::streams::StreamRangeReply;
+use redis::{Connection, RedisResult, Value};
 use thiserror::Error;
 
 use crate::server;
@@ -226,9 +226,10 @@ fn put_all(
 // ANCHOR_END: put
 
 // ANCHOR: take
-/// The consumer: reads up to `batch` entries at a time and acks them, one
-/// `XACK` per entry when unbatched, one for all it read otherwise, until it
-/// has acked `items` or the deadline passed.
+/// The consumer: reads up to `batch` entries at a time and acks them, until
+/// it has acked `items` or the deadline passed. Unbatched, one `XACK` per
+/// entry after its read; batched, one `XACK` for all it read, sent in the
+/// same round trip as the next read.
 fn take_all(
     conn: &mut Connection,
     key: &str,
@@ -237,9 +238,10 @@ fn take_all(
     started: Instant,
 ) -> RedisResult<u64> {
     let mut got = 0;
+    let mut unacked: Vec<String> = Vec::new();
     while got < items && started.elapsed() < DEADLINE {
-        let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-            .arg("GROUP")
+        let mut read = redis::cmd("XREADGROUP");
+        read.arg("GROUP")
             .arg(GROUP)
             .arg("consumer")
             .arg("COUNT")
@@ -248,17 +250,23 @@ fn take_all(
             .arg(BLOCK_MS)
             .arg("STREAMS")
             .arg(key)
-            .arg(">")
-            .query(conn)?;
-        let ids: Vec<String> = reply
-            .into_iter()
-            .flat_map(|reply| reply.keys)
-            .flat_map(|key| key.ids)
-            .map(|entry| entry.id)
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
+            .arg(">");
+        let reply: Value = if unacked.is_empty() {
+            read.query(conn)?
+        } else {
+            let mut pipe = redis::pipe();
+            pipe.cmd("XACK")
+                .arg(key)
+                .arg(GROUP)
+                .arg(&unacked)
+                .ignore()
+                .add_command(read);
+            let (reply,): (Value,) = pipe.query(conn)?;
+            got += unacked.len() as u64;
+            unacked.clear();
+            reply
+        };
+        let ids = entry_ids(&reply);
         if batch == 1 {
             for id in &ids {
                 redis::cmd("XACK")
@@ -267,16 +275,64 @@ fn take_all(
                     .arg(id)
                     .query::<()>(conn)?;
             }
-        } else {
+            got += ids.len() as u64;
+        } else if got + ids.len() as u64 >= items {
+            // The last batch: acked on its own, as there is no next read.
             redis::cmd("XACK")
                 .arg(key)
                 .arg(GROUP)
                 .arg(&ids)
                 .query::<()>(conn)?;
+            got += ids.len() as u64;
+        } else {
+            unacked = ids;
         }
-        got += ids.len() as u64;
     }
     Ok(got)
+}
+// ANCHOR_END: take
+
+/// The ids of the entries an `XREADGROUP` of one stream gave (its fields
+/// are there, and not looked at: the hop times the hand-off alone).
+fn entry_ids(reply: &Value) -> Vec<String> {
+    let streams: &[Value] = match reply {
+        Value::Array(streams) => streams,
+        Value::Map(pairs) => {
+            return pairs
+                .iter()
+                .flat_map(|(_, entries)| ids_of(entries))
+                .collect();
+        }
+        _ => return Vec::new(),
+    };
+    streams
+        .iter()
+        .filter_map(|stream| match stream {
+            Value::Array(pair) => pair.get(1),
+            _ => None,
+        })
+        .flat_map(ids_of)
+        .collect()
+}
+
+/// The ids of a stream's entries, `[[id, [field, value, …]], …]`.
+fn ids_of(entries: &Value) -> Vec<String> {
+    let Value::Array(entries) = entries else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Value::Array(entry) => match entry.first() {
+                Some(Value::BulkString(id)) => {
+                    String::from_utf8(id.clone()).ok()
+                }
+                Some(Value::SimpleString(id)) => Some(id.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 // ANCHOR_END: take
 
@@ -392,7 +448,7 @@ fn bench_with(
     options: &[&str],
     command: &[&str],
 ) -> Result<f64, HopError> {
-    let output = Command::new(binary)
+    let spawned = Command::new(binary)
         .args(target)
         .arg("-n")
         .arg(requests.max(1).to_string())
@@ -400,10 +456,27 @@ fn bench_with(
         .arg("--csv")
         .args(command)
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| {
-            HopError::Benchmark(format!("{}: {e}", binary.display()))
-        })?;
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let started = |e: std::io::Error| {
+        HopError::Benchmark(format!("{}: {e}", binary.display()))
+    };
+    let mut child = spawned.map_err(started)?;
+    // It retries a server it cannot reach for ever: a deadline ends it.
+    let until = Instant::now() + DEADLINE;
+    while child.try_wait().map_err(started)?.is_none() {
+        if Instant::now() >= until {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(HopError::Benchmark(format!(
+                "{}: no answer within {DEADLINE:?}",
+                command[0]
+            )));
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().map_err(started)?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -424,10 +497,11 @@ fn bench_with(
 }
 
 /// The server's own rate for every command of a hop ([`Ceiling`]), measured
-/// by `redis-benchmark` on `broker` with `requests` requests of each (the
-/// batched ones `requests / batch`): first `XADD`s (which fill a stream), then
-/// reads of it by two consumer groups, one a request per entry, the other
-/// `batch` entries per request, and acks (of ids the group holds, again and
+/// by `redis-benchmark` on `broker` with `requests` requests of each: first
+/// `XADD`s (which fill a stream, with at least `batch × 2,500` entries, so
+/// that the batched reads last long enough to be timed), then reads of it by
+/// two consumer groups, one a request per entry, the other `batch` entries
+/// per request (as many requests as there are batches), and acks (of ids the group holds, again and
 /// again: a lookup in its pending entries each time, as a first ack is); last,
 /// `XADD`s from one client that waits for each reply: the round trip itself.
 pub fn ceiling(
@@ -447,12 +521,11 @@ pub fn ceiling(
     let key = format!("{}:bench", prefix());
     let mut conn = connect(broker).map_err(failed)?;
     let measured = (|| {
-        let xadd = bench_one(
-            &binary,
-            &target,
-            requests,
-            &["XADD", &key, "*", "f", "v"],
-        )?;
+        // Enough entries for the batched reads to last as long as a tenth of
+        // a second or so, not one burst of the benchmark's clients.
+        let fill = requests.max(batch as u64 * 2_500);
+        let xadd =
+            bench_one(&binary, &target, fill, &["XADD", &key, "*", "f", "v"])?;
         let mut groups = Vec::new();
         for group in ["one", "batch"] {
             redis::cmd("XGROUP")
@@ -464,7 +537,7 @@ pub fn ceiling(
                 .map_err(failed)?;
             groups.push(group);
         }
-        let read = |group: &str, count: usize| {
+        let read = |group: &str, count: usize, requests: u64| {
             let n = count.to_string();
             let command = [
                 "XREADGROUP",
@@ -477,10 +550,10 @@ pub fn ceiling(
                 &key,
                 ">",
             ];
-            bench_one(&binary, &target, requests / count as u64, &command)
+            bench_one(&binary, &target, requests, &command)
         };
-        let read_one = read(groups[0], 1)?;
-        let read_batch = read(groups[1], batch)?;
+        let read_one = read(groups[0], 1, requests)?;
+        let read_batch = read(groups[1], batch, fill / batch as u64)?;
         // Ids the groups hold: the stream's first `batch`.
         let first: StreamRangeReply = redis::cmd("XRANGE")
             .arg(&key)
@@ -505,8 +578,7 @@ pub fn ceiling(
         )?;
         let mut ack = vec!["XACK", key.as_str(), groups[1]];
         ack.extend(&ids);
-        let ack_batch =
-            bench_one(&binary, &target, requests / batch as u64, &ack)?;
+        let ack_batch = bench_one(&binary, &target, requests, &ack)?;
         // One client, one request per round trip: what a hop item by item
         // waits for (a twentieth of the requests: each takes a round trip).
         let xadd_serial = bench_with(
