@@ -20,6 +20,14 @@ fn lab() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lab"))
 }
 
+/// `lab run` of the Redis pipeline with its stages as processes; the caller
+/// adds the rest.
+fn on_processes() -> Command {
+    let mut command = lab();
+    command.args(["run", "--backend", "redis", "--processes"]);
+    command
+}
+
 fn available() -> bool {
     pipeline_registry::broker_available_for_tests()
 }
@@ -71,12 +79,8 @@ fn every_stage_runs_in_a_process_of_its_own_and_the_report_adds_them_up() {
     if !available() {
         return;
     }
-    let mut command = lab();
+    let mut command = on_processes();
     command.args([
-        "run",
-        "--backend",
-        "redis",
-        "--processes",
         "--scenario",
         "camera",
         "--items",
@@ -117,8 +121,8 @@ fn a_stage_process_killed_mid_run_is_started_again_and_nothing_is_lost() {
         return;
     }
     let items = 2_000;
-    let mut command = lab();
-    command.args(["run", "--backend", "redis", "--processes", "--items"]);
+    let mut command = on_processes();
+    command.arg("--items");
     command.arg(items.to_string());
     command.args(["--resize-ms", "0.2", "--kill", "resize", "--json"]);
     let output = within_watchdog(command);
@@ -149,18 +153,8 @@ fn a_worker_for_a_run_that_is_not_there_is_one_line_and_exit_code_2() {
     }
     // A broker that answers, with no such run: the lab's own private server,
     // reached through a coordinator's announcement.
-    let mut coordinator = lab();
-    coordinator.args([
-        "run",
-        "--backend",
-        "redis",
-        "--processes",
-        "--scenario",
-        "camera",
-        "--items",
-        "200",
-        "--json",
-    ]);
+    let mut coordinator = on_processes();
+    coordinator.args(["--scenario", "camera", "--items", "200", "--json"]);
     let mut child = coordinator
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -233,18 +227,8 @@ fn a_ctrl_c_stops_every_process_and_the_report_says_what_was_done() {
     if !available() {
         return;
     }
-    let mut command = lab();
-    command.args([
-        "run",
-        "--backend",
-        "redis",
-        "--processes",
-        "--items",
-        "100000",
-        "--resize-ms",
-        "1",
-        "--json",
-    ]);
+    let mut command = on_processes();
+    command.args(["--items", "100000", "--resize-ms", "1", "--json"]);
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -281,8 +265,8 @@ fn the_table_lists_every_process_and_what_was_taken_over() {
     if !available() {
         return;
     }
-    let mut command = lab();
-    command.args(["run", "--backend", "redis", "--processes", "--items"]);
+    let mut command = on_processes();
+    command.arg("--items");
     command.args(["1000", "--resize-ms", "0.2", "--kill", "resize"]);
     let output = within_watchdog(command);
     assert!(output.status.success(), "{output:?}");
