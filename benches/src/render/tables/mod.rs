@@ -463,11 +463,14 @@ mod tests {
         }
         let fanout = book_page("fanout/measured.md");
         let goal = format!(
-            "at least {:.0}% for every blocking backend (every pipeline but the two pollers)",
+            "at least {:.0}% for every blocking backend whose queues are in the process \
+             (every pipeline but the two pollers and Redis",
             UTILISATION_TARGET * 100.0,
         );
         let pollers = ALL.iter().filter(|p| !p.blocks()).count();
         assert_eq!(pollers, 2, "the page counts the pollers");
+        let brokered = ALL.iter().filter(|p| p.backend.broker).count();
+        assert_eq!(brokered, 1, "the page names the one pipeline with a broker");
         assert!(fanout.contains(&goal), "fanout/measured.md: {goal}");
         let results = crate::data::json::read_results(
             &pipeline_book::workspace_root().join("reports/results.json"),
