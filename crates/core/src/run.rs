@@ -79,6 +79,17 @@ impl PipelineError {
             | PipelineError::ThreadRefused { report, .. } => Some(report),
         }
     }
+
+    /// [`PipelineError::report`], to change: a backend adds what only it
+    /// knows to the report of a run that stopped early.
+    pub fn report_mut(&mut self) -> Option<&mut Report> {
+        match self {
+            PipelineError::Config(_) => None,
+            PipelineError::StagePanicked { report, .. }
+            | PipelineError::BrokerLost { report, .. }
+            | PipelineError::ThreadRefused { report, .. } => Some(report),
+        }
+    }
 }
 
 /// Asks whether the operating system gives the thread named `name` (`resize-3`,

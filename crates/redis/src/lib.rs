@@ -426,12 +426,7 @@ fn report_of(
 ) -> Option<&mut Report> {
     match result {
         Ok(report) => Some(report),
-        Err(PipelineError::StagePanicked { report, .. })
-        | Err(PipelineError::BrokerLost { report, .. })
-        | Err(PipelineError::ThreadRefused { report, .. }) => {
-            Some(&mut **report)
-        }
-        Err(_) => None,
+        Err(error) => error.report_mut(),
     }
 }
 
