@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -32,14 +32,19 @@ fn available() -> bool {
     pipeline_registry::broker_available_for_tests()
 }
 
-/// Runs `command` to its end, killing it if it outlives the watchdog.
-fn within_watchdog(mut command: Command) -> Output {
-    let child = command
+/// Starts `command` with no input and its output and errors piped.
+fn started(command: &mut Command) -> Child {
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("lab starts");
+        .expect("lab starts")
+}
+
+/// Runs `command` to its end, killing it if it outlives the watchdog.
+fn within_watchdog(mut command: Command) -> Output {
+    let child = started(&mut command);
     let pid = child.id() as i32;
     let (done, finished) = std::sync::mpsc::channel();
     let watchdog = thread::spawn(move || {
@@ -155,12 +160,7 @@ fn a_worker_for_a_run_that_is_not_there_is_one_line_and_exit_code_2() {
     // reached through a coordinator's announcement.
     let mut coordinator = on_processes();
     coordinator.args(["--scenario", "camera", "--items", "200", "--json"]);
-    let mut child = coordinator
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lab starts");
+    let mut child = started(&mut coordinator);
     let mut first = String::new();
     BufReader::new(child.stderr.take().unwrap())
         .read_line(&mut first)
@@ -229,12 +229,7 @@ fn a_ctrl_c_stops_every_process_and_the_report_says_what_was_done() {
     }
     let mut command = on_processes();
     command.args(["--items", "100000", "--resize-ms", "1", "--json"]);
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lab starts");
+    let child = started(&mut command);
     let pid = child.id() as i32;
     thread::sleep(Duration::from_secs(2));
     let asked = Instant::now();
