@@ -34,7 +34,7 @@ use pipeline_core::{
     StageError,
 };
 
-pub use queue::{Closed, Iter, Queue};
+pub use queue::{Closed, GetError, Iter, PutError, Queue};
 
 pipeline_core::backend!(
     /// The Condvar-queue pipeline, as the tests, the lab and the benches see it.

@@ -9,6 +9,14 @@
 //! Where Python stops its workers with a sentinel item (or, since 3.13, `Queue.shutdown()`),
 //! this queue has [`Queue::close`]: puts fail from then on, gets drain what is left and
 //! then return `None`, so a worker can be simply `for item in &queue { ... }`.
+//! [`Queue::close_immediately`] is `shutdown(immediate=True)`: it also takes the items
+//! still queued out, which releases `join` for them.
+//!
+//! Python's `put_nowait` and `get_nowait` are [`Queue::try_put`] and [`Queue::try_get`],
+//! its `put(item, timeout=…)` and `get(timeout=…)` are [`Queue::put_timeout`] and
+//! [`Queue::get_timeout`]; its `Full`, `Empty` and `ShutDown` are [`PutError::Full`],
+//! [`GetError::Empty`] and the `Closed` variants. `tests/test_queue.rs` is CPython's
+//! `Lib/test/test_queue.py`, ported.
 //!
 //! The layout follows "Rust Atomics and Locks", chapter 5 (a `Mutex<VecDeque>` and a
 //! `Condvar`), with the bound, the task counter and the close flag added.
@@ -35,6 +43,7 @@ use std::error::Error;
 use std::fmt;
 use std::iter::FusedIterator;
 use std::sync::PoisonError;
+use std::time::{Duration, Instant};
 
 // Under `--cfg loom` the same code runs on loom's model-checked primitives.
 #[cfg(loom)]
@@ -58,7 +67,8 @@ pub struct Queue<T> {
     /// Signalled when an item leaves (and on close): wakes a `put` waiting for
     /// room.
     not_full: Condvar,
-    /// Signalled when the last unfinished task is marked done: wakes `join`.
+    /// Signalled when the last unfinished task is marked done (or
+    /// `close_immediately` takes the queued ones out): wakes `join`.
     all_done: Condvar,
 }
 
@@ -80,6 +90,32 @@ struct State<T> {
 /// [`Error`] for every `T`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Closed<T>(pub T);
+
+/// Why [`Queue::try_put`] or [`Queue::put_timeout`] did not put; it gives the
+/// item back.
+///
+/// Python raises `Full` and `ShutDown`. Like [`Closed`], its `Debug` output
+/// hides the item.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PutError<T> {
+    /// The bounded queue stayed full: at once for `try_put`, until the timeout
+    /// for `put_timeout`.
+    Full(T),
+    /// The queue is closed (also when it was closed while the put waited).
+    Closed(T),
+}
+
+/// Why [`Queue::try_get`] or [`Queue::get_timeout`] returned no item.
+///
+/// Python raises `Empty` and `ShutDown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetError {
+    /// The queue stayed empty: at once for `try_get`, until the timeout for
+    /// `get_timeout`.
+    Empty,
+    /// The queue is closed and empty: no item will ever come.
+    Closed,
+}
 
 impl<T> Queue<T> {
     /// A queue that holds at most `capacity` items: `put` waits while it is full.
@@ -143,6 +179,50 @@ impl<T> Queue<T> {
     }
     // ANCHOR_END: put
 
+    /// Adds `item` at the back if there is room now, without waiting (Python's
+    /// `put_nowait`).
+    pub fn try_put(&self, item: T) -> Result<(), PutError<T>> {
+        self.put_until(item, Some(Instant::now()))
+    }
+
+    /// Adds `item` at the back, waiting at most `timeout` for room (Python's
+    /// `put(item, timeout=…)`).
+    ///
+    /// A `Duration` cannot be negative, so Python's `ValueError` for a negative
+    /// timeout has no counterpart; a timeout too long to add to the clock
+    /// (`Duration::MAX`) waits like [`Queue::put`].
+    pub fn put_timeout(
+        &self,
+        item: T,
+        timeout: Duration,
+    ) -> Result<(), PutError<T>> {
+        self.put_until(item, Instant::now().checked_add(timeout))
+    }
+
+    /// `put`, giving up at `deadline` (never, if `None`).
+    fn put_until(
+        &self,
+        item: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), PutError<T>> {
+        let mut state = self.lock();
+        while !state.closed && self.is_full(&state) {
+            match remaining(deadline) {
+                Some(Duration::ZERO) => return Err(PutError::Full(item)),
+                Some(left) => state = wait_timeout(&self.not_full, state, left),
+                None => state = wait(&self.not_full, state),
+            }
+        }
+        if state.closed {
+            return Err(PutError::Closed(item));
+        }
+        state.items.push_back(item);
+        state.unfinished_tasks += 1;
+        drop(state);
+        self.not_empty.notify_one();
+        Ok(())
+    }
+
     // ANCHOR: get
     /// Removes and returns the oldest item, first waiting while the queue is
     /// empty.
@@ -167,6 +247,47 @@ impl<T> Queue<T> {
         }
     }
     // ANCHOR_END: get
+
+    /// Removes and returns the oldest item if there is one now, without waiting
+    /// (Python's `get_nowait`).
+    ///
+    /// After `close` it still drains what is left, then fails with
+    /// [`GetError::Closed`].
+    pub fn try_get(&self) -> Result<T, GetError> {
+        self.get_until(Some(Instant::now()))
+    }
+
+    /// Removes and returns the oldest item, waiting at most `timeout` for one
+    /// (Python's `get(timeout=…)`).
+    ///
+    /// A `Duration` cannot be negative, so Python's `ValueError` for a negative
+    /// timeout has no counterpart; a timeout too long to add to the clock
+    /// (`Duration::MAX`) waits like [`Queue::get`].
+    pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
+        self.get_until(Instant::now().checked_add(timeout))
+    }
+
+    /// `get`, giving up at `deadline` (never, if `None`).
+    fn get_until(&self, deadline: Option<Instant>) -> Result<T, GetError> {
+        let mut state = self.lock();
+        loop {
+            if let Some(item) = state.items.pop_front() {
+                drop(state);
+                self.not_full.notify_one();
+                return Ok(item);
+            }
+            if state.closed {
+                return Err(GetError::Closed);
+            }
+            match remaining(deadline) {
+                Some(Duration::ZERO) => return Err(GetError::Empty),
+                Some(left) => {
+                    state = wait_timeout(&self.not_empty, state, left);
+                }
+                None => state = wait(&self.not_empty, state),
+            }
+        }
+    }
 
     // ANCHOR: task_done
     /// Marks one item taken by `get` as finished, so that `join` can return.
@@ -194,8 +315,10 @@ impl<T> Queue<T> {
 
     /// Waits until every item ever put has been marked with `task_done`.
     ///
-    /// Returns at once if that is already so. Closing the queue does not end
-    /// the wait: the items still in it are work that has not been done.
+    /// Returns at once if that is already so. [`Queue::close`] does not end the
+    /// wait: the items still in it are work that has not been done.
+    /// [`Queue::close_immediately`] takes them out, and ends it once the items
+    /// already taken are marked done.
     pub fn join(&self) {
         let mut state = self.lock();
         while state.unfinished_tasks > 0 {
@@ -219,6 +342,31 @@ impl<T> Queue<T> {
         self.not_full.notify_all();
     }
     // ANCHOR_END: close
+
+    /// Closes the queue and takes out every item still in it (Python 3.13's
+    /// `shutdown(immediate=True)`): from now on puts fail and gets return
+    /// `None` at once.
+    ///
+    /// The items taken out count as done, so `join` returns once the items
+    /// already taken by `get` are marked with `task_done`. They are returned
+    /// rather than dropped under the lock: dropping them is discarding them,
+    /// and their `Drop` runs without the lock held.
+    pub fn close_immediately(&self) -> Vec<T> {
+        let mut state = self.lock();
+        state.closed = true;
+        let discarded: Vec<T> = state.items.drain(..).collect();
+        // Python's `shutdown` does not let the count go below zero either.
+        state.unfinished_tasks =
+            state.unfinished_tasks.saturating_sub(discarded.len());
+        let all_done = state.unfinished_tasks == 0;
+        drop(state);
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+        if all_done {
+            self.all_done.notify_all();
+        }
+        discarded
+    }
 
     /// The number of items in the queue right now (it may change at once).
     pub fn len(&self) -> usize {
@@ -268,6 +416,25 @@ fn wait<'a, T>(
     guard: MutexGuard<'a, T>,
 ) -> MutexGuard<'a, T> {
     condvar.wait(guard).unwrap_or_else(PoisonError::into_inner)
+}
+
+/// [`wait`] with a timeout: returns when woken or when `timeout` is over,
+/// whichever comes first (the caller looks at the clock and the state again).
+fn wait_timeout<'a, T>(
+    condvar: &Condvar,
+    guard: MutexGuard<'a, T>,
+    timeout: Duration,
+) -> MutexGuard<'a, T> {
+    match condvar.wait_timeout(guard, timeout) {
+        Ok((guard, _)) => guard,
+        Err(poisoned) => poisoned.into_inner().0,
+    }
+}
+
+/// The time left until `deadline` (zero once it has passed), or `None` for
+/// no deadline.
+fn remaining(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()))
 }
 
 impl<T> fmt::Debug for Queue<T> {
@@ -324,6 +491,46 @@ impl<T> fmt::Display for Closed<T> {
 }
 
 impl<T> Error for Closed<T> {}
+
+impl<T> PutError<T> {
+    /// The item that was not put.
+    pub fn into_inner(self) -> T {
+        match self {
+            PutError::Full(item) | PutError::Closed(item) => item,
+        }
+    }
+}
+
+impl<T> fmt::Debug for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::Full(_) => f.write_str("Full(..)"),
+            PutError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::Full(_) => f.write_str("put on a full queue"),
+            PutError::Closed(_) => f.write_str("put on a closed queue"),
+        }
+    }
+}
+
+impl<T> Error for PutError<T> {}
+
+impl fmt::Display for GetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetError::Empty => f.write_str("get on an empty queue"),
+            GetError::Closed => f.write_str("get on a closed, empty queue"),
+        }
+    }
+}
+
+impl Error for GetError {}
 
 #[cfg(all(test, not(loom)))]
 mod tests {
@@ -559,6 +766,45 @@ mod tests {
                     assert_eq!(getter.join().unwrap(), None);
                 }
             });
+        });
+    }
+
+    /// CPython's `FailingQueueTest.test_failing_queue` makes `_put` and `_get`
+    /// raise while the queue's lock is held, and checks that the queue still
+    /// works. No code of the caller runs under this queue's lock, so the test
+    /// panics while holding it by hand: the lock is poisoned, and every method
+    /// still works, because `lock` and `wait` recover the guard.
+    #[test]
+    fn a_panic_holding_the_lock_leaves_the_queue_usable() {
+        within(10, || {
+            let queue = Queue::bounded(2);
+            let fail_holding_the_lock = |queue: &Queue<&str>| {
+                let failed = std::panic::catch_unwind(|| {
+                    let _state = queue.state.lock();
+                    panic!("You Lose");
+                });
+                assert!(failed.is_err());
+                assert!(queue.state.is_poisoned());
+            };
+            queue.put("first").unwrap();
+            fail_holding_the_lock(&queue);
+            queue.put("last").unwrap();
+            assert_eq!(queue.try_put("full"), Err(PutError::Full("full")));
+            thread::scope(|s| {
+                // A put waiting for room, woken through the poisoned lock.
+                let waiting = s.spawn(|| queue.put("full"));
+                fail_holding_the_lock(&queue);
+                assert_eq!(queue.get(), Some("first"));
+                waiting.join().unwrap().unwrap();
+            });
+            assert_eq!(queue.get_timeout(Duration::ZERO), Ok("last"));
+            assert_eq!(queue.try_get(), Ok("full"));
+            for _ in 0..3 {
+                queue.task_done();
+            }
+            queue.join();
+            queue.close();
+            assert_eq!(queue.get(), None);
         });
     }
 
