@@ -29,4 +29,6 @@ pub mod step4;
 pub mod worker;
 
 #[cfg(test)]
+mod test_queue;
+#[cfg(test)]
 pub(crate) mod watch;

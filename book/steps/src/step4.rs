@@ -88,10 +88,12 @@ impl<T> Queue<T> {
     /// If called more times than items were put.
     pub fn task_done(&self) {
         let mut state = self.state.lock().unwrap();
-        assert!(
-            state.unfinished_tasks > 0,
-            "task_done() called too many times"
-        );
+        if state.unfinished_tasks == 0 {
+            // Unlock first: a panic holding the lock would poison it, and every
+            // later call on the queue would panic too.
+            drop(state);
+            panic!("task_done() called too many times");
+        }
         state.unfinished_tasks -= 1;
         if state.unfinished_tasks == 0 {
             drop(state);

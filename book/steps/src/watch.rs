@@ -10,20 +10,29 @@ pub const WATCHDOG: Duration = Duration::from_secs(10);
 
 /// Runs `f` on its own thread; panics if it has not finished within [`WATCHDOG`].
 pub fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    within_for(WATCHDOG, f)
+}
+
+/// [`within`], for a test that runs many threads: panics if `f` has not
+/// finished within `limit`.
+pub fn within_for<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (finished, finished_rx) = mpsc::channel();
     let body = thread::spawn(move || {
         let value = f();
         let _ = finished.send(());
         value
     });
-    match finished_rx.recv_timeout(WATCHDOG) {
+    match finished_rx.recv_timeout(limit) {
         Ok(()) => body.join().expect("the test's thread ended"),
         Err(mpsc::RecvTimeoutError::Disconnected) => match body.join() {
             Ok(value) => value,
             Err(payload) => std::panic::resume_unwind(payload),
         },
         Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("deadlock: the test did not finish within {WATCHDOG:?}")
+            panic!("deadlock: the test did not finish within {limit:?}")
         }
     }
 }
