@@ -9,7 +9,8 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use pipeline_condvar::{Closed, Queue};
+use pipeline_condvar::{Closed, GetError, PutError, Queue};
+use std::time::Duration;
 
 #[test]
 fn bounded_one_delivers_in_order_then_ends() {
@@ -102,5 +103,53 @@ fn join_returns_once_every_item_is_task_done() {
         queue.join();
         assert!(queue.is_empty());
         consumer.join().unwrap();
+    });
+}
+
+#[test]
+fn close_immediately_releases_a_blocked_put_and_a_join() {
+    loom::model(|| {
+        let queue = Arc::new(Queue::bounded(1));
+        queue.put(0).unwrap();
+        let putter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.put(1))
+        };
+        let joiner = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.join())
+        };
+        assert_eq!(queue.close_immediately(), [0]);
+        assert_eq!(putter.join().unwrap(), Err(Closed(1)));
+        joiner.join().unwrap();
+        assert_eq!(queue.get(), None);
+    });
+}
+
+#[test]
+fn try_get_and_get_timeout_lose_nothing_to_a_close() {
+    loom::model(|| {
+        let queue = Arc::new(Queue::bounded(1));
+        let producer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                let first = queue.try_put(0);
+                queue.close();
+                first
+            })
+        };
+        // Under loom a timed wait is a plain wait: it ends only when woken, so
+        // this also checks that the close wakes it.
+        let received = match queue.try_get() {
+            Ok(item) => Some(item),
+            Err(GetError::Empty) => {
+                queue.get_timeout(Duration::from_secs(1)).ok()
+            }
+            Err(GetError::Closed) => None,
+        };
+        let put = producer.join().unwrap();
+        assert_eq!(put, Ok::<(), PutError<i32>>(()));
+        assert_eq!(received.or_else(|| queue.try_get().ok()), Some(0));
+        assert_eq!(queue.try_get(), Err(GetError::Closed));
     });
 }
