@@ -33,6 +33,16 @@ pub use shots::{SCREENSHOT_DIR, WIDTHS, screenshots};
 /// The Debian package that has the browser.
 pub const PACKAGE: &str = "chromium";
 
+/// How to get a browser the test can drive, on this platform.
+#[cfg(target_os = "linux")]
+pub const INSTALL: &str = "Debian's `chromium` package (apt-get install chromium fonts-noto-cjk)";
+/// How to get a browser the test can drive, on this platform.
+#[cfg(target_os = "macos")]
+pub const INSTALL: &str = "Chromium or Google Chrome (brew install --cask chromium)";
+/// How to get a browser the test can drive, on this platform.
+#[cfg(windows)]
+pub const INSTALL: &str = "Google Chrome or Chromium (winget install Google.Chrome)";
+
 /// The variable that makes a missing browser a failure instead of a skip.
 pub const REQUIRE: &str = "PIPELINE_REQUIRE_BROWSER";
 
@@ -48,15 +58,57 @@ pub const NARROW: u32 = 390;
 /// The height of the window the pages are shown in.
 const HEIGHT: u32 = 800;
 
-/// The browser's executable: `$PIPELINE_CHROMIUM`, else `chromium` on the `PATH`.
+/// The browser's executable: `$PIPELINE_CHROMIUM`, else Chromium or Chrome where
+/// this platform puts them ([`candidates`]).
 pub fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(EXECUTABLE) {
         return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(PACKAGE))
+    candidates()
+        .into_iter()
         .find(|candidate| candidate.is_file())
+}
+
+/// Where this platform puts Chromium or Chrome, in the order they are tried:
+/// the names on the `PATH` (`chromium` first), then the usual install places
+/// (the applications folder on macOS, Program Files and the user's own on
+/// Windows).
+pub fn candidates() -> Vec<PathBuf> {
+    let names: &[&str] = if cfg!(windows) {
+        &["chrome.exe", "chromium.exe"]
+    } else {
+        &[
+            PACKAGE,
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ]
+    };
+    let mut found: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|path| {
+            std::env::split_paths(&path)
+                .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if cfg!(target_os = "macos") {
+        for app in [
+            "Chromium.app/Contents/MacOS/Chromium",
+            "Google Chrome.app/Contents/MacOS/Google Chrome",
+        ] {
+            found.push(Path::new("/Applications").join(app));
+        }
+    }
+    if cfg!(windows) {
+        for root in ["ProgramFiles", "ProgramFiles(x86)", "LocalAppData"] {
+            if let Some(root) = std::env::var_os(root) {
+                let root = PathBuf::from(root);
+                found.push(root.join(r"Google\Chrome\Application\chrome.exe"));
+                found.push(root.join(r"Chromium\Application\chrome.exe"));
+            }
+        }
+    }
+    found
 }
 
 /// Whether a missing browser must fail (`PIPELINE_REQUIRE_BROWSER=1`).

@@ -24,10 +24,7 @@ fn say(line: &str) {
 #[test]
 fn every_page_of_every_edition_works_in_a_browser() {
     let Some(chromium) = pipeline_browser::chromium() else {
-        let line = format!(
-            "the browser test needs Debian's `{}` package (apt-get install chromium fonts-noto-cjk)",
-            pipeline_browser::PACKAGE
-        );
+        let line = format!("the browser test needs {}", pipeline_browser::INSTALL);
         if pipeline_browser::browser_required() {
             panic!("{line}; {}=1 says it must run", pipeline_browser::REQUIRE);
         }

@@ -17,9 +17,11 @@
 //! kernel's limits ([`thread_limits`]) is refused before the first one starts, with
 //! that limit named, rather than failing halfway through starting its workers.
 
-use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
-
 use crate::config::{Config, ConfigError};
+
+pub use crate::platform::{
+    ARENA_BYTES, ThreadLimit, address_space_left, available_memory, thread_limits,
+};
 
 /// The address space a thread's stack takes: Rust's default for a spawned thread.
 pub const STACK_BYTES: u64 = 2 << 20;
@@ -32,17 +34,6 @@ const OTHER_THREADS: u64 = 3;
 /// workers, the camera, and the lab's progress and signal threads.
 pub fn threads_needed(config: &Config) -> u64 {
     config.workers.iter().sum::<usize>() as u64 + OTHER_THREADS
-}
-
-/// One of the operating system's limits on threads: how many more it leaves this
-/// process, and what it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThreadLimit {
-    /// How many more threads it lets this process start.
-    pub room: u64,
-    /// The limit and what already counts against it: `kernel.pid_max is 32768 and
-    /// 78 are in use`.
-    pub what: String,
 }
 
 /// Refuses a run that needs `needed` threads if the tightest of `limits` leaves
@@ -62,56 +53,6 @@ pub fn check_threads(needed: u64, limits: &[ThreadLimit]) -> Result<(), ConfigEr
 /// machine's limits leave ([`thread_limits`]).
 pub fn check_threads_this_machine(config: &Config) -> Result<(), ConfigError> {
     check_threads(threads_needed(config), &thread_limits())
-}
-
-/// The limits this machine puts on the threads this process may still start, as
-/// far as they can be read: every thread takes a process id (`kernel.pid_max`), a
-/// task of the kernel's (`kernel.threads-max`), a slot in the cgroup's `pids.max`
-/// and, but for root, in `ulimit -u`; and its stack takes two memory maps (the
-/// stack and its guard page) of `vm.max_map_count`.
-pub fn thread_limits() -> Vec<ThreadLimit> {
-    let number = |path: &str| read(path).and_then(|text| text.trim().parse::<u64>().ok());
-    // The fourth field of /proc/loadavg: runnable/total scheduling entities.
-    let in_use = read("/proc/loadavg").and_then(|text| {
-        let field = text.split_whitespace().nth(3)?;
-        field.split_once('/')?.1.parse::<u64>().ok()
-    });
-    let mut limits = Vec::new();
-    let mut system = |max: Option<u64>, name: &str| {
-        if let (Some(max), Some(in_use)) = (max, in_use) {
-            limits.push(ThreadLimit {
-                room: max.saturating_sub(in_use),
-                what: format!("{name} is {max} and {in_use} are in use"),
-            });
-        }
-    };
-    system(number("/proc/sys/kernel/pid_max"), "kernel.pid_max");
-    system(number("/proc/sys/kernel/threads-max"), "kernel.threads-max");
-    if !nix::unistd::geteuid().is_root()
-        && let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NPROC)
-        && soft != RLIM_INFINITY
-    {
-        system(Some(soft), "ulimit -u");
-    }
-    if let (Some(max), Some(current)) = (
-        number("/sys/fs/cgroup/pids.max"),
-        number("/sys/fs/cgroup/pids.current"),
-    ) {
-        limits.push(ThreadLimit {
-            room: max.saturating_sub(current),
-            what: format!("the cgroup's pids.max is {max} and {current} are in use"),
-        });
-    }
-    let maps = read("/proc/self/maps").map(|text| text.lines().count() as u64);
-    if let (Some(max), Some(maps)) = (number("/proc/sys/vm/max_map_count"), maps) {
-        limits.push(ThreadLimit {
-            room: max.saturating_sub(maps) / 2,
-            what: format!(
-                "vm.max_map_count is {max}, two maps a thread, and this process has {maps}"
-            ),
-        });
-    }
-    limits
 }
 
 /// The bytes of one RGB frame of `width` × `height`.
@@ -189,55 +130,6 @@ pub fn check_this_machine(config: &Config) -> Result<(), ConfigError> {
     }
 }
 
-/// The machine's memory this process may still use, in bytes: the least of the
-/// kernel's estimate of available memory and what the cgroup's limit leaves.
-/// `None` when neither can be read.
-pub fn available_memory() -> Option<u64> {
-    let meminfo = read("/proc/meminfo").and_then(|text| {
-        text.lines()
-            .find_map(|line| line.strip_prefix("MemAvailable:"))
-            .and_then(kib)
-    });
-    let cgroup = read("/sys/fs/cgroup/memory.max")
-        .and_then(|max| max.trim().parse::<u64>().ok())
-        .map(|max| {
-            let current = read("/sys/fs/cgroup/memory.current")
-                .and_then(|c| c.trim().parse::<u64>().ok())
-                .unwrap_or(0);
-            max.saturating_sub(current)
-        });
-    [meminfo, cgroup].into_iter().flatten().min()
-}
-
-/// The address space the allocator reserves for the threads' own heaps: glibc
-/// gives a thread an arena of 64 MiB of address space (it falls back to a shared
-/// one when the limit leaves no room for another, so one is counted).
-pub const ARENA_BYTES: u64 = 64 << 20;
-
-/// What the address-space limit (`RLIMIT_AS`, `ulimit -v`) leaves this process:
-/// the limit less the address space it already uses, with at least one thread
-/// arena counted in it ([`ARENA_BYTES`]; whether another thread has made its
-/// own yet is a race). `None` without a limit.
-pub fn address_space_left() -> Option<u64> {
-    let (soft, _hard) = getrlimit(Resource::RLIMIT_AS).ok()?;
-    if soft == RLIM_INFINITY {
-        return None;
-    }
-    let used = read("/proc/self/status")
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("VmSize:"))
-                .and_then(kib)
-        })
-        .unwrap_or(0);
-    let used = if used < ARENA_BYTES {
-        used + ARENA_BYTES
-    } else {
-        used
-    };
-    Some(soft.saturating_sub(used))
-}
-
 /// The tighter of the machine's memory and the address-space limit.
 pub fn budget() -> Option<Budget> {
     let machine = available_memory().map(|available| Budget {
@@ -252,16 +144,6 @@ pub fn budget() -> Option<Budget> {
         .into_iter()
         .flatten()
         .min_by_key(|budget| budget.available)
-}
-
-fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok()
-}
-
-/// `  123 kB` as bytes.
-fn kib(rest: &str) -> Option<u64> {
-    let number = rest.trim().trim_end_matches("kB").trim();
-    number.parse::<u64>().ok().map(|kib| kib * 1024)
 }
 
 #[cfg(test)]
@@ -358,8 +240,8 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(threads_needed(&config), 1002 + OTHER_THREADS);
-        // This machine has some limit, and room for the book's pipeline under it.
-        assert!(!thread_limits().is_empty());
+        // Linux and macOS have some limit, and room for the book's pipeline under it.
+        assert!(cfg!(windows) || !thread_limits().is_empty());
         check_threads_this_machine(&Config::default()).unwrap();
     }
 

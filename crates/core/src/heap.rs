@@ -62,10 +62,9 @@ fn out_of_memory(size: usize) -> ! {
     }
     put(&digits[start..]);
     put(b" bytes: use smaller frames, a smaller bound or fewer workers\n");
-    let _ = nix::unistd::write(std::io::stderr(), &line[..at]);
-    // SAFETY: `_exit` ends the process at once; nothing runs after it, so no
-    // invariant of this program can be seen broken.
-    unsafe { nix::libc::_exit(1) }
+    // Standard error is unbuffered: the write allocates nothing.
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), &line[..at]);
+    crate::platform::exit_at_once(1)
 }
 
 // SAFETY: every call is forwarded to `System` unchanged; only counters are added,

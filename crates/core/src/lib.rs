@@ -30,8 +30,8 @@
 //! ## Modules
 //!
 //! Everything is used from the crate's root (`pipeline_core::Config`); the
-//! modules are how the code is laid out (only `fit`, `heap` and `testkit` are
-//! public). They form a DAG, listed here from the bottom up: each module uses
+//! modules are how the code is laid out (only `fit`, `heap`, `platform` and
+//! `testkit` are public). They form a DAG, listed here from the bottom up: each module uses
 //! exactly the modules on its line, all listed above it, and knows nothing of
 //! the modules below it. Each error type lives beside what makes it:
 //! [`ConfigError`] beside [`Config`], [`StageError`] beside the stage functions,
@@ -40,27 +40,27 @@
 //!
 //! | module | uses | holds |
 //! |---|---|---|
-//! | `heap` | | the counting allocator |
+//! | `platform` | | what the OS is asked: CPU clocks, peak memory, limits, the machine, stop requests, children |
+//! | `heap` | platform | the counting allocator |
 //! | `stop` | | a run's stop flag, and the sleep it cuts short |
-//! | `clock` | | the CPU clocks and the peak memory the OS measures |
 //! | `config` | | [`Config`], [`Stage`], [`Fault`], [`ConfigError`] |
 //! | `scenario` | config | the named presets, [`Scenario`] |
-//! | `fit` | config | whether a run's frames fit in memory |
+//! | `fit` | config, platform | whether a run's frames fit in memory |
 //! | `threads` | config | a worker thread's name, a panic's message |
 //! | `stages` | config, stop | [`Job`], [`Stages`], [`StageError`] |
 //! | `failures` | config, stages | why items failed, by kind |
-//! | `report` | config, failures | [`Report`], [`Machine`] |
+//! | `report` | config, failures, platform | [`Report`], [`Machine`] |
 //! | `recorder` | config | each thread's buffer of timed events |
-//! | `probe` | clock, config, failures, recorder, stages, stop | [`Probe`], [`Probes`] |
+//! | `probe` | config, failures, platform, recorder, stages, stop | [`Probe`], [`Probes`] |
 //! | `timeline` | config, probe, recorder, stages, threads | [`Recording`], [`Timeline`] |
-//! | `run` | clock, config, failures, fit, heap, probe, recorder, report, stages, stop, threads, timeline | [`Handoff`], [`Backend`], [`Run`], [`PipelineError`] |
-//! | `testkit` | config, probe, report, run, timeline | the conformance kit |
+//! | `run` | config, failures, fit, heap, platform, probe, recorder, report, stages, stop, threads, timeline | [`Handoff`], [`Backend`], [`Run`], [`PipelineError`] |
+//! | `testkit` | config, platform, probe, report, run, timeline | the conformance kit |
 
-mod clock;
 mod config;
 mod failures;
 pub mod fit;
 pub mod heap;
+pub mod platform;
 mod probe;
 mod recorder;
 mod report;
@@ -73,13 +73,13 @@ pub mod testkit;
 mod threads;
 mod timeline;
 
-pub use clock::{max_rss_bytes, process_cpu_time, thread_cpu_time};
 pub use config::{
     Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_CAPACITY, MAX_FRAME_SIDE,
     MAX_ITEMS, MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, MIN_WAIT_MS, Stage,
     parse_fault,
 };
 pub use failures::{FailureKind, FailureLog};
+pub use platform::{max_rss_bytes, process_cpu_time, thread_cpu_time};
 pub use probe::{
     Bare, Counting, NoProbe, Probe, Probes, Probing, QueueGauge, WorkStart, WorkerCounts,
     WorkerProbe,

@@ -24,9 +24,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::clock::thread_cpu_time;
 use crate::config::{Config, Stage};
 use crate::failures::FailureLog;
+use crate::platform::thread_cpu_time;
 use crate::recorder::{DEFAULT_RECORD_LIMIT, Recorder};
 use crate::stages::{Job, StageError};
 use crate::stop::Stop;

@@ -321,28 +321,11 @@ impl Machine {
     }
 
     fn detect() -> Machine {
-        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-        let cpu_model = read("/proc/cpuinfo")
-            .lines()
-            .find_map(|line| line.strip_prefix("model name"))
-            .and_then(|rest| rest.split_once(':'))
-            .map(|(_, model)| model.trim().to_string())
-            .unwrap_or_else(|| std::env::consts::ARCH.to_string());
-        let distro = read("/etc/os-release")
-            .lines()
-            .find_map(|line| line.strip_prefix("PRETTY_NAME="))
-            .map(|name| name.trim_matches('"').to_string())
-            .unwrap_or_else(|| std::env::consts::OS.to_string());
-        let kernel = read("/proc/sys/kernel/osrelease").trim().to_string();
-        let os = if kernel.is_empty() {
-            distro
-        } else {
-            format!("{distro}, Linux {kernel}")
-        };
         Machine {
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            cpu_model,
-            os,
+            cpu_model: crate::platform::cpu_model()
+                .unwrap_or_else(|| std::env::consts::ARCH.to_string()),
+            os: crate::platform::os_description(),
             rustc: env!("PIPELINE_RUSTC_VERSION").to_string(),
         }
     }

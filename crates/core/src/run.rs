@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use thiserror::Error;
 
-use crate::clock::process_cpu_time;
 use crate::config::{Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Stage};
 use crate::failures;
 use crate::fit;
 use crate::heap;
+use crate::platform::process_cpu_time;
 use crate::probe::{Bare, Counting, Probes, Probing};
 use crate::recorder::{Buffer, Kind};
 use crate::report::{
@@ -775,7 +775,7 @@ impl Camera<'_> {
 
 /// An I/O error's reason without the `(os error N)` suffix:
 /// `Resource temporarily unavailable`.
-fn os_reason(error: &io::Error) -> String {
+pub(crate) fn os_reason(error: &io::Error) -> String {
     let text = error.to_string();
     match text.rfind(" (os error ") {
         Some(at) => text[..at].to_string(),

@@ -63,20 +63,10 @@ pub fn shorten(line: &str) -> String {
 
 /// Whether stdout was closed (`>&-`) when the lab started. The standard library
 /// then opens `/dev/null` in its place, for reading and writing, and the report
-/// would be lost without an error; a shell's `> /dev/null` opens it for writing
-/// only, and is left alone.
+/// would be lost without an error (only Linux can tell; see
+/// [`pipeline_core::platform::stdout_is_closed`]).
 pub fn stdout_is_closed() -> bool {
-    let target = std::fs::read_link("/proc/self/fd/1");
-    let flags = std::fs::read_to_string("/proc/self/fdinfo/1");
-    let (Ok(target), Ok(flags)) = (target, flags) else {
-        return false;
-    };
-    let read_write = flags
-        .lines()
-        .find_map(|line| line.strip_prefix("flags:"))
-        .and_then(|octal| u32::from_str_radix(octal.trim(), 8).ok())
-        .is_some_and(|flags| flags & 0o3 == 0o2);
-    target == std::path::Path::new("/dev/null") && read_write
+    pipeline_core::platform::stdout_is_closed()
 }
 
 #[cfg(test)]

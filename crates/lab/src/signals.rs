@@ -1,14 +1,15 @@
-//! Ctrl-C and SIGTERM: the first stops the run going on through
-//! [`Probes::stop`], the same path a panic takes, so the pipeline drains and the
-//! lab prints what was measured; a second one ends the process at once.
+//! Ctrl-C and SIGTERM (on Windows: Ctrl-C, Ctrl-Break, the console closing),
+//! and a stage process's parent asking it to stop: the first stops the run going
+//! on through [`Probes::stop`], the same path a panic takes, so the pipeline
+//! drains and the lab prints what was measured; a second one ends the process at
+//! once. A signal is kept as its Unix number (2, 15) on every platform.
 
 use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::{io, process, thread};
+use std::{io, process};
 
 use pipeline_core::Probes;
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
+use pipeline_core::platform::{self, StopRequest};
 
 /// The first signal caught, or 0.
 static CAUGHT: AtomicI32 = AtomicI32::new(0);
@@ -28,29 +29,32 @@ fn current() -> MutexGuard<'static, Option<Arc<Probes>>> {
     CURRENT.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Catches SIGINT and SIGTERM from now on, in a thread of their own.
+/// Catches SIGINT and SIGTERM (Ctrl-C on Windows) from now on, in a thread of
+/// their own.
 pub fn install() -> io::Result<()> {
-    let mut signals = Signals::new([SIGINT, SIGTERM])?;
-    thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            for signal in signals.forever() {
-                if CAUGHT.compare_exchange(0, signal, SeqCst, SeqCst).is_err() {
-                    // The second: the user does not want to wait for the drain.
-                    process::exit(exit_code(signal).into());
-                }
-                if !QUIET.load(SeqCst) {
-                    crate::output::error_line(&format!(
-                        "{}: stopping the run (again to quit at once)",
-                        name(signal)
-                    ));
-                }
-                if let Some(probes) = current().as_ref() {
-                    probes.stop();
-                }
-            }
-        })?;
-    Ok(())
+    platform::on_stop_request(|request| caught_one(request.number()))
+}
+
+/// A stage process's parent asks it to stop, or is gone (where a pipe from it
+/// says so: macOS, Windows): the same as a SIGTERM.
+pub fn watch_parent() {
+    platform::child::watch_parent(|| caught_one(StopRequest::Terminate.number()));
+}
+
+fn caught_one(signal: i32) {
+    if CAUGHT.compare_exchange(0, signal, SeqCst, SeqCst).is_err() {
+        // The second: the user does not want to wait for the drain.
+        process::exit(exit_code(signal).into());
+    }
+    if !QUIET.load(SeqCst) {
+        crate::output::error_line(&format!(
+            "{}: stopping the run (again to quit at once)",
+            name(signal)
+        ));
+    }
+    if let Some(probes) = current().as_ref() {
+        probes.stop();
+    }
 }
 
 /// The signal caught, if one was.
@@ -66,13 +70,10 @@ pub fn exit_code(signal: i32) -> u8 {
     (128 + signal).clamp(0, 255) as u8
 }
 
-/// The signal's name, as a shell says it.
+/// The signal's name, as the user knows it on this platform: `SIGINT`,
+/// `SIGTERM`, `Ctrl-C`.
 pub fn name(signal: i32) -> &'static str {
-    match signal {
-        SIGINT => "SIGINT",
-        SIGTERM => "SIGTERM",
-        _ => "a signal",
-    }
+    StopRequest::from_number(signal).map_or("a signal", StopRequest::name)
 }
 
 /// While the guard lives, a signal stops the run counting into `probes` (at once,

@@ -19,6 +19,9 @@ pub fn work(args: &WorkerArgs) -> Result<(), LabError> {
     if args.quiet {
         signals::quiet();
     }
+    // Where no kernel signal ends a stage process with its coordinator, a pipe
+    // from the coordinator does.
+    signals::watch_parent();
     let backend = backend_named("redis")?;
     pipeline_registry::use_broker(&args.broker)?;
     let assignment = Assignment {

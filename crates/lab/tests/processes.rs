@@ -3,6 +3,10 @@
 //! and a Ctrl-C that stops every process. Each test starts its own private
 //! `redis-server` (through the lab) and skips, saying why once, where none can
 //! be had.
+//!
+//! Unix only: the tests stop and kill processes with signals, and Windows has no
+//! `redis-server` to start.
+#![cfg(unix)]
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};

@@ -177,11 +177,15 @@ fn interrupted(error: &redis::RedisError) -> bool {
         source = error.source();
     }
     // The client may keep only the I/O error's words.
-    let interrupted = std::io::Error::from(std::io::ErrorKind::Interrupted);
+    let interrupted =
+        std::io::Error::from(std::io::ErrorKind::Interrupted).to_string();
+    #[cfg(unix)]
     let errno = std::io::Error::from_raw_os_error(libc::EINTR).to_string();
+    #[cfg(not(unix))]
+    let errno = interrupted.clone();
     error.is_io_error()
         && (error.to_string().contains(&errno)
-            || error.to_string().contains(&interrupted.to_string()))
+            || error.to_string().contains(&interrupted))
 }
 
 /// How long a connection, a write, or a reply beyond a block may take.

@@ -15,7 +15,6 @@
 use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -174,11 +173,7 @@ struct Published {
 }
 
 pub(crate) fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_string())
-        .ok()
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "localhost".into())
+    pipeline_core::platform::host_name()
 }
 
 /// A stage process's side of a run: publishes `stage_report()` (what the
@@ -323,21 +318,11 @@ impl Watch<'_> {
             .arg(stage.name())
             .arg("--workers")
             .arg(config.workers[stage.index()].to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            // A Ctrl-C at the terminal reaches the coordinator alone, which
-            // stops its processes once, with SIGTERM.
-            .process_group(0);
-        // SAFETY: prctl is async-signal-safe; the closure allocates nothing.
-        unsafe {
-            command.pre_exec(|| {
-                // If the coordinator dies, so do its stage processes.
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+            .stdout(Stdio::null());
+        // If the coordinator dies, so do its stage processes; a Ctrl-C at the
+        // terminal reaches the coordinator alone, which stops its processes
+        // once.
+        pipeline_core::platform::child::tie_own(&mut command);
         command
     }
 
@@ -387,18 +372,19 @@ impl Watch<'_> {
             let stopped = self.run.probes().is_stopped();
             if stopped && stopping.is_none() {
                 stopping = Some(Instant::now());
-                for p in processes.iter().filter(|p| p.ended.is_none()) {
-                    signal(&p.child, libc::SIGTERM);
+                for p in processes.iter_mut().filter(|p| p.ended.is_none()) {
+                    pipeline_core::platform::child::ask_to_stop(&mut p.child);
                 }
             }
             if let (Some(stage), Some(after), false) =
                 (self.spawn.kill, kill_after, killed)
                 && self.collected.load(Relaxed) >= after
                 && let Some(p) = processes
-                    .iter()
+                    .iter_mut()
                     .find(|p| p.stage == stage && p.ended.is_none())
             {
-                signal(&p.child, libc::SIGKILL);
+                // SIGKILL on Unix, TerminateProcess on Windows.
+                let _ = p.child.kill();
                 killed = true;
             }
             for p in processes.iter_mut().filter(|p| p.ended.is_none()) {
@@ -472,8 +458,8 @@ impl Watch<'_> {
             }
             let since = stopping.or(done_at);
             if since.is_some_and(|at| at.elapsed() > GRACE) {
-                for p in processes.iter().filter(|p| p.ended.is_none()) {
-                    signal(&p.child, libc::SIGKILL);
+                for p in processes.iter_mut().filter(|p| p.ended.is_none()) {
+                    let _ = p.child.kill();
                 }
             }
             thread::sleep(TICK);
@@ -530,18 +516,12 @@ impl Watch<'_> {
     }
 }
 
-fn signal(child: &Child, signal: i32) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) on a child that has not been reaped: the pid is
-        // still ours.
-        unsafe {
-            libc::kill(pid, signal);
-        }
-    }
-}
-
 fn describe(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
+    #[cfg(unix)]
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+    #[cfg(not(unix))]
+    let signal: Option<i32> = None;
+    match (status.code(), signal) {
         (Some(code), _) => format!("exit code {code}"),
         (None, Some(signal)) => format!("killed by signal {signal}"),
         (None, None) => "ended".into(),

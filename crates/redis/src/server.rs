@@ -3,16 +3,25 @@
 //!
 //! The private server listens on a Unix socket in a temporary directory, with
 //! persistence off, and is stopped (its directory removed) when the process
-//! exits; if the process dies without exiting, the kernel kills the server too
-//! (`PR_SET_PDEATHSIG`).
+//! exits; if the process dies without exiting, the server dies too
+//! ([`pipeline_core::platform::child::foreign`]). Redis has no Windows build:
+//! there, the broker is the server `REDIS_URL` names (one in WSL, in Docker or
+//! on another machine), and no private one is started.
 
 use std::io;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock, PoisonError};
+#[cfg(unix)]
+use std::path::Path;
+use std::path::PathBuf;
+#[cfg(unix)]
+use std::process::{Child, Stdio};
+use std::sync::OnceLock;
+#[cfg(unix)]
+use std::sync::{Mutex, PoisonError};
+#[cfg(unix)]
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
 use thiserror::Error;
 
@@ -28,7 +37,18 @@ pub const REQUIRE_ENV: &str = "PIPELINE_REQUIRE_REDIS";
 /// The Debian package that provides `redis-server` (and `redis-benchmark`).
 pub const PACKAGE: &str = "redis-server";
 
+/// How to get `redis-server` on this platform.
+#[cfg(target_os = "linux")]
+pub const INSTALL: &str = "install Debian's `redis-server` package";
+/// How to get `redis-server` on this platform.
+#[cfg(target_os = "macos")]
+pub const INSTALL: &str = "install it with Homebrew (`brew install redis`)";
+/// How to get `redis-server` on this platform.
+#[cfg(windows)]
+pub const INSTALL: &str = "Redis has no Windows build: run one in WSL (`sudo apt install redis-server`) or Docker";
+
 /// How long a private server may take to answer its first `PING`.
+#[cfg(unix)]
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why there is no broker to use.
@@ -36,8 +56,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum BrokerError {
     /// No `REDIS_URL`, and no `redis-server` to start.
     #[error(
-        "redis-server not found: install Debian's `{PACKAGE}` package, or set \
-         {URL_ENV} to a running server"
+        "redis-server not found: {INSTALL}, or set {URL_ENV} to a running server"
     )]
     NotInstalled,
     /// The URL does not parse.
@@ -149,10 +168,12 @@ pub fn available_for_tests() -> bool {
     }
 }
 
+#[cfg(unix)]
 /// A private `redis-server`: on a Unix socket in a temporary directory of its
 /// own, with nothing saved; stopped, and its directory removed, when dropped.
-/// The kernel kills it too if the thread that started it ends without
-/// dropping it (`PR_SET_PDEATHSIG`), so a test's server never outlives the test.
+/// It dies too if the thread that started it ends without dropping it (on
+/// Linux, `PR_SET_PDEATHSIG`) or its process dies (elsewhere, the end of a
+/// pipe), so a test's server never outlives the test.
 #[derive(Debug)]
 pub struct Server {
     child: Child,
@@ -160,6 +181,7 @@ pub struct Server {
     broker: Broker,
 }
 
+#[cfg(unix)]
 impl Server {
     /// Starts a server and waits until it answers `PING`.
     pub fn start() -> Result<Server, BrokerError> {
@@ -210,21 +232,23 @@ impl Server {
     /// Kills the server at once (`SIGKILL`), as a crash would, and removes its
     /// directory.
     pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        pipeline_core::platform::child::end_foreign(&mut self.child);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
+#[cfg(unix)]
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
 }
 
+#[cfg(unix)]
 /// The process's own server, stopped at exit.
 static PROCESS_SERVER: Mutex<Option<Server>> = Mutex::new(None);
 
+#[cfg(unix)]
 /// Stops the process's server and removes its directory (at process exit).
 extern "C" fn stop_process_server() {
     let mut running = PROCESS_SERVER
@@ -235,9 +259,16 @@ extern "C" fn stop_process_server() {
     }
 }
 
+/// Redis has no Windows build: no private server there.
+#[cfg(windows)]
+fn start_private() -> Result<Broker, BrokerError> {
+    Err(BrokerError::NotInstalled)
+}
+
 /// Starts the process's server from a thread that lives as long as the
-/// process: the kernel's parent-death signal follows the thread that started
-/// the child, and a test's thread ends with its test.
+/// process: Linux's parent-death signal follows the thread that started the
+/// child, and a test's thread ends with its test.
+#[cfg(unix)]
 fn start_private() -> Result<Broker, BrokerError> {
     let (tx, rx) = std::sync::mpsc::channel();
     thread::Builder::new()
@@ -268,6 +299,7 @@ fn start_private() -> Result<Broker, BrokerError> {
     Ok(broker)
 }
 
+#[cfg(unix)]
 /// Removes the directories of private servers that died with their process
 /// (killed, so that it never ran its exit handler): a socket nothing listens
 /// on. A directory without a socket yet is a server still starting: kept.
@@ -292,9 +324,10 @@ fn remove_stale_dirs() {
     }
 }
 
+#[cfg(unix)]
 /// Starts `redis-server` on `socket` only (no TCP port), with nothing saved.
 fn spawn_server(binary: &Path, dir: &Path, socket: &Path) -> io::Result<Child> {
-    let mut command = Command::new(binary);
+    let mut command = pipeline_core::platform::child::foreign(binary);
     command
         .arg("--port")
         .arg("0")
@@ -310,18 +343,7 @@ fn spawn_server(binary: &Path, dir: &Path, socket: &Path) -> io::Result<Child> {
         .arg(dir)
         .arg("--maxclients")
         .arg("4096")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    // SAFETY: the closure only calls `prctl`, which is async-signal-safe, and
-    // allocates nothing.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
     command.spawn()
 }

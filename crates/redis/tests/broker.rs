@@ -2,6 +2,7 @@
 //! middle of a run, and a run's keys removed when it ends.
 
 use std::sync::Arc;
+#[cfg(unix)]
 use std::thread;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use pipeline_core::testkit::within;
 use pipeline_core::{
     Config, ConfigError, PipelineError, Probes, Scenario, Stage,
 };
+#[cfg(unix)]
 use pipeline_redis::server::{self, Server};
 use pipeline_redis::{BACKEND, Broker, on_broker};
 
@@ -61,6 +63,8 @@ fn a_bad_url_or_a_closed_port_is_one_line_naming_the_broker() {
     }
 }
 
+/// A private server: Unix only (Redis has no Windows build).
+#[cfg(unix)]
 #[test]
 fn a_server_killed_mid_run_ends_it_within_seconds_with_what_was_done() {
     if !server::available_for_tests() {
@@ -108,6 +112,7 @@ fn a_server_killed_mid_run_ends_it_within_seconds_with_what_was_done() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_run_leaves_no_key_behind() {
     if !server::available_for_tests() {

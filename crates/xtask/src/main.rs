@@ -259,10 +259,7 @@ fn report(root: &Path, args: &[OsString]) -> ExitCode {
 /// Builds the book and writes the screenshots of `pages`, printing each file's path.
 fn screenshots(root: &Path, mut pages: Vec<String>) -> ExitCode {
     let Some(chromium) = pipeline_browser::chromium() else {
-        return fail(&format!(
-            "screenshots need Debian's `{}` package: apt-get install chromium fonts-noto-cjk",
-            pipeline_browser::PACKAGE
-        ));
+        return fail(&format!("screenshots need {}", pipeline_browser::INSTALL));
     };
     if pages.is_empty() {
         pages.push("introduction.md".into());

@@ -1,0 +1,192 @@
+//! Linux: `/proc`, `/sys/fs/cgroup`, `getrlimit` and `PR_SET_PDEATHSIG`.
+
+use std::time::Duration;
+
+use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
+
+use super::ThreadLimit;
+use super::unix;
+
+pub use super::unix::{THREAD_REFUSED, host_name, on_stop_request, stop_request_name};
+
+/// This platform's name in the reports.
+pub const NAME: &str = "Linux";
+
+/// See [`super::thread_cpu_time`].
+pub fn thread_cpu_time() -> Duration {
+    unix::thread_cpu_time()
+}
+
+/// See [`super::process_cpu_time`].
+pub fn process_cpu_time() -> Duration {
+    unix::process_cpu_time()
+}
+
+/// Linux gives `ru_maxrss` in KiB.
+pub fn max_rss_bytes() -> u64 {
+    unix::max_rss_raw() * 1024
+}
+
+/// The least of `MemAvailable` and what the cgroup's `memory.max` leaves.
+pub fn available_memory() -> Option<u64> {
+    let meminfo = read("/proc/meminfo").and_then(|text| {
+        text.lines()
+            .find_map(|line| line.strip_prefix("MemAvailable:"))
+            .and_then(kib)
+    });
+    let cgroup = read("/sys/fs/cgroup/memory.max")
+        .and_then(|max| max.trim().parse::<u64>().ok())
+        .map(|max| {
+            let current = read("/sys/fs/cgroup/memory.current")
+                .and_then(|c| c.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            max.saturating_sub(current)
+        });
+    [meminfo, cgroup].into_iter().flatten().min()
+}
+
+/// `RLIMIT_AS` less the address space in use (`VmSize`), with one thread arena
+/// counted in it.
+pub fn address_space_left() -> Option<u64> {
+    let (soft, _hard) = getrlimit(Resource::RLIMIT_AS).ok()?;
+    if soft == RLIM_INFINITY {
+        return None;
+    }
+    let used = read("/proc/self/status")
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("VmSize:"))
+                .and_then(kib)
+        })
+        .unwrap_or(0);
+    let used = if used < super::ARENA_BYTES {
+        used + super::ARENA_BYTES
+    } else {
+        used
+    };
+    Some(soft.saturating_sub(used))
+}
+
+/// See [`super::thread_limits`].
+pub fn thread_limits() -> Vec<ThreadLimit> {
+    let number = |path: &str| read(path).and_then(|text| text.trim().parse::<u64>().ok());
+    // The fourth field of /proc/loadavg: runnable/total scheduling entities.
+    let in_use = read("/proc/loadavg").and_then(|text| {
+        let field = text.split_whitespace().nth(3)?;
+        field.split_once('/')?.1.parse::<u64>().ok()
+    });
+    let mut limits = Vec::new();
+    let mut system = |max: Option<u64>, name: &str| {
+        if let (Some(max), Some(in_use)) = (max, in_use) {
+            limits.push(ThreadLimit {
+                room: max.saturating_sub(in_use),
+                what: format!("{name} is {max} and {in_use} are in use"),
+            });
+        }
+    };
+    system(number("/proc/sys/kernel/pid_max"), "kernel.pid_max");
+    system(number("/proc/sys/kernel/threads-max"), "kernel.threads-max");
+    if !nix::unistd::geteuid().is_root()
+        && let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NPROC)
+        && soft != RLIM_INFINITY
+    {
+        system(Some(soft), "ulimit -u");
+    }
+    if let (Some(max), Some(current)) = (
+        number("/sys/fs/cgroup/pids.max"),
+        number("/sys/fs/cgroup/pids.current"),
+    ) {
+        limits.push(ThreadLimit {
+            room: max.saturating_sub(current),
+            what: format!("the cgroup's pids.max is {max} and {current} are in use"),
+        });
+    }
+    let maps = read("/proc/self/maps").map(|text| text.lines().count() as u64);
+    if let (Some(max), Some(maps)) = (number("/proc/sys/vm/max_map_count"), maps) {
+        limits.push(ThreadLimit {
+            room: max.saturating_sub(maps) / 2,
+            what: format!(
+                "vm.max_map_count is {max}, two maps a thread, and this process has {maps}"
+            ),
+        });
+    }
+    limits
+}
+
+/// The first `model name` of `/proc/cpuinfo`.
+pub fn cpu_model() -> Option<String> {
+    read("/proc/cpuinfo")?
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(_, model)| model.trim().to_string())
+}
+
+/// `/etc/os-release`'s name and the kernel's release.
+pub fn os_description() -> String {
+    let distro = read("/etc/os-release")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+        .map(|name| name.trim_matches('"').to_string())
+        .unwrap_or_else(|| NAME.to_string());
+    let kernel = read("/proc/sys/kernel/osrelease").unwrap_or_default();
+    match kernel.trim() {
+        "" => distro,
+        kernel => format!("{distro}, Linux {kernel}"),
+    }
+}
+
+/// Whether fd 1 is `/dev/null` opened for reading and writing: what the standard
+/// library puts in the place of a closed stdout (a shell's `> /dev/null` opens it
+/// for writing only).
+pub fn stdout_is_closed() -> bool {
+    let target = std::fs::read_link("/proc/self/fd/1");
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1");
+    let (Ok(target), Ok(flags)) = (target, flags) else {
+        return false;
+    };
+    let read_write = flags
+        .lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .and_then(|octal| u32::from_str_radix(octal.trim(), 8).ok())
+        .is_some_and(|flags| flags & 0o3 == 0o2);
+    target == std::path::Path::new("/dev/null") && read_write
+}
+
+fn read(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// `  123 kB` as bytes.
+fn kib(rest: &str) -> Option<u64> {
+    let number = rest.trim().trim_end_matches("kB").trim();
+    number.parse::<u64>().ok().map(|kib| kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The old Linux paths still answer here: every limit `/proc` gives, the
+    /// kernel's memory figure, the CPU's name.
+    #[test]
+    fn proc_answers() {
+        let limits = thread_limits();
+        for name in ["kernel.pid_max", "kernel.threads-max", "vm.max_map_count"] {
+            assert!(
+                limits.iter().any(|limit| limit.what.starts_with(name)),
+                "{name} in {limits:?}"
+            );
+        }
+        assert!(available_memory().is_some_and(|bytes| bytes > 0));
+        assert!(cpu_model().is_some_and(|model| !model.is_empty()));
+        assert!(os_description().contains(", Linux "));
+    }
+
+    #[test]
+    fn kib_becomes_bytes() {
+        assert_eq!(kib("   2048 kB"), Some(2 << 20));
+        assert_eq!(kib("x kB"), None);
+    }
+}
