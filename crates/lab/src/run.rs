@@ -54,6 +54,10 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     };
     let (mut report, stopped) = what_was_done(outcome)?;
     report.scenario = plan.scenario_name();
+    if !args.processes {
+        // The run had this process to itself (its stage processes report their own).
+        report.max_rss_bytes = Some(pipeline_core::max_rss_bytes());
+    }
 
     // The report first: whatever happens to the trace, the run is not lost.
     if args.json {

@@ -77,7 +77,17 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         let heap = report
             .peak_heap_bytes
             .map_or("not measured".into(), units::bytes);
-        line(&mut out, "heap", &format!("peak {heap}"));
+        match report.max_rss_bytes {
+            Some(rss) => line(
+                &mut out,
+                "memory",
+                &format!(
+                    "peak heap {heap}, the process's peak resident {}",
+                    units::bytes(rss)
+                ),
+            ),
+            None => line(&mut out, "heap", &format!("peak {heap}")),
+        }
     } else {
         line(
             &mut out,
