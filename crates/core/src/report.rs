@@ -61,6 +61,10 @@ pub struct Report {
     pub uncollected: u64,
     /// Receipts that arrived more than once (always 0 for a correct pipeline).
     pub duplicates: u64,
+    /// Receipts for no item of the run (an id out of its range, put on a
+    /// broker's queue by someone else): dropped, and counted here.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub foreign: u64,
     /// Receipts that arrived after one with a higher id.
     pub reordered: u64,
     /// Seconds from the first put until the last item was accounted for (its

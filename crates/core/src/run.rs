@@ -468,6 +468,7 @@ impl Run {
             seen: vec![0; words],
             items_out: 0,
             duplicates: 0,
+            foreign: 0,
             reordered: 0,
             highest: None,
             last_arrival: None,
@@ -599,6 +600,7 @@ impl Run {
             unfinished: items_in.saturating_sub(collector.items_out + failed),
             uncollected: self.probes.done_queue().left(),
             duplicates: collector.duplicates,
+            foreign: collector.foreign,
             reordered: collector.reordered,
             wall_s: ended.saturating_duration_since(started).as_secs_f64(),
             ideal_wall_s: self.config.ideal_wall_s(),
@@ -791,6 +793,7 @@ pub struct Collector<'run> {
     seen: Vec<u64>,
     items_out: u64,
     duplicates: u64,
+    foreign: u64,
     reordered: u64,
     highest: Option<u64>,
     last_arrival: Option<Instant>,
@@ -856,11 +859,17 @@ impl Collector<'_> {
 
     /// A receipt arrived from a queue that delivers at least once (a broker
     /// hands what a dead worker held to another): a receipt of an item already
-    /// collected is dropped, counted in `duplicates` and not in `items_out`.
+    /// collected is dropped, counted in `duplicates` and not in `items_out`,
+    /// and one for no item of the run (its id out of range: someone else put
+    /// it on the queue) is dropped, counted in `foreign`.
     /// Whether it was the item's first. (A bare run keeps no ids, and takes
     /// every receipt as the first: it is never run with faults.)
     pub fn arrived_at_least_once(&mut self, receipt: Job<Receipt>) -> bool {
         let id = receipt.item.id;
+        if id >= self.run.config.items {
+            self.foreign += 1;
+            return false;
+        }
         let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
         let seen = self.seen.get(word).is_some_and(|w| w & bit != 0);
         if self.run.counting && seen {
@@ -930,6 +939,30 @@ mod tests {
             }
             other => panic!("two panics gave {other:?}"),
         }
+    }
+
+    /// A receipt for no item of the run (an id a broker's queue was given by
+    /// someone else) is dropped and counted, never indexed: no panic, and the
+    /// report still adds up.
+    #[test]
+    fn a_receipt_out_of_range_is_dropped_and_counted() {
+        let config = Config {
+            items: 3,
+            ..Config::default()
+        };
+        let run = Run::new(&BY_HAND, &config, Arc::new(Probes::new(&config))).unwrap();
+        let mut collector = run.collector();
+        let receipt = |id: u64| Job::new(id, Instant::now(), Receipt { id, checksum: 0 });
+        for id in [1, 100_000, 1 << 40, u64::MAX, 1] {
+            collector.arrived_at_least_once(receipt(id));
+        }
+        let report = run
+            .finish(collector)
+            .unwrap_or_else(|error| error.report().cloned().expect("a report"));
+        assert_eq!(
+            (report.items_out, report.foreign, report.duplicates),
+            (1, 3, 1)
+        );
     }
 
     #[test]

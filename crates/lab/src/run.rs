@@ -72,6 +72,10 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         .as_ref()
         .and_then(|trace| trace::write(trace, &probes.timeline(), &title).err());
     let mut reasons: Vec<String> = stopped.into_iter().collect();
+    if reasons.is_empty() && report.outcome == STOPPED_FROM_OUTSIDE && signals::caught().is_none() {
+        // Never a silent exit 0 for a run that did not get to its end.
+        reasons.push("the run was stopped before its end, by no signal and no error".into());
+    }
     if let Some(signal) = signals::caught() {
         reasons.extend(trace_lost.map(|lost| lost.to_string()));
         return Err(LabError::Interrupted(signal, reasons));

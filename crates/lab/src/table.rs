@@ -132,11 +132,17 @@ fn at_least_once_line(report: &Report) -> Option<String> {
         .filter(|s| s.redelivered > 0)
         .map(|s| format!("{} took over {}", s.name, s.redelivered))
         .collect();
-    if taken_over.is_empty() && report.duplicates == 0 {
+    if taken_over.is_empty() && report.duplicates == 0 && report.foreign == 0 {
         return None;
     }
     let mut parts = taken_over;
     parts.push(format!("{} duplicate receipts dropped", report.duplicates));
+    if report.foreign > 0 {
+        parts.push(format!(
+            "{} receipts for no item of the run dropped",
+            report.foreign
+        ));
+    }
     Some(parts.join(" · "))
 }
 

@@ -63,6 +63,14 @@ pub fn work(args: &WorkerArgs) -> Result<(), LabError> {
     }
     match stopped {
         Some(reason) => Err(LabError::Stopped(vec![reason])),
+        // Stopped with no signal and no error: its coordinator must not take
+        // the stage as done, and start it again.
+        None if report.outcome != pipeline_core::COMPLETED => {
+            Err(LabError::Stopped(vec![format!(
+                "the {} stage stopped before its input was done",
+                args.stage.name()
+            )]))
+        }
         None => Ok(()),
     }
 }

@@ -293,3 +293,145 @@ fn the_table_lists_every_process_and_what_was_taken_over() {
         "one process's heap is not the run's"
     );
 }
+
+/// The pids of `parent`'s children, from `/proc`.
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // The fourth field of /proc/PID/stat, after the name in parentheses.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = stat.rsplit_once(')')?.1;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// Stops and continues `pids()` (a Ctrl-Z and `fg`) every few hundred
+/// milliseconds until `child` ends, then gives its output.
+#[cfg(target_os = "linux")]
+fn stopped_and_continued(mut child: Child, pids: impl Fn(u32) -> Vec<u32>) -> Output {
+    let deadline = Instant::now() + WATCHDOG;
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let read = |mut from: Box<dyn std::io::Read + Send>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = from.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let (stdout, stderr) = (read(Box::new(stdout)), read(Box::new(stderr)));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "watchdog: lab did not end");
+        thread::sleep(Duration::from_millis(300));
+        let targets = pids(child.id());
+        for &pid in &targets {
+            // SAFETY: kill(2) on a process of this test's run.
+            unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
+        }
+        thread::sleep(Duration::from_millis(300));
+        for &pid in &targets {
+            // SAFETY: as above.
+            unsafe { libc::kill(pid as i32, libc::SIGCONT) };
+        }
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// A Ctrl-Z and `fg`, again and again, of the lab or of its stage processes:
+/// a socket read with a timeout is cut short (`EINTR`) though no signal asks
+/// the run to stop. The run goes on and delivers every item, exit code 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_ctrl_z_and_fg_neither_stops_nor_hangs_a_run() {
+    if !available() {
+        return;
+    }
+    type Targets = fn(u32) -> Vec<u32>;
+    let cases: [(&[&str], Targets); 2] = [
+        (&["run", "--backend", "redis"], |lab| vec![lab]),
+        (&["run", "--backend", "redis", "--processes"], children_of),
+    ];
+    for (args, pids) in cases {
+        let mut command = lab();
+        command.args(args);
+        command.args(["--scenario", "camera", "--items", "300", "--json"]);
+        let output = stopped_and_continued(started(&mut command), pids);
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        let report = report_of(&output);
+        assert_eq!(report.outcome, "completed", "{args:?}");
+        assert_eq!((report.items_in, report.items_out), (300, 300), "{args:?}");
+    }
+}
+
+/// A worker started by hand for a running run, stopped with Ctrl-C while its
+/// workers hold items: what they held and had not passed on stays pending,
+/// and another consumer takes it over. The run delivers every item.
+#[test]
+fn a_ctrl_c_on_an_added_worker_loses_none_of_its_items() {
+    if !available() {
+        return;
+    }
+    let mut coordinator = on_processes();
+    coordinator.args(["--scenario", "camera", "--items", "600", "--json"]);
+    let mut child = started(&mut coordinator);
+    let mut announcement = String::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut announcement).unwrap();
+    let word_after = |flag: &str| {
+        announcement
+            .split_whitespace()
+            .skip_while(|w| *w != flag)
+            .nth(1)
+            .unwrap_or_else(|| panic!("the announcement names {flag}: {announcement}"))
+            .to_string()
+    };
+    let (url, run) = (word_after("--broker"), word_after("--run"));
+    let mut worker = lab();
+    worker.args([
+        "worker", "--broker", &url, "--run", &run, "--stage", "resize",
+    ]);
+    worker.args(["--workers", "2", "--json"]);
+    let added = started(&mut worker);
+    thread::sleep(Duration::from_millis(1500));
+    // SAFETY: kill(2) on our own child, not yet reaped.
+    unsafe { libc::kill(added.id() as i32, libc::SIGINT) };
+    let added = added.wait_with_output().unwrap();
+    assert_eq!(added.status.code(), Some(130), "{added:?}");
+    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let (done, finished) = std::sync::mpsc::channel();
+    let pid = child.id() as i32;
+    let watchdog = thread::spawn(move || {
+        if finished.recv_timeout(WATCHDOG).is_err() {
+            // SAFETY: kill(2) on our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let output = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    watchdog.join().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report = report_of(&output);
+    assert_eq!(report.outcome, "completed");
+    assert_eq!(
+        (report.items_in, report.items_out),
+        (600, 600),
+        "{report:?}"
+    );
+}

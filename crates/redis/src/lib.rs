@@ -153,9 +153,28 @@ impl Shared {
         Ok(conn)
     }
 
+    /// Runs `f` on a connection of this thread's own. A call a signal cut
+    /// short (`EINTR`: a read with a timeout is not restarted, even after a
+    /// Ctrl-Z and `fg`) while the run goes on is not a failure: `f` starts
+    /// again on a new connection, since the old one may hold half a reply.
+    fn retrying<R>(
+        &self,
+        run: &Run,
+        mut f: impl FnMut(&mut Connection) -> RedisResult<R>,
+    ) -> RedisResult<R> {
+        loop {
+            let mut conn = self.connect()?;
+            match f(&mut conn) {
+                Err(error)
+                    if interrupted(&error) && !run.probes().is_stopped() => {}
+                other => return other,
+            }
+        }
+    }
+
     /// Notes that the broker failed this run, and stops it. A call cut short
-    /// by a signal (a read with a timeout is not restarted) is the stop that
-    /// signal asks for, not a failure of the broker.
+    /// by a signal (a read with a timeout is not restarted) once the run is
+    /// stopped is that stop, not a failure of the broker.
     fn lost(&self, run: &Run, error: &redis::RedisError) {
         if interrupted(error) {
             run.probes().stop();
@@ -393,19 +412,55 @@ fn whole<P: Probing>(
     with_redelivered(report, &shared.redelivered)
 }
 
-/// The camera: puts every item on `download`, then closes it.
+/// The camera: puts every item on `download`, then closes it. A put a
+/// signal cut short while the run goes on starts again, on a new connection,
+/// with the slot it may have taken given back first (if the entry was added
+/// and only its reply lost, the item goes twice, and its second receipt is
+/// dropped as a duplicate).
 fn feed(run: &Run, shared: &Shared, download: &Stream) {
     let stopped = || run.probes().is_stopped();
-    let put = |conn: &mut Connection| -> RedisResult<()> {
-        run.source(|job| {
-            let put = download.put(conn, "camera", &job, shared.epoch, stopped);
-            matches!(put, Ok(true))
-        });
-        // No more will come: the download stage ends once it has handled
-        // what is there.
-        download.close(conn)
+    let mut failed = None;
+    let mut conn = match shared.connect() {
+        Ok(conn) => Some(conn),
+        Err(error) => {
+            failed = Some(error);
+            None
+        }
     };
-    if let Err(error) = shared.connect().and_then(|mut c| put(&mut c)) {
+    if let Some(conn) = conn.as_mut() {
+        run.source(|job| {
+            loop {
+                match download.put(conn, "camera", &job, shared.epoch, stopped)
+                {
+                    Ok(put) => return put,
+                    Err(error) if interrupted(&error) && !stopped() => {
+                        let again = shared.connect().and_then(|mut fresh| {
+                            download.return_slots_of(&mut fresh, "camera")?;
+                            Ok(fresh)
+                        });
+                        match again {
+                            Ok(fresh) => *conn = fresh,
+                            Err(error) => {
+                                failed = Some(error);
+                                return false;
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        failed = Some(error);
+                        return false;
+                    }
+                }
+            }
+        });
+    }
+    // No more will come: the download stage ends once it has handled what is
+    // there.
+    let closed = match failed {
+        Some(error) => Err(error),
+        None => shared.retrying(run, |conn| download.close(conn)),
+    };
+    if let Err(error) = closed {
         shared.lost(run, &error);
     }
 }
@@ -560,20 +615,21 @@ fn collect(
     uploads_ended: impl Fn() -> bool,
     mut arrived: impl FnMut(Job<Receipt>),
 ) -> RedisResult<()> {
-    let mut conn = shared.connect()?;
-    loop {
-        let ended = run.probes().is_stopped() && uploads_ended();
-        match done.get::<Receipt>(&mut conn, "collector", shared.epoch)? {
-            Got::Entry(Entry { id, job, .. }) => {
-                if let Ok(job) = job {
-                    arrived(job);
+    shared.retrying(run, |conn| {
+        loop {
+            let ended = run.probes().is_stopped() && uploads_ended();
+            match done.get::<Receipt>(conn, "collector", shared.epoch)? {
+                Got::Entry(Entry { id, job, .. }) => {
+                    if let Ok(job) = job {
+                        arrived(job);
+                    }
+                    done.ack(conn, &id)?;
                 }
-                done.ack(&mut conn, &id)?;
+                Got::Empty if ended || done.finished(conn)? => return Ok(()),
+                Got::Empty => {}
             }
-            Got::Empty if ended || done.finished(&mut conn)? => return Ok(()),
-            Got::Empty => {}
         }
-    }
+    })
 }
 
 // ANCHOR: start_stage
@@ -602,7 +658,9 @@ fn start_stage<'scope, P: Probing, In: Wire + 'scope, Out: Wire + 'scope>(
                     input,
                     output,
                 };
-                if let Err(error) = worker.run(probe, func) {
+                let worked =
+                    shared.retrying(run, |conn| worker.run(conn, &probe, func));
+                if let Err(error) = worked {
                     shared.lost(run, &error);
                 }
             })
@@ -627,33 +685,31 @@ impl Worker<'_> {
     /// in it is undelivered or unacked, or when the run is stopped.
     fn run<In: Wire, Out: Wire>(
         &self,
-        probe: impl Probe,
+        conn: &mut Connection,
+        probe: &impl Probe,
         func: impl Fn(In) -> Result<Out, StageError>,
     ) -> RedisResult<()> {
         let (input, epoch) = (self.input, self.shared.epoch);
-        let mut conn = self.shared.connect()?;
+        // A put cut short before (see `Shared::retrying`) may have left its
+        // slot taken: no put of this worker's is under way now.
+        self.output.return_slots_of(conn, &self.consumer)?;
         while !probe.stopped() {
             probe.poll();
-            let entries = match input.get(&mut conn, &self.consumer, epoch)? {
+            let entries = match input.get(conn, &self.consumer, epoch)? {
                 Got::Entry(entry) => vec![entry],
                 Got::Empty => {
                     let idle = self.shared.claim_after;
-                    let claimed = input.claim(
-                        &mut conn,
-                        &self.consumer,
-                        idle,
-                        16,
-                        epoch,
-                    )?;
-                    if claimed.is_empty() && input.finished(&mut conn)? {
-                        self.output.close(&mut conn)?;
+                    let claimed =
+                        input.claim(conn, &self.consumer, idle, 16, epoch)?;
+                    if claimed.is_empty() && input.finished(conn)? {
+                        self.output.close(conn)?;
                         break;
                     }
                     claimed
                 }
             };
             for entry in entries {
-                if !self.handle(&mut conn, &probe, entry, &func)? {
+                if !self.handle(conn, probe, entry, &func)? {
                     return Ok(());
                 }
             }
@@ -684,13 +740,21 @@ impl Worker<'_> {
         if claimed {
             self.shared.redelivered[self.stage.index()].fetch_add(1, Relaxed);
         }
-        if let Some(result) = probe.work(job, &func) {
-            let stopped = || probe.stopped();
-            let (output, epoch) = (self.output, self.shared.epoch);
-            if !output.put(conn, &self.consumer, &result, epoch, stopped)? {
-                return Ok(false);
+        match probe.work(job, &func) {
+            Some(result) => {
+                let stopped = || probe.stopped();
+                let (output, epoch) = (self.output, self.shared.epoch);
+                if !output.put(conn, &self.consumer, &result, epoch, stopped)? {
+                    return Ok(false);
+                }
+                probe.put();
             }
-            probe.put();
+            // The stop cut the work short: the item was not handled, and its
+            // entry stays pending, for whoever claims it (acked, it would be
+            // lost).
+            None if probe.stopped() => return Ok(false),
+            // The stage failed the item: counted, and done with.
+            None => {}
         }
         self.input.ack(conn, &id)?;
         Ok(true)

@@ -239,7 +239,15 @@ impl Publisher<'_> {
     ) -> RedisResult<()> {
         let mut conn = self.shared.connect()?;
         while !ended.load(Relaxed) {
-            self.publish(&mut conn, stage_report(), "running", false)?;
+            match self.publish(&mut conn, stage_report(), "running", false) {
+                // A signal cut the call short (a Ctrl-Z and `fg`): not a
+                // failure; the next publish is on a new connection.
+                Err(error) if crate::interrupted(&error) => {
+                    conn = self.shared.connect()?;
+                    continue;
+                }
+                other => other?,
+            }
             let until = Instant::now() + PUBLISH_EVERY;
             while !ended.load(Relaxed) && Instant::now() < until {
                 thread::sleep(TICK);
