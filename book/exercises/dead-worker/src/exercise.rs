@@ -18,6 +18,9 @@ use redis::{Connection, RedisResult, Value};
 pub const BLOCK: Duration = Duration::from_millis(50);
 /// The consumer group the upload workers read in.
 const GROUP: &str = "upload";
+/// The most entries one `XAUTOCLAIM` takes (its `COUNT`): a claim of more
+/// takes several, each starting where the last one's cursor says.
+pub const CLAIM_COUNT: usize = 10;
 
 /// An entry of the queue: the id Redis gave it (to ack) and the item it
 /// carries.
@@ -114,7 +117,9 @@ impl Queue {
     // ANCHOR: claim
     /// Takes over every entry another consumer of the group has held for at
     /// least `idle` without acking it (a worker that died, or a slow one):
-    /// they are `consumer`'s from now on.
+    /// they are `consumer`'s from now on. One `XAUTOCLAIM` takes at most
+    /// [`CLAIM_COUNT`] and gives a cursor to start the next one from; the
+    /// claim is done when the cursor comes back as `0-0`.
     pub fn claim(
         &self,
         conn: &mut Connection,
@@ -122,9 +127,10 @@ impl Queue {
         idle: Duration,
     ) -> RedisResult<Vec<Entry>> {
         todo!(
-            "XAUTOCLAIM the queue's key and group for `consumer`, with `idle` \
-             in milliseconds and start 0-0, read as a StreamAutoClaimReply; \
-             turn its `claimed` entries into Entries with entry_of"
+            "XAUTOCLAIM key group consumer min-idle-time start COUNT \
+             CLAIM_COUNT, read as a StreamAutoClaimReply, from start 0-0 and \
+             then from each reply's next_stream_id until it is 0-0 again; \
+             gather every reply's `claimed` entries, made Entries by entry_of"
         )
     }
     // ANCHOR_END: claim

@@ -5,8 +5,8 @@
 //! `cargo test -p workshop-dead-worker --no-default-features` passes.
 //! `src/solution.rs` is one answer; the workspace's `cargo test` runs the same tests on it.
 //! The tests, in `src/tests.rs`, run against whichever of the two is selected; those
-//! that need Redis start a private `redis-server` and skip, saying why, where there is
-//! none (unless `PIPELINE_REQUIRE_REDIS=1`).
+//! that need Redis start a private `redis-server` (or use `REDIS_URL`'s) and fail,
+//! each with one line saying how to get one, where there is none.
 
 #[cfg(not(feature = "solution"))]
 mod exercise;

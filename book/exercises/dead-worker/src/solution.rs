@@ -13,6 +13,9 @@ use redis::{Connection, RedisResult, Value};
 pub const BLOCK: Duration = Duration::from_millis(50);
 /// The consumer group the upload workers read in.
 const GROUP: &str = "upload";
+/// The most entries one `XAUTOCLAIM` takes (its `COUNT`): a claim of more
+/// takes several, each starting where the last one's cursor says.
+pub const CLAIM_COUNT: usize = 10;
 
 /// An entry of the queue: the id Redis gave it (to ack) and the item it
 /// carries.
@@ -109,7 +112,9 @@ impl Queue {
     // ANCHOR: claim
     /// Takes over every entry another consumer of the group has held for at
     /// least `idle` without acking it (a worker that died, or a slow one):
-    /// they are `consumer`'s from now on.
+    /// they are `consumer`'s from now on. One `XAUTOCLAIM` takes at most
+    /// [`CLAIM_COUNT`] and gives a cursor to start the next one from; the
+    /// claim is done when the cursor comes back as `0-0`.
     pub fn claim(
         &self,
         conn: &mut Connection,
@@ -117,14 +122,23 @@ impl Queue {
         idle: Duration,
     ) -> RedisResult<Vec<Entry>> {
         // ANCHOR: learner_claim
-        let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-            .arg(&self.key)
-            .arg(GROUP)
-            .arg(consumer)
-            .arg(idle.as_millis() as u64)
-            .arg("0-0")
-            .query(conn)?;
-        Ok(reply.claimed.iter().filter_map(entry_of).collect())
+        let (mut claimed, mut start) = (Vec::new(), "0-0".to_string());
+        loop {
+            let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+                .arg(&self.key)
+                .arg(GROUP)
+                .arg(consumer)
+                .arg(idle.as_millis() as u64)
+                .arg(&start)
+                .arg("COUNT")
+                .arg(CLAIM_COUNT)
+                .query(conn)?;
+            claimed.extend(reply.claimed.iter().filter_map(entry_of));
+            if reply.next_stream_id == "0-0" {
+                return Ok(claimed);
+            }
+            start = reply.next_stream_id;
+        }
         // ANCHOR_END: learner_claim
     }
     // ANCHOR_END: claim

@@ -1,7 +1,9 @@
 //! The tests of the exercise; they run against `exercise.rs` or `solution.rs`.
 //! Those that need Redis start a private `redis-server` each, on a Unix socket
-//! in a temporary directory, with nothing saved; where there is none, they say
-//! so in one line and pass, unless `PIPELINE_REQUIRE_REDIS=1`.
+//! in a temporary directory, with nothing saved, or use the server `REDIS_URL`
+//! names. Where there is none, or it is older than 7.0, they fail, each with
+//! one line saying how to get one: an exercise never passes because its
+//! server was missing.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -18,33 +20,97 @@ const WATCHDOG: Duration = Duration::from_secs(10);
 /// How long an entry must be held unacked before another worker claims it.
 const IDLE: Duration = Duration::from_millis(100);
 
-/// Why a worker may never end.
-const WORKER_CAUSES: &str = "a worker that never claims what the dead one \
-     held (those entries stay pending, so the queue is never finished), one \
-     that claims with an idle time of its own instead of `idle`, or one that \
-     does not ack an entry after uploading it";
+/// How to get a server, on this platform.
+#[cfg(all(unix, not(target_os = "macos")))]
+const INSTALL: &str = "install it (`sudo apt install redis-server` on Debian \
+     or Ubuntu), or set REDIS_URL to a running Redis 7.0 or newer";
+/// How to get a server, on this platform.
+#[cfg(target_os = "macos")]
+const INSTALL: &str = "install it (`brew install redis`), or set REDIS_URL to \
+     a running Redis 7.0 or newer";
+/// How to get a server, on this platform.
+#[cfg(windows)]
+const INSTALL: &str = "Redis has no Windows build: run Redis 7.0 or newer in \
+     WSL (`sudo apt install redis-server`) or Docker, and set \
+     REDIS_URL=redis://127.0.0.1:6379";
 
 /// Runs `f` in its own thread; fails the test if it is not done within
-/// [`WATCHDOG`], naming `what` and the likely `causes`.
+/// [`WATCHDOG`], naming `what` and the likely `causes`. `f` returns the
+/// server's errors rather than panicking on them, so that a run the watchdog
+/// gave up on ends quietly when its server is stopped.
 fn within<T: Send + 'static>(
     what: &str,
     causes: &str,
-    f: impl FnOnce() -> T + Send + 'static,
+    f: impl FnOnce() -> RedisResult<T> + Send + 'static,
 ) -> T {
     pipeline_core::testkit::within_or_name_causes(what, causes, WATCHDOG, f)
+        .unwrap_or_else(|error| panic!("{what}: Redis said: {error}"))
 }
 
-/// A private `redis-server`, stopped and its directory removed when dropped.
+/// A Redis server for one test: a private `redis-server`, stopped and its
+/// directory removed when dropped, or the one `REDIS_URL` names.
 struct Server {
-    child: Child,
+    child: Option<Child>,
     client: redis::Client,
-    _dir: tempfile::TempDir,
+    /// What this test's keys start with, distinct on a shared server.
+    prefix: String,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
-    /// Starts one, or says in one line why it cannot and gives `None`
-    /// (a panic instead with `PIPELINE_REQUIRE_REDIS=1`).
-    fn start() -> Option<Server> {
+    /// Starts one (or connects to `REDIS_URL`'s), or fails the test with one
+    /// line saying how to get one.
+    fn start(test: &str) -> Server {
+        let prefix = format!("dead-worker:{}:{test}", std::process::id());
+        let server = match std::env::var("REDIS_URL") {
+            Ok(url) => Server {
+                child: None,
+                client: redis::Client::open(url.as_str()).unwrap_or_else(
+                    |error| {
+                        panic!("REDIS_URL={url} is not a Redis URL: {error}")
+                    },
+                ),
+                prefix,
+                _dir: None,
+            },
+            Err(_) => Server::private(prefix),
+        };
+        let deadline = Instant::now() + WATCHDOG;
+        let mut conn = loop {
+            match server.connect() {
+                Ok(conn) => break conn,
+                Err(error) => assert!(
+                    Instant::now() < deadline,
+                    "Redis does not answer: {error}; {INSTALL}"
+                ),
+            }
+            thread::sleep(Duration::from_millis(10));
+        };
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query(&mut conn)
+            .expect("INFO server");
+        let version = info
+            .lines()
+            .find_map(|line| line.strip_prefix("redis_version:"))
+            .unwrap_or("unknown")
+            .trim()
+            .to_string();
+        let major: u32 = version
+            .split('.')
+            .next()
+            .and_then(|major| major.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            major >= 7,
+            "Redis {version} is too old: this exercise needs 7.0 or newer \
+             (XINFO GROUPS reports a group's lag from 7.0 on); {INSTALL}"
+        );
+        server
+    }
+
+    /// A private `redis-server`, or the test fails saying how to get one.
+    fn private(prefix: String) -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let socket = dir.path().join("redis.sock");
         let started = Command::new("redis-server")
@@ -57,33 +123,15 @@ impl Server {
             .stderr(Stdio::null())
             .spawn();
         let Ok(child) = started else {
-            let line = "redis-server not found: install Debian's \
-                        `redis-server` package";
-            let required =
-                std::env::var("PIPELINE_REQUIRE_REDIS").is_ok_and(|v| v == "1");
-            assert!(!required, "PIPELINE_REQUIRE_REDIS=1: {line}");
-            // Once, and past the harness's capture of a passing test's
-            // output, so that the skip is seen.
-            static SAID: std::sync::Once = std::sync::Once::new();
-            SAID.call_once(|| {
-                use std::io::Write;
-                let _ = writeln!(std::io::stderr().lock(), "skipped: {line}");
-            });
-            return None;
+            panic!("redis-server not found: {INSTALL}");
         };
         let url = format!("redis+unix://{}", socket.display());
-        let client = redis::Client::open(url).expect("a client");
-        let server = Server {
-            child,
-            client,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + WATCHDOG;
-        while server.connect().is_err() {
-            assert!(Instant::now() < deadline, "redis-server does not answer");
-            thread::sleep(Duration::from_millis(10));
+        Server {
+            child: Some(child),
+            client: redis::Client::open(url).expect("a client"),
+            prefix,
+            _dir: Some(dir),
         }
-        Some(server)
     }
 
     /// A connection of its own.
@@ -92,22 +140,33 @@ impl Server {
         redis::cmd("PING").query::<String>(&mut conn)?;
         Ok(conn)
     }
+
+    /// This test's key for `name`.
+    fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
 /// A queue holding `items`.
-fn queue_of(conn: &mut Connection, name: &str, items: u64) -> Queue {
-    let queue = Queue::create(conn, name).expect("the queue is made");
+fn queue_of(
+    conn: &mut Connection,
+    key: &str,
+    items: u64,
+) -> RedisResult<Queue> {
+    let queue = Queue::create(conn, key)?;
     for item in 0..items {
-        queue.put(conn, item).expect("a put");
+        queue.put(conn, item)?;
     }
-    queue
+    Ok(queue)
 }
 
 #[test]
@@ -120,29 +179,31 @@ fn a_second_upload_of_the_same_item_is_dropped() {
     assert_eq!(gallery.duplicates, 1, "the dropped upload is counted");
 }
 
+/// More than one `XAUTOCLAIM` takes: a claim must follow its cursor.
+const HELD: u64 = 3 * CLAIM_COUNT as u64 - 5;
+
 #[test]
-fn claim_takes_only_what_another_consumer_held_long_enough() {
-    let Some(server) = Server::start() else {
-        return;
-    };
-    let mut conn = server.connect().unwrap();
-    let claimed = within(
-        "claim",
-        "a claim that blocks, or never returns",
+fn claim_takes_everything_another_consumer_held_long_enough() {
+    let server = Server::start("claim");
+    let mut conn = server.connect().expect("a connection");
+    let key = server.key("claim");
+    let (early, late, again) = within(
+        "the claims",
+        "a claim that loops for good: it should stop once XAUTOCLAIM's \
+         cursor comes back as 0-0",
         move || {
-            let queue = queue_of(&mut conn, "claim", 4);
-            // The dead worker takes items 0 and 1, and never acks them.
-            for _ in 0..2 {
-                assert!(queue.get(&mut conn, "dead").unwrap().is_some());
+            let queue = queue_of(&mut conn, &key, HELD + 2)?;
+            // The dead worker takes all but two items, and never acks them.
+            for _ in 0..HELD {
+                assert!(queue.get(&mut conn, "dead")?.is_some());
             }
-            let early = queue.claim(&mut conn, "live", IDLE).unwrap();
+            let early = queue.claim(&mut conn, "live", IDLE)?;
             thread::sleep(IDLE * 2);
-            let late = queue.claim(&mut conn, "live", IDLE).unwrap();
-            let again = queue.claim(&mut conn, "live", IDLE).unwrap();
-            (early, late, again)
+            let late = queue.claim(&mut conn, "live", IDLE)?;
+            let again = queue.claim(&mut conn, "live", IDLE)?;
+            Ok((early, late, again))
         },
     );
-    let (early, late, again) = claimed;
     assert!(
         early.is_empty(),
         "nothing was held for `idle` yet, so nothing should be claimed, got \
@@ -151,9 +212,11 @@ fn claim_takes_only_what_another_consumer_held_long_enough() {
     let items: Vec<u64> = late.iter().map(|e| e.item).collect();
     assert_eq!(
         items,
-        [0, 1],
-        "once held for `idle`, what the dead worker took is claimed (and \
-         only that: items 2 and 3 were never delivered)"
+        (0..HELD).collect::<Vec<_>>(),
+        "once held for `idle`, all {HELD} entries the dead worker took are \
+         claimed, in one call of claim: one XAUTOCLAIM takes at most \
+         CLAIM_COUNT = {CLAIM_COUNT}, so follow its cursor (and only those: \
+         the last two items were never delivered)"
     );
     assert!(
         again.is_empty(),
@@ -163,22 +226,26 @@ fn claim_takes_only_what_another_consumer_held_long_enough() {
 
 #[test]
 fn a_dead_worker_loses_nothing() {
-    let Some(server) = Server::start() else {
-        return;
-    };
-    let mut conn = server.connect().unwrap();
-    let (gallery, finished) =
-        within("the live worker", WORKER_CAUSES, move || {
-            let queue = queue_of(&mut conn, "dead", 20);
+    let server = Server::start("dead");
+    let mut conn = server.connect().expect("a connection");
+    let key = server.key("dead");
+    let (gallery, finished) = within(
+        "the live worker",
+        "a worker that never claims what the dead one held (those entries \
+         stay pending, so the queue is never finished), or one that does not \
+         ack an entry after uploading it",
+        move || {
+            let queue = queue_of(&mut conn, &key, 20)?;
             // The dead worker takes five items and dies holding them.
             for _ in 0..5 {
-                assert!(queue.get(&mut conn, "dead").unwrap().is_some());
+                assert!(queue.get(&mut conn, "dead")?.is_some());
             }
             let gallery = Mutex::new(Gallery::default());
-            worker(&mut conn, &queue, "live", &gallery, IDLE).unwrap();
-            let finished = queue.finished(&mut conn).unwrap();
-            (gallery.into_inner().unwrap(), finished)
-        });
+            worker(&mut conn, &queue, "live", &gallery, IDLE)?;
+            let finished = queue.finished(&mut conn)?;
+            Ok((gallery.into_inner().unwrap(), finished))
+        },
+    );
     let items: Vec<u64> = gallery.photos.keys().copied().collect();
     assert_eq!(
         items,
@@ -194,23 +261,26 @@ fn a_dead_worker_loses_nothing() {
 
 #[test]
 fn a_slow_worker_uploads_nothing_twice() {
-    let Some(server) = Server::start() else {
-        return;
-    };
-    let mut conn = server.connect().unwrap();
+    let server = Server::start("slow");
+    let mut conn = server.connect().expect("a connection");
     let client = server.client.clone();
-    let gallery =
-        within("a live and a slow worker", WORKER_CAUSES, move || {
-            let queue = queue_of(&mut conn, "slow", 10);
+    let key = server.key("slow");
+    let gallery = within(
+        "a live and a slow worker",
+        "a live worker that never claims the slow one's item 0 (the slow one \
+         uploads it only once the live one has), or one that claims with an \
+         idle time of its own instead of `idle`",
+        move || {
+            let queue = queue_of(&mut conn, &key, 10)?;
             let gallery = Mutex::new(Gallery::default());
             // The slow worker takes item 0 and is not dead: it uploads it once
             // the other has (it was too slow, so the other claimed it), then
             // acks it.
-            let held = queue.get(&mut conn, "slow").unwrap().expect("item 0");
+            let held = queue.get(&mut conn, "slow")?.expect("item 0");
             thread::scope(|s| {
-                let live = s.spawn(|| {
-                    let mut conn = client.get_connection().unwrap();
-                    worker(&mut conn, &queue, "live", &gallery, IDLE).unwrap();
+                let live = s.spawn(|| -> RedisResult<()> {
+                    let mut conn = client.get_connection()?;
+                    worker(&mut conn, &queue, "live", &gallery, IDLE)
                 });
                 while !gallery.lock().unwrap().photos.contains_key(&held.item)
                     && !live.is_finished()
@@ -218,10 +288,15 @@ fn a_slow_worker_uploads_nothing_twice() {
                     thread::sleep(Duration::from_millis(5));
                 }
                 gallery.lock().unwrap().upload(held.item);
-                queue.ack(&mut conn, &held.id).unwrap();
-            });
-            gallery.into_inner().unwrap()
-        });
+                queue.ack(&mut conn, &held.id)?;
+                match live.join() {
+                    Ok(result) => result,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            })?;
+            Ok(gallery.into_inner().unwrap())
+        },
+    );
     assert_eq!(
         gallery.photos.len(),
         10,
