@@ -37,8 +37,10 @@ pub enum Command {
 /// `lab worker`: one stage of a run on a broker, in this process.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// The broker the run is on: `redis://host:port` or `redis+unix:///path`.
-    #[arg(long, value_name = "URL")]
+    /// The broker the run is on: `redis://host:port` or `redis+unix:///path`
+    /// (a URL with a password is better given in REDIS_URL, which other users
+    /// cannot read, than on the command line, which they can).
+    #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true)]
     pub broker: String,
     /// The run's id, as `run --processes` prints it (the prefix of its keys).
     #[arg(long, value_name = "ID")]

@@ -179,7 +179,7 @@ impl Shared {
         if interrupted(error) {
             run.probes().stop();
         } else {
-            run.lost_broker(&self.broker.url, &error.to_string());
+            run.lost_broker(&self.broker.shown(), &error.to_string());
         }
     }
 }
@@ -317,7 +317,7 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
     let broker_error = |e: redis::RedisError| {
         ConfigError::Broker(format!(
             "the broker at {} failed: {e}",
-            shared.broker.url
+            shared.broker.shown()
         ))
     };
     let mut conn = shared.connect().map_err(broker_error)?;
@@ -618,15 +618,33 @@ fn collect(
     shared.retrying(run, |conn| {
         loop {
             let ended = run.probes().is_stopped() && uploads_ended();
-            match done.get::<Receipt>(conn, "collector", shared.epoch)? {
-                Got::Entry(Entry { id, job, .. }) => {
-                    if let Ok(job) = job {
-                        arrived(job);
+            let entries =
+                match done.get::<Receipt>(conn, "collector", shared.epoch)? {
+                    Got::Entry(entry) => vec![entry],
+                    Got::Empty if ended => return Ok(()),
+                    // A read a signal cut short may have had entries delivered
+                    // that it never saw: they wait, pending, for the collector to
+                    // take them back once idle, as a worker takes a dead one's.
+                    Got::Empty => {
+                        let idle = shared.claim_after;
+                        let claimed = done.claim::<Receipt>(
+                            conn,
+                            "collector",
+                            idle,
+                            16,
+                            shared.epoch,
+                        )?;
+                        if claimed.is_empty() && done.finished(conn)? {
+                            return Ok(());
+                        }
+                        claimed
                     }
-                    done.ack(conn, &id)?;
+                };
+            for Entry { id, job, .. } in entries {
+                if let Ok(job) = job {
+                    arrived(job);
                 }
-                Got::Empty if ended || done.finished(conn)? => return Ok(()),
-                Got::Empty => {}
+                done.ack(conn, &id)?;
             }
         }
     })

@@ -127,11 +127,19 @@ pub fn config_of(assignment: &Assignment) -> Result<Config, ConfigError> {
     let broker = crate::chosen_broker()
         .map_err(|e| ConfigError::Broker(e.to_string()))?;
     let failed = |e: redis::RedisError| {
-        ConfigError::Broker(format!("the broker at {} failed: {e}", broker.url))
+        ConfigError::Broker(format!(
+            "the broker at {} failed: {e}",
+            broker.shown()
+        ))
     };
     let client = broker.client().map_err(failed)?;
     let mut conn = client
         .get_connection_with_timeout(crate::TIMEOUT)
+        .map_err(failed)?;
+    // A server that stalls after the handshake must not hang the worker.
+    conn.set_read_timeout(Some(crate::TIMEOUT))
+        .map_err(failed)?;
+    conn.set_write_timeout(Some(crate::TIMEOUT))
         .map_err(failed)?;
     let text: Option<String> = redis::cmd("GET")
         .arg(config_key(&assignment.run))
@@ -140,7 +148,8 @@ pub fn config_of(assignment: &Assignment) -> Result<Config, ConfigError> {
     let Some(text) = text else {
         return Err(ConfigError::Broker(format!(
             "no run {} on the broker at {} (it ended, or the id is wrong)",
-            assignment.run, broker.url
+            assignment.run,
+            broker.shown()
         )));
     };
     let mut config: Config = serde_json::from_str(&text).map_err(|e| {
@@ -318,8 +327,9 @@ impl Watch<'_> {
         let mut command = Command::new(&self.spawn.program);
         command
             .args(&self.spawn.args)
-            .arg("--broker")
-            .arg(&self.shared.broker.url)
+            // The URL may hold a password: in the environment, which only the
+            // process's own user can read, never on its command line.
+            .env(crate::server::URL_ENV, &self.shared.broker.url)
             .arg("--run")
             .arg(&self.shared.prefix)
             .arg("--stage")
@@ -344,9 +354,22 @@ impl Watch<'_> {
     /// Runs on one thread from start to end: a stage process dies with the
     /// thread that started it.
     pub fn watch(&self) -> Watched {
+        let (url, shown) =
+            (&self.shared.broker.url, self.shared.broker.shown());
+        let broker = match url == &shown {
+            true => format!("--broker {url} "),
+            // The password is not printed: the command takes it from REDIS_URL.
+            false => String::new(),
+        };
+        let password = match url == &shown {
+            true => String::new(),
+            false => format!(
+                " (with REDIS_URL set to {shown}, its password filled in)"
+            ),
+        };
         (self.spawn.announce)(&format!(
-            "run {}: more workers of a stage join it with `lab worker --broker {} --run {} --stage STAGE --workers N`",
-            self.shared.prefix, self.shared.broker.url, self.shared.prefix
+            "run {}: more workers of a stage join it with `lab worker {broker}--run {} --stage STAGE --workers N`{password}",
+            self.shared.prefix, self.shared.prefix
         ));
         let mut watched = Watched::default();
         let mut processes = Vec::new();

@@ -75,9 +75,59 @@ pub enum BrokerError {
         /// What the client said.
         reason: String,
     },
+    /// The server is older than the commands the pipeline needs.
+    #[error(
+        "the broker at {url} is Redis {found}: the pipeline needs Redis \
+         {MIN_VERSION_TEXT} or newer (XAUTOCLAIM, BLMOVE, XINFO's lag)"
+    )]
+    TooOld {
+        /// The URL tried, its password hidden.
+        url: String,
+        /// The version the server says it is.
+        found: String,
+    },
     /// The private server did not start.
     #[error("cannot start redis-server: {0}")]
     Start(String),
+}
+
+/// The oldest Redis the pipeline runs on: 7.0, the first whose `XINFO GROUPS`
+/// gives a group's `lag`.
+pub const MIN_VERSION: (u32, u32) = (7, 0);
+const MIN_VERSION_TEXT: &str = "7.0";
+
+/// How long the checks of a server may wait for a reply: a server that
+/// answers the handshake and then nothing more is refused, not waited for.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `url` with its password hidden (`redis://user:***@host:6379`), to be
+/// printed, logged or reported: the URL itself is only given to the client.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or("", |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// The `major.minor` of a `redis_version:7.0.15` line of `INFO server`.
+fn version_of(info: &str) -> Option<(String, (u32, u32))> {
+    let found = info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))?
+        .trim()
+        .to_string();
+    let mut parts = found.split('.').map(|part| part.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next().flatten().unwrap_or(0);
+    Some((found, (major, minor)))
 }
 
 /// A server to connect to.
@@ -90,24 +140,51 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// The broker at `url`, checked: the URL parses and the server answers
-    /// `PING`.
+    /// The broker at `url`, checked: the URL parses, the server answers
+    /// `PING` within [`CHECK_TIMEOUT`], and it is Redis [`MIN_VERSION`] or
+    /// newer.
     pub fn at(url: &str) -> Result<Broker, BrokerError> {
         let client =
             redis::Client::open(url).map_err(|e| BrokerError::BadUrl {
-                url: url.to_string(),
+                url: redacted(url),
                 reason: e.to_string(),
             })?;
         let unreachable = |e: redis::RedisError| BrokerError::Unreachable {
-            url: url.to_string(),
+            url: redacted(url),
             reason: e.to_string(),
         };
         let mut conn = client
-            .get_connection_with_timeout(Duration::from_secs(2))
+            .get_connection_with_timeout(CHECK_TIMEOUT)
+            .map_err(unreachable)?;
+        // The client drops its connect timeout once connected: without these,
+        // a server that stalls after the handshake would hang the check.
+        conn.set_read_timeout(Some(CHECK_TIMEOUT))
+            .map_err(unreachable)?;
+        conn.set_write_timeout(Some(CHECK_TIMEOUT))
             .map_err(unreachable)?;
         redis::cmd("PING")
             .query::<String>(&mut conn)
             .map_err(unreachable)?;
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query(&mut conn)
+            .map_err(unreachable)?;
+        match version_of(&info) {
+            Some((_, version)) if version >= MIN_VERSION => {}
+            Some((found, _)) => {
+                return Err(BrokerError::TooOld {
+                    url: redacted(url),
+                    found,
+                });
+            }
+            None => {
+                return Err(BrokerError::Unreachable {
+                    url: redacted(url),
+                    reason: "it does not say which Redis it is (INFO server)"
+                        .into(),
+                });
+            }
+        }
         Ok(Broker {
             url: url.to_string(),
             private: false,
@@ -117,6 +194,11 @@ impl Broker {
     /// A client of this broker.
     pub fn client(&self) -> redis::RedisResult<redis::Client> {
         redis::Client::open(self.url.as_str())
+    }
+
+    /// Its URL as it may be shown: the password hidden ([`redacted`]).
+    pub fn shown(&self) -> String {
+        redacted(&self.url)
     }
 }
 

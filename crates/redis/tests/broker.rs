@@ -10,8 +10,9 @@ use pipeline_core::testkit::within;
 use pipeline_core::{
     Config, ConfigError, PipelineError, Probes, Scenario, Stage,
 };
+use pipeline_redis::server;
 #[cfg(unix)]
-use pipeline_redis::server::{self, Server};
+use pipeline_redis::server::Server;
 use pipeline_redis::{BACKEND, Broker, on_broker};
 
 /// Far longer than any of these runs takes on a loaded machine, far shorter
@@ -136,4 +137,136 @@ fn a_run_leaves_no_key_behind() {
         size, 0,
         "every stream, group, slot list and flag was removed"
     );
+}
+
+/// What a fake server on loopback does with each command it reads.
+#[derive(Clone, Copy)]
+enum Fake {
+    /// Answers as Redis `version` would: `PING`, `INFO server`, `+OK` to the rest.
+    Redis(&'static str),
+    /// Answers the first command, then nothing more (and keeps the connection).
+    AnswersThenStalls,
+}
+
+/// A fake server on a loopback port, serving each connection on a thread of its
+/// own for as long as the test process lives; gives its URL.
+fn fake_server(fake: Fake) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut answered = 0;
+                loop {
+                    // One command: `*N` then N bulk strings (`$len`, the bytes).
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let count: usize = line
+                        .trim_start_matches('*')
+                        .trim()
+                        .parse()
+                        .unwrap_or(0);
+                    let mut words = Vec::new();
+                    for _ in 0..count {
+                        let mut len = String::new();
+                        reader.read_line(&mut len).unwrap();
+                        let mut word = String::new();
+                        reader.read_line(&mut word).unwrap();
+                        words.push(word.trim_end().to_ascii_uppercase());
+                    }
+                    let reply = match fake {
+                        Fake::AnswersThenStalls if answered > 0 => {
+                            std::thread::sleep(Duration::from_secs(3600));
+                            return;
+                        }
+                        Fake::AnswersThenStalls => "+PONG\r\n".to_string(),
+                        Fake::Redis(_)
+                            if words.first().is_some_and(|w| w == "PING") =>
+                        {
+                            "+PONG\r\n".to_string()
+                        }
+                        Fake::Redis(version)
+                            if words.first().is_some_and(|w| w == "INFO") =>
+                        {
+                            let info = format!(
+                                "# Server\r\nredis_version:{version}\r\n"
+                            );
+                            format!("${}\r\n{info}\r\n", info.len())
+                        }
+                        Fake::Redis(_) => "+OK\r\n".to_string(),
+                    };
+                    answered += 1;
+                    if writer.write_all(reply.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("redis://127.0.0.1:{port}")
+}
+
+/// A server older than the pipeline needs is refused in one line naming its
+/// version and the one needed, before anything runs; a new enough one passes
+/// the check.
+#[test]
+fn an_old_redis_is_refused_in_one_line() {
+    for old in ["6.0.16", "6.2.14"] {
+        let url = fake_server(Fake::Redis(old));
+        let error =
+            within("an old server's check", WATCHDOG, move || Broker::at(&url))
+                .expect_err("refused");
+        let message = error.to_string();
+        assert!(message.contains(&format!("is Redis {old}")), "{message}");
+        assert!(message.contains("needs Redis 7.0 or newer"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+    }
+    let url = fake_server(Fake::Redis("7.2.4"));
+    within("a new server's check", WATCHDOG, move || Broker::at(&url))
+        .expect("accepted");
+}
+
+/// A server that answers the handshake and then nothing more is refused within
+/// seconds, not waited for.
+#[test]
+fn a_server_that_stalls_after_the_handshake_is_refused() {
+    let url = fake_server(Fake::AnswersThenStalls);
+    let error = within("a stalled server's check", WATCHDOG, move || {
+        Broker::at(&url)
+    })
+    .expect_err("refused");
+    assert!(
+        matches!(error, server::BrokerError::Unreachable { .. }),
+        "{error}"
+    );
+}
+
+/// A password is never shown: not in an error, not in a URL printed.
+#[test]
+fn a_password_is_never_printed() {
+    use pipeline_redis::server::redacted;
+    assert_eq!(
+        redacted("redis://:s3cr3t-PW@127.0.0.1:6391/0"),
+        "redis://:***@127.0.0.1:6391/0"
+    );
+    assert_eq!(
+        redacted("rediss://ops:s3cr3t-PW@cache.example:6380"),
+        "rediss://ops:***@cache.example:6380"
+    );
+    assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    assert_eq!(
+        redacted("redis+unix:///tmp/x/redis.sock"),
+        "redis+unix:///tmp/x/redis.sock"
+    );
+    // Port 1: nothing listens; the error names the broker, not its password.
+    let error = Broker::at("redis://:s3cr3t-PW@127.0.0.1:1")
+        .expect_err("nothing there")
+        .to_string();
+    assert!(!error.contains("s3cr3t"), "{error}");
+    assert!(error.contains("redis://:***@127.0.0.1:1"), "{error}");
 }
