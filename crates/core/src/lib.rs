@@ -86,8 +86,8 @@ pub use probe::{
 };
 pub use recorder::{DEFAULT_RECORD_LIMIT, Recorder};
 pub use report::{
-    COMPLETED, INTERRUPTED, Latency, Machine, ProcessReport, Report, SCHEMA, STOPPED_FROM_OUTSIDE,
-    StageReport, WorkerReport,
+    COMPLETED, DeadLetter, INTERRUPTED, Latency, Machine, ProcessReport, Report, SCHEMA,
+    STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
 };
 pub use run::{
     Backend, Camera, Collector, Handoff, PipelineError, Run, ThreadGate, os_gives_every_thread,

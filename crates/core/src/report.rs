@@ -97,8 +97,26 @@ pub struct Report {
     /// out of the JSON, for a run in one process.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<ProcessReport>,
+    /// Entries a broker set aside instead of delivering them again: one that
+    /// does not decode, or one delivered too many times. An item among them is
+    /// counted in `failed` too. Empty, and left out of the JSON, without one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dead_letters: Vec<DeadLetter>,
     /// The machine the run was measured on.
     pub machine: Machine,
+}
+
+/// An entry a broker set aside as a dead letter, as the report lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// The queue it was in (`download`, `resize`, `upload` or `done`).
+    pub queue: String,
+    /// Its id on the broker.
+    pub entry: String,
+    /// Why it was set aside.
+    pub why: String,
+    /// How many times it had been delivered.
+    pub deliveries: u64,
 }
 
 /// One process of a run whose stages ran as processes of their own.

@@ -171,6 +171,12 @@ pub trait Handoff {
     /// threads, and a worker's own CPU time is not measured (a task moves
     /// between threads, and a thread's CPU clock is all there is to read).
     const TASKS: bool = false;
+    /// Whether a worker that finds its queue empty keeps a core busy for a
+    /// while before it parks (kanal's `recv` yields 256 times, and takes the
+    /// channel's lock by spinning): then a stage of thousands of workers is
+    /// refused above [`fit::SPINNING_WAITERS_PER_CORE`] a core
+    /// ([`fit::check_spinning_waiters`]).
+    const SPINS_BEFORE_PARKING: bool = false;
     /// Whether its queues live in a broker, a server outside the process.
     const BROKER: bool = false;
 
@@ -198,6 +204,9 @@ pub struct Backend {
     pub polls: bool,
     /// Whether its workers are tasks rather than a thread each ([`Handoff::TASKS`]).
     pub tasks: bool,
+    /// Whether a waiting worker keeps a core busy before it parks
+    /// ([`Handoff::SPINS_BEFORE_PARKING`]).
+    pub spins_before_parking: bool,
     /// Whether its queues live in a broker ([`Handoff::BROKER`]).
     pub broker: bool,
     /// [`Handoff::ready`].
@@ -220,6 +229,7 @@ impl Backend {
             rendezvous: H::RENDEZVOUS,
             polls: H::POLLS,
             tasks: H::TASKS,
+            spins_before_parking: H::SPINS_BEFORE_PARKING,
             broker: H::BROKER,
             ready: H::ready,
             counting,
@@ -301,10 +311,28 @@ impl Backend {
     pub fn check_fit(&self, config: &Config) -> Result<(), ConfigError> {
         (self.ready)()?;
         fit::check_this_machine(config)?;
+        fit::check_address_space_this_machine(config, self.tasks)?;
         if !self.tasks {
             fit::check_threads_this_machine(config)?;
         }
-        Ok(())
+        self.check_waiters(config, fit::cores())
+    }
+
+    /// Refuses `config` (prepared) if its waiting workers would keep more
+    /// cores busy than `cores` can give and still serve the workers with work
+    /// ([`fit::check_spinning_waiters`]): the part of [`Backend::check_fit`]
+    /// that depends on the core count alone, so that a report made on a machine
+    /// of `cores` can say what the lab would do there.
+    pub fn check_waiters(&self, config: &Config, cores: u64) -> Result<(), ConfigError> {
+        let spinner = match (self.spins_before_parking, config.poll_sleep_ms) {
+            (true, _) => Some("yields 256 times and takes the channel's lock by spinning"),
+            (false, Some(0)) if self.polls => Some("spins"),
+            _ => None,
+        };
+        match spinner {
+            Some(how) => fit::check_spinning_waiters(config, self.name, how, cores),
+            None => Ok(()),
+        }
     }
 }
 
@@ -615,6 +643,7 @@ impl Run {
             },
             stages,
             processes: Vec::new(),
+            dead_letters: Vec::new(),
             machine: Machine::this(),
         };
         match (first_panic, refused) {
@@ -687,7 +716,8 @@ impl Run {
     /// (`resize-2`), so a panic message says where it happened. A panic is
     /// noted with the time its worker caught it, so that the run names the
     /// first of several. If the OS refuses the thread, the run is stopped
-    /// (the workers already started end) and its error says so: `None`.
+    /// (the workers already started end) and its error says so: `None`; a
+    /// run already stopped starts no more workers: `None` too.
     pub fn spawn_worker<'scope>(
         &self,
         scope: &'scope Scope<'scope, '_>,
@@ -704,6 +734,11 @@ impl Run {
                 panic::resume_unwind(Box::new(CaughtPanic { at, message }));
             }
         };
+        // A run stopped while its workers start (a signal, a refused thread)
+        // starts no more: thousands of them would take seconds to start.
+        if self.probes.stop_signal().is_raised() {
+            return None;
+        }
         let builder = thread::Builder::new().name(name.clone());
         let gate = (self.gate)(&name);
         let started = gate.and_then(|()| builder.spawn_scoped(scope, body));

@@ -64,6 +64,9 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
     if let Some(again) = at_least_once_line(report) {
         line(&mut out, "again", &again);
     }
+    if let Some(dead) = dead_letters_line(report) {
+        line(&mut out, "dead", &dead);
+    }
     line(&mut out, "wall", &wall_line(report));
     if report.processes.is_empty() {
         line(
@@ -144,6 +147,31 @@ fn at_least_once_line(report: &Report) -> Option<String> {
         ));
     }
     Some(parts.join(" · "))
+}
+
+/// The entries a broker set aside as dead letters, by queue, and the first
+/// one's reason; `None` when there are none.
+fn dead_letters_line(report: &Report) -> Option<String> {
+    let first = report.dead_letters.first()?;
+    let mut by_queue: Vec<(&str, usize)> = Vec::new();
+    for dead in &report.dead_letters {
+        match by_queue.iter_mut().find(|(queue, _)| *queue == dead.queue) {
+            Some((_, count)) => *count += 1,
+            None => by_queue.push((&dead.queue, 1)),
+        }
+    }
+    let counts: Vec<String> = by_queue
+        .iter()
+        .map(|(queue, count)| format!("{queue} {count}"))
+        .collect();
+    Some(format!(
+        "{} dead letters ({}; first: {} entry {}, {})",
+        report.dead_letters.len(),
+        counts.join(", "),
+        first.queue,
+        first.entry,
+        first.why
+    ))
 }
 
 /// One row per process of a run whose stages were processes.

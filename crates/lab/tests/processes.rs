@@ -439,3 +439,82 @@ fn a_ctrl_c_on_an_added_worker_loses_none_of_its_items() {
         "{report:?}"
     );
 }
+
+/// An entry that does not decode, put on a running run's queues by hand, and an
+/// item whose resize panics in every process that takes it: each is set aside
+/// as a dead letter and counted, the counts add up, and the run completes.
+#[test]
+fn poison_entries_are_dead_lettered_and_the_run_completes() {
+    if !available() {
+        return;
+    }
+    let mut coordinator = on_processes();
+    coordinator.args(["--scenario", "camera", "--items", "300"]);
+    coordinator.args(["--panic-at", "resize:5", "--json"]);
+    let mut child = started(&mut coordinator);
+    let mut announcement = String::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut announcement).unwrap();
+    let word_after = |flag: &str| {
+        announcement
+            .split_whitespace()
+            .skip_while(|w| *w != flag)
+            .nth(1)
+            .unwrap_or_else(|| panic!("the announcement names {flag}: {announcement}"))
+            .to_string()
+    };
+    let (url, run) = (word_after("--broker"), word_after("--run"));
+    let mut conn = redis::Client::open(url.as_str())
+        .and_then(|client| client.get_connection())
+        .expect("the run's broker answers");
+    let _: String = redis::cmd("XADD")
+        .arg(format!("{run}:download"))
+        .arg("*")
+        .arg("foo")
+        .arg("bar")
+        .query(&mut conn)
+        .unwrap();
+    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let pid = child.id() as i32;
+    let (done, finished) = std::sync::mpsc::channel();
+    let watchdog = thread::spawn(move || {
+        if finished.recv_timeout(WATCHDOG).is_err() {
+            // SAFETY: kill(2) on our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let output = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    watchdog.join().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report = report_of(&output);
+    assert_eq!(report.outcome, "completed");
+    assert_eq!(
+        (report.items_in, report.items_out, report.failed),
+        (300, 299, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.items_in,
+        report.items_out + report.failed + report.unfinished
+    );
+    let mut queues: Vec<&str> = report
+        .dead_letters
+        .iter()
+        .map(|d| d.queue.as_str())
+        .collect();
+    queues.sort_unstable();
+    assert_eq!(queues, ["download", "resize"], "{:?}", report.dead_letters);
+    let resize = report
+        .dead_letters
+        .iter()
+        .find(|d| d.queue == "resize")
+        .unwrap();
+    assert!(resize.deliveries > 3, "{resize:?}");
+    let download = report
+        .dead_letters
+        .iter()
+        .find(|d| d.queue == "download")
+        .unwrap();
+    assert!(download.why.contains("does not decode"), "{download:?}");
+}

@@ -348,8 +348,16 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
             return work::<P>(run, &shared, &queues, assignment);
         }
     };
-    // The run's keys go with it (a lost server took them already).
+    let mut report = report;
+    // The run's dead letters into its report, then its keys go with it (a
+    // lost server took them already).
     if let Ok(mut conn) = shared.connect() {
+        if let (Some(report), Ok(dead)) = (
+            report_of(&mut report),
+            stream::dead_letters(&mut conn, &shared.prefix),
+        ) {
+            report.dead_letters = dead;
+        }
         let _ = remove_run(&mut conn, &shared.prefix);
     }
     report
@@ -640,11 +648,23 @@ fn collect(
                         claimed
                     }
                 };
-            for Entry { id, job, .. } in entries {
-                if let Ok(job) = job {
-                    arrived(job);
+            for Entry {
+                id,
+                job,
+                deliveries,
+                ..
+            } in entries
+            {
+                match job {
+                    Ok(job) => {
+                        arrived(job);
+                        done.ack(conn, &id)?;
+                    }
+                    Err(error) => {
+                        let why = format!("it does not decode: {error}");
+                        done.dead_letter(conn, &id, &why, deliveries)?;
+                    }
                 }
-                done.ack(conn, &id)?;
             }
         }
     })
@@ -746,17 +766,43 @@ impl Worker<'_> {
         entry: Entry<In>,
         func: impl Fn(In) -> Result<Out, StageError>,
     ) -> RedisResult<bool> {
-        let Entry { id, job, claimed } = entry;
-        let job = job.map_err(|e| {
-            redis::RedisError::from((
-                redis::ErrorKind::Client,
-                "a stream entry",
-                e.to_string(),
-            ))
-        })?;
+        let Entry {
+            id,
+            job,
+            claimed,
+            deliveries,
+        } = entry;
+        let job = match job {
+            Ok(job) => job,
+            // No item of this run: set aside, and never the end of the run.
+            Err(error) => {
+                let why = format!("it does not decode: {error}");
+                self.input.dead_letter(conn, &id, &why, deliveries)?;
+                return Ok(true);
+            }
+        };
         probe.got();
         if claimed {
             self.shared.redelivered[self.stage.index()].fetch_add(1, Relaxed);
+        }
+        if deliveries > stream::MAX_DELIVERIES {
+            // Every worker that took it before ended without handling it (a
+            // poison item kills its worker): set aside, counted as failed,
+            // and the run goes on.
+            let why = format!(
+                "delivered {deliveries} times, and every worker that took it ended without handling it"
+            );
+            self.input.dead_letter(conn, &id, &why, deliveries)?;
+            let (stage, item) = (self.stage, job.id);
+            let failed = probe.work::<In, Out>(job, |_| {
+                Err(StageError {
+                    stage,
+                    item,
+                    reason: format!("dead-lettered: {why}"),
+                })
+            });
+            debug_assert!(failed.is_none());
+            return Ok(true);
         }
         match probe.work(job, &func) {
             Some(result) => {

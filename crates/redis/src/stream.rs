@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use redis::{Connection, RedisResult, Value};
 
-use pipeline_core::Job;
+use pipeline_core::{DeadLetter, Job};
 
 use crate::wire::{Wire, WireError};
 
@@ -43,7 +43,14 @@ pub struct Stream {
     closed: String,
     /// The ids of the entries read and not yet acked whose slot is free again.
     freed: String,
+    /// The run's dead letters: entries set aside, never to be delivered again.
+    dead: String,
 }
+
+/// How many times an entry is delivered before it is set aside as a dead
+/// letter: each delivery after the first is a claim from a consumer that held
+/// it too long, most often because the worker died on it.
+pub const MAX_DELIVERIES: u64 = 3;
 
 /// An entry read from a stream: its stream id (to ack) and its job.
 #[derive(Debug)]
@@ -54,6 +61,8 @@ pub struct Entry<T> {
     pub job: Result<Job<T>, WireError>,
     /// Whether it was claimed from another consumer (redelivered).
     pub claimed: bool,
+    /// How many times it has been delivered, this time included.
+    pub deliveries: u64,
 }
 
 /// What a `get` gave.
@@ -73,8 +82,44 @@ impl Stream {
             slots: bounded.then(|| format!("{key}:slots")),
             closed: format!("{key}:closed"),
             freed: format!("{key}:freed"),
+            dead: dead_letters_key(prefix),
             key,
         }
+    }
+
+    /// Sets the entry `id` aside as a dead letter, saying `why`, and acks it,
+    /// in one `MULTI`: it leaves the queue for good, and the run goes on.
+    pub fn dead_letter(
+        &self,
+        conn: &mut Connection,
+        id: &str,
+        why: &str,
+        deliveries: u64,
+    ) -> RedisResult<()> {
+        let mut set_aside = redis::pipe();
+        set_aside
+            .atomic()
+            .cmd("XADD")
+            .arg(&self.dead)
+            .arg("*")
+            .arg("queue")
+            .arg(&self.key)
+            .arg("entry")
+            .arg(id)
+            .arg("why")
+            .arg(why)
+            .arg("deliveries")
+            .arg(deliveries)
+            .ignore()
+            .cmd("XACK")
+            .arg(&self.key)
+            .arg(GROUP)
+            .arg(id)
+            .ignore();
+        if self.slots.is_some() {
+            set_aside.cmd("SREM").arg(&self.freed).arg(id).ignore();
+        }
+        set_aside.query(conn)
     }
 
     /// Every key this queue may have made but its putters' taken slots.
@@ -249,16 +294,38 @@ impl Stream {
             .arg("COUNT")
             .arg(count)
             .query(conn)?;
-        let claimed: Vec<Entry<T>> = reply
+        let mut claimed: Vec<Entry<T>> = reply
             .claimed
             .iter()
             .map(|entry| decode(entry, epoch, true))
             .collect();
+        for entry in &mut claimed {
+            entry.deliveries = self.deliveries_of(conn, &entry.id)?;
+        }
         // The consumer that died may have died before it gave the slot back.
         for entry in &claimed {
             self.free_slot_of(conn, &entry.id)?;
         }
         Ok(claimed)
+    }
+
+    /// How many times the pending entry `id` has been delivered
+    /// (`XPENDING`'s count; 1 if it is no longer pending).
+    fn deliveries_of(
+        &self,
+        conn: &mut Connection,
+        id: &str,
+    ) -> RedisResult<u64> {
+        let pending: Vec<(String, String, u64, u64)> = redis::cmd("XPENDING")
+            .arg(&self.key)
+            .arg(GROUP)
+            .arg(id)
+            .arg(id)
+            .arg(1)
+            .query(conn)?;
+        Ok(pending
+            .first()
+            .map_or(1, |(_, _, _, deliveries)| *deliveries))
     }
 
     /// Gives back the slot of the entry `id`, unless it was given back
@@ -355,7 +422,40 @@ fn decode<T: Wire>(
         id: entry.id.clone(),
         job,
         claimed,
+        deliveries: 1,
     }
+}
+
+/// The key of the dead-letter stream of the run whose keys start with `prefix`.
+pub fn dead_letters_key(prefix: &str) -> String {
+    format!("{prefix}:dead")
+}
+
+/// Every dead letter of the run whose keys start with `prefix`, oldest first.
+pub fn dead_letters(
+    conn: &mut Connection,
+    prefix: &str,
+) -> RedisResult<Vec<DeadLetter>> {
+    let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(dead_letters_key(prefix))
+        .arg("-")
+        .arg("+")
+        .query(conn)?;
+    Ok(reply
+        .ids
+        .iter()
+        .map(|entry| {
+            let text =
+                |name: &str| entry.get::<String>(name).unwrap_or_default();
+            let queue = text("queue");
+            DeadLetter {
+                queue: queue.rsplit(':').next().unwrap_or(&queue).to_string(),
+                entry: text("entry"),
+                why: text("why"),
+                deliveries: entry.get::<u64>("deliveries").unwrap_or(0),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
