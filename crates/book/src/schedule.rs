@@ -3,7 +3,7 @@
 //! `book/src/workshop/schedule.md`, and [`check_schedule`] finds what is wrong with it:
 //! a day that does not add up to its length, a page of the book that is not in it, an
 //! exercise placed before a talk whose pages it links to, exercises numbered or listed
-//! out of order, or a stale table. After a `further:` line come the segments that go
+//! out of order, a day with less than [`MIN_SLACK`] minutes of slack, or a stale table. After a `further:` line come the segments that go
 //! further, beyond the day's length: for a longer day, or for a reader on their own.
 
 use std::collections::HashMap;
@@ -17,6 +17,9 @@ use crate::{check, paths};
 use mdbook_markdown::pulldown_cmark::{Event, Tag};
 use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
 
+/// The fewest minutes of slack the day keeps, for questions and overruns: a room of
+/// twenty never runs to the minute.
+pub const MIN_SLACK: u32 = 10;
 /// The schedule's source, relative to the book's folder.
 pub const SCHEDULE_SOURCE: &str = "schedule.txt";
 /// The page that shows it, relative to `book/src`.
@@ -58,6 +61,11 @@ pub enum Segment {
         /// How long.
         minutes: u32,
     },
+    /// Time kept free, for questions and for what ran over.
+    Slack {
+        /// How long.
+        minutes: u32,
+    },
 }
 
 impl Segment {
@@ -67,14 +75,14 @@ impl Segment {
             Segment::Talk { pages, .. } | Segment::Exercise { pages } => {
                 pages.iter().map(|p| p.minutes).sum()
             }
-            Segment::Break { minutes } => *minutes,
+            Segment::Break { minutes } | Segment::Slack { minutes } => *minutes,
         }
     }
 
     fn pages(&self) -> &[Page] {
         match self {
             Segment::Talk { pages, .. } | Segment::Exercise { pages } => pages,
-            Segment::Break { .. } => &[],
+            Segment::Break { .. } | Segment::Slack { .. } => &[],
         }
     }
 }
@@ -96,6 +104,15 @@ impl Schedule {
     /// The sum of the day's segments' minutes (what goes further is not counted).
     pub fn total(&self) -> u32 {
         self.segments.iter().map(Segment::minutes).sum()
+    }
+
+    /// The minutes of the day kept as slack.
+    pub fn slack(&self) -> u32 {
+        self.segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Slack { .. }))
+            .map(Segment::minutes)
+            .sum()
     }
 
     /// The day's segments, then those that go further.
@@ -131,6 +148,9 @@ pub fn parse(text: &str) -> anyhow::Result<Schedule> {
             "further" => bail!("line {at}: `further:` stands alone, once"),
             "length" => length = Some(minutes(value).with_context(|| format!("line {at}"))?),
             "break" => segments.push(Segment::Break {
+                minutes: minutes(value).with_context(|| format!("line {at}"))?,
+            }),
+            "slack" => segments.push(Segment::Slack {
                 minutes: minutes(value).with_context(|| format!("line {at}"))?,
             }),
             "talk" => {
@@ -249,6 +269,10 @@ pub fn table(schedule: &Schedule, src_dir: &Path) -> String {
                 )
             }
             Segment::Break { .. } => ("*Break*".to_string(), String::new()),
+            Segment::Slack { .. } => (
+                "*Slack*: questions, and what ran over".to_string(),
+                String::new(),
+            ),
         };
         let _ = writeln!(
             out,
@@ -375,6 +399,12 @@ fn problems(
             schedule.length
         ));
     }
+    if schedule.slack() < MIN_SLACK {
+        problems.push(format!(
+            "schedule: the day keeps {} minutes of slack, fewer than {MIN_SLACK}",
+            schedule.slack()
+        ));
+    }
     // The day, then what goes further: one sequence, for order and numbering.
     let segments: Vec<&Segment> = schedule.all_segments().collect();
     // Where each page is presented: the index of its segment.
@@ -478,11 +508,12 @@ mod tests {
 
     const SMALL: &str = "\
 # comment
-length: 30
+length: 40
 talk: Polling = polling/queue.md 5, polling/worker.md 5
 exercise: workshop/one.md 10, workshop/one-solution.md 0
 break: 5
 talk: Stopping = stopping/close.md 5
+slack: 10
 reference: intro.md
 ";
 
@@ -503,9 +534,10 @@ reference: intro.md
     #[test]
     fn a_schedule_parses_and_adds_up() {
         let schedule = parse(SMALL).unwrap();
-        assert_eq!(schedule.length, 30);
-        assert_eq!(schedule.segments.len(), 4);
-        assert_eq!(schedule.total(), 30);
+        assert_eq!(schedule.length, 40);
+        assert_eq!(schedule.segments.len(), 5);
+        assert_eq!(schedule.total(), 40);
+        assert_eq!(schedule.slack(), 10);
         assert_eq!(schedule.reference, ["intro.md"]);
     }
 
@@ -515,15 +547,29 @@ reference: intro.md
         assert!(table.contains("| 0:00 | 10 | Polling |"), "{table}");
         assert!(table.contains("| 0:10 | 10 | **Exercise 1**:"), "{table}");
         assert!(table.contains("| 0:20 | 5 | *Break* |"), "{table}");
-        assert!(table.contains("| 0:30 | | End | |"), "{table}");
+        assert!(table.contains("| 0:40 | | End | |"), "{table}");
+    }
+
+    #[test]
+    fn a_day_without_its_slack_is_a_problem() {
+        let text = SMALL.replace("slack: 10", "slack: 5\nbreak: 5");
+        let schedule = parse(&text).unwrap();
+        assert_eq!(schedule.total(), 40);
+        let problems = problems(&schedule, summary(), &pages(""));
+        assert!(
+            problems.iter().any(|p| p.contains("5 minutes of slack")),
+            "{problems:?}"
+        );
+        let table = table(&schedule, Path::new("/nonexistent"));
+        assert!(table.contains("| 0:30 | 5 | *Slack*"), "{table}");
     }
 
     #[test]
     fn a_day_that_does_not_add_up_is_a_problem() {
-        let schedule = parse(&SMALL.replace("length: 30", "length: 45")).unwrap();
+        let schedule = parse(&SMALL.replace("length: 40", "length: 45")).unwrap();
         let problems = problems(&schedule, summary(), &pages(""));
         assert!(
-            problems.iter().any(|p| p.contains("adds up to 30 minutes")),
+            problems.iter().any(|p| p.contains("adds up to 40 minutes")),
             "{problems:?}"
         );
     }
@@ -584,21 +630,21 @@ reference: intro.md
              reference: intro.md",
         );
         let schedule = parse(&text).unwrap();
-        assert_eq!(schedule.total(), 30, "the day alone");
+        assert_eq!(schedule.total(), 40, "the day alone");
         assert_eq!(schedule.further.len(), 2);
-        assert_eq!(schedule.all_segments().count(), 6);
+        assert_eq!(schedule.all_segments().count(), 7);
         let table = table(&schedule, Path::new("/nonexistent"));
-        assert!(table.contains("| 0:30 | | End | |"), "{table}");
+        assert!(table.contains("| 0:40 | | End | |"), "{table}");
         assert!(
-            table.contains("| 0:30 | 5 | *Going further*: More |"),
+            table.contains("| 0:40 | 5 | *Going further*: More |"),
             "{table}"
         );
         assert!(
-            table.contains("| 0:35 | 10 | *Going further*: **Exercise 2**:"),
+            table.contains("| 0:45 | 10 | *Going further*: **Exercise 2**:"),
             "{table}"
         );
         assert!(
-            table.contains("| 0:45 | | End of going further | |"),
+            table.contains("| 0:55 | | End of going further | |"),
             "{table}"
         );
         let summary = format!(
@@ -625,6 +671,7 @@ reference: intro.md
         let schedule = load(&root).unwrap();
         assert_eq!(schedule.length, 180, "the workshop is stated as 3 hours");
         assert_eq!(schedule.total(), schedule.length);
+        assert!(schedule.slack() >= MIN_SLACK, "the day keeps its slack");
         let problems = check_schedule(&root);
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
