@@ -6,6 +6,9 @@
 //! each pipeline's wall time against that ideal, its peak resident memory, its CPU
 //! time and the time it took to start its workers, or the reason this machine
 //! refused the run before it started, or the time it was given before it was killed.
+//! A run the lab refuses on a machine of the results' cores (a stage of
+//! waiting workers that keep the cores busy, [`pipeline_core::Backend::check_waiters`])
+//! is refused here too, whatever the bench did with it.
 //!
 //! The memory a wait costs is the pipeline's growth from its fewest waits: its peak
 //! resident memory less that of its run at [`LEVELS`]' first, over the waits added.
@@ -122,7 +125,15 @@ pub fn points(results: &Results) -> Vec<Point> {
                 });
                 continue;
             }
-            let outcome = match (run.refused(), run.timed_out(), run.report()) {
+            // What the lab refuses on a machine of these cores, whatever the run
+            // did: the same check, on the cores the results were measured on.
+            let spinning = pipeline
+                .backend
+                .check_waiters(&run.case.config, results.machine.cpus as u64)
+                .err()
+                .map(|refusal| refusal.to_string());
+            let refused = spinning.as_deref().or(run.refused());
+            let outcome = match (refused, run.timed_out(), run.report()) {
                 (Some(reason), _, _) => Measured::Refused(reason.to_string()),
                 (None, Some(seconds), _) => Measured::TimedOut(seconds),
                 (None, None, Some(report)) => Measured::Ran {

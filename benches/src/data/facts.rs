@@ -276,16 +276,31 @@ fn crowd(f: &mut Facts, results: &Results) {
             );
         }
     }
-    // The first level at which a thread pipeline was refused, and why; the runs
-    // that did not end in their time.
-    let refused = points
-        .iter()
-        .filter(|p| !tasks(p.pipeline))
-        .filter_map(|p| match &p.outcome {
+    // The first level at which every thread pipeline was refused, and why (a
+    // pipeline refused at fewer waits for its waiting workers is not the
+    // machine refusing threads); the runs that did not end in their time.
+    fn refused_at(p: &Point) -> Option<(u64, &String)> {
+        match &p.outcome {
             Measured::Refused(reason) => Some((p.waits, reason)),
             _ => None,
+        }
+    }
+    let refused = LEVELS
+        .iter()
+        .copied()
+        .find(|&level| {
+            let threads: Vec<&Point> = points
+                .iter()
+                .filter(|p| !tasks(p.pipeline) && p.waits == level)
+                .collect();
+            !threads.is_empty() && threads.iter().all(|p| refused_at(p).is_some())
         })
-        .min_by_key(|(waits, _)| *waits);
+        .and_then(|level| {
+            points
+                .iter()
+                .filter(|p| !tasks(p.pipeline) && p.waits == level)
+                .find_map(refused_at)
+        });
     f.insert("crowd.threads.refused", Fact::Bool(refused.is_some()));
     if let Some((waits, reason)) = refused {
         f.insert("crowd.threads.refused-at", Fact::Count(waits));

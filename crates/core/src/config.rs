@@ -311,6 +311,16 @@ fn overhead_note(overhead: u64) -> String {
     }
 }
 
+fn tasks_note(tasks: u64) -> String {
+    match tasks {
+        0 => String::new(),
+        tasks => format!(
+            " and {tasks} tasks of {} each",
+            human_bytes(crate::fit::TASK_BYTES)
+        ),
+    }
+}
+
 /// A config refused before any thread starts; the message says what to change.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ConfigError {
@@ -370,6 +380,53 @@ pub enum ConfigError {
         /// That limit and what already counts against it: `kernel.pid_max is
         /// 32768 and 78 are in use`.
         limit: String,
+    },
+    /// More workers of one stage waiting at once than the cores can serve when
+    /// a waiting worker keeps a core busy before it parks: they take the cores
+    /// from the workers that have work, and the run collapses.
+    #[error(
+        "{waiters} {backend} workers of one stage would wait at once, and a waiting \
+         one {how} before it parks: more than {most} ({per_core} a core on \
+         {cores} cores) starve the workers that have work: use fewer workers, or \
+         a pipeline whose waits park at once (crossbeam, tokio)"
+    )]
+    SpinningWaiters {
+        /// The pipeline.
+        backend: &'static str,
+        /// What a waiting worker does: `spins`.
+        how: &'static str,
+        /// The workers of the largest stage.
+        waiters: u64,
+        /// The cores of this machine.
+        cores: u64,
+        /// The most waiting workers a stage may have on them.
+        most: u64,
+        /// That most, per core.
+        per_core: u64,
+    },
+    /// Threads and tasks whose stacks, arenas and futures need more address
+    /// space than `ulimit -v` leaves: the run would fail halfway through
+    /// starting them.
+    #[error(
+        "this run's {threads} threads{} need {} of address space (a stack of {} \
+         each, and the allocator's arenas); this process's address-space limit \
+         (ulimit -v) leaves {}: {advice}",
+        tasks_note(*.tasks),
+        human_bytes(*.needed),
+        human_bytes(crate::fit::STACK_BYTES),
+        human_bytes(*.available),
+    )]
+    AddressSpace {
+        /// The threads the run would start.
+        threads: u64,
+        /// The tasks it would start (0 for a pipeline of threads).
+        tasks: u64,
+        /// The address space they need.
+        needed: u64,
+        /// What the limit leaves.
+        available: u64,
+        /// What to change.
+        advice: &'static str,
     },
     /// The broker between the stages cannot be used: not installed, a bad URL,
     /// nothing answering (the message says which, and names the broker).

@@ -26,9 +26,132 @@ pub use crate::platform::{
 /// The address space a thread's stack takes: Rust's default for a spawned thread.
 pub const STACK_BYTES: u64 = 2 << 20;
 
+/// The address space a thread takes besides its stack, rounded up: the guard
+/// page below the stack, the signal stack Rust's runtime gives every thread
+/// with its guard page, and the thread's own small allocations (its name, its
+/// handle, its probe: about 550 bytes a worker in the crowd).
+pub const THREAD_EXTRA_BYTES: u64 = 64 << 10;
+
+/// The heap a worker that is a task takes, rounded up: the task (its future and
+/// the runtime's header), its channel handles and probe. `crowd` on tokio at
+/// 100,000 tasks peaks at about 1.0 KiB of heap a task; twice that leaves room
+/// for the allocator's own.
+pub const TASK_BYTES: u64 = 2 << 10;
+
 /// Threads a run starts besides its workers: the camera, and the lab's progress
 /// and signal threads.
 const OTHER_THREADS: u64 = 3;
+
+/// The most workers of one stage that may wait at once, per core, on a
+/// pipeline whose waiting workers keep a core busy before they park (see
+/// [`check_spinning_waiters`]). Measured on `crowd` with kanal on 2 cores,
+/// with two other busy processes: 2,000 waiting workers end near the ideal
+/// second, 5,000 did not end in 100 s.
+pub const SPINNING_WAITERS_PER_CORE: u64 = 1_000;
+
+/// The cores this process may run on.
+pub fn cores() -> u64 {
+    std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
+}
+
+/// Refuses `config` on `cores` when its largest stage has more workers than
+/// [`SPINNING_WAITERS_PER_CORE`] a core, for a pipeline whose waiting worker
+/// `how` (spins, yields) before it parks.
+///
+/// Such a worker is runnable while it waits, so the scheduler shares the cores
+/// between every waiting worker and the few that have work: with thousands
+/// waiting, the camera, the lone resize worker and whoever holds a channel's
+/// lock get a sliver of a core each, and a lock taken by spinning is spun on
+/// while its holder waits for its turn.
+pub fn check_spinning_waiters(
+    config: &Config,
+    backend: &'static str,
+    how: &'static str,
+    cores: u64,
+) -> Result<(), ConfigError> {
+    let waiters = config.workers.iter().copied().max().unwrap_or(0) as u64;
+    let most = SPINNING_WAITERS_PER_CORE * cores.max(1);
+    if waiters <= most {
+        return Ok(());
+    }
+    Err(ConfigError::SpinningWaiters {
+        backend,
+        how,
+        waiters,
+        cores,
+        most,
+        per_core: SPINNING_WAITERS_PER_CORE,
+    })
+}
+
+/// The address space a run takes for its threads and tasks, given `left`: each
+/// thread's stack and extras ([`STACK_BYTES`], [`THREAD_EXTRA_BYTES`]), an
+/// arena of the allocator ([`ARENA_BYTES`]) for each of the first
+/// `arenas` threads while there is room for one (glibc gives a thread the
+/// shared arena when there is not), and [`TASK_BYTES`] a task. `Err` with the
+/// most they may need when they do not fit in `left`.
+pub fn address_space(threads: u64, tasks: u64, arenas: u64, left: u64) -> Result<u64, u64> {
+    let per_thread = STACK_BYTES + THREAD_EXTRA_BYTES;
+    let most = threads
+        .saturating_mul(per_thread)
+        .saturating_add(threads.min(arenas).saturating_mul(ARENA_BYTES))
+        .saturating_add(tasks.saturating_mul(TASK_BYTES));
+    // The threads start one after the other, and each takes an arena while
+    // one fits: what is left after the arenas must hold the rest.
+    let mut taken = 0u64;
+    for _ in 0..threads.min(arenas) {
+        taken = taken.saturating_add(per_thread);
+        if taken > left {
+            return Err(most);
+        }
+        if left - taken >= ARENA_BYTES {
+            taken += ARENA_BYTES;
+        }
+    }
+    let rest = (threads - threads.min(arenas)).saturating_mul(per_thread);
+    let needed = taken
+        .saturating_add(rest)
+        .saturating_add(tasks.saturating_mul(TASK_BYTES));
+    if needed <= left {
+        Ok(needed)
+    } else {
+        Err(most)
+    }
+}
+
+/// Refuses `config` when its threads (or, for a pipeline of `tasks`, its
+/// runtime's threads and its tasks) need more address space than `left`.
+pub fn check_address_space(config: &Config, tasks: bool, left: u64) -> Result<(), ConfigError> {
+    let workers = config.workers.iter().sum::<usize>() as u64;
+    let (threads, tasks) = match tasks {
+        false => (workers + OTHER_THREADS, 0),
+        // The runtime's thread per core, and the tasks.
+        true => (cores() + OTHER_THREADS, workers),
+    };
+    match address_space(threads, tasks, crate::platform::arenas_most(), left) {
+        Ok(_) => Ok(()),
+        Err(needed) => Err(ConfigError::AddressSpace {
+            threads,
+            tasks,
+            needed,
+            available: left,
+            advice: if tasks > 0 {
+                "use fewer workers, or raise the limit"
+            } else {
+                "use fewer workers, or a pipeline of tasks (tokio)"
+            },
+        }),
+    }
+}
+
+/// [`check_address_space`] under this process's address-space limit, if it
+/// has one ([`address_space_left`]).
+pub fn check_address_space_this_machine(config: &Config, tasks: bool) -> Result<(), ConfigError> {
+    match address_space_left() {
+        Some(left) => check_address_space(config, tasks, left),
+        None => Ok(()),
+    }
+}
 
 /// The threads a run of `config` starts when each of its workers is a thread: the
 /// workers, the camera, and the lab's progress and signal threads.

@@ -79,6 +79,13 @@ pub fn address_space_left() -> Option<u64> {
 /// one when the limit leaves no room for another, so one is counted).
 pub const ARENA_BYTES: u64 = 64 << 20;
 
+/// The most arenas the allocator gives the threads of this process: glibc's
+/// default on 64-bit machines, eight per core. Every thread up to that many may
+/// get an arena of its own ([`ARENA_BYTES`] of address space, and memory maps).
+pub fn arenas_most() -> u64 {
+    8 * std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
+}
+
 /// One of the operating system's limits on threads: how many more it leaves this
 /// process, and what it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,14 +102,27 @@ pub struct ThreadLimit {
 ///
 /// - Linux: every thread takes a process id (`kernel.pid_max`), a task of the
 ///   kernel's (`kernel.threads-max`), a slot in the cgroup's `pids.max` and, but
-///   for root, in `ulimit -u`; and its stack takes two memory maps (the stack and
-///   its guard page) of `vm.max_map_count`.
+///   for root, in `ulimit -u`; and it takes memory maps of `vm.max_map_count`:
+///   its stack and guard page, and the signal stack and guard page Rust's
+///   runtime gives it, four in all, measured in this process once
+///   ([`maps_per_thread`]).
 /// - macOS: a task has at most `kern.num_taskthreads` threads. (`ulimit -u` and
 ///   `kern.maxprocperuid` count processes there, not threads.)
 /// - Windows: none that can be read; a thread takes address space and commit
 ///   charge, which the memory check counts.
 pub fn thread_limits() -> Vec<ThreadLimit> {
     os::thread_limits()
+}
+
+/// The memory maps one more thread takes in this process (Linux, where
+/// `vm.max_map_count` limits them): measured once by starting a few threads,
+/// and never fewer than the four the standard library sets up. `None` where
+/// maps are not limited.
+pub fn maps_per_thread() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    return Some(os::maps_per_thread());
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// The CPU's model name, if the platform says it.
@@ -168,6 +188,12 @@ impl StopRequest {
 }
 
 /// Calls `handler`, on a thread of its own, for every stop request from now on.
+///
+/// On Unix a second signal (SIGINT or SIGTERM) ends the process at once with
+/// 128 + its number, in the signal handler itself: no thread has to be
+/// scheduled for it among thousands that are runnable, no lock is taken, no
+/// output flushed. (On Windows the system runs the handler on a thread of its
+/// own; the handler ends the process itself.)
 pub fn on_stop_request(handler: impl FnMut(StopRequest) + Send + 'static) -> io::Result<()> {
     os::on_stop_request(handler)
 }

@@ -49,6 +49,8 @@ impl Handoff for Kanal {
     const NAME: &'static str = "kanal";
     const RENDEZVOUS: bool = true;
     const POLLS: bool = false;
+    // `recv` yields 256 times before it parks, and the channel's lock spins.
+    const SPINS_BEFORE_PARKING: bool = true;
 
     fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         pipeline::<P>(run)

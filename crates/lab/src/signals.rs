@@ -4,9 +4,9 @@
 //! drains and the lab prints what was measured; a second one ends the process at
 //! once. A signal is kept as its Unix number (2, 15) on every platform.
 
+use std::io;
 use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::{io, process};
 
 use pipeline_core::Probes;
 use pipeline_core::platform::{self, StopRequest};
@@ -43,8 +43,11 @@ pub fn watch_parent() {
 
 fn caught_one(signal: i32) {
     if CAUGHT.compare_exchange(0, signal, SeqCst, SeqCst).is_err() {
-        // The second: the user does not want to wait for the drain.
-        process::exit(exit_code(signal).into());
+        // The second: the user does not want to wait for the drain. Nothing is
+        // flushed, no lock taken: the report being written may hold stdout's.
+        // (On Unix a second signal has already ended the process in its
+        // handler; this is Windows, and a stage process's parent.)
+        platform::exit_at_once(exit_code(signal).into());
     }
     if !QUIET.load(SeqCst) {
         crate::output::error_line(&format!(

@@ -39,10 +39,12 @@
 //! ```
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::mpsc::{self as mpsc_std, SyncSender};
+use std::sync::{Arc, Once};
 use std::thread;
 use std::time::Instant;
 
@@ -104,14 +106,57 @@ fn runtime(run: &Run) -> io::Result<Runtime> {
     let mut builder = Builder::new_multi_thread();
     builder.worker_threads(cores).enable_time();
     // tokio panics, rather than fail, when the OS refuses it a thread.
-    panic::catch_unwind(AssertUnwindSafe(|| builder.build())).unwrap_or_else(
-        |payload| {
-            let message = pipeline_core::panic_message(&*payload);
-            Err(io::Error::other(message.to_string()))
-        },
-    )
+    build_or_refuse(builder)
 }
 // ANCHOR_END: runtime
+
+thread_local! {
+    /// Where the thread building a runtime sends a panic of tokio's, the
+    /// moment it is raised.
+    static BUILDING: RefCell<Option<SyncSender<io::Result<Runtime>>>> =
+        const { RefCell::new(None) };
+}
+
+/// Builds `builder`'s runtime, or says why the OS refused it a thread.
+///
+/// tokio panics when the OS refuses one of the runtime's threads, and the
+/// half-built runtime that the panic then drops waits for the threads it did
+/// start, which wait for a runtime that never comes: unwinding never ends. So
+/// the runtime is built on a thread of its own, and the panic is taken, as it
+/// is raised, by a panic hook that sends it here (and prints nothing); that
+/// thread is left waiting, and the run ends with the refusal.
+fn build_or_refuse(mut builder: Builder) -> io::Result<Runtime> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            match BUILDING.with(|building| building.borrow_mut().take()) {
+                Some(refused) => {
+                    let message = pipeline_core::panic_message(info.payload());
+                    let reason = message
+                        .strip_prefix("OS can't spawn worker thread: ")
+                        .unwrap_or(message);
+                    let _ = refused
+                        .try_send(Err(io::Error::other(reason.to_string())));
+                }
+                None => previous(info),
+            }
+        }));
+    });
+    let (built, answer) = mpsc_std::sync_channel(1);
+    thread::Builder::new()
+        .name("runtime-start".into())
+        .spawn(move || {
+            BUILDING
+                .with(|building| *building.borrow_mut() = Some(built.clone()));
+            let runtime = builder.build();
+            BUILDING.with(|building| building.borrow_mut().take());
+            let _ = built.send(runtime);
+        })?;
+    answer
+        .recv()
+        .unwrap_or_else(|_| Err(io::Error::other("the runtime's start ended")))
+}
 
 // ANCHOR: pipeline
 fn pipeline<P: Probing, const OFFLOAD: bool>(

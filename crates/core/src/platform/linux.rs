@@ -101,16 +101,87 @@ pub fn thread_limits() -> Vec<ThreadLimit> {
             what: format!("the cgroup's pids.max is {max} and {current} are in use"),
         });
     }
-    let maps = read("/proc/self/maps").map(|text| text.lines().count() as u64);
-    if let (Some(max), Some(maps)) = (number("/proc/sys/vm/max_map_count"), maps) {
+    if let (Some(max), Some(maps)) = (number("/proc/sys/vm/max_map_count"), maps_in_use()) {
+        let per_thread = maps_per_thread();
+        // The allocator's arenas to come take maps of their own, a few per core.
+        let reserve = ARENA_MAPS * super::arenas_most();
         limits.push(ThreadLimit {
-            room: max.saturating_sub(maps) / 2,
+            room: max.saturating_sub(maps + reserve) / per_thread,
             what: format!(
-                "vm.max_map_count is {max}, two maps a thread, and this process has {maps}"
+                "vm.max_map_count is {max}, a thread takes {per_thread} maps and this \
+                 process has {maps}"
             ),
         });
     }
     limits
+}
+
+/// The memory maps a thread takes by what the standard library sets up for
+/// it: its stack and the guard page below it (glibc's `pthread_create`), and
+/// the alternate signal stack and its guard page that Rust's runtime maps for
+/// every thread it starts, to report a stack overflow.
+pub const MAPS_PER_THREAD_SET_UP: u64 = 4;
+
+/// The maps an arena of the allocator takes: the heap it has reserved, and
+/// the part of it in use.
+const ARENA_MAPS: u64 = 2;
+
+/// The memory maps one more thread takes in this process: measured once, by
+/// starting a few threads and counting the maps while they live, and never
+/// fewer than [`MAPS_PER_THREAD_SET_UP`] (the C library keeps the stacks of
+/// threads that have ended and gives them to new ones, which a measurement
+/// after such an end would count as free).
+pub fn maps_per_thread() -> u64 {
+    static MEASURED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MEASURED.get_or_init(|| {
+        measure_maps_per_thread()
+            .unwrap_or(0)
+            .max(MAPS_PER_THREAD_SET_UP)
+    })
+}
+
+/// Starts [`MEASURED_THREADS`] threads as the pipelines start theirs (the
+/// standard library's defaults), counts this process's maps while every one
+/// of them lives, and gives the maps each added, rounded up.
+fn measure_maps_per_thread() -> Option<u64> {
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    const MEASURED_THREADS: u64 = 4;
+    // Nothing here allocates in the new threads: an allocation there would
+    // give each an arena of the allocator, whose maps are counted apart (at
+    // most eight a core, however many threads).
+    let started = AtomicU64::new(0);
+    // Held here while the maps are counted; each thread then waits to read it.
+    let gate = std::sync::RwLock::new(());
+    let before = maps_in_use()?;
+    std::thread::scope(|scope| {
+        let closed = gate
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut spawned = 0;
+        for _ in 0..MEASURED_THREADS {
+            let (started, gate) = (&started, &gate);
+            let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
+                started.fetch_add(1, SeqCst);
+                drop(gate.read());
+            });
+            if thread.is_err() {
+                break;
+            }
+            spawned += 1;
+        }
+        while started.load(SeqCst) < spawned {
+            std::thread::yield_now();
+        }
+        let during = maps_in_use();
+        drop(closed);
+        let added = during?.checked_sub(before)?;
+        (spawned == MEASURED_THREADS).then(|| added.div_ceil(MEASURED_THREADS))
+    })
+}
+
+/// How many memory maps this process has: the lines of `/proc/self/maps`.
+fn maps_in_use() -> Option<u64> {
+    read("/proc/self/maps").map(|text| text.lines().count() as u64)
 }
 
 /// The first `model name` of `/proc/cpuinfo`.

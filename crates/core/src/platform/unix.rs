@@ -2,6 +2,7 @@
 //! stop signals and the signals sent to a child.
 
 use std::io;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
 use nix::sys::resource::{Usage, UsageWho, getrusage};
@@ -62,8 +63,23 @@ pub fn stop_request_name(request: StopRequest) -> &'static str {
     }
 }
 
-/// Catches SIGINT and SIGTERM from now on, in a thread of their own.
+/// How many stop signals this process has been sent.
+static REQUESTS: AtomicU32 = AtomicU32::new(0);
+
+/// Catches SIGINT and SIGTERM from now on, in a thread of their own; a second
+/// one ends the process in the signal handler itself.
 pub fn on_stop_request(mut handler: impl FnMut(StopRequest) + Send + 'static) -> io::Result<()> {
+    for signal in [SIGINT, SIGTERM] {
+        // SAFETY: the action is async-signal-safe: an atomic add, then `_exit`,
+        // which takes no lock, allocates nothing and runs no exit handler.
+        unsafe {
+            signal_hook::low_level::register(signal, move || {
+                if REQUESTS.fetch_add(1, SeqCst) >= 1 {
+                    libc::_exit(128 + signal);
+                }
+            })?;
+        }
+    }
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     std::thread::Builder::new()
         .name("signals".into())
