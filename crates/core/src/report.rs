@@ -81,6 +81,11 @@ pub struct Report {
     /// The process's peak resident memory, when the run had a process to itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_bytes: Option<u64>,
+    /// The peak memory of the broker's server during the run, sampled: where
+    /// the queues of a pipeline with a broker keep their items (the server's
+    /// whole memory, every client's keys). `None` without a broker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_peak_bytes: Option<u64>,
     /// Seconds from the run's beginning to the moment its last worker started;
     /// `null` in a run without probes, or one stopped before every worker started.
     #[serde(default)]

@@ -635,6 +635,7 @@ impl Run {
             process_cpu_s: (process_cpu_time().saturating_sub(cpu_at_start)).as_secs_f64(),
             peak_heap_bytes: heap::peak_bytes(),
             max_rss_bytes: None,
+            broker_peak_bytes: None,
             startup_s: self.probes.startup().map(|startup| startup.as_secs_f64()),
             latency_us: Latency {
                 p50: quantile(0.5),

@@ -64,6 +64,16 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
     if let Some(again) = at_least_once_line(report) {
         line(&mut out, "again", &again);
     }
+    if let Some(bytes) = report.broker_peak_bytes {
+        line(
+            &mut out,
+            "broker",
+            &format!(
+                "the server's peak memory {} (where the queues keep their items; sampled)",
+                units::bytes(bytes)
+            ),
+        );
+    }
     if let Some(dead) = dead_letters_line(report) {
         line(&mut out, "dead", &dead);
     }

@@ -141,6 +141,8 @@ struct Shared {
     claim_after: Duration,
     /// Entries each stage's workers claimed from another consumer.
     redelivered: [AtomicU64; 3],
+    /// The largest memory the server said it used, sampled by the collector.
+    server_peak: AtomicU64,
 }
 
 impl Shared {
@@ -206,6 +208,9 @@ fn interrupted(error: &redis::RedisError) -> bool {
         && (error.to_string().contains(&errno)
             || error.to_string().contains(&interrupted))
 }
+
+/// How often the collector reads the server's memory.
+const SAMPLE_SERVER_EVERY: Duration = Duration::from_millis(50);
 
 /// How long a connection, a write, or a reply beyond a block may take.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -313,6 +318,7 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         epoch: Instant::now(),
         claim_after: claim_after(run.config()),
         redelivered: Default::default(),
+        server_peak: AtomicU64::new(0),
     };
     let broker_error = |e: redis::RedisError| {
         ConfigError::Broker(format!(
@@ -352,11 +358,12 @@ fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     // The run's dead letters into its report, then its keys go with it (a
     // lost server took them already).
     if let Ok(mut conn) = shared.connect() {
-        if let (Some(report), Ok(dead)) = (
-            report_of(&mut report),
-            stream::dead_letters(&mut conn, &shared.prefix),
-        ) {
-            report.dead_letters = dead;
+        if let Some(report) = report_of(&mut report) {
+            if let Ok(dead) = stream::dead_letters(&mut conn, &shared.prefix) {
+                report.dead_letters = dead;
+            }
+            let peak = shared.server_peak.load(Relaxed);
+            report.broker_peak_bytes = (peak > 0).then_some(peak);
         }
         let _ = remove_run(&mut conn, &shared.prefix);
     }
@@ -623,8 +630,17 @@ fn collect(
     uploads_ended: impl Fn() -> bool,
     mut arrived: impl FnMut(Job<Receipt>),
 ) -> RedisResult<()> {
+    let mut sampled: Option<Instant> = None;
     shared.retrying(run, |conn| {
         loop {
+            // Where the queues keep their items: the server's memory, now and
+            // then (a reply of `INFO memory` is a few hundred bytes).
+            if sampled.is_none_or(|at| at.elapsed() >= SAMPLE_SERVER_EVERY) {
+                if let Some(bytes) = stream::server_memory(conn)? {
+                    shared.server_peak.fetch_max(bytes, Relaxed);
+                }
+                sampled = Some(Instant::now());
+            }
             let ended = run.probes().is_stopped() && uploads_ended();
             let entries =
                 match done.get::<Receipt>(conn, "collector", shared.epoch)? {

@@ -115,6 +115,10 @@ impl Stream {
             .arg(&self.key)
             .arg(GROUP)
             .arg(id)
+            .ignore()
+            .cmd("XDEL")
+            .arg(&self.key)
+            .arg(id)
             .ignore();
         if self.slots.is_some() {
             set_aside.cmd("SREM").arg(&self.freed).arg(id).ignore();
@@ -125,8 +129,12 @@ impl Stream {
     /// Every key this queue may have made but its putters' taken slots.
     #[cfg(test)]
     pub fn keys(&self) -> Vec<String> {
-        let mut keys =
-            vec![self.key.clone(), self.closed.clone(), self.freed.clone()];
+        let mut keys = vec![
+            self.key.clone(),
+            self.closed.clone(),
+            self.freed.clone(),
+            self.dead.clone(),
+        ];
         keys.extend(self.slots.clone());
         keys
     }
@@ -346,13 +354,24 @@ impl Stream {
     // ANCHOR_END: claim
 
     // ANCHOR: ack
-    /// `task_done`: the entry `id` is handled (and its id leaves the set of
-    /// freed slots' ids, in the same `MULTI`).
+    /// `task_done`: the entry `id` is handled. It is deleted in the same
+    /// `MULTI` as its ack (and its id leaves the set of freed slots' ids), so
+    /// that the server holds only what the queue holds: entries waiting, and
+    /// entries a worker has and has not acked.
     pub fn ack(&self, conn: &mut Connection, id: &str) -> RedisResult<()> {
         let mut ack = redis::pipe();
-        ack.cmd("XACK").arg(&self.key).arg(GROUP).arg(id).ignore();
+        ack.atomic()
+            .cmd("XACK")
+            .arg(&self.key)
+            .arg(GROUP)
+            .arg(id)
+            .ignore()
+            .cmd("XDEL")
+            .arg(&self.key)
+            .arg(id)
+            .ignore();
         if self.slots.is_some() {
-            ack.atomic().cmd("SREM").arg(&self.freed).arg(id).ignore();
+            ack.cmd("SREM").arg(&self.freed).arg(id).ignore();
         }
         ack.query(conn)
     }
@@ -365,45 +384,81 @@ impl Stream {
     }
 
     // ANCHOR: finished
-    /// `join`: closed, every entry delivered to a consumer, and every
-    /// delivered entry acked.
+    /// `join`: closed, nothing pending, and no entry after the last one the
+    /// group was given. Exact on every Redis the pipeline accepts and after
+    /// deletions (`XINFO GROUPS`'s `lag` is an estimate that deletions can
+    /// leave unknown): an entry deleted or trimmed by someone else before it
+    /// was delivered is gone, and the queue is finished without it.
     pub fn finished(&self, conn: &mut Connection) -> RedisResult<bool> {
         let closed: bool =
             redis::cmd("EXISTS").arg(&self.closed).query(conn)?;
         if !closed {
             return Ok(false);
         }
-        let (lag, pending) = self.counts(conn)?;
-        // `lag` is nil only when Redis cannot tell; then it is not finished.
-        Ok(pending == Some(0) && lag == Some(0))
+        let group = self.group(conn)?;
+        if group.pending != 0 {
+            return Ok(false);
+        }
+        let after: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&self.key)
+            .arg(format!("({}", group.last_delivered))
+            .arg("+")
+            .arg("COUNT")
+            .arg(1)
+            .query(conn)?;
+        Ok(after.ids.is_empty())
     }
     // ANCHOR_END: finished
 
-    /// Entries no consumer has had yet (`lag`), and entries delivered but not
-    /// acked (`pending`), as the group's `XINFO GROUPS` line gives them.
-    fn counts(
-        &self,
-        conn: &mut Connection,
-    ) -> RedisResult<(Option<u64>, Option<u64>)> {
+    /// The group's line of `XINFO GROUPS`: what it holds unacked, and the id
+    /// of the last entry it was given.
+    fn group(&self, conn: &mut Connection) -> RedisResult<Group> {
         let groups: Vec<std::collections::HashMap<String, Value>> =
             redis::cmd("XINFO")
                 .arg("GROUPS")
                 .arg(&self.key)
                 .query(conn)?;
         let group = groups.into_iter().next().unwrap_or_default();
-        let count = |field: &str| match group.get(field) {
-            Some(Value::Int(n)) => u64::try_from(*n).ok(),
-            _ => None,
+        let pending = match group.get("pending") {
+            Some(Value::Int(n)) => u64::try_from(*n).unwrap_or(0),
+            _ => 0,
         };
-        Ok((count("lag"), count("pending")))
+        let last_delivered = match group.get("last-delivered-id") {
+            Some(Value::BulkString(bytes)) => {
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+            Some(Value::SimpleString(text)) => text.clone(),
+            _ => "0-0".to_string(),
+        };
+        Ok(Group {
+            pending,
+            last_delivered,
+        })
     }
 
-    /// How many entries wait in the queue, and how many are held unacked (0
-    /// where Redis cannot tell).
+    /// How many entries wait in the queue, and how many are held unacked:
+    /// exact, since an acked entry is deleted (`XLEN` counts the two).
     pub fn depth(&self, conn: &mut Connection) -> RedisResult<(u64, u64)> {
-        let (lag, pending) = self.counts(conn)?;
-        Ok((lag.unwrap_or(0), pending.unwrap_or(0)))
+        let length: u64 = redis::cmd("XLEN").arg(&self.key).query(conn)?;
+        let pending = self.group(conn)?.pending;
+        Ok((length.saturating_sub(pending), pending))
     }
+}
+
+/// A consumer group's state, from `XINFO GROUPS`.
+struct Group {
+    pending: u64,
+    last_delivered: String,
+}
+
+/// The memory the server uses now, in bytes (`INFO memory`'s `used_memory`):
+/// the whole server's, every key of every client.
+pub fn server_memory(conn: &mut Connection) -> RedisResult<Option<u64>> {
+    let info: String = redis::cmd("INFO").arg("memory").query(conn)?;
+    Ok(info
+        .lines()
+        .find_map(|line| line.strip_prefix("used_memory:"))
+        .and_then(|bytes| bytes.trim().parse().ok()))
 }
 
 fn decode<T: Wire>(
@@ -582,7 +637,9 @@ mod tests {
                 .put(&mut conn, "p", &job(2, epoch), epoch, || true)
                 .unwrap()
         );
-        assert_eq!(len(&mut conn), 3);
+        // The acked entry is deleted with its ack: the server keeps what the
+        // queue holds, no more.
+        assert_eq!(len(&mut conn), 2);
         assert_eq!(free(&mut conn), 0);
         redis::cmd("DEL")
             .arg(queue.keys())
