@@ -140,42 +140,52 @@ pub fn maps_per_thread() -> u64 {
     })
 }
 
-/// Starts [`MEASURED_THREADS`] threads as the pipelines start theirs (the
-/// standard library's defaults), counts this process's maps while every one
-/// of them lives, and gives the maps each added, rounded up.
+/// Starts threads as the pipelines start theirs (the standard library's
+/// defaults) and counts this process's maps while they live: first as many as
+/// the allocator gives arenas to ([`super::arenas_most`]), so that every arena
+/// it will make is made, then `MEASURED_THREADS` more, whose maps are the
+/// ones every further thread takes; gives them per thread, rounded up.
 fn measure_maps_per_thread() -> Option<u64> {
     use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
     const MEASURED_THREADS: u64 = 4;
-    // Nothing here allocates in the new threads: an allocation there would
-    // give each an arena of the allocator, whose maps are counted apart (at
-    // most eight a core, however many threads).
     let started = AtomicU64::new(0);
     // Held here while the maps are counted; each thread then waits to read it.
     let gate = std::sync::RwLock::new(());
-    let before = maps_in_use()?;
     std::thread::scope(|scope| {
         let closed = gate
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (started, gate) = (&started, &gate);
         let mut spawned = 0;
-        for _ in 0..MEASURED_THREADS {
-            let (started, gate) = (&started, &gate);
-            let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
-                started.fetch_add(1, SeqCst);
-                drop(gate.read());
-            });
-            if thread.is_err() {
-                break;
+        let mut start = |threads: u64| {
+            for _ in 0..threads {
+                let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    started.fetch_add(1, SeqCst);
+                    drop(gate.read());
+                });
+                if thread.is_err() {
+                    return false;
+                }
+                spawned += 1;
             }
-            spawned += 1;
-        }
-        while started.load(SeqCst) < spawned {
-            std::thread::yield_now();
-        }
-        let during = maps_in_use();
+            while started.load(SeqCst) < spawned {
+                std::thread::yield_now();
+            }
+            true
+        };
+        let measured = (|| {
+            if !start(super::arenas_most()) {
+                return None;
+            }
+            let before = maps_in_use()?;
+            if !start(MEASURED_THREADS) {
+                return None;
+            }
+            let added = maps_in_use()?.checked_sub(before)?;
+            Some(added.div_ceil(MEASURED_THREADS))
+        })();
         drop(closed);
-        let added = during?.checked_sub(before)?;
-        (spawned == MEASURED_THREADS).then(|| added.div_ceil(MEASURED_THREADS))
+        measured
     })
 }
 
