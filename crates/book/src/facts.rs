@@ -160,32 +160,92 @@ pub fn anchored<'t>(text: &'t str, anchor: Option<&str>) -> Option<Vec<&'t str>>
     None
 }
 
-/// Whether a piece of a generated file is data (it holds a digit: a number, a
-/// measured name; or it is code: a name the machine gives itself, a crate) rather than
-/// a word the catalogs translate.
+/// Whether a piece of a generated file is data rather than words the catalogs
+/// translate: code (a name the machine gives itself, a crate), or numbers with
+/// their units and signs only ("1.02×", "5.56 KiB", "–"). A piece with words and
+/// numbers ("timed out (10.00 s)") is words: its [`template`] is translated.
 pub fn is_data(text: &str) -> bool {
     let text = text.trim();
     let code = text.len() > 1 && text.starts_with('`') && text.ends_with('`');
-    code || !text.chars().any(char::is_alphabetic) || text.chars().any(|c| c.is_ascii_digit())
+    code || !has_words(&template(text).0)
+}
+
+/// The units a number is written with; a piece with only these beside its
+/// numbers is data.
+const UNITS: [&str; 8] = ["s", "ms", "µs", "ns", "B", "KiB", "MiB", "GiB"];
+
+/// Whether a template holds a word other than a unit.
+fn has_words(template: &str) -> bool {
+    template
+        .split(|c: char| !c.is_alphabetic())
+        .any(|word| !word.is_empty() && !UNITS.contains(&word))
+}
+
+/// A piece of a generated file with its numbers taken out, as the catalogs hold it:
+/// each number ("10.00", "1,000") becomes `{1}`, `{2}`, … in order, and the numbers
+/// are given back to be put in again ([`fill_template`]). A digit that follows a
+/// letter or `_` belongs to a name ("p50", "x86_64") and stays.
+pub fn template(piece: &str) -> (String, Vec<&str>) {
+    let mut out = String::with_capacity(piece.len());
+    let mut numbers = Vec::new();
+    let bytes = piece.as_bytes();
+    let mut at = 0;
+    let mut prev: Option<char> = None;
+    while at < piece.len() {
+        let c = piece[at..].chars().next().unwrap_or(' ');
+        let starts = c.is_ascii_digit()
+            && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '.');
+        if !starts {
+            out.push(c);
+            prev = Some(c);
+            at += c.len_utf8();
+            continue;
+        }
+        let start = at;
+        while at < piece.len() {
+            let b = bytes[at];
+            let next_is_digit = bytes.get(at + 1).is_some_and(u8::is_ascii_digit);
+            if b.is_ascii_digit() || (matches!(b, b'.' | b',') && next_is_digit) {
+                at += 1;
+            } else {
+                break;
+            }
+        }
+        numbers.push(&piece[start..at]);
+        out.push_str(&format!("{{{}}}", numbers.len()));
+        prev = Some('0');
+    }
+    (out, numbers)
+}
+
+/// A translated template with its numbers put back in; `None` when it does not
+/// hold every placeholder once.
+pub fn fill_template(template: &str, numbers: &[&str]) -> Option<String> {
+    let mut out = template.to_string();
+    // Highest first, so that `{1}` never matches the start of `{12}`.
+    for (index, number) in numbers.iter().enumerate().rev() {
+        let placeholder = format!("{{{}}}", index + 1);
+        if out.matches(&placeholder).count() != 1 {
+            return None;
+        }
+        out = out.replace(&placeholder, number);
+    }
+    Some(out)
 }
 
 /// The words of a generated file that a translation translates: every table cell and
-/// every line outside a table that holds no digit ([`is_data`]), with its 1-based line.
+/// every line outside a table that is not data ([`is_data`]), as its [`template`],
+/// with its 1-based line.
 pub fn words(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(usize, String)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.starts_with("<!--") || is_separator(trimmed) {
-            continue;
-        }
-        let pieces: Vec<&str> = if trimmed.starts_with('|') {
-            cells(trimmed)
-        } else {
-            vec![trimmed]
-        };
-        for piece in pieces {
-            if !is_data(piece) && !out.iter().any(|(_, w)| w == piece) {
-                out.push((i + 1, piece.to_string()));
+        for piece in pieces(line) {
+            if is_data(piece) {
+                continue;
+            }
+            let (word, _) = template(piece);
+            if !out.iter().any(|(_, w)| *w == word) {
+                out.push((i + 1, word));
             }
         }
     }
@@ -205,7 +265,7 @@ fn cells(row: &str) -> Vec<&str> {
 
 /// `text` (a generated file) with its words translated by `catalog` where it has a
 /// finished translation.
-fn translate_words(text: &str, catalog: &Catalog) -> String {
+pub fn translate_words(text: &str, catalog: &Catalog) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let trimmed = line.trim();
@@ -230,9 +290,45 @@ fn translated(piece: &str, catalog: &Catalog) -> String {
     if is_data(piece) {
         return piece.to_string();
     }
-    crate::i18n::finished(catalog, piece)
-        .unwrap_or(piece)
-        .to_string()
+    let (word, numbers) = template(piece);
+    crate::i18n::finished(catalog, &word)
+        .and_then(|translation| fill_template(translation, &numbers))
+        .unwrap_or_else(|| piece.to_string())
+}
+
+/// What of a generated file `catalog` leaves in English: each piece with words
+/// (as its [`template`]) that has no finished translation, or whose translation
+/// lost a placeholder, with its 1-based line.
+pub fn untranslated(text: &str, catalog: &Catalog) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for piece in pieces(line) {
+            if is_data(piece) {
+                continue;
+            }
+            let (word, numbers) = template(piece);
+            let done = crate::i18n::finished(catalog, &word)
+                .and_then(|translation| fill_template(translation, &numbers))
+                .is_some();
+            if !done && !out.iter().any(|(_, w)| *w == word) {
+                out.push((i + 1, word));
+            }
+        }
+    }
+    out
+}
+
+/// The pieces of a line of a generated file a translation sees: a table row's
+/// cells, or the line; none for a comment or a table's separator.
+fn pieces(line: &str) -> Vec<&str> {
+    let trimmed = line.trim();
+    if trimmed.starts_with("<!--") || is_separator(trimmed) {
+        Vec::new()
+    } else if trimmed.starts_with('|') {
+        cells(trimmed)
+    } else {
+        vec![trimmed]
+    }
 }
 
 /// Fills the directives of every chapter from the reports (see the module docs).
@@ -563,10 +659,42 @@ mod tests {
     }
 
     #[test]
-    fn words_are_what_holds_no_digit() {
-        let table = "*Time:*\n| pipeline | wall |\n|---|---:|\n| condvar | 1 s |\n| polling (sleep 10 ms) | unclear |\n";
+    fn words_are_templates_and_numbers_with_units_are_data() {
+        let table = "*Time (median of 3 runs):*\n| pipeline | wall |\n|---|---:|\n\
+                     | condvar | 1 s |\n| polling (sleep 10 ms) | unclear |\n\
+                     | kanal | timed out (10.00 s) |\n| x86_64 | 1,000 | 1.02× | 5.5 KiB |\n";
         let words: Vec<String> = words(table).into_iter().map(|(_, w)| w).collect();
-        assert_eq!(words, ["*Time:*", "pipeline", "wall", "condvar", "unclear"]);
+        assert_eq!(
+            words,
+            [
+                "*Time (median of {1} runs):*",
+                "pipeline",
+                "wall",
+                "condvar",
+                "polling (sleep {1} ms)",
+                "unclear",
+                "kanal",
+                "timed out ({1} s)",
+                "x86_64",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_template_takes_its_numbers_back_in_its_translation() {
+        let (word, numbers) = template("[1] needs 100005 threads, 32,676 more");
+        assert_eq!(word, "[{1}] needs {2} threads, {3} more");
+        assert_eq!(numbers, ["1", "100005", "32,676"]);
+        assert_eq!(
+            fill_template("[{1}] 스레드 {2}개, {3}개 더", &numbers).as_deref(),
+            Some("[1] 스레드 100005개, 32,676개 더")
+        );
+        assert_eq!(
+            fill_template("[{1}] 스레드", &numbers),
+            None,
+            "a lost placeholder"
+        );
+        assert_eq!(template("p50 of 1.5 ms").0, "p50 of {1} ms");
     }
 
     #[test]

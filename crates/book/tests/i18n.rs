@@ -162,3 +162,105 @@ fn every_translation_keeps_the_directives_of_its_english() {
         );
     }
 }
+
+/// The words of English a translated report keeps on purpose: those its catalog's
+/// translations hold (names such as `kanal`, commands such as `XADD`), and the
+/// units.
+fn kept_words(catalog: &polib::catalog::Catalog) -> std::collections::BTreeSet<String> {
+    let mut kept: std::collections::BTreeSet<String> = ["ms", "µs", "ns", "KiB", "MiB", "GiB"]
+        .map(String::from)
+        .into();
+    for message in catalog.messages() {
+        if let Ok(msgstr) = message.msgstr() {
+            kept.extend(english_words(msgstr));
+        }
+    }
+    kept
+}
+
+/// The words of two or more ASCII letters of `text`, outside code spans.
+fn english_words(text: &str) -> Vec<String> {
+    text.split('`')
+        .step_by(2)
+        .flat_map(|outside| outside.split(|c: char| !c.is_ascii_alphabetic()))
+        .filter(|word| word.len() >= 2)
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn no_english_is_left_in_a_translated_report_table() {
+    let root = pipeline_book::workspace_root();
+    let reports = pipeline_book::Reports::snapshot(&root);
+    let files = pipeline_book::i18n::report_files(&root).unwrap();
+    assert!(files.iter().any(|f| f == "tables/hop.md"), "{files:?}");
+    for lang in pipeline_book::i18n::languages(&root) {
+        let catalog =
+            pipeline_book::i18n::read_catalog(&pipeline_book::i18n::po_path(&root, &lang)).unwrap();
+        let kept = kept_words(&catalog);
+        let mut problems = Vec::new();
+        for file in &files {
+            let text = fs::read_to_string(reports.dir.join(file)).unwrap();
+            for (line, word) in pipeline_book::facts::untranslated(&text, &catalog) {
+                problems.push(format!("reports/{file}:{line}: not translated: {word}"));
+            }
+            let translated = pipeline_book::facts::translate_words(&text, &catalog);
+            for (line, text) in translated.lines().enumerate() {
+                if text.trim_start().starts_with("<!--") {
+                    continue;
+                }
+                let english: Vec<String> = english_words(text)
+                    .into_iter()
+                    .filter(|word| !kept.contains(word))
+                    .collect();
+                if !english.is_empty() {
+                    problems.push(format!(
+                        "reports/{file}:{}: English left in the {lang} edition: {english:?}",
+                        line + 1
+                    ));
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{} problem(s); translate the reports' words in book/po/{lang}.po \
+             (`cargo xtask i18n update {lang}`):\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    }
+}
+
+/// A straight double quote followed by a letter reads to Markdown's smart punctuation
+/// as an opening quote, so the closing quote before a Korean particle (`"멱등"이다`)
+/// would be drawn as `“멱등“이다`: such quotes are written typographically.
+#[test]
+fn no_straight_closing_quote_stands_before_a_letter() {
+    let root = pipeline_book::workspace_root();
+    for lang in pipeline_book::i18n::languages(&root) {
+        let catalog =
+            pipeline_book::i18n::read_catalog(&pipeline_book::i18n::po_path(&root, &lang)).unwrap();
+        let mut found = Vec::new();
+        for message in catalog.messages() {
+            let Ok(msgstr) = message.msgstr() else {
+                continue;
+            };
+            for outside in msgstr.split('`').step_by(2) {
+                let quoted: Vec<&str> = outside.split('"').collect();
+                // Every second quote closes a quotation; what follows it is the next piece.
+                for after in quoted.iter().skip(2).step_by(2) {
+                    if after.chars().next().is_some_and(char::is_alphabetic) {
+                        found.push(format!("{:?}", message.msgid()));
+                        break;
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "book/po/{lang}.po closes a quotation with a straight quote before a letter \
+             (write “…”): {}",
+            found.join(", ")
+        );
+    }
+}
