@@ -143,6 +143,9 @@ struct Shared {
     redelivered: [AtomicU64; 3],
     /// The largest memory the server said it used, sampled by the collector.
     server_peak: AtomicU64,
+    /// The entry each worker of this process works on, by consumer name:
+    /// touched by [`keep_alive`].
+    held: std::sync::Mutex<std::collections::HashMap<String, (Stage, String)>>,
 }
 
 impl Shared {
@@ -294,12 +297,47 @@ fn remove_run(conn: &mut Connection, prefix: &str) -> RedisResult<()> {
     Ok(())
 }
 
-/// The longest a live worker can hold an item: its stage's wait, with room.
-fn claim_after(config: &Config) -> Duration {
-    let longest = [config.download_ms, config.resize_ms, config.upload_ms]
-        .into_iter()
-        .fold(0.0, f64::max);
-    Duration::from_secs(2).max(Duration::from_secs_f64(longest * 4.0 / 1e3))
+/// How long an entry must sit unacked, and untouched, before another
+/// consumer takes it over: a live worker's entries are touched every
+/// [`KEEP_ALIVE_EVERY`] however long its work takes, so that only a dead
+/// consumer's sit this long.
+const CLAIM_AFTER: Duration = Duration::from_secs(2);
+
+/// How often the entries live workers hold are touched ([`keep_alive`]).
+const KEEP_ALIVE_EVERY: Duration = Duration::from_millis(250);
+
+/// Touches the entries this process's workers hold every [`KEEP_ALIVE_EVERY`]
+/// until `ended` (an entry whose work takes longer than [`CLAIM_AFTER`] is not
+/// taken from a live worker). A failed touch is tried again at the next turn.
+fn keep_alive(shared: &Shared, queues: &Queues, ended: &AtomicBool) {
+    let mut conn = None;
+    while !ended.load(Relaxed) {
+        let held: Vec<(Stage, String, String)> = shared
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(consumer, (stage, id))| {
+                (*stage, consumer.clone(), id.clone())
+            })
+            .collect();
+        if conn.is_none() {
+            conn = shared.connect().ok();
+        }
+        if let Some(c) = conn.as_mut() {
+            for (stage, consumer, id) in held {
+                let input = queues.input_of(stage);
+                if input.keep_alive(c, &consumer, &[id]).is_err() {
+                    conn = None;
+                    break;
+                }
+            }
+        }
+        let until = Instant::now() + KEEP_ALIVE_EVERY;
+        while !ended.load(Relaxed) && Instant::now() < until {
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 /// Connects, checks the server and makes the run's queues: any failure is
@@ -316,9 +354,10 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
             _ => run_prefix(),
         },
         epoch: Instant::now(),
-        claim_after: claim_after(run.config()),
+        claim_after: CLAIM_AFTER,
         redelivered: Default::default(),
         server_peak: AtomicU64::new(0),
+        held: Default::default(),
     };
     let broker_error = |e: redis::RedisError| {
         ConfigError::Broker(format!(
@@ -378,6 +417,7 @@ fn whole<P: Probing>(
 ) -> Result<Report, PipelineError> {
     let (shared, q) = (shared, queues);
     let stages = run.stages();
+    let alive_ended = AtomicBool::new(false);
 
     let report = thread::scope(|s| {
         let download = start_stage::<P, _, _>(
@@ -404,6 +444,7 @@ fn whole<P: Probing>(
             (&q.upload, &q.done),
             |thumb| stages.upload(thumb),
         );
+        s.spawn(|| keep_alive(shared, q, &alive_ended));
         // ANCHOR: stop
         let camera =
             run.spawn_camera(s, move || feed(run, shared, &q.download));
@@ -422,6 +463,7 @@ fn whole<P: Probing>(
         run.join(Stage::Upload, upload);
         camera.join();
         // ANCHOR_END: stop
+        alive_ended.store(true, Relaxed);
         run.finish(collector)
     });
     with_redelivered(report, &shared.redelivered)
@@ -579,6 +621,7 @@ fn work<P: Probing>(
         pid: std::process::id(),
     };
     let ended = AtomicBool::new(false);
+    let alive_ended = AtomicBool::new(false);
     let report = thread::scope(|s| {
         let workers = match stage {
             Stage::Download => {
@@ -597,11 +640,13 @@ fn work<P: Probing>(
                 })
             }
         };
+        s.spawn(|| keep_alive(shared, queues, &alive_ended));
         let publishing = s.spawn(|| {
             publisher.keep_publishing(&ended, || run.stage_report(stage))
         });
         run.join(stage, workers);
         ended.store(true, Relaxed);
+        alive_ended.store(true, Relaxed);
         if let Ok(Err(error)) = publishing.join() {
             shared.lost(run, &error);
         }
@@ -723,6 +768,38 @@ fn start_stage<'scope, P: Probing, In: Wire + 'scope, Out: Wire + 'scope>(
 }
 // ANCHOR_END: start_stage
 
+/// An entry a worker holds, in [`Shared::held`] until dropped.
+struct Holding<'a> {
+    shared: &'a Shared,
+    consumer: &'a str,
+}
+
+impl<'a> Holding<'a> {
+    fn new(
+        shared: &'a Shared,
+        consumer: &'a str,
+        stage: Stage,
+        id: &str,
+    ) -> Holding<'a> {
+        shared
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(consumer.to_string(), (stage, id.to_string()));
+        Holding { shared, consumer }
+    }
+}
+
+impl Drop for Holding<'_> {
+    fn drop(&mut self) {
+        self.shared
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(self.consumer);
+    }
+}
+
 /// One worker: a consumer of its input's group, writing to its output.
 struct Worker<'a> {
     shared: &'a Shared,
@@ -747,9 +824,27 @@ impl Worker<'_> {
         // A put cut short before (see `Shared::retrying`) may have left its
         // slot taken: no put of this worker's is under way now.
         self.output.return_slots_of(conn, &self.consumer)?;
+        let mut claimed_at = Instant::now();
         while !probe.stopped() {
             probe.poll();
             let entries = match input.get(conn, &self.consumer, epoch)? {
+                // Under steady load the input is never empty: a dead
+                // consumer's entries are looked for on a schedule too.
+                Got::Entry(entry)
+                    if claimed_at.elapsed() >= self.shared.claim_after =>
+                {
+                    claimed_at = Instant::now();
+                    let idle = self.shared.claim_after;
+                    let mut entries = vec![entry];
+                    entries.extend(input.claim(
+                        conn,
+                        &self.consumer,
+                        idle,
+                        16,
+                        epoch,
+                    )?);
+                    entries
+                }
                 Got::Entry(entry) => vec![entry],
                 Got::Empty => {
                     let idle = self.shared.claim_after;
@@ -788,6 +883,10 @@ impl Worker<'_> {
             claimed,
             deliveries,
         } = entry;
+        // Touched while this worker holds it, so that no live worker's entry
+        // looks dead.
+        let _holding =
+            Holding::new(self.shared, &self.consumer, self.stage, &id);
         let job = match job {
             Ok(job) => job,
             // No item of this run: set aside, and never the end of the run.

@@ -293,20 +293,28 @@ impl Stream {
         count: usize,
         epoch: Instant,
     ) -> RedisResult<Vec<Entry<T>>> {
-        let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-            .arg(&self.key)
-            .arg(GROUP)
-            .arg(consumer)
-            .arg(idle.as_millis() as u64)
-            .arg("0-0")
-            .arg("COUNT")
-            .arg(count)
-            .query(conn)?;
-        let mut claimed: Vec<Entry<T>> = reply
-            .claimed
-            .iter()
-            .map(|entry| decode(entry, epoch, true))
-            .collect();
+        // One call scans at most ten times COUNT entries of the pending list,
+        // from the cursor: follow the cursor until it wraps around to 0-0.
+        let mut claimed: Vec<Entry<T>> = Vec::new();
+        let mut cursor = "0-0".to_string();
+        loop {
+            let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+                .arg(&self.key)
+                .arg(GROUP)
+                .arg(consumer)
+                .arg(idle.as_millis() as u64)
+                .arg(&cursor)
+                .arg("COUNT")
+                .arg(count - claimed.len())
+                .query(conn)?;
+            claimed.extend(
+                reply.claimed.iter().map(|entry| decode(entry, epoch, true)),
+            );
+            cursor = reply.next_stream_id;
+            if cursor == "0-0" || claimed.len() >= count {
+                break;
+            }
+        }
         for entry in &mut claimed {
             entry.deliveries = self.deliveries_of(conn, &entry.id)?;
         }
@@ -315,6 +323,31 @@ impl Stream {
             self.free_slot_of(conn, &entry.id)?;
         }
         Ok(claimed)
+    }
+
+    /// Keeps the entries `ids`, which `consumer` holds and works on, from
+    /// looking idle: claimed again by the same consumer (`XCLAIM … JUSTID`,
+    /// which resets an entry's idle time and leaves its delivery count
+    /// alone), so that a claim takes only what a dead consumer held, however
+    /// long the work takes.
+    pub fn keep_alive(
+        &self,
+        conn: &mut Connection,
+        consumer: &str,
+        ids: &[String],
+    ) -> RedisResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        redis::cmd("XCLAIM")
+            .arg(&self.key)
+            .arg(GROUP)
+            .arg(consumer)
+            .arg(0)
+            .arg(ids)
+            .arg("JUSTID")
+            .query::<Vec<String>>(conn)
+            .map(|_| ())
     }
 
     /// How many times the pending entry `id` has been delivered
@@ -641,6 +674,64 @@ mod tests {
         // queue holds, no more.
         assert_eq!(len(&mut conn), 2);
         assert_eq!(free(&mut conn), 0);
+        redis::cmd("DEL")
+            .arg(queue.keys())
+            .query::<()>(&mut conn)
+            .unwrap();
+    }
+
+    /// A claim follows `XAUTOCLAIM`'s cursor: the idle entries a dead
+    /// consumer left behind are found past many more pending entries than one
+    /// call scans (ten times its count), and an entry kept alive is not taken.
+    #[test]
+    fn a_claim_finds_idle_entries_past_many_live_ones() {
+        let Some((mut conn, prefix)) = connection() else {
+            return;
+        };
+        let epoch = Instant::now();
+        let queue = Stream::named(&prefix, "c", false);
+        queue.create(&mut conn, None).unwrap();
+        for id in 0..400 {
+            queue
+                .put(&mut conn, "p", &job(id, epoch), epoch, || false)
+                .unwrap();
+        }
+        // Every entry delivered to one consumer, which then "dies" holding them.
+        redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg(GROUP)
+            .arg("dead")
+            .arg("COUNT")
+            .arg(400)
+            .arg("STREAMS")
+            .arg(&queue.key)
+            .arg(">")
+            .query::<Value>(&mut conn)
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        // The first 390 are kept alive by a live consumer: only the last ten
+        // are idle, past 390 live ones (one call of COUNT 16 scans 160).
+        let ids: Vec<String> = redis::cmd("XRANGE")
+            .arg(&queue.key)
+            .arg("-")
+            .arg("+")
+            .query::<redis::streams::StreamRangeReply>(&mut conn)
+            .unwrap()
+            .ids
+            .into_iter()
+            .map(|entry| entry.id)
+            .collect();
+        queue.keep_alive(&mut conn, "live", &ids[..390]).unwrap();
+        let idle = Duration::from_millis(40);
+        let claimed = queue
+            .claim::<u64>(&mut conn, "claimer", idle, 16, epoch)
+            .unwrap();
+        let got: Vec<u64> = claimed
+            .iter()
+            .map(|entry| entry.job.as_ref().unwrap().id)
+            .collect();
+        assert_eq!(got, (390..400).collect::<Vec<_>>());
+        assert!(claimed.iter().all(|entry| entry.deliveries == 2));
         redis::cmd("DEL")
             .arg(queue.keys())
             .query::<()>(&mut conn)

@@ -270,3 +270,27 @@ fn a_password_is_never_printed() {
     assert!(!error.contains("s3cr3t"), "{error}");
     assert!(error.contains("redis://:***@127.0.0.1:1"), "{error}");
 }
+
+/// A worker whose work takes longer than the claim's idle time keeps its entry:
+/// it is touched while worked on, so the stage's other worker takes nothing
+/// from it, and nothing is done twice.
+#[test]
+fn a_slow_live_worker_keeps_its_entry() {
+    if !server::available_for_tests() {
+        return;
+    }
+    let config = Config {
+        items: 4,
+        workers: [1, 2, 1],
+        resize_ms: 2_600.0,
+        ..Scenario::BOOK.config()
+    };
+    let report =
+        within("a slow resize", WATCHDOG, move || BACKEND.run(&config))
+            .expect("the run completes");
+    assert_eq!(report.items_out, 4);
+    assert_eq!(report.duplicates, 0);
+    for stage in &report.stages {
+        assert_eq!(stage.redelivered, 0, "{}: {report:?}", stage.name);
+    }
+}
