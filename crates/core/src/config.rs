@@ -311,13 +311,10 @@ fn overhead_note(overhead: u64) -> String {
     }
 }
 
-fn tasks_note(tasks: u64) -> String {
+fn tasks_note(tasks: u64, task_bytes: u64) -> String {
     match tasks {
         0 => String::new(),
-        tasks => format!(
-            " and {tasks} tasks of {} each",
-            human_bytes(crate::fit::TASK_BYTES)
-        ),
+        tasks => format!(" and {tasks} tasks of {} each", human_bytes(task_bytes)),
     }
 }
 
@@ -411,9 +408,9 @@ pub enum ConfigError {
         "this run's {threads} threads{} need {} of address space (a stack of {} \
          each, and the allocator's arenas); this process's address-space limit \
          (ulimit -v) leaves {}: {advice}",
-        tasks_note(*.tasks),
+        tasks_note(*.tasks, *.task_bytes),
         human_bytes(*.needed),
-        human_bytes(crate::fit::STACK_BYTES),
+        human_bytes(*.stack_bytes),
         human_bytes(*.available),
     )]
     AddressSpace {
@@ -421,6 +418,10 @@ pub enum ConfigError {
         threads: u64,
         /// The tasks it would start (0 for a pipeline of threads).
         tasks: u64,
+        /// A thread's stack.
+        stack_bytes: u64,
+        /// A task's heap.
+        task_bytes: u64,
         /// The address space they need.
         needed: u64,
         /// What the limit leaves.

@@ -87,8 +87,9 @@ pub fn check_spinning_waiters(
 /// The address space a run takes for its threads and tasks, given `left`: each
 /// thread's stack and extras ([`STACK_BYTES`], [`THREAD_EXTRA_BYTES`]), an
 /// arena of the allocator ([`ARENA_BYTES`]) for each of the first
-/// `arenas` threads while there is room for one (glibc gives a thread the
-/// shared arena when there is not), and [`TASK_BYTES`] a task. `Err` with the
+/// `arenas` threads while there is room for two (glibc maps twice the size to
+/// align one, and gives a thread a shared arena when that fails), and
+/// [`TASK_BYTES`] a task. `Err` with the
 /// most they may need when they do not fit in `left`.
 pub fn address_space(threads: u64, tasks: u64, arenas: u64, left: u64) -> Result<u64, u64> {
     let per_thread = STACK_BYTES + THREAD_EXTRA_BYTES;
@@ -104,7 +105,9 @@ pub fn address_space(threads: u64, tasks: u64, arenas: u64, left: u64) -> Result
         if taken > left {
             return Err(most);
         }
-        if left - taken >= ARENA_BYTES {
+        // glibc maps twice an arena's size first, to align it, and makes
+        // none when that does not fit.
+        if left - taken >= 2 * ARENA_BYTES {
             taken += ARENA_BYTES;
         }
     }
@@ -133,6 +136,8 @@ pub fn check_address_space(config: &Config, tasks: bool, left: u64) -> Result<()
         Err(needed) => Err(ConfigError::AddressSpace {
             threads,
             tasks,
+            stack_bytes: STACK_BYTES,
+            task_bytes: TASK_BYTES,
             needed,
             available: left,
             advice: if tasks > 0 {
@@ -366,6 +371,54 @@ mod tests {
         // Linux and macOS have some limit, and room for the book's pipeline under it.
         assert!(cfg!(windows) || !thread_limits().is_empty());
         check_threads_this_machine(&Config::default()).unwrap();
+    }
+
+    #[test]
+    fn a_stage_of_spinning_waiters_is_refused_above_a_thousand_a_core() {
+        let crowd = |waiters: usize| Config {
+            workers: [waiters, 1, 1],
+            ..Config::default()
+        };
+        check_spinning_waiters(&crowd(2_000), "kanal", "spins", 2).unwrap();
+        let message = check_spinning_waiters(&crowd(2_001), "kanal", "spins", 2)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "2001 kanal workers of one stage would wait at once, and a waiting one \
+             spins before it parks: more than 2000 (1000 a core on 2 cores) starve the \
+             workers that have work: use fewer workers, or a pipeline whose waits \
+             park at once (crossbeam, tokio)"
+        );
+        check_spinning_waiters(&crowd(10_000), "kanal", "spins", 16).unwrap();
+    }
+
+    #[test]
+    fn threads_need_their_stacks_and_arenas_of_address_space() {
+        let per_thread = STACK_BYTES + THREAD_EXTRA_BYTES;
+        // Room for the stacks but not for an arena: no arena is made.
+        assert_eq!(address_space(5, 0, 16, 100 << 20), Ok(5 * per_thread));
+        // Room for both: the first threads take an arena each while two fit.
+        let needed = address_space(5, 0, 16, 1 << 30).unwrap();
+        assert!(needed > 5 * per_thread + ARENA_BYTES, "{needed}");
+        // A crowd of a thousand does not fit under 500 MB.
+        assert!(address_space(1_005, 0, 16, 414 << 20).is_err());
+        // A hundred thousand tasks do not fit in 72 MiB, a thousand do.
+        assert!(address_space(5, 100_000, 16, 72 << 20).is_err());
+        address_space(5, 1_000, 16, 72 << 20).unwrap();
+        let crowd = Config {
+            workers: [1_000, 1, 1],
+            ..Config::default()
+        };
+        let message = check_address_space(&crowd, false, 400 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("this run's 1005 threads need "),
+            "{message}"
+        );
+        assert!(message.contains("(ulimit -v) leaves 400 MiB"), "{message}");
+        check_address_space(&crowd, true, 400 << 20).unwrap();
     }
 
     #[test]

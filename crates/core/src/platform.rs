@@ -104,8 +104,7 @@ pub struct ThreadLimit {
 ///   kernel's (`kernel.threads-max`), a slot in the cgroup's `pids.max` and, but
 ///   for root, in `ulimit -u`; and it takes memory maps of `vm.max_map_count`:
 ///   its stack and guard page, and the signal stack and guard page Rust's
-///   runtime gives it, four in all, measured in this process once
-///   ([`maps_per_thread`]).
+///   runtime gives it, four in all ([`maps_per_thread`]).
 /// - macOS: a task has at most `kern.num_taskthreads` threads. (`ulimit -u` and
 ///   `kern.maxprocperuid` count processes there, not threads.)
 /// - Windows: none that can be read; a thread takes address space and commit
@@ -114,10 +113,9 @@ pub fn thread_limits() -> Vec<ThreadLimit> {
     os::thread_limits()
 }
 
-/// The memory maps one more thread takes in this process (Linux, where
-/// `vm.max_map_count` limits them): measured once by starting a few threads,
-/// and never fewer than the four the standard library sets up. `None` where
-/// maps are not limited.
+/// The memory maps one more thread takes (Linux, where `vm.max_map_count`
+/// limits them): the four the standard library sets up, which Linux's tests
+/// measure. `None` where maps are not limited.
 pub fn maps_per_thread() -> Option<u64> {
     #[cfg(target_os = "linux")]
     return Some(os::maps_per_thread());

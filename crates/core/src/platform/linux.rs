@@ -126,18 +126,14 @@ pub const MAPS_PER_THREAD_SET_UP: u64 = 4;
 /// the part of it in use.
 const ARENA_MAPS: u64 = 2;
 
-/// The memory maps one more thread takes in this process: measured once, by
-/// starting a few threads and counting the maps while they live, and never
-/// fewer than [`MAPS_PER_THREAD_SET_UP`] (the C library keeps the stacks of
-/// threads that have ended and gives them to new ones, which a measurement
-/// after such an end would count as free).
+/// The memory maps one more thread takes: what the standard library sets up
+/// for it ([`MAPS_PER_THREAD_SET_UP`]). It is not measured at each run: the
+/// threads a measurement starts would each take an arena of the allocator,
+/// which stays, and under `ulimit -v` eats the address space the run needs.
+/// The tests measure it (`measure_maps_per_thread`) and check that no thread
+/// takes more.
 pub fn maps_per_thread() -> u64 {
-    static MEASURED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *MEASURED.get_or_init(|| {
-        measure_maps_per_thread()
-            .unwrap_or(0)
-            .max(MAPS_PER_THREAD_SET_UP)
-    })
+    MAPS_PER_THREAD_SET_UP
 }
 
 /// Starts threads as the pipelines start theirs (the standard library's
@@ -145,6 +141,7 @@ pub fn maps_per_thread() -> u64 {
 /// the allocator gives arenas to ([`super::arenas_most`]), so that every arena
 /// it will make is made, then `MEASURED_THREADS` more, whose maps are the
 /// ones every further thread takes; gives them per thread, rounded up.
+#[cfg(test)]
 fn measure_maps_per_thread() -> Option<u64> {
     use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
     const MEASURED_THREADS: u64 = 4;
@@ -263,6 +260,22 @@ mod tests {
         assert!(available_memory().is_some_and(|bytes| bytes > 0));
         assert!(cpu_model().is_some_and(|model| !model.is_empty()));
         assert!(os_description().contains(", Linux "));
+    }
+
+    /// What a thread takes, measured, is no more than the check counts.
+    #[test]
+    fn a_thread_takes_no_more_maps_than_counted() {
+        let measured = measure_maps_per_thread().expect("threads start here");
+        assert!(
+            (1..=maps_per_thread()).contains(&measured),
+            "a thread takes {measured} maps, the check counts {}",
+            maps_per_thread()
+        );
+        let limit = thread_limits()
+            .into_iter()
+            .find(|limit| limit.what.starts_with("vm.max_map_count"))
+            .expect("vm.max_map_count is read");
+        assert!(limit.what.contains("a thread takes 4 maps"), "{limit:?}");
     }
 
     #[test]
