@@ -331,6 +331,43 @@ fn pieces(line: &str) -> Vec<&str> {
     }
 }
 
+/// The names a fact shows (a pipeline's label, a refusal), in lists, ranges and
+/// pairs too: the words a translated edition translates, as a report's.
+pub fn names(fact: &Fact) -> Vec<&str> {
+    match fact {
+        Fact::Name(name) => vec![name.as_str()],
+        Fact::List(items) => items.iter().flat_map(names).collect(),
+        Fact::Range(a, b) | Fact::Of(a, b) => names(a).into_iter().chain(names(b)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A fact as an edition shows it: with its names translated by `catalog` (as a
+/// report's words are), or as the English book shows it.
+fn shown(fact: &Fact, catalog: Option<&Catalog>) -> String {
+    let Some(catalog) = catalog else {
+        return fact.show();
+    };
+    match fact {
+        Fact::Name(name) => translated(name, catalog),
+        Fact::List(items) => items
+            .iter()
+            .map(|item| shown(item, Some(catalog)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Fact::Range(lo, hi) => {
+            let (lo, hi) = (shown(lo, Some(catalog)), shown(hi, Some(catalog)));
+            if lo == hi { lo } else { format!("{lo}–{hi}") }
+        }
+        Fact::Of(what, value) => format!(
+            "{} ({})",
+            shown(what, Some(catalog)),
+            shown(value, Some(catalog))
+        ),
+        other => other.show(),
+    }
+}
+
 /// Fills the directives of every chapter from the reports (see the module docs).
 pub struct FactsPreprocessor {
     reports: Reports,
@@ -423,7 +460,7 @@ impl FactsPreprocessor {
             filled.push_str(&block[rest..d.range.start]);
             match d.kind {
                 "fact" => match self.facts.get(d.arg) {
-                    Some(fact) => filled.push_str(&fact.show()),
+                    Some(fact) => filled.push_str(&shown(fact, self.catalog.as_ref())),
                     None => filled.push_str(pipeline_present::units::MISSING),
                 },
                 "report" => filled.push_str(&self.report(d.arg)?),

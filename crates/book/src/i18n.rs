@@ -307,6 +307,22 @@ pub fn extract(workspace_root: &Path) -> anyhow::Result<Catalog> {
             );
         }
     }
+    // The names the facts show in sentences (a pipeline's label, a refusal).
+    let path = reports.dir.join("facts.json");
+    let shown_facts = shown(&workspace_root, &path);
+    for fact in reports.facts()?.facts.values() {
+        for name in facts::names(fact) {
+            if !facts::is_data(name) {
+                add(
+                    &mut catalog,
+                    None,
+                    &facts::template(name).0,
+                    &shown_facts,
+                    WORD_NOTE,
+                );
+            }
+        }
+    }
     Ok(catalog)
 }
 
