@@ -114,6 +114,22 @@ const PAGE_CHECKS: &str = r#"(async () => {
         problems.push("the page scrolls sideways: " + root.scrollWidth + " px wide in a "
             + root.clientWidth + " px window; too wide: " + wide.slice(0, 5).join(", "));
     }
+    // Whatever scrolls sideways inside the page says so, with the line
+    // book/theme/scroll-hint.js puts above it.
+    for (const el of document.querySelectorAll("main *")) {
+        const overflow = getComputedStyle(el).overflowX;
+        if ((overflow === "auto" || overflow === "scroll")
+            && el.scrollWidth > el.clientWidth + 1 && el.checkVisibility()) {
+            const box = el.tagName === "CODE" && el.parentElement.tagName === "PRE"
+                ? el.parentElement : el;
+            const before = box.previousElementSibling;
+            if (!(before && before.classList.contains("scroll-hint") && before.checkVisibility())) {
+                problems.push("scrolls sideways with nothing saying so: "
+                    + box.tagName.toLowerCase() + (box.className ? "." + box.className : "")
+                    + " (" + el.scrollWidth + " px in " + el.clientWidth + " px)");
+            }
+        }
+    }
     for (const img of document.images) {
         if (!img.complete || img.naturalWidth === 0) {
             problems.push("image not loaded: " + img.getAttribute("src"));
