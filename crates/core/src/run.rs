@@ -303,19 +303,33 @@ impl Backend {
     }
     // ANCHOR_END: prepare
 
-    /// Refuses `config` (prepared) if this machine cannot run it: its broker does
-    /// not answer ([`Handoff::ready`]), its frames do not fit in memory, or, when
-    /// every worker is a thread, the operating system would not give that many
-    /// threads. Every run checks this before its first thread
-    /// starts; the lab asks it first, to refuse before it starts anything.
+    /// Refuses `config` (prepared) if this machine cannot run it: its frames do
+    /// not fit in memory, or, when every worker is a thread, the operating
+    /// system would not give that many threads ([`Backend::check_machine`]);
+    /// or its broker does not answer ([`Backend::check_broker`], asked last, so
+    /// that a refusal for the rest starts no server). Every run checks this
+    /// before its first thread starts; the lab asks it first, to refuse before
+    /// it starts anything.
     pub fn check_fit(&self, config: &Config) -> Result<(), ConfigError> {
-        (self.ready)()?;
+        self.check_machine(config)?;
+        self.check_broker()
+    }
+
+    /// The part of [`Backend::check_fit`] that asks this machine only: memory,
+    /// address space, threads and cores.
+    pub fn check_machine(&self, config: &Config) -> Result<(), ConfigError> {
         fit::check_this_machine(config)?;
         fit::check_address_space_this_machine(config, self.tasks)?;
         if !self.tasks {
             fit::check_threads_this_machine(config)?;
         }
         self.check_waiters(config, fit::cores())
+    }
+
+    /// The part of [`Backend::check_fit`] that asks the broker, if the pipeline
+    /// has one ([`Handoff::ready`]): it may start a private server.
+    pub fn check_broker(&self) -> Result<(), ConfigError> {
+        (self.ready)()
     }
 
     /// Refuses `config` (prepared) if its waiting workers would keep more

@@ -71,11 +71,9 @@ impl Plan {
     }
 }
 
-/// Makes sure the upload stage will be able to write thumbnails into `dir`:
-/// the items carry frames, and the directory exists (it is created if missing)
-/// and takes a file as large as a thumbnail (a probe file of that size is
-/// written, synced and deleted: an empty one would fit on a full disk).
-pub fn prepare_gallery(dir: &Path, config: &Config) -> Result<(), LabError> {
+/// Refuses `dir` as the gallery of `config` without creating anything: the
+/// items must carry frames, and `dir` must not be a file.
+pub fn check_gallery(dir: &Path, config: &Config) -> Result<(), LabError> {
     let refuse = |reason: String| LabError::Gallery {
         path: dir.display().to_string(),
         reason,
@@ -92,6 +90,19 @@ pub fn prepare_gallery(dir: &Path, config: &Config) -> Result<(), LabError> {
             "it is a file, not a directory; give a directory (it is created if missing)".into(),
         ));
     }
+    Ok(())
+}
+
+/// Makes sure the upload stage will be able to write thumbnails into `dir`:
+/// the items carry frames, and the directory exists (it is created if missing)
+/// and takes a file as large as a thumbnail (a probe file of that size is
+/// written, synced and deleted: an empty one would fit on a full disk).
+pub fn prepare_gallery(dir: &Path, config: &Config) -> Result<(), LabError> {
+    check_gallery(dir, config)?;
+    let refuse = |reason: String| LabError::Gallery {
+        path: dir.display().to_string(),
+        reason,
+    };
     fs::create_dir_all(dir).map_err(|e| {
         refuse(format!(
             "cannot create it ({e}); give a directory you can write to"

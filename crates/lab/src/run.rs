@@ -8,7 +8,7 @@ use pipeline_core::{
 use pipeline_registry::stage_processes;
 
 use crate::args::RunArgs;
-use crate::config::{Plan, backend_named, prepare_gallery};
+use crate::config::{Plan, backend_named, check_gallery, prepare_gallery};
 use crate::error::LabError;
 use crate::{output, progress, signals, table, trace};
 
@@ -32,10 +32,15 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     }
     let plan = Plan::from_args(&args.config)?;
     let mut config = backend.prepare(&plan.config)?;
-    backend.check_fit(&config)?;
+    backend.check_machine(&config)?;
     // Every output is checked before any is created: the trace's is only
-    // checked, the gallery's directory is made.
+    // checked, the gallery's directory is made. And every refusal of the
+    // command line comes before the broker is asked, which may start a server.
     let trace = args.trace.as_deref().map(trace::check).transpose()?;
+    if let Some(gallery) = &args.gallery {
+        check_gallery(gallery, &config)?;
+    }
+    backend.check_broker()?;
     if let Some(gallery) = &args.gallery {
         prepare_gallery(gallery, &config)?;
         config.gallery = Some(gallery.clone());

@@ -1329,3 +1329,34 @@ fn a_broker_that_cannot_be_had_is_one_line_and_exit_code_2() {
     );
     assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
 }
+
+/// A refusal of the command line comes before the broker is asked, which could
+/// start a private server: with no `redis-server` to start, each of these is
+/// refused for what it is, not for the missing server.
+#[test]
+fn command_line_refusals_come_before_the_broker_is_asked() {
+    let cases: [(&str, &str); 3] = [
+        (
+            "run -b redis --trace /nonexistent/dir/t.json --items 10",
+            "/nonexistent/dir/t.json",
+        ),
+        (
+            "run -b redis --gallery target/never --frame none --items 10",
+            "no frames",
+        ),
+        (
+            "run -b redis --frame 4096x4096 --items 100000 --capacity unbounded",
+            "frames",
+        ),
+    ];
+    for (line, said) in cases {
+        let out = output(
+            lab(words(line))
+                .env("PIPELINE_REDIS_SERVER", "/nonexistent/redis-server")
+                .env_remove("REDIS_URL"),
+        );
+        assert_eq!(out.code, Some(2), "{line}: {out:#?}");
+        assert!(out.stderr.contains(said), "{line}: {out:#?}");
+        assert!(!out.stderr.contains("redis-server"), "{line}: {out:#?}");
+    }
+}

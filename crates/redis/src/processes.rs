@@ -418,6 +418,21 @@ impl Watch<'_> {
                 let _ = p.child.kill();
                 killed = true;
             }
+            // The stage ended before the kill's moment came: say so, rather
+            // than let the demo look as if a process had died and nothing
+            // was lost.
+            if let (Some(stage), false) = (self.spawn.kill, killed)
+                && processes
+                    .iter()
+                    .filter(|p| p.stage == stage)
+                    .all(|p| p.ended.is_some())
+            {
+                (self.spawn.announce)(&format!(
+                    "--kill {0}: the {0} process ended its work before the moment to kill it came; nothing was killed",
+                    stage.name()
+                ));
+                killed = true;
+            }
             for p in processes.iter_mut().filter(|p| p.ended.is_none()) {
                 let Ok(Some(status)) = p.child.try_wait() else {
                     continue;
