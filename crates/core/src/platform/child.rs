@@ -162,6 +162,64 @@ mod tests {
         }
     }
 
+    /// The variable that makes this test binary, started again by
+    /// [`a_child_stops_when_asked_or_when_its_parent_is_gone`], play the child.
+    const CHILD_ROLE: &str = "PIPELINE_TEST_CHILD_ROLE";
+
+    /// The child's side: watches its parent's pipe and ends with exit code 42
+    /// when told to stop; exits 1 if it never is.
+    #[test]
+    fn the_child_side() {
+        if std::env::var_os(CHILD_ROLE).is_none() {
+            return;
+        }
+        assert!(watch_parent(|| std::process::exit(42)));
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        std::process::exit(1);
+    }
+
+    /// A child of ours with the pipe from its parent (as on macOS and
+    /// Windows) stops when its parent asks with a `stop` line, and when the
+    /// pipe ends, as it does when its parent dies however it dies.
+    #[test]
+    fn a_child_stops_when_asked_or_when_its_parent_is_gone() {
+        use std::io::Write;
+        for ask in [true, false] {
+            let mut child = Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "platform::child::tests::the_child_side",
+                    "--nocapture",
+                ])
+                .env(CHILD_ROLE, "1")
+                .env(PIPE_ENV, "1")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut pipe = child.stdin.take().unwrap();
+            if ask {
+                writeln!(pipe, "{STOP_LINE}").unwrap();
+            }
+            // Either way the pipe ends here; asked first, the child has stopped
+            // on the line already.
+            drop(pipe);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                if std::time::Instant::now() > deadline {
+                    let _ = child.kill();
+                    panic!("watchdog: the child did not stop");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            };
+            assert_eq!(status.code(), Some(42), "asked: {ask}");
+        }
+    }
+
     /// A program not ours ends when it is ended: no orphan left running.
     #[cfg(unix)]
     #[test]
