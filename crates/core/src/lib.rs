@@ -54,7 +54,8 @@
 //! | `probe` | config, failures, platform, recorder, stages, stop | [`Probe`], [`Probes`] |
 //! | `timeline` | config, probe, recorder, stages, threads | [`Recording`], [`Timeline`] |
 //! | `run` | config, failures, fit, heap, platform, probe, recorder, report, stages, stop, threads, timeline | [`Handoff`], [`Backend`], [`Run`], [`PipelineError`] |
-//! | `testkit` | config, platform, probe, report, run, timeline | the conformance kit |
+//! | `watchdog` | | a test's watchdog: [`watchdog::within`] |
+//! | `testkit` | config, platform, probe, report, run, timeline, watchdog | the conformance kit |
 
 mod config;
 mod failures;
@@ -72,6 +73,7 @@ mod stop;
 pub mod testkit;
 mod threads;
 mod timeline;
+pub mod watchdog;
 
 pub use config::{
     Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_CAPACITY, MAX_FRAME_SIDE,

@@ -15,7 +15,7 @@
 //! spinning; one test keeps the default 10 ms.
 
 use std::io;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -38,54 +38,7 @@ pub const WATCHDOG: Duration = Duration::from_secs(60);
 /// more than a stop takes on a loaded machine, far less than the waits.
 pub const STOP_WATCHDOG: Duration = Duration::from_secs(20);
 
-/// Runs `f` in its own thread and waits at most `limit` for it; panics with
-/// "deadlock" if it takes longer, and passes on its panic if it panics.
-pub fn within<T: Send + 'static>(
-    what: &str,
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    watch(what, None, limit, f)
-}
-
-/// [`within`], for a learner's code: the panic names what most likely keeps `f`
-/// from finishing, in words ("deadlock: {what} did not finish within {limit};
-/// likely causes: {causes}").
-pub fn within_or_name_causes<T: Send + 'static>(
-    what: &str,
-    causes: &str,
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    watch(what, Some(causes), limit, f)
-}
-
-fn watch<T: Send + 'static>(
-    what: &str,
-    causes: Option<&str>,
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        let value = f();
-        let _ = tx.send(());
-        value
-    });
-    match rx.recv_timeout(limit) {
-        Ok(()) => handle.join().expect("the run's thread ended"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(value) => value,
-            Err(payload) => std::panic::resume_unwind(payload),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => match causes {
-            None => panic!("deadlock: {what} did not finish within {limit:?}"),
-            Some(causes) => {
-                panic!("deadlock: {what} did not finish within {limit:?}; likely causes: {causes}")
-            }
-        },
-    }
-}
+pub use crate::watchdog::{within, within_or_name_causes};
 
 /// A config for `backend` with `items`, `workers` and `capacity`, everything else
 /// the defaults (polling backends sleep 1 ms between empty polls).

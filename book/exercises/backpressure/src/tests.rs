@@ -12,7 +12,7 @@ const RESIZE: Duration = Duration::from_millis(2);
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`],
 /// naming the two ways a camera and a worker wait for each other for good.
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within_or_name_causes(
+    pipeline_core::watchdog::within_or_name_causes(
         "the test",
         "the camera waits on a full channel that nobody empties (is the camera joined \
          before the worker starts receiving? The worker must receive while the camera \

@@ -8,7 +8,7 @@ use workshop_backpressure::{bounded, marks};
 
 #[test]
 fn a_trace_has_every_frame_sent_and_received() {
-    let (run, start, notes) = pipeline_core::testkit::within(
+    let (run, start, notes) = pipeline_core::watchdog::within(
         "the bounded run",
         Duration::from_secs(10),
         || marks::record(|| bounded(40, 4, Duration::from_millis(2))),

@@ -11,7 +11,7 @@ const WATCHDOG: Duration = Duration::from_secs(5);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within_or_name_causes(
+    pipeline_core::watchdog::within_or_name_causes(
         "the test",
         "the camera or a stage that carries on after a failed `send` instead of \
          returning (with a camera that never ends by itself, nothing then stops), or \

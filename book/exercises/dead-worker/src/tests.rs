@@ -43,7 +43,7 @@ fn within<T: Send + 'static>(
     causes: &str,
     f: impl FnOnce() -> RedisResult<T> + Send + 'static,
 ) -> T {
-    pipeline_core::testkit::within_or_name_causes(what, causes, WATCHDOG, f)
+    pipeline_core::watchdog::within_or_name_causes(what, causes, WATCHDOG, f)
         .unwrap_or_else(|error| panic!("{what}: Redis said: {error}"))
 }
 

@@ -11,7 +11,7 @@ const WATCHDOG: Duration = Duration::from_secs(10);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within_or_name_causes(
+    pipeline_core::watchdog::within_or_name_causes(
         "the test",
         "a worker that does not stop when `recv` fails (it fails once the channel \
          is closed and drained: that is the end of the work, not an error to skip), \

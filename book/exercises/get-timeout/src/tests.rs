@@ -12,7 +12,7 @@ const LONG: Duration = Duration::from_secs(30);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within_or_name_causes(
+    pipeline_core::watchdog::within_or_name_causes(
         "the test",
         "a `get_timeout` that waits without a limit (`wait` where `wait_timeout` is \
          needed), or a loop that does not check, on every turn, for an item, then \

@@ -13,7 +13,7 @@ const POLL_SLEEP: Duration = Duration::from_millis(1);
 
 /// Runs `f` in its own thread; fails the test if it is not done within [`WATCHDOG`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    pipeline_core::testkit::within_or_name_causes(
+    pipeline_core::watchdog::within_or_name_causes(
         "the test",
         "a worker that does not return on `GetError::Closed` (it polls its closed, \
          drained input for ever) or on a failed `put`, or a `stop` that joins a \

@@ -16,7 +16,7 @@ fn within<T: Send + 'static>(
     causes: &str,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> T {
-    pipeline_core::testkit::within_or_name_causes(what, causes, WATCHDOG, f)
+    pipeline_core::watchdog::within_or_name_causes(what, causes, WATCHDOG, f)
 }
 
 /// Why a pipeline's `wait_until_processed` may never return.
