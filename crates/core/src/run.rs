@@ -54,6 +54,18 @@ pub enum PipelineError {
         /// What the run did before it stopped.
         report: Box<Report>,
     },
+    /// A process of the run (a stage in a process of its own) failed again and
+    /// again, and was not started once more: the run was stopped, every thread
+    /// was joined; `report` says what was done before.
+    #[error("{process} failed: {reason}")]
+    ProcessFailed {
+        /// The process: `the resize process`.
+        process: String,
+        /// How it ended, and how often.
+        reason: String,
+        /// What the run did before it stopped.
+        report: Box<Report>,
+    },
     /// The operating system refused a thread: the run was stopped, every thread
     /// that had started was joined; `report` says what was done before.
     #[error("cannot start {thread} ({reason}): use fewer workers")]
@@ -76,6 +88,7 @@ impl PipelineError {
             PipelineError::Config(_) => None,
             PipelineError::StagePanicked { report, .. }
             | PipelineError::BrokerLost { report, .. }
+            | PipelineError::ProcessFailed { report, .. }
             | PipelineError::ThreadRefused { report, .. } => Some(report),
         }
     }
@@ -87,6 +100,7 @@ impl PipelineError {
             PipelineError::Config(_) => None,
             PipelineError::StagePanicked { report, .. }
             | PipelineError::BrokerLost { report, .. }
+            | PipelineError::ProcessFailed { report, .. }
             | PipelineError::ThreadRefused { report, .. } => Some(report),
         }
     }
@@ -382,6 +396,8 @@ enum Halt {
     ThreadRefused(String, String),
     /// The broker at this URL failed, for this reason.
     BrokerLost(String, String),
+    /// This process of the run kept failing, this way.
+    ProcessFailed(String, String),
 }
 
 impl Run {
@@ -613,6 +629,7 @@ impl Run {
                 format!("stopped: cannot start {thread}")
             }
             (None, Some(Halt::BrokerLost(..))) => "stopped: lost the broker".into(),
+            (None, Some(Halt::ProcessFailed(process, _))) => format!("stopped: {process} failed"),
             (None, None) if self.probes.is_stopped() && !all_accounted => {
                 STOPPED_FROM_OUTSIDE.into()
             }
@@ -679,6 +696,13 @@ impl Run {
                 reason,
                 report: Box::new(report),
             }),
+            (None, Some(Halt::ProcessFailed(process, reason))) => {
+                Err(PipelineError::ProcessFailed {
+                    process,
+                    reason,
+                    report: Box::new(report),
+                })
+            }
             (None, None) => Ok(report),
         }
     }
@@ -803,6 +827,13 @@ impl Run {
     /// client said), and stops the run; the first failure is the one reported.
     pub fn lost_broker(&self, broker: &str, reason: &str) {
         self.halt(Halt::BrokerLost(broker.to_string(), reason.to_string()));
+    }
+
+    /// Notes that `process` (a stage's process: `the resize process`) kept
+    /// failing, `reason` saying how, and stops the run
+    /// ([`PipelineError::ProcessFailed`]).
+    pub fn process_failed(&self, process: &str, reason: &str) {
+        self.halt(Halt::ProcessFailed(process.to_string(), reason.to_string()));
     }
 
     fn halt(&self, halt: Halt) {

@@ -133,6 +133,7 @@ pub fn what_was_done(
     match error {
         PipelineError::StagePanicked { report, .. }
         | PipelineError::BrokerLost { report, .. }
+        | PipelineError::ProcessFailed { report, .. }
         | PipelineError::ThreadRefused { report, .. } => Ok((*report, Some(reason))),
         PipelineError::Config(error) => Err(error),
     }

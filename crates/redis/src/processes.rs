@@ -454,13 +454,13 @@ impl Watch<'_> {
                 }
                 if p.restarts >= RESTARTS {
                     p.ended = Some(status);
-                    self.run.thread_refused(
+                    self.run.process_failed(
                         &format!("the {} process", p.stage.name()),
-                        &io::Error::other(format!(
-                            "it ended ({}) {} times",
-                            describe(status),
-                            RESTARTS + 1
-                        )),
+                        &format!(
+                            "it ended {} times, the last time with {} (its own error is above)",
+                            RESTARTS + 1,
+                            describe(status)
+                        ),
                     );
                     continue;
                 }

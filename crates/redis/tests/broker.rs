@@ -294,3 +294,52 @@ fn a_slow_live_worker_keeps_its_entry() {
         assert_eq!(stage.redelivered, 0, "{}: {report:?}", stage.name);
     }
 }
+
+/// A stage process that keeps failing (here a program that exits 1 at once,
+/// in place of `lab worker`) is started again a few times, then the run stops
+/// with an error that names the process and how it ended: not a thread the
+/// system refused.
+#[cfg(unix)]
+#[test]
+fn a_stage_process_that_keeps_failing_stops_the_run_and_says_how() {
+    if !server::available_for_tests() {
+        return;
+    }
+    let spawn = pipeline_redis::processes::Spawn {
+        program: "/bin/false".into(),
+        args: Vec::new(),
+        kill: None,
+        announce: |_| {},
+    };
+    let config = config(20);
+    let outcome = within("a failing stage process", WATCHDOG, move || {
+        pipeline_redis::processes::coordinating(spawn, || BACKEND.run(&config))
+    });
+    match outcome {
+        Err(PipelineError::ProcessFailed {
+            process,
+            reason,
+            report,
+        }) => {
+            assert_eq!(process, "the download process");
+            assert!(reason.contains("exit code 1"), "{reason}");
+            assert!(
+                report.outcome.starts_with("stopped:"),
+                "{}",
+                report.outcome
+            );
+            assert_eq!(
+                report.items_in,
+                report.items_out + report.failed + report.unfinished
+            );
+            let message = PipelineError::ProcessFailed {
+                process,
+                reason,
+                report,
+            }
+            .to_string();
+            assert!(!message.contains("fewer workers"), "{message}");
+        }
+        other => panic!("a failing stage process gave {other:?}"),
+    }
+}
