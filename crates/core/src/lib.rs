@@ -88,8 +88,8 @@ pub use probe::{
 };
 pub use recorder::{DEFAULT_RECORD_LIMIT, Recorder};
 pub use report::{
-    COMPLETED, DeadLetter, INTERRUPTED, Latency, Machine, ProcessReport, Report, SCHEMA,
-    STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
+    COMPLETED, DeadLetter, INTERRUPTED, ITEMS_MISSING, Latency, Machine, ProcessReport, Report,
+    SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
 };
 pub use run::{
     Backend, Camera, Collector, Handoff, PipelineError, Run, ThreadGate, os_gives_every_thread,

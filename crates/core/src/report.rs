@@ -22,6 +22,9 @@ pub const COMPLETED: &str = "completed";
 pub const INTERRUPTED: &str = "interrupted";
 /// How a run stopped by [`crate::Probes::stop`] for another reason reads.
 pub const STOPPED_FROM_OUTSIDE: &str = "stopped from outside";
+/// How a run reads that ended, not stopped, with items that neither came out
+/// nor failed: taken from a broker's queues by someone else.
+pub const ITEMS_MISSING: &str = "ended with items missing";
 
 fn completed() -> String {
     COMPLETED.into()

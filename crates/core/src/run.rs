@@ -19,7 +19,8 @@ use crate::platform::process_cpu_time;
 use crate::probe::{Bare, Counting, Probes, Probing};
 use crate::recorder::{Buffer, Kind};
 use crate::report::{
-    COMPLETED, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
+    COMPLETED, ITEMS_MISSING, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport,
+    WorkerReport,
 };
 use crate::stages::{Job, Receipt, Stages};
 use crate::stop::Stop;
@@ -632,6 +633,14 @@ impl Run {
             (None, Some(Halt::ProcessFailed(process, _))) => format!("stopped: {process} failed"),
             (None, None) if self.probes.is_stopped() && !all_accounted => {
                 STOPPED_FROM_OUTSIDE.into()
+            }
+            // Every stage ended on its own and yet items are neither out nor
+            // failed: a broker's queue lost them (deleted or trimmed by
+            // someone else). Never "completed".
+            (None, None)
+                if items_in == self.config.items && collector.items_out + failed < items_in =>
+            {
+                ITEMS_MISSING.into()
             }
             (None, None) => COMPLETED.into(),
         };

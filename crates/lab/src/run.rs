@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use pipeline_core::{
-    ConfigError, INTERRUPTED, PipelineError, Probes, Report, STOPPED_FROM_OUTSIDE, Stage,
+    ConfigError, INTERRUPTED, ITEMS_MISSING, PipelineError, Probes, Report, STOPPED_FROM_OUTSIDE,
+    Stage,
 };
 use pipeline_registry::stage_processes;
 
@@ -77,6 +78,13 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
         .as_ref()
         .and_then(|trace| trace::write(trace, &probes.timeline(), &title).err());
     let mut reasons: Vec<String> = stopped.into_iter().collect();
+    if report.outcome == ITEMS_MISSING {
+        reasons.push(format!(
+            "{} items went missing: none of them came out or failed (taken from the broker's \
+             queues by someone else?)",
+            report.unfinished
+        ));
+    }
     if reasons.is_empty() && report.outcome == STOPPED_FROM_OUTSIDE && signals::caught().is_none() {
         // Never a silent exit 0 for a run that did not get to its end.
         reasons.push("the run was stopped before its end, by no signal and no error".into());

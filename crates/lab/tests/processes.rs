@@ -518,3 +518,77 @@ fn poison_entries_are_dead_lettered_and_the_run_completes() {
         .unwrap();
     assert!(download.why.contains("does not decode"), "{download:?}");
 }
+
+/// An entry deleted from a running run's queue by someone else, before any
+/// worker had it: the run ends (it does not wait for it), and says that an
+/// item went missing, with exit code 1, never "completed".
+#[test]
+fn an_entry_deleted_by_someone_else_is_said_missing() {
+    if !available() {
+        return;
+    }
+    let mut coordinator = on_processes();
+    coordinator.args(["--scenario", "camera", "--items", "300"]);
+    coordinator.args(["--resize-ms", "20", "--json"]);
+    let mut child = started(&mut coordinator);
+    let mut announcement = String::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut announcement).unwrap();
+    let word_after = |flag: &str| {
+        announcement
+            .split_whitespace()
+            .skip_while(|w| *w != flag)
+            .nth(1)
+            .unwrap_or_else(|| panic!("the announcement names {flag}: {announcement}"))
+            .to_string()
+    };
+    let (url, run) = (word_after("--broker"), word_after("--run"));
+    let mut conn = redis::Client::open(url.as_str())
+        .and_then(|client| client.get_connection())
+        .expect("the run's broker answers");
+    // The resize stage is the slow one: its queue has entries no worker has
+    // had yet. Delete the newest.
+    let key = format!("{run}:resize");
+    let deleted = (0..200).any(|_| {
+        let newest: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+            .arg(&key)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query(&mut conn)
+            .unwrap_or_default();
+        let gone = newest.ids.first().is_some_and(|entry| {
+            redis::cmd("XDEL")
+                .arg(&key)
+                .arg(&entry.id)
+                .query::<u64>(&mut conn)
+                .is_ok_and(|n| n == 1)
+        });
+        if !gone {
+            thread::sleep(Duration::from_millis(20));
+        }
+        gone
+    });
+    assert!(deleted, "an entry was there to delete");
+    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let pid = child.id() as i32;
+    let (done, finished) = std::sync::mpsc::channel();
+    let watchdog = thread::spawn(move || {
+        if finished.recv_timeout(WATCHDOG).is_err() {
+            // SAFETY: kill(2) on our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let output = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    watchdog.join().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report = report_of(&output);
+    assert_eq!(report.outcome, "ended with items missing", "{report:?}");
+    assert_eq!(report.unfinished, 1, "{report:?}");
+    assert_eq!(
+        report.items_in,
+        report.items_out + report.failed + report.unfinished
+    );
+}
