@@ -14,8 +14,6 @@ use std::path::Path;
 use std::path::PathBuf;
 #[cfg(unix)]
 use std::process::{Child, Stdio};
-use std::sync::OnceLock;
-#[cfg(unix)]
 use std::sync::{Mutex, PoisonError};
 #[cfg(unix)]
 use std::thread;
@@ -46,6 +44,21 @@ pub const INSTALL: &str = "install it with Homebrew (`brew install redis`)";
 /// How to get `redis-server` on this platform.
 #[cfg(windows)]
 pub const INSTALL: &str = "Redis has no Windows build: run one in WSL (`sudo apt install redis-server`) or Docker";
+
+/// The private server's log, in its directory.
+#[cfg(unix)]
+const LOG: &str = "redis.log";
+
+/// The last line of the log at `path` that says something, if any: why a
+/// server did not start.
+#[cfg(unix)]
+fn log_tail(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().rev().find(|line| !line.trim().is_empty())?;
+    // `PID:M 07 Dec 2026 16:00:00.000 # Fatal error, …`: the words after `# `.
+    let words = line.split_once(" # ").map_or(line, |(_, words)| words);
+    Some(words.trim().to_string())
+}
 
 /// How long a private server may take to answer its first `PING`.
 #[cfg(unix)]
@@ -210,8 +223,16 @@ pub fn broker() -> Result<Broker, BrokerError> {
     {
         return Broker::at(&url);
     }
-    static PRIVATE: OnceLock<Result<Broker, BrokerError>> = OnceLock::new();
-    PRIVATE.get_or_init(start_private).clone()
+    // A server once started is shared; a failed start is tried again by the
+    // next run (what failed, a full disk say, may be fixed by then).
+    static PRIVATE: Mutex<Option<Broker>> = Mutex::new(None);
+    let mut private = PRIVATE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(broker) = private.as_ref() {
+        return Ok(broker.clone());
+    }
+    let broker = start_private()?;
+    *private = Some(broker.clone());
+    Ok(broker)
 }
 
 /// The `redis-server` binary this process would start, if there is one.
@@ -268,6 +289,14 @@ impl Server {
     /// Starts a server and waits until it answers `PING`.
     pub fn start() -> Result<Server, BrokerError> {
         let binary = server_binary().ok_or(BrokerError::NotInstalled)?;
+        Server::start_binary(&binary)
+    }
+
+    /// Starts the `redis-server` at `binary` and waits until it answers
+    /// `PING`; one that fails to start is refused with the last line of its
+    /// log, at once if it exits.
+    pub fn start_binary(binary: &Path) -> Result<Server, BrokerError> {
+        let binary = binary.to_path_buf();
         remove_stale_dirs();
         let dir = tempfile::Builder::new()
             .prefix("pipeline-redis-")
@@ -295,11 +324,17 @@ impl Server {
         };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
+            // A server that exited has said why in its log: no need to wait.
+            let exited = server.child.try_wait().ok().flatten();
             match Broker::at(&server.broker.url) {
                 Ok(_) => return Ok(server),
-                Err(error) if Instant::now() > deadline => {
+                Err(error) if exited.is_some() || Instant::now() > deadline => {
+                    let log = log_tail(&server.dir.join(LOG));
                     server.stop();
-                    return Err(BrokerError::Start(error.to_string()));
+                    return Err(BrokerError::Start(match log {
+                        Some(log) => format!("{error}; its log ends: {log}"),
+                        None => error.to_string(),
+                    }));
                 }
                 Err(_) => thread::sleep(Duration::from_millis(20)),
             }
@@ -425,6 +460,9 @@ fn spawn_server(binary: &Path, dir: &Path, socket: &Path) -> io::Result<Child> {
         .arg(dir)
         .arg("--maxclients")
         .arg("4096")
+        // Its own words, where a failed start can be read from.
+        .arg("--logfile")
+        .arg(dir.join(LOG))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     command.spawn()

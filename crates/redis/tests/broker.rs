@@ -343,3 +343,32 @@ fn a_stage_process_that_keeps_failing_stops_the_run_and_says_how() {
         other => panic!("a failing stage process gave {other:?}"),
     }
 }
+
+/// A server that fails to start is refused at once with the last line of its
+/// log, not after a wait with a generic message; and the next run tries again.
+#[cfg(unix)]
+#[test]
+fn a_server_that_fails_to_start_says_why_from_its_log() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("redis-server");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n\
+         while [ $# -gt 0 ]; do [ \"$1\" = --logfile ] && log=\"$2\"; shift; done\n\
+         echo \"1:M 07 Dec 2026 16:00:00.000 # Fatal error, can't open the socket\" > \"$log\"\n\
+         exit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
+        .unwrap();
+    let error = within("a server that fails", WATCHDOG, move || {
+        Server::start_binary(&fake).expect_err("it fails")
+    });
+    let message = error.to_string();
+    assert!(
+        message.contains("Fatal error, can't open the socket"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "{message}");
+}
