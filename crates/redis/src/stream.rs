@@ -708,7 +708,9 @@ mod tests {
             .arg(">")
             .query::<Value>(&mut conn)
             .unwrap();
-        std::thread::sleep(Duration::from_millis(60));
+        // Idle for longer than the claim asks, by a margin: the live ones are
+        // touched just before the claim, which has two seconds to come.
+        std::thread::sleep(Duration::from_millis(2_200));
         // The first 390 are kept alive by a live consumer: only the last ten
         // are idle, past 390 live ones (one call of COUNT 16 scans 160).
         let ids: Vec<String> = redis::cmd("XRANGE")
@@ -722,7 +724,7 @@ mod tests {
             .map(|entry| entry.id)
             .collect();
         queue.keep_alive(&mut conn, "live", &ids[..390]).unwrap();
-        let idle = Duration::from_millis(40);
+        let idle = Duration::from_secs(2);
         let claimed = queue
             .claim::<u64>(&mut conn, "claimer", idle, 16, epoch)
             .unwrap();
