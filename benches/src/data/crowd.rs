@@ -132,7 +132,8 @@ pub fn points(results: &Results) -> Vec<Point> {
                 .check_waiters(&run.case.config, results.machine.cpus as u64)
                 .err()
                 .map(|refusal| refusal.to_string());
-            let refused = spinning.as_deref().or(run.refused());
+            // The machine's limits on threads first, as the lab checks them.
+            let refused = run.refused().or(spinning.as_deref());
             let outcome = match (refused, run.timed_out(), run.report()) {
                 (Some(reason), _, _) => Measured::Refused(reason.to_string()),
                 (None, Some(seconds), _) => Measured::TimedOut(seconds),

@@ -187,8 +187,8 @@ pub trait Handoff {
     /// between threads, and a thread's CPU clock is all there is to read).
     const TASKS: bool = false;
     /// Whether a worker that finds its queue empty keeps a core busy for a
-    /// while before it parks (kanal's `recv` yields 256 times, and takes the
-    /// channel's lock by spinning): then a stage of thousands of workers is
+    /// while before it parks (kanal's `recv` yields 256 times): then a stage
+    /// of thousands of workers is
     /// refused above [`fit::SPINNING_WAITERS_PER_CORE`] a core
     /// ([`fit::check_spinning_waiters`]).
     const SPINS_BEFORE_PARKING: bool = false;
@@ -354,7 +354,7 @@ impl Backend {
     /// of `cores` can say what the lab would do there.
     pub fn check_waiters(&self, config: &Config, cores: u64) -> Result<(), ConfigError> {
         let spinner = match (self.spins_before_parking, config.poll_sleep_ms) {
-            (true, _) => Some("yields 256 times and takes the channel's lock by spinning"),
+            (true, _) => Some("yields its core 256 times"),
             (false, Some(0)) if self.polls => Some("spins"),
             _ => None,
         };

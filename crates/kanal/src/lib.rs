@@ -15,7 +15,10 @@
 //!
 //! Its speed comes from `unsafe` code that hands an item straight from the
 //! stack of one thread to another's; the book's behaviour table says what that
-//! has cost it.
+//! has cost it. Its channel's lock is built with the `std-mutex` feature, so a
+//! thread that waits for it parks: kanal's own lock spins, and thousands of
+//! threads spinning on it while its holder waits for a core never end (the
+//! book's crowd page).
 //!
 //! ```
 //! use pipeline_core::{Config, Scenario};
@@ -49,7 +52,7 @@ impl Handoff for Kanal {
     const NAME: &'static str = "kanal";
     const RENDEZVOUS: bool = true;
     const POLLS: bool = false;
-    // `recv` yields 256 times before it parks, and the channel's lock spins.
+    // `recv` yields 256 times before it parks.
     const SPINS_BEFORE_PARKING: bool = true;
 
     fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
