@@ -78,6 +78,11 @@ fn start_crowd((backend, tasks): (&str, bool)) -> Lab {
         if has("signals") && threads.len() >= workers + 2 {
             return lab;
         }
+        if let Some(status) = lab.0.try_wait().unwrap() {
+            let mut stderr = String::new();
+            let _ = lab.0.stderr.take().unwrap().read_to_string(&mut stderr);
+            panic!("{backend} ended before the signal ({status}): {stderr}");
+        }
         assert!(
             Instant::now() < deadline,
             "watchdog: {backend} never started"
