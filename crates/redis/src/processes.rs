@@ -707,6 +707,14 @@ pub(crate) fn merge(
     report.unfinished = report
         .items_in
         .saturating_sub(report.items_out + report.failed);
+    // The coordinator's own count had no stage's failures: with them, an item
+    // it took for missing may be one that failed.
+    if report.outcome == pipeline_core::ITEMS_MISSING && report.unfinished == 0 {
+        report.outcome = pipeline_core::COMPLETED.into();
+        if let Some(me) = processes.first_mut() {
+            me.ended = report.outcome.clone();
+        }
+    }
     report.process_cpu_s += cpu_s;
     // The heap counted here is this process's alone: not the run's.
     report.peak_heap_bytes = None;
