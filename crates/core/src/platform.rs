@@ -23,6 +23,8 @@ use std::time::Duration;
 
 #[cfg(unix)]
 mod unix;
+#[cfg(not(target_os = "linux"))]
+mod via_sysinfo;
 
 #[cfg(target_os = "linux")]
 #[path = "platform/linux.rs"]

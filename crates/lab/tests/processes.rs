@@ -77,6 +77,47 @@ fn report_of(output: &Output) -> Report {
     })
 }
 
+/// Reads the first line a coordinator prints, its announcement, and gives the
+/// broker's URL and the run's id it names; the rest of its errors are read
+/// away, so that it never blocks on a full pipe.
+fn announced(child: &mut Child) -> (String, String) {
+    let mut announcement = String::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut announcement).unwrap();
+    let word_after = |flag: &str| {
+        announcement
+            .split_whitespace()
+            .skip_while(|w| *w != flag)
+            .nth(1)
+            .unwrap_or_else(|| panic!("the announcement names {flag}: {announcement}"))
+            .to_string()
+    };
+    let named = (word_after("--broker"), word_after("--run"));
+    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    named
+}
+
+/// Waits for `child` to end, killing it if it outlives the watchdog.
+fn to_its_end(child: Child) -> Output {
+    let pid = child.id() as i32;
+    let (done, finished) = std::sync::mpsc::channel();
+    let watchdog = thread::spawn(move || {
+        if finished.recv_timeout(WATCHDOG).is_err() {
+            // SAFETY: kill(2) on our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let output = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    watchdog.join().unwrap();
+    assert_ne!(
+        output.status.signal(),
+        Some(libc::SIGKILL),
+        "watchdog: lab ran longer than {WATCHDOG:?}"
+    );
+    output
+}
+
 /// Whether a process with this pid still runs.
 fn alive(pid: u32) -> bool {
     // SAFETY: signal 0 only asks whether the process exists.
@@ -395,18 +436,7 @@ fn a_ctrl_c_on_an_added_worker_loses_none_of_its_items() {
     let mut coordinator = on_processes();
     coordinator.args(["--scenario", "camera", "--items", "600", "--json"]);
     let mut child = started(&mut coordinator);
-    let mut announcement = String::new();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    stderr.read_line(&mut announcement).unwrap();
-    let word_after = |flag: &str| {
-        announcement
-            .split_whitespace()
-            .skip_while(|w| *w != flag)
-            .nth(1)
-            .unwrap_or_else(|| panic!("the announcement names {flag}: {announcement}"))
-            .to_string()
-    };
-    let (url, run) = (word_after("--broker"), word_after("--run"));
+    let (url, run) = announced(&mut child);
     let mut worker = lab();
     worker.args([
         "worker", "--broker", &url, "--run", &run, "--stage", "resize",
@@ -418,18 +448,7 @@ fn a_ctrl_c_on_an_added_worker_loses_none_of_its_items() {
     unsafe { libc::kill(added.id() as i32, libc::SIGINT) };
     let added = added.wait_with_output().unwrap();
     assert_eq!(added.status.code(), Some(130), "{added:?}");
-    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    let (done, finished) = std::sync::mpsc::channel();
-    let pid = child.id() as i32;
-    let watchdog = thread::spawn(move || {
-        if finished.recv_timeout(WATCHDOG).is_err() {
-            // SAFETY: kill(2) on our own child, not yet reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-    });
-    let output = child.wait_with_output().unwrap();
-    let _ = done.send(());
-    watchdog.join().unwrap();
+    let output = to_its_end(child);
     assert!(output.status.success(), "{output:?}");
     let report = report_of(&output);
     assert_eq!(report.outcome, "completed");
@@ -452,18 +471,7 @@ fn poison_entries_are_dead_lettered_and_the_run_completes() {
     coordinator.args(["--scenario", "camera", "--items", "300"]);
     coordinator.args(["--panic-at", "resize:5", "--json"]);
     let mut child = started(&mut coordinator);
-    let mut announcement = String::new();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    stderr.read_line(&mut announcement).unwrap();
-    let word_after = |flag: &str| {
-        announcement
-            .split_whitespace()
-            .skip_while(|w| *w != flag)
-            .nth(1)
-            .unwrap_or_else(|| panic!("the announcement names {flag}: {announcement}"))
-            .to_string()
-    };
-    let (url, run) = (word_after("--broker"), word_after("--run"));
+    let (url, run) = announced(&mut child);
     let mut conn = redis::Client::open(url.as_str())
         .and_then(|client| client.get_connection())
         .expect("the run's broker answers");
@@ -474,18 +482,7 @@ fn poison_entries_are_dead_lettered_and_the_run_completes() {
         .arg("bar")
         .query(&mut conn)
         .unwrap();
-    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    let pid = child.id() as i32;
-    let (done, finished) = std::sync::mpsc::channel();
-    let watchdog = thread::spawn(move || {
-        if finished.recv_timeout(WATCHDOG).is_err() {
-            // SAFETY: kill(2) on our own child, not yet reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-    });
-    let output = child.wait_with_output().unwrap();
-    let _ = done.send(());
-    watchdog.join().unwrap();
+    let output = to_its_end(child);
     assert!(output.status.success(), "{output:?}");
     let report = report_of(&output);
     assert_eq!(report.outcome, "completed");
@@ -531,18 +528,7 @@ fn an_entry_deleted_by_someone_else_is_said_missing() {
     coordinator.args(["--scenario", "camera", "--items", "300"]);
     coordinator.args(["--resize-ms", "20", "--json"]);
     let mut child = started(&mut coordinator);
-    let mut announcement = String::new();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    stderr.read_line(&mut announcement).unwrap();
-    let word_after = |flag: &str| {
-        announcement
-            .split_whitespace()
-            .skip_while(|w| *w != flag)
-            .nth(1)
-            .unwrap_or_else(|| panic!("the announcement names {flag}: {announcement}"))
-            .to_string()
-    };
-    let (url, run) = (word_after("--broker"), word_after("--run"));
+    let (url, run) = announced(&mut child);
     let mut conn = redis::Client::open(url.as_str())
         .and_then(|client| client.get_connection())
         .expect("the run's broker answers");
@@ -571,18 +557,7 @@ fn an_entry_deleted_by_someone_else_is_said_missing() {
         gone
     });
     assert!(deleted, "an entry was there to delete");
-    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    let pid = child.id() as i32;
-    let (done, finished) = std::sync::mpsc::channel();
-    let watchdog = thread::spawn(move || {
-        if finished.recv_timeout(WATCHDOG).is_err() {
-            // SAFETY: kill(2) on our own child, not yet reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-    });
-    let output = child.wait_with_output().unwrap();
-    let _ = done.send(());
-    watchdog.join().unwrap();
+    let output = to_its_end(child);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let report = report_of(&output);
     assert_eq!(report.outcome, "ended with items missing", "{report:?}");

@@ -110,19 +110,8 @@ impl Stream {
             .arg(why)
             .arg("deliveries")
             .arg(deliveries)
-            .ignore()
-            .cmd("XACK")
-            .arg(&self.key)
-            .arg(GROUP)
-            .arg(id)
-            .ignore()
-            .cmd("XDEL")
-            .arg(&self.key)
-            .arg(id)
             .ignore();
-        if self.slots.is_some() {
-            set_aside.cmd("SREM").arg(&self.freed).arg(id).ignore();
-        }
+        self.done_with(&mut set_aside, id);
         set_aside.query(conn)
     }
 
@@ -393,8 +382,16 @@ impl Stream {
     /// entries a worker has and has not acked.
     pub fn ack(&self, conn: &mut Connection, id: &str) -> RedisResult<()> {
         let mut ack = redis::pipe();
-        ack.atomic()
-            .cmd("XACK")
+        self.done_with(ack.atomic(), id).query(conn)
+    }
+
+    /// Adds to `pipe` what acks and deletes the entry `id`.
+    fn done_with<'p>(
+        &self,
+        pipe: &'p mut redis::Pipeline,
+        id: &str,
+    ) -> &'p mut redis::Pipeline {
+        pipe.cmd("XACK")
             .arg(&self.key)
             .arg(GROUP)
             .arg(id)
@@ -404,9 +401,9 @@ impl Stream {
             .arg(id)
             .ignore();
         if self.slots.is_some() {
-            ack.cmd("SREM").arg(&self.freed).arg(id).ignore();
+            pipe.cmd("SREM").arg(&self.freed).arg(id).ignore();
         }
-        ack.query(conn)
+        pipe
     }
     // ANCHOR_END: ack
 

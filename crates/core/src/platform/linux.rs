@@ -1,26 +1,17 @@
 //! Linux: `/proc`, `/sys/fs/cgroup`, `getrlimit` and `PR_SET_PDEATHSIG`.
 
-use std::time::Duration;
-
 use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
 
 use super::ThreadLimit;
 use super::unix;
 
-pub use super::unix::{THREAD_REFUSED, host_name, on_stop_request, stop_request_name};
+pub use super::unix::{
+    THREAD_REFUSED, host_name, on_stop_request, process_cpu_time, stop_request_name,
+    thread_cpu_time,
+};
 
 /// This platform's name in the reports.
 pub const NAME: &str = "Linux";
-
-/// See [`super::thread_cpu_time`].
-pub fn thread_cpu_time() -> Duration {
-    unix::thread_cpu_time()
-}
-
-/// See [`super::process_cpu_time`].
-pub fn process_cpu_time() -> Duration {
-    unix::process_cpu_time()
-}
 
 /// Linux gives `ru_maxrss` in KiB.
 pub fn max_rss_bytes() -> u64 {

@@ -3,37 +3,22 @@
 //! `sysinfo` for the memory available, the CPU and the OS.
 
 use std::ffi::CStr;
-use std::time::Duration;
 
 use super::ThreadLimit;
 use super::unix;
 
-pub use super::unix::{THREAD_REFUSED, host_name, on_stop_request, stop_request_name};
+pub use super::unix::{
+    THREAD_REFUSED, host_name, on_stop_request, process_cpu_time, stop_request_name,
+    thread_cpu_time,
+};
+pub use super::via_sysinfo::{available_memory, cpu_model};
 
 /// This platform's name in the reports.
 pub const NAME: &str = "macOS";
 
-/// See [`super::thread_cpu_time`].
-pub fn thread_cpu_time() -> Duration {
-    unix::thread_cpu_time()
-}
-
-/// See [`super::process_cpu_time`].
-pub fn process_cpu_time() -> Duration {
-    unix::process_cpu_time()
-}
-
 /// macOS gives `ru_maxrss` in bytes (Linux in KiB: the classic trap).
 pub fn max_rss_bytes() -> u64 {
     unix::max_rss_raw()
-}
-
-/// The memory the system could give without swapping, as `sysinfo` reads it
-/// (free, inactive and purgeable pages).
-pub fn available_memory() -> Option<u64> {
-    let mut system = sysinfo::System::new();
-    system.refresh_memory();
-    Some(system.available_memory()).filter(|bytes| *bytes > 0)
 }
 
 /// macOS does not enforce `RLIMIT_AS`: nothing to leave.
@@ -91,14 +76,6 @@ fn threads_in_use() -> Option<u64> {
         )
     };
     (written == size).then(|| u64::try_from(info.pti_threadnum).unwrap_or(0))
-}
-
-/// The CPU's brand string (`Apple M2`, `Intel(R) Core(TM) i7-…`).
-pub fn cpu_model() -> Option<String> {
-    let kind = sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing());
-    let system = sysinfo::System::new_with_specifics(kind);
-    let brand = system.cpus().first()?.brand().trim().to_string();
-    Some(brand).filter(|brand| !brand.is_empty())
 }
 
 /// `macOS 15.1 Sequoia, Darwin 24.1.0`.

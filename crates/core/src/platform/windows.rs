@@ -11,6 +11,7 @@ use windows_sys::Win32::System::Threading::{
     GetCurrentProcess, GetCurrentThread, GetProcessTimes, GetThreadTimes,
 };
 
+pub use super::via_sysinfo::{available_memory, cpu_model};
 use super::{StopRequest, ThreadLimit};
 
 /// This platform's name in the reports.
@@ -83,13 +84,6 @@ pub fn max_rss_bytes() -> u64 {
     counters.PeakWorkingSetSize as u64
 }
 
-/// The physical memory available, as `sysinfo` reads it (`GlobalMemoryStatusEx`).
-pub fn available_memory() -> Option<u64> {
-    let mut system = sysinfo::System::new();
-    system.refresh_memory();
-    Some(system.available_memory()).filter(|bytes| *bytes > 0)
-}
-
 /// Windows has no address-space limit to leave.
 pub fn address_space_left() -> Option<u64> {
     None
@@ -99,14 +93,6 @@ pub fn address_space_left() -> Option<u64> {
 /// commit charge, which the memory check counts.
 pub fn thread_limits() -> Vec<ThreadLimit> {
     Vec::new()
-}
-
-/// The CPU's brand string, from `sysinfo`.
-pub fn cpu_model() -> Option<String> {
-    let kind = sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing());
-    let system = sysinfo::System::new_with_specifics(kind);
-    let brand = system.cpus().first()?.brand().trim().to_string();
-    Some(brand).filter(|brand| !brand.is_empty())
 }
 
 /// `Windows 11 Pro (26100)`.
