@@ -709,7 +709,8 @@ pub(crate) fn merge(
         .saturating_sub(report.items_out + report.failed);
     // The coordinator's own count had no stage's failures: with them, an item
     // it took for missing may be one that failed.
-    if report.outcome == pipeline_core::ITEMS_MISSING && report.unfinished == 0 {
+    if report.outcome == pipeline_core::ITEMS_MISSING && report.unfinished == 0
+    {
         report.outcome = pipeline_core::COMPLETED.into();
         if let Some(me) = processes.first_mut() {
             me.ended = report.outcome.clone();
