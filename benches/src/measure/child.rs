@@ -74,8 +74,12 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
         (report, series)
     });
     let mut report = match report {
-        // This machine cannot start the run: a result, not a failure.
-        Err(PipelineError::Config(refusal @ ConfigError::TooManyThreads { .. })) => {
+        // This machine cannot start the run, or would not serve it (too many
+        // waiters that spin for its cores): a result, not a failure, as the
+        // lab's refusal is.
+        Err(PipelineError::Config(
+            refusal @ (ConfigError::TooManyThreads { .. } | ConfigError::SpinningWaiters { .. }),
+        )) => {
             return Ok(CaseResult {
                 case: case.clone(),
                 outcome: Outcome::Refused {
