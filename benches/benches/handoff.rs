@@ -85,7 +85,7 @@ fn pipelines<M: Measurement>(
                 // samples of each case, warm-up included, would add minutes to
                 // `cargo bench`. The report bench measures it, a run per config,
                 // and its hop alone.
-                if pipeline.backend.broker {
+                if pipeline.backend.broker.is_some() {
                     continue;
                 }
                 let config = pipeline.config(&config);

@@ -26,7 +26,7 @@
 //! use pipeline_core::{Config, Scenario};
 //!
 //! let config = Config { items: 100, ..Scenario::BOOK.config() };
-//! for &pipeline in ALL.iter().filter(|p| !p.backend.broker) {
+//! for &pipeline in ALL.iter().filter(|p| p.backend.broker.is_none()) {
 //!     let report = pipeline.backend.run(&pipeline.config(&config))?;
 //!     assert_eq!(report.items_out, 100);
 //!     let bare = pipeline_bench::measure::bare::run(pipeline, &pipeline.config(&config));

@@ -31,7 +31,7 @@ pub const BROKER_MOST_WAITS: u64 = 1_000;
 
 /// Whether `pipeline` runs `crowd` at `waits` concurrent waits.
 pub fn runs_at(pipeline: Pipeline, waits: u64) -> bool {
-    !pipeline.backend.broker || waits <= BROKER_MOST_WAITS
+    pipeline.backend.broker.is_none() || waits <= BROKER_MOST_WAITS
 }
 
 /// One pipeline at one number of concurrent waits.

@@ -59,7 +59,7 @@ pub fn facts(results: &Results, python: Option<&PythonResult>) -> Facts {
 
 /// The pipelines whose queues live in a broker, outside the process.
 fn brokered() -> impl Iterator<Item = Pipeline> {
-    ALL.iter().copied().filter(|p| p.backend.broker)
+    ALL.iter().copied().filter(|p| p.backend.broker.is_some())
 }
 
 /// The broker: whether it ran here, the cost of one hop through it against an
@@ -69,7 +69,10 @@ fn brokered() -> impl Iterator<Item = Pipeline> {
 fn broker(f: &mut Facts, results: &Results) {
     use crate::data::goals::{BROKER_CEILING_TARGET, BROKER_HOP_TARGET_S, BROKER_WAITS_TARGET};
     use crate::data::hop::{Mode, ceiling, not_run, points};
-    let tried = results.runs.iter().any(|r| r.case.pipeline.backend.broker);
+    let tried = results
+        .runs
+        .iter()
+        .any(|r| r.case.pipeline.backend.broker.is_some());
     if !tried {
         return;
     }
@@ -79,7 +82,7 @@ fn broker(f: &mut Facts, results: &Results) {
         let why = results
             .runs
             .iter()
-            .filter(|r| r.case.pipeline.backend.broker)
+            .filter(|r| r.case.pipeline.backend.broker.is_some())
             .find_map(|r| r.not_run());
         if let Some(why) = why {
             let short = why.split(':').next().unwrap_or(why).trim();
@@ -90,7 +93,10 @@ fn broker(f: &mut Facts, results: &Results) {
     f.insert("goals.broker-ceiling", Fact::Percent(BROKER_CEILING_TARGET));
     f.insert("goals.broker-waits", Fact::Ratio(BROKER_WAITS_TARGET));
     let hops = points(results);
-    let channels: Vec<_> = hops.iter().filter(|p| !p.pipeline.backend.broker).collect();
+    let channels: Vec<_> = hops
+        .iter()
+        .filter(|p| p.pipeline.backend.broker.is_none())
+        .collect();
     let best = channels
         .iter()
         .min_by(|a, b| a.per_item_s.total_cmp(&b.per_item_s));
@@ -112,7 +118,7 @@ fn broker(f: &mut Facts, results: &Results) {
     }
     let broker_hop = |mode: fn(&Mode) -> bool| {
         hops.iter()
-            .find(|p| p.pipeline.backend.broker && mode(&p.mode))
+            .find(|p| p.pipeline.backend.broker.is_some() && mode(&p.mode))
     };
     let unbatched = broker_hop(|m| *m == Mode::OneAtATime);
     let batched = broker_hop(|m| matches!(m, Mode::Batched(_)));
@@ -180,7 +186,7 @@ fn broker(f: &mut Facts, results: &Results) {
         };
         let fastest = ALL
             .iter()
-            .filter(|p| !p.backend.broker)
+            .filter(|p| p.backend.broker.is_none())
             .filter_map(|&p| Some((p, results.report(name, capacity, p)?)))
             .min_by(|a, b| a.1.wall_s.total_cmp(&b.1.wall_s));
         let Some((fastest, theirs)) = fastest else {
@@ -226,7 +232,7 @@ fn crowd(f: &mut Facts, results: &Results) {
     // The sweep is threads against tasks; a broker's runs stop early, at the
     // connections it has (the table says so), and are no kind of either.
     let mut points = points(results);
-    points.retain(|p| !p.pipeline.backend.broker);
+    points.retain(|p| p.pipeline.backend.broker.is_none());
     if points.is_empty() {
         return;
     }
@@ -385,7 +391,7 @@ fn tasks(f: &mut Facts, results: &Results) {
         };
         let threads: Vec<&Report> = ALL
             .iter()
-            .filter(|p| p.parks_at_once() && !p.backend.tasks && !p.backend.broker)
+            .filter(|p| p.parks_at_once() && !p.backend.tasks && p.backend.broker.is_none())
             .filter_map(|&p| results.report(name, capacity, p))
             .collect();
         let (Some(inline), Some(offloaded)) = (
@@ -435,7 +441,7 @@ fn tasks(f: &mut Facts, results: &Results) {
 fn blocking() -> impl Iterator<Item = Pipeline> {
     ALL.iter()
         .copied()
-        .filter(|p| p.blocks() && !p.backend.tasks && !p.backend.broker)
+        .filter(|p| p.blocks() && !p.backend.tasks && p.backend.broker.is_none())
 }
 
 /// The blocking pipelines' reports on one config.
@@ -692,7 +698,7 @@ fn paced(f: &mut Facts, results: &Results) {
     // CPU: the pipelines that park at once, and apart those that yield first.
     let parking: Vec<&Report> = ALL
         .iter()
-        .filter(|p| p.parks_at_once() && !p.backend.broker)
+        .filter(|p| p.parks_at_once() && p.backend.broker.is_none())
         .filter_map(|&p| results.report(name, capacity, p))
         .collect();
     let yielding: Vec<(Pipeline, &Report)> = ALL
@@ -742,7 +748,7 @@ fn depth(f: &mut Facts, results: &Results) {
     // The pipelines of threads, as the depth figures draw them.
     let series: Vec<(Pipeline, &Report, &[u64], u64)> = ALL
         .iter()
-        .filter(|p| !p.backend.tasks && !p.backend.broker)
+        .filter(|p| !p.backend.tasks && p.backend.broker.is_none())
         .filter_map(|&p| {
             let run = results.run(name, None, p)?;
             let series = run.depth_series()?;

@@ -1,15 +1,14 @@
 //! One hop alone: a producer thread puts items on one queue and a consumer thread
 //! takes them. For each in-process channel the bench can time on its own, and for
 //! the broker item by item (three round trips per item) and in batches, with the
-//! server's own rate for the same commands (`redis-benchmark`) as the ceiling a
-//! hop is read against.
+//! server's own rate for the same commands (its own benchmark program) as the
+//! ceiling a hop is read against.
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::case::CaseKind;
 use crate::data::results::{Results, median};
 use pipeline_registry::Pipeline;
-use pipeline_registry::broker_hop::Ceiling;
 
 /// What one hop case measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,7 +24,7 @@ pub struct HopRun {
     /// The server's own rates for the hop's commands, when measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceiling: Option<ServerCeiling>,
-    /// Why the server's rates were not measured (no `redis-benchmark`), for a
+    /// Why the server's rates were not measured (no benchmark program), for a
     /// broker's hop.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceiling_not_run: Option<String>,
@@ -42,65 +41,56 @@ pub struct BatchedHop {
     pub wall_s: Vec<f64>,
 }
 
-/// `redis-benchmark`'s requests per second for each command of a hop, on the
-/// server the hop ran on ([`Ceiling`], as `results.json` keeps it).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// The server's own benchmark (`redis-benchmark` for Redis) on the commands of
+/// a hop, on the server the hop ran on, as `results.json` keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServerCeiling {
+    /// The benchmark program.
+    pub program: String,
     /// Items per batch in the batched commands.
     pub batch: usize,
     /// Requests per round trip of the benchmark.
     pub pipelined: u32,
-    /// `XADD` of one entry.
-    pub xadd: f64,
-    /// `XREADGROUP … COUNT 1`.
-    pub read_one: f64,
-    /// `XACK` of one id.
-    pub ack_one: f64,
-    /// `XREADGROUP … COUNT batch`.
-    pub read_batch: f64,
-    /// `XACK` of `batch` ids.
-    pub ack_batch: f64,
-    /// `XADD` from one client waiting for each reply: one round trip.
-    pub xadd_serial: f64,
+    /// Requests per second of each command it timed.
+    pub rates: Vec<CommandRate>,
+    /// One client waiting for each reply: one round trip's rate, if timed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_trip: Option<CommandRate>,
+}
+
+/// What the server's benchmark measured for one command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommandRate {
+    /// The command, in a table's words.
+    pub command: String,
+    /// Requests per second.
+    pub per_s: f64,
+    /// How many of these an item of a hop needs: item by item, and in batches.
+    pub per_item: [f64; 2],
 }
 
 impl ServerCeiling {
-    /// The same rates as the broker's module takes them.
-    fn ceiling(&self) -> Ceiling {
-        Ceiling {
-            batch: self.batch,
-            xadd: self.xadd,
-            read_one: self.read_one,
-            ack_one: self.ack_one,
-            read_batch: self.read_batch,
-            ack_batch: self.ack_batch,
-            xadd_serial: self.xadd_serial,
-        }
+    /// Items per second the server would reach doing nothing but the commands
+    /// of a hop made one way (0: item by item, 1: in batches), at the rates it
+    /// reached for each.
+    fn items_per_s(&self, way: usize) -> f64 {
+        let seconds: f64 = self
+            .rates
+            .iter()
+            .filter(|r| r.per_s > 0.0)
+            .map(|r| r.per_item[way] / r.per_s)
+            .sum();
+        if seconds > 0.0 { 1.0 / seconds } else { 0.0 }
     }
 
     /// Items per second the server reaches for an unbatched hop's commands.
     pub fn unbatched_items_per_s(&self) -> f64 {
-        self.ceiling().unbatched_items_per_s()
+        self.items_per_s(0)
     }
 
     /// Items per second the server reaches for a batched hop's commands.
     pub fn batched_items_per_s(&self) -> f64 {
-        self.ceiling().batched_items_per_s()
-    }
-}
-
-impl From<&Ceiling> for ServerCeiling {
-    fn from(c: &Ceiling) -> ServerCeiling {
-        ServerCeiling {
-            batch: c.batch,
-            pipelined: pipeline_registry::broker_hop::PIPELINED,
-            xadd: c.xadd,
-            read_one: c.read_one,
-            ack_one: c.ack_one,
-            read_batch: c.read_batch,
-            ack_batch: c.ack_batch,
-            xadd_serial: c.xadd_serial,
-        }
+        self.items_per_s(1)
     }
 }
 
@@ -164,7 +154,7 @@ pub fn points(results: &Results) -> Vec<HopPoint> {
             items: hop.items,
             runs: hop.unbatched_s.len(),
             per_item_s: per_item(&hop.unbatched_s, hop.items),
-            ceiling_items_per_s: hop.ceiling.map(|c| c.unbatched_items_per_s()),
+            ceiling_items_per_s: hop.ceiling.as_ref().map(|c| c.unbatched_items_per_s()),
         });
         if let Some(batched) = &hop.batched {
             points.push(HopPoint {
@@ -173,7 +163,7 @@ pub fn points(results: &Results) -> Vec<HopPoint> {
                 items: batched.items,
                 runs: batched.wall_s.len(),
                 per_item_s: per_item(&batched.wall_s, batched.items),
-                ceiling_items_per_s: hop.ceiling.map(|c| c.batched_items_per_s()),
+                ceiling_items_per_s: hop.ceiling.as_ref().map(|c| c.batched_items_per_s()),
             });
         }
     }
@@ -183,7 +173,7 @@ pub fn points(results: &Results) -> Vec<HopPoint> {
 
 /// The server's rates of the broker's hop, when measured.
 pub fn ceiling(results: &Results) -> Option<ServerCeiling> {
-    hop_runs(results).find_map(|(_, hop)| hop.ceiling)
+    hop_runs(results).find_map(|(_, hop)| hop.ceiling.clone())
 }
 
 /// Why the server's rates were not measured, when the broker's hop ran without.
@@ -225,15 +215,23 @@ pub(crate) mod tests {
 
     /// Results of a channel's hop and the broker's, with its ceiling.
     pub(crate) fn hops() -> Results {
+        let rate = |command: &str, per_s: f64, per_item: [f64; 2]| CommandRate {
+            command: command.into(),
+            per_s,
+            per_item,
+        };
         let ceiling = ServerCeiling {
+            program: "redis-benchmark".into(),
             batch: 10,
             pipelined: 16,
-            xadd: 300_000.0,
-            read_one: 300_000.0,
-            ack_one: 300_000.0,
-            read_batch: 100_000.0,
-            ack_batch: 100_000.0,
-            xadd_serial: 50_000.0,
+            rates: vec![
+                rate("XADD", 300_000.0, [1.0, 1.0]),
+                rate("XREADGROUP COUNT 1", 300_000.0, [1.0, 0.0]),
+                rate("XACK of one id", 300_000.0, [1.0, 0.0]),
+                rate("XREADGROUP COUNT 10", 100_000.0, [0.0, 0.1]),
+                rate("XACK of 10 ids", 100_000.0, [0.0, 0.1]),
+            ],
+            round_trip: Some(rate("XADD", 50_000.0, [0.0, 0.0])),
         };
         Results {
             schema: RESULTS_SCHEMA,

@@ -29,7 +29,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
             for &pipeline in differs {
                 // A broker's round trips take fewer items where the preset's would
                 // take minutes; its rows say so.
-                let items = if pipeline.backend.broker {
+                let items = if pipeline.backend.broker.is_some() {
                     plan.broker_items(&scenario)
                 } else {
                     plan.report_items(&scenario)
@@ -47,7 +47,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
                 // the pipelines that hand over in the process: next to a broker's
                 // round trips they are lost in the noise, and its repeats would
                 // cost a minute.
-                if scenario.name == Scenario::THROUGHPUT.name && !pipeline.backend.broker {
+                if scenario.name == Scenario::THROUGHPUT.name && pipeline.backend.broker.is_none() {
                     cases.push(case(CaseKind::Bare, 0));
                     if pipeline == BY_HAND_PIPELINE {
                         cases.push(case(CaseKind::ByHand, 0));
@@ -64,7 +64,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
             // (seconds per run), not its hand-offs: one run of each is enough. A
             // pipeline that runs another's code here is timed by that one's repeats.
             let repeated = ALL.iter().filter(|&&v| {
-                v != POLLING_SLEEP && v.runs_as(&config).is_none() && !v.backend.broker
+                v != POLLING_SLEEP && v.runs_as(&config).is_none() && v.backend.broker.is_none()
             });
             for &pipeline in repeated {
                 let by_hand = (pipeline == BY_HAND_PIPELINE).then_some(CaseKind::ByHand);
@@ -144,7 +144,10 @@ mod tests {
             case.pipeline.backend.prepare(&case.config).unwrap();
         }
         // A broker runs every config once, with fewer items where it says so.
-        let brokered: Vec<&Case> = cases.iter().filter(|c| c.pipeline.backend.broker).collect();
+        let brokered: Vec<&Case> = cases
+            .iter()
+            .filter(|c| c.pipeline.backend.broker.is_some())
+            .collect();
         assert!(!brokered.is_empty());
         assert!(
             brokered

@@ -1,7 +1,7 @@
 //! The hop cases: one queue, a producer thread putting items and a consumer thread
 //! taking them, for each in-process channel the bench can time alone and for the
-//! broker (item by item, and in batches), with `redis-benchmark`'s rate for the
-//! same commands on the same server. Each case runs in its own process, like every
+//! broker (item by item, and in batches, through [`broker_hop`]), with the
+//! server's own benchmark for the same commands on the same server. Each case runs in its own process, like every
 //! other: the broker's hop, and the benchmark after it, on that process's private
 //! server.
 
@@ -10,12 +10,13 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::Instant;
 
-use pipeline_core::{Config, ConfigError, PipelineError, Scenario};
+use pipeline_core::{BrokerKind, Config, ConfigError, PipelineError, Scenario};
 
 use crate::data::case::{Case, CaseKind, CaseResult, Outcome};
-use crate::data::hop::{BatchedHop, HopRun, ServerCeiling};
+use crate::data::hop::{BatchedHop, HopRun};
+use crate::measure::broker_hop;
 use crate::measure::plan::Plan;
-use pipeline_registry::{ALL, Pipeline, broker_hop};
+use pipeline_registry::{ALL, Pipeline};
 
 /// The scenario name the hop cases are filed under.
 pub const SCENARIO: &str = "hop";
@@ -84,13 +85,13 @@ fn timed(
 /// pipelines with a broker.
 pub fn cases(plan: &Plan) -> Vec<Case> {
     ALL.iter()
-        .filter(|p| p.backend.broker || channel(**p).is_some())
+        .filter(|p| p.backend.broker.is_some() || channel(**p).is_some())
         .map(|&pipeline| Case {
             scenario: SCENARIO.to_string(),
             kind: CaseKind::Hop,
             pipeline,
             config: pipeline.config(&Config {
-                items: plan.hop_items(pipeline.backend.broker),
+                items: plan.hop_items(pipeline.backend.broker.is_some()),
                 ..Scenario::BOOK.config()
             }),
             repeat: 0,
@@ -101,8 +102,8 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
 /// Runs a hop case in this process.
 pub fn run(case: &Case) -> Result<CaseResult, PipelineError> {
     let items = case.config.items;
-    let hop = if case.pipeline.backend.broker {
-        broker(items)?
+    let hop = if let Some(kind) = case.pipeline.backend.broker {
+        broker(kind, items)?
     } else {
         let Some(hop) = channel(case.pipeline) else {
             let why = format!("no channel of {} to time alone", case.pipeline.label);
@@ -130,28 +131,26 @@ pub fn not_run(case: &Case, why: String) -> CaseResult {
     }
 }
 
-/// The broker's hop: `items` one at a time, [`BATCHED_MORE`] times as many in
-/// batches of [`BATCH`], each [`RUNS`] times, then the server's own rates.
-fn broker(items: u64) -> Result<HopRun, PipelineError> {
+/// The hop of `kind`'s broker (its default server): `items` one at a time,
+/// [`BATCHED_MORE`] times as many in batches of [`BATCH`], each [`RUNS`]
+/// times, then the server's own rates.
+fn broker(kind: &BrokerKind, items: u64) -> Result<HopRun, PipelineError> {
     let lost =
         |e: &dyn std::fmt::Display| PipelineError::Config(ConfigError::Broker(e.to_string()));
-    let server = broker_hop::broker().map_err(|e| lost(&e))?;
+    let url = (kind.default_url)().map_err(|e| lost(&e))?;
     let batched_items = items * BATCHED_MORE;
     let times = |items: u64, batch: usize| -> Result<Vec<f64>, PipelineError> {
         (0..RUNS)
-            .map(|_| {
-                broker_hop::hop(&server, items, batch)
-                    .map(|t| t.wall_s)
-                    .map_err(|e| lost(&e))
-            })
+            .map(|_| broker_hop::hop(kind, &url, items, batch).map_err(|e| lost(&e)))
             .collect()
     };
     let unbatched_s = times(items, 1)?;
     let batched_s = times(batched_items, BATCH)?;
-    let (ceiling, ceiling_not_run) = match broker_hop::ceiling(&server, batched_items, BATCH) {
-        Ok(c) => (Some(ServerCeiling::from(&c)), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
+    let (ceiling, ceiling_not_run) =
+        match broker_hop::ceiling(&kind.benchmark, &url, batched_items, BATCH) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
     Ok(HopRun {
         items,
         unbatched_s,
@@ -187,7 +186,7 @@ mod tests {
     #[test]
     fn the_broker_has_a_hop_case_wherever_it_can_run() {
         let cases = cases(&Plan { quick: true });
-        assert!(cases.iter().any(|c| c.pipeline.backend.broker));
+        assert!(cases.iter().any(|c| c.pipeline.backend.broker.is_some()));
         for case in &cases {
             case.pipeline.backend.prepare(&case.config).unwrap();
         }

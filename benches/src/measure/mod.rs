@@ -4,6 +4,7 @@
 //! sweep, the recorded timelines and the hops. It produces the data layer's types.
 
 pub mod bare;
+pub mod broker_hop;
 pub mod cases;
 pub mod child;
 pub mod cpu;

@@ -26,6 +26,9 @@ pub const MAX_FRAME_SIDE: u32 = 4096;
 pub const MIN_FRAME_SIDE: u32 = 4;
 /// The largest sleep between two empty polls, in milliseconds.
 pub const MAX_POLL_SLEEP_MS: u64 = 10_000;
+/// The most deliveries of one entry a broker may be told to allow before it sets
+/// the entry aside.
+pub const MAX_DELIVERIES: u32 = 1_000;
 /// The polling backend's sleep between two empty polls when none is set (the item's 10 ms).
 pub const DEFAULT_POLL_SLEEP_MS: u64 = 10;
 
@@ -128,6 +131,141 @@ pub struct Config {
     /// Where the upload stage also writes each thumbnail as a PNG (the lab's gallery).
     #[serde(skip)]
     pub gallery: Option<PathBuf>,
+    /// A pipeline with a broker only: how many times an entry may be delivered
+    /// before it is set aside as a dead letter. `None` means the broker's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_deliveries: Option<u32>,
+    /// A pipeline with a broker only: which broker, and which part of the run this
+    /// process plays. `None` runs the whole pipeline on the broker's default server.
+    #[serde(skip)]
+    pub broker: Option<OnBroker>,
+}
+
+/// Where a run on a broker runs, and which part of it this process plays: the
+/// lab's `--broker`, `--processes` and `worker`, as options of the run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OnBroker {
+    /// The broker's URL; `None` is the broker's default server (its environment
+    /// variable's, or a private one started for the process).
+    pub url: Option<BrokerUrl>,
+    /// The part of the run this process plays.
+    pub role: Role,
+}
+
+/// A broker's URL, whose password never shows: [`fmt::Display`] and
+/// [`fmt::Debug`] print it with the password replaced by `***`.
+///
+/// ```
+/// use pipeline_core::BrokerUrl;
+///
+/// let url = BrokerUrl::new("redis://:s3cret@db.example:6379/0");
+/// assert_eq!(url.to_string(), "redis://:***@db.example:6379/0");
+/// assert!(!format!("{url:?}").contains("s3cret"));
+/// assert_eq!(url.secret(), "redis://:s3cret@db.example:6379/0");
+/// assert_eq!(url.scheme(), Some("redis"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct BrokerUrl(String);
+
+impl BrokerUrl {
+    /// The URL as given.
+    pub fn new(url: impl Into<String>) -> BrokerUrl {
+        BrokerUrl(url.into())
+    }
+
+    /// The URL with its password, for the client that connects (and for nothing
+    /// that prints, logs or passes it on a command line).
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before `://`, which says which broker the URL is for.
+    pub fn scheme(&self) -> Option<&str> {
+        self.0.split_once("://").map(|(scheme, _)| scheme)
+    }
+
+    /// The URL with the password of its user information replaced by `***`.
+    pub fn shown(&self) -> String {
+        redacted(&self.0)
+    }
+}
+
+/// `url` with the password of its user information (`user:password@`, or
+/// `:password@`) replaced by `***`.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    let user = match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        // A user alone may be a password (Redis's `redis://password@host`).
+        None => "***".to_string(),
+    };
+    format!("{scheme}://{user}@{host}{path}")
+}
+
+impl fmt::Display for BrokerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+impl fmt::Debug for BrokerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BrokerUrl({:?})", self.shown())
+    }
+}
+
+/// The part of a run on a broker that this process plays.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Role {
+    /// The whole pipeline in this process.
+    #[default]
+    Whole,
+    /// The camera and the collector here, each stage in a process of its own.
+    Coordinator(Spawn),
+    /// One stage of a run another process started.
+    Worker(Assignment),
+}
+
+/// How the process that starts a run starts its stage processes.
+#[derive(Clone, Debug)]
+pub struct Spawn {
+    /// The program: the lab's own executable.
+    pub program: PathBuf,
+    /// The arguments before the worker's own (`worker`).
+    pub args: Vec<std::ffi::OsString>,
+    /// A stage whose process is killed with SIGKILL once, at a random moment
+    /// (after a random number of receipts, up to half the items): the demo of
+    /// a worker that dies holding items.
+    pub kill: Option<Stage>,
+    /// Told, before the processes start, the command that starts one more
+    /// worker of a stage (on this machine or another that reaches the broker).
+    pub announce: fn(&str),
+}
+
+impl PartialEq for Spawn {
+    /// The same program, arguments and kill (where it announces is no part of
+    /// what is run).
+    fn eq(&self, other: &Spawn) -> bool {
+        (&self.program, &self.args, self.kill) == (&other.program, &other.args, other.kill)
+    }
+}
+
+/// What a stage process is asked to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    /// The run's id: the prefix of its keys on the broker.
+    pub run: String,
+    /// The stage.
+    pub stage: Stage,
+    /// Its worker threads in this process.
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -145,11 +283,25 @@ impl Default for Config {
             poll_sleep_ms: None,
             faults: Vec::new(),
             gallery: None,
+            max_deliveries: None,
+            broker: None,
         }
     }
 }
 
 impl Config {
+    /// The part of a run on a broker this process plays: [`Role::Whole`] unless
+    /// [`Config::broker`] says otherwise.
+    pub fn role(&self) -> &Role {
+        static WHOLE: Role = Role::Whole;
+        self.broker.as_ref().map_or(&WHOLE, |on| &on.role)
+    }
+
+    /// The broker's URL the run was given, if any.
+    pub fn broker_url(&self) -> Option<&BrokerUrl> {
+        self.broker.as_ref().and_then(|on| on.url.as_ref())
+    }
+
     /// How many workers `stage` has.
     pub fn workers_of(&self, stage: Stage) -> usize {
         self.workers[stage.index()]
@@ -266,6 +418,11 @@ impl Config {
             && ms > MAX_POLL_SLEEP_MS
         {
             return Err(ConfigError::PollSleep(ms));
+        }
+        if let Some(n) = self.max_deliveries
+            && !(1..=MAX_DELIVERIES).contains(&n)
+        {
+            return Err(ConfigError::MaxDeliveries(n));
         }
         for (at, fault) in self.faults.iter().enumerate() {
             if let Some(earlier) = self.faults[..at]
@@ -429,6 +586,12 @@ pub enum ConfigError {
         /// What to change.
         advice: &'static str,
     },
+    /// A broker's option given to a pipeline whose queues are in the process.
+    #[error("the {0} backend has no broker: a broker's options are for a pipeline with one")]
+    NoBroker(&'static str),
+    /// A maximum of deliveries out of range.
+    #[error("--max-deliveries {0} is out of range: give it between 1 and {MAX_DELIVERIES}")]
+    MaxDeliveries(u32),
     /// The broker between the stages cannot be used: not installed, a bad URL,
     /// nothing answering (the message says which, and names the broker).
     #[error("{0}")]

@@ -45,6 +45,7 @@
 //! | `stop` | | a run's stop flag, and the sleep it cuts short |
 //! | `config` | | [`Config`], [`Stage`], [`Fault`], [`ConfigError`] |
 //! | `scenario` | config | the named presets, [`Scenario`] |
+//! | `broker` | config | [`BrokerKind`]: what a pipeline with a broker offers the lab and the benches |
 //! | `fit` | config, platform | whether a run's frames fit in memory |
 //! | `threads` | config | a worker thread's name, a panic's message |
 //! | `stages` | config, stop | [`Job`], [`Stages`], [`StageError`] |
@@ -53,10 +54,11 @@
 //! | `recorder` | config | each thread's buffer of timed events |
 //! | `probe` | config, failures, platform, recorder, stages, stop | [`Probe`], [`Probes`] |
 //! | `timeline` | config, probe, recorder, stages, threads | [`Recording`], [`Timeline`] |
-//! | `run` | config, failures, fit, heap, platform, probe, recorder, report, stages, stop, threads, timeline | [`Handoff`], [`Backend`], [`Run`], [`PipelineError`] |
+//! | `run` | broker, config, failures, fit, heap, platform, probe, recorder, report, stages, stop, threads, timeline | [`Handoff`], [`Backend`], [`Run`], [`PipelineError`] |
 //! | `watchdog` | | a test's watchdog: [`watchdog::within`] |
 //! | `testkit` | config, platform, probe, report, run, timeline, watchdog | the conformance kit |
 
+mod broker;
 mod config;
 mod failures;
 pub mod fit;
@@ -75,10 +77,14 @@ mod threads;
 mod timeline;
 pub mod watchdog;
 
+pub use broker::{
+    BenchmarkPlan, BenchmarkStep, BrokerFailure, BrokerKind, HopConsumer, HopProducer, HopQueue,
+    PlanFn, ServerBenchmark,
+};
 pub use config::{
-    Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind, MAX_CAPACITY, MAX_FRAME_SIDE,
-    MAX_ITEMS, MAX_POLL_SLEEP_MS, MAX_WAIT_MS, MAX_WORKERS, MIN_FRAME_SIDE, MIN_WAIT_MS, Stage,
-    parse_fault,
+    Assignment, BrokerUrl, Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Fault, FaultKind,
+    MAX_CAPACITY, MAX_DELIVERIES, MAX_FRAME_SIDE, MAX_ITEMS, MAX_POLL_SLEEP_MS, MAX_WAIT_MS,
+    MAX_WORKERS, MIN_FRAME_SIDE, MIN_WAIT_MS, OnBroker, Role, Spawn, Stage, parse_fault,
 };
 pub use failures::{FailureKind, FailureLog};
 pub use platform::{max_rss_bytes, process_cpu_time, thread_cpu_time};
@@ -88,8 +94,8 @@ pub use probe::{
 };
 pub use recorder::{DEFAULT_RECORD_LIMIT, Recorder};
 pub use report::{
-    COMPLETED, DeadLetter, INTERRUPTED, ITEMS_MISSING, Latency, Machine, ProcessReport, Report,
-    SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
+    COMPLETED, DeadLetter, INTERRUPTED, ITEMS_MISSING, Latency, Machine, Outcome, ProcessReport,
+    Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport, WorkerReport,
 };
 pub use run::{
     Backend, Camera, Collector, Handoff, PipelineError, Run, ThreadGate, os_gives_every_thread,

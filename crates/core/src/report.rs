@@ -1,5 +1,7 @@
 //! The report of one run: the JSON every tool writes and reads (schema 3).
 
+use std::fmt;
+use std::str::FromStr;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -16,18 +18,136 @@ use crate::failures::FailureKind;
 /// unfinished` on every ending.
 pub const SCHEMA: u32 = 3;
 
+/// How a run ended: a type, written in reports as the words its
+/// [`fmt::Display`] gives (`completed`, `stopped: panic in resize`, …), which
+/// is also how it is read back.
+///
+/// ```
+/// use pipeline_core::{Outcome, Stage};
+///
+/// let panicked = Outcome::Panicked(Stage::Resize);
+/// assert_eq!(panicked.to_string(), "stopped: panic in resize");
+/// assert_eq!("stopped: panic in resize".parse::<Outcome>(), Ok(panicked.clone()));
+/// assert!(panicked.stopped() && !Outcome::Completed.stopped());
+/// for outcome in [Outcome::Completed, Outcome::Interrupted, Outcome::StoppedFromOutside,
+///     Outcome::ItemsMissing, Outcome::LostBroker,
+///     Outcome::ThreadRefused("worker resize-3".into()),
+///     Outcome::ProcessFailed("the resize process".into())] {
+///     assert_eq!(outcome.to_string().parse::<Outcome>(), Ok(outcome));
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every item came out or failed, and every stage ended on its own.
+    Completed,
+    /// Ctrl-C or SIGTERM stopped it.
+    Interrupted,
+    /// [`crate::Probes::stop`] stopped it, for no other reason it knows.
+    StoppedFromOutside,
+    /// It ended, not stopped, with items that neither came out nor failed:
+    /// taken from a broker's queues by someone else.
+    ItemsMissing,
+    /// A stage panicked.
+    Panicked(Stage),
+    /// The OS refused a thread (its name: `worker resize-3`).
+    ThreadRefused(String),
+    /// The broker failed during the run.
+    LostBroker,
+    /// A stage process failed too often (which: `the resize process`).
+    ProcessFailed(String),
+}
+
 /// How a completed run's [`Report::outcome`] reads.
-pub const COMPLETED: &str = "completed";
+pub const COMPLETED: Outcome = Outcome::Completed;
 /// How an interrupted run's [`Report::outcome`] reads (Ctrl-C, SIGTERM).
-pub const INTERRUPTED: &str = "interrupted";
+pub const INTERRUPTED: Outcome = Outcome::Interrupted;
 /// How a run stopped by [`crate::Probes::stop`] for another reason reads.
-pub const STOPPED_FROM_OUTSIDE: &str = "stopped from outside";
+pub const STOPPED_FROM_OUTSIDE: Outcome = Outcome::StoppedFromOutside;
 /// How a run reads that ended, not stopped, with items that neither came out
 /// nor failed: taken from a broker's queues by someone else.
-pub const ITEMS_MISSING: &str = "ended with items missing";
+pub const ITEMS_MISSING: Outcome = Outcome::ItemsMissing;
 
-fn completed() -> String {
-    COMPLETED.into()
+impl Outcome {
+    /// Whether the run was stopped before its end (by a signal, a panic, a
+    /// refused thread, a lost broker, a failed process or from outside).
+    pub fn stopped(&self) -> bool {
+        !matches!(self, Outcome::Completed | Outcome::ItemsMissing)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Completed => f.write_str("completed"),
+            Outcome::Interrupted => f.write_str("interrupted"),
+            Outcome::StoppedFromOutside => f.write_str("stopped from outside"),
+            Outcome::ItemsMissing => f.write_str("ended with items missing"),
+            Outcome::Panicked(stage) => write!(f, "stopped: panic in {stage}"),
+            Outcome::ThreadRefused(thread) => write!(f, "stopped: cannot start {thread}"),
+            Outcome::LostBroker => f.write_str("stopped: lost the broker"),
+            Outcome::ProcessFailed(process) => write!(f, "stopped: {process} failed"),
+        }
+    }
+}
+
+impl FromStr for Outcome {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Outcome, String> {
+        match s {
+            "completed" => return Ok(Outcome::Completed),
+            "interrupted" => return Ok(Outcome::Interrupted),
+            "stopped from outside" => return Ok(Outcome::StoppedFromOutside),
+            "ended with items missing" => return Ok(Outcome::ItemsMissing),
+            "stopped: lost the broker" => return Ok(Outcome::LostBroker),
+            _ => {}
+        }
+        let stopped = s.strip_prefix("stopped: ");
+        if let Some(stage) = stopped.and_then(|r| r.strip_prefix("panic in ")) {
+            return stage
+                .parse()
+                .map(Outcome::Panicked)
+                .map_err(|e| e.to_string());
+        }
+        if let Some(thread) = stopped.and_then(|r| r.strip_prefix("cannot start ")) {
+            return Ok(Outcome::ThreadRefused(thread.to_string()));
+        }
+        if let Some(process) = stopped.and_then(|r| r.strip_suffix(" failed")) {
+            return Ok(Outcome::ProcessFailed(process.to_string()));
+        }
+        Err(format!("no run ends as '{s}'"))
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Outcome, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl PartialEq<&str> for Outcome {
+    /// Whether it reads as `words`.
+    fn eq(&self, words: &&str) -> bool {
+        words.parse::<Outcome>().is_ok_and(|o| o == *self)
+    }
+}
+
+impl PartialEq<String> for Outcome {
+    /// Whether it reads as `words`.
+    fn eq(&self, words: &String) -> bool {
+        words.parse::<Outcome>().is_ok_and(|o| o == *self)
+    }
+}
+
+fn completed() -> Outcome {
+    COMPLETED
 }
 
 /// Everything measured in one run.
@@ -46,7 +166,7 @@ pub struct Report {
     /// (Ctrl-C or SIGTERM) or `stopped from outside`. Reports written before
     /// schema 2 read as `completed`.
     #[serde(default = "completed")]
-    pub outcome: String,
+    pub outcome: Outcome,
     /// Items the source put into the download queue.
     pub items_in: u64,
     /// Receipts that arrived at the done queue.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use thiserror::Error;
 
+use crate::broker::BrokerKind;
 use crate::config::{Config, ConfigError, DEFAULT_POLL_SLEEP_MS, Stage};
 use crate::failures;
 use crate::fit;
@@ -19,8 +20,8 @@ use crate::platform::process_cpu_time;
 use crate::probe::{Bare, Counting, Probes, Probing};
 use crate::recorder::{Buffer, Kind};
 use crate::report::{
-    COMPLETED, ITEMS_MISSING, Latency, Machine, Report, SCHEMA, STOPPED_FROM_OUTSIDE, StageReport,
-    WorkerReport,
+    COMPLETED, ITEMS_MISSING, Latency, Machine, Outcome, Report, SCHEMA, STOPPED_FROM_OUTSIDE,
+    StageReport, WorkerReport,
 };
 use crate::stages::{Job, Receipt, Stages};
 use crate::stop::Stop;
@@ -192,15 +193,9 @@ pub trait Handoff {
     /// refused above [`fit::SPINNING_WAITERS_PER_CORE`] a core
     /// ([`fit::check_spinning_waiters`]).
     const SPINS_BEFORE_PARKING: bool = false;
-    /// Whether its queues live in a broker, a server outside the process.
-    const BROKER: bool = false;
-
-    /// Whether this machine can run it at all, whatever the config: for a
-    /// backend with a broker, that the broker answers. Asked by
-    /// [`Backend::check_fit`], before any thread starts.
-    fn ready() -> Result<(), ConfigError> {
-        Ok(())
-    }
+    /// Whether its queues live in a broker, a server outside the process, and
+    /// what that broker offers the lab and the benches.
+    const BROKER: Option<&'static BrokerKind> = None;
 
     /// Builds the queues, starts the threads, runs the items through, joins; every
     /// worker's probe is a `P::Worker`.
@@ -222,10 +217,8 @@ pub struct Backend {
     /// Whether a waiting worker keeps a core busy before it parks
     /// ([`Handoff::SPINS_BEFORE_PARKING`]).
     pub spins_before_parking: bool,
-    /// Whether its queues live in a broker ([`Handoff::BROKER`]).
-    pub broker: bool,
-    /// [`Handoff::ready`].
-    ready: fn() -> Result<(), ConfigError>,
+    /// Its broker, if its queues live in one ([`Handoff::BROKER`]).
+    pub broker: Option<&'static BrokerKind>,
     /// The pipeline with counting probes, with none, and with recording ones.
     counting: PipelineFn,
     bare: PipelineFn,
@@ -246,7 +239,6 @@ impl Backend {
             tasks: H::TASKS,
             spins_before_parking: H::SPINS_BEFORE_PARKING,
             broker: H::BROKER,
-            ready: H::ready,
             counting,
             bare,
             recorded,
@@ -307,6 +299,9 @@ impl Backend {
         if config.capacity == Some(0) && !self.rendezvous {
             return Err(ConfigError::NoRendezvous(self.name));
         }
+        if self.broker.is_none() && (config.max_deliveries.is_some() || config.broker.is_some()) {
+            return Err(ConfigError::NoBroker(self.name));
+        }
         match (self.polls, config.poll_sleep_ms) {
             (true, None) => config.poll_sleep_ms = Some(DEFAULT_POLL_SLEEP_MS),
             (false, Some(_)) => {
@@ -327,7 +322,7 @@ impl Backend {
     /// it starts anything.
     pub fn check_fit(&self, config: &Config) -> Result<(), ConfigError> {
         self.check_machine(config)?;
-        self.check_broker()
+        self.check_broker(config)
     }
 
     /// The part of [`Backend::check_fit`] that asks this machine only: memory,
@@ -342,9 +337,13 @@ impl Backend {
     }
 
     /// The part of [`Backend::check_fit`] that asks the broker, if the pipeline
-    /// has one ([`Handoff::ready`]): it may start a private server.
-    pub fn check_broker(&self) -> Result<(), ConfigError> {
-        (self.ready)()
+    /// has one ([`BrokerKind::check`], on the run's broker): it may start a
+    /// private server.
+    pub fn check_broker(&self, config: &Config) -> Result<(), ConfigError> {
+        match self.broker {
+            Some(kind) => (kind.check)(config.broker_url()),
+            None => Ok(()),
+        }
     }
 
     /// Refuses `config` (prepared) if its waiting workers would keep more
@@ -625,24 +624,22 @@ impl Run {
         let all_accounted =
             items_in == self.config.items && collector.items_out + failed == items_in;
         let outcome = match (first_panic, &refused) {
-            (Some((stage, _, _)), _) => format!("stopped: panic in {stage}"),
-            (None, Some(Halt::ThreadRefused(thread, _))) => {
-                format!("stopped: cannot start {thread}")
+            (Some((stage, _, _)), _) => Outcome::Panicked(*stage),
+            (None, Some(Halt::ThreadRefused(thread, _))) => Outcome::ThreadRefused(thread.clone()),
+            (None, Some(Halt::BrokerLost(..))) => Outcome::LostBroker,
+            (None, Some(Halt::ProcessFailed(process, _))) => {
+                Outcome::ProcessFailed(process.clone())
             }
-            (None, Some(Halt::BrokerLost(..))) => "stopped: lost the broker".into(),
-            (None, Some(Halt::ProcessFailed(process, _))) => format!("stopped: {process} failed"),
-            (None, None) if self.probes.is_stopped() && !all_accounted => {
-                STOPPED_FROM_OUTSIDE.into()
-            }
+            (None, None) if self.probes.is_stopped() && !all_accounted => STOPPED_FROM_OUTSIDE,
             // Every stage ended on its own and yet items are neither out nor
             // failed: a broker's queue lost them (deleted or trimmed by
             // someone else). Never "completed".
             (None, None)
                 if items_in == self.config.items && collector.items_out + failed < items_in =>
             {
-                ITEMS_MISSING.into()
+                ITEMS_MISSING
             }
-            (None, None) => COMPLETED.into(),
+            (None, None) => COMPLETED,
         };
         let last_failure = Stage::ALL
             .iter()

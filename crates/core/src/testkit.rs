@@ -515,7 +515,7 @@ pub fn counts_add_up_on_every_ending(backend: &Backend) {
         };
         let report = any_report(run(backend, &first));
         assert!(
-            report.outcome.starts_with("stopped: panic"),
+            matches!(report.outcome, crate::Outcome::Panicked(_)),
             "{}",
             report.outcome
         );

@@ -37,11 +37,11 @@ pub enum Command {
 /// `lab worker`: one stage of a run on a broker, in this process.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// The broker the run is on: `redis://host:port` or `redis+unix:///path`
-    /// (a URL with a password is better given in REDIS_URL, which other users
-    /// cannot read, than on the command line, which they can).
-    #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true)]
-    pub broker: String,
+    /// The broker the run is on (without it, the URL in the broker's variable:
+    /// a URL with a password is better given there, which other users cannot
+    /// read, than on the command line, which they can).
+    #[arg(long, value_name = "URL", help = worker_broker_help())]
+    pub broker: Option<String>,
     /// The run's id, as `run --processes` prints it (the prefix of its keys).
     #[arg(long, value_name = "ID")]
     pub run: String,
@@ -64,6 +64,38 @@ fn backend_help() -> String {
     format!("The pipeline: {}", pipeline_registry::backend_names())
 }
 
+/// `run --broker`'s help: the brokers' URLs and variables, from the registry.
+fn run_broker_help() -> String {
+    format!(
+        "The broker of a pipeline with one: {}; without it, the URL in {}, or a private \
+         server started for the run",
+        pipeline_registry::broker_urls(),
+        pipeline_registry::broker_variables(),
+    )
+}
+
+/// `worker --broker`'s help.
+fn worker_broker_help() -> String {
+    format!(
+        "The broker the run is on: {}; without it, the URL in {} (a URL with a password \
+         is better given there, which other users cannot read, than on the command line, \
+         which they can)",
+        pipeline_registry::broker_urls(),
+        pipeline_registry::broker_variables(),
+    )
+}
+
+/// A maximum of deliveries: 1 or more.
+fn parse_max_deliveries(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if (1..=pipeline_core::MAX_DELIVERIES).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "use a whole number of deliveries between 1 and {} (e.g. 3)",
+            pipeline_core::MAX_DELIVERIES
+        )),
+    }
+}
+
 /// `lab run`: one pipeline.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -83,11 +115,14 @@ pub struct RunArgs {
     /// (open it at ui.perfetto.dev or in chrome://tracing).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// The broker of a pipeline with one (redis): `redis://host:port` or
-    /// `redis+unix:///path`; without it, `REDIS_URL`'s, or a private
-    /// `redis-server` started for the run.
-    #[arg(long, value_name = "URL")]
+    /// The broker of a pipeline with one; without it, the URL in the broker's
+    /// variable, or a private server started for the run.
+    #[arg(long, value_name = "URL", help = run_broker_help())]
     pub broker: Option<String>,
+    /// A pipeline with a broker only: deliveries of one entry before it is set
+    /// aside as a dead letter (counted as failed); default 3.
+    #[arg(long, value_name = "N", value_parser = parse_max_deliveries)]
+    pub max_deliveries: Option<u32>,
     /// A pipeline with a broker only: run each stage as a process of its own
     /// (`lab worker`), keep the camera and the collector here, and merge what
     /// every process did into the one report.

@@ -27,11 +27,20 @@ pub enum LabError {
     #[error("unknown backend '{0}': use one of {names}", names = pipeline_registry::backend_names())]
     UnknownBackend(String),
     /// `--broker` given for a pipeline whose queues are in the process.
-    #[error("--broker is for a pipeline with a broker (redis); {0} has none")]
+    #[error("--broker is for a pipeline with a broker ({names}); {0} has none", names = pipeline_registry::with_broker_names())]
     NoBroker(&'static str),
     /// `--processes` for a pipeline whose queues are in the process.
-    #[error("--processes is for a pipeline with a broker (redis); {0} has none")]
+    #[error("--processes is for a pipeline with a broker ({names}); {0} has none", names = pipeline_registry::with_broker_names())]
     NoProcesses(&'static str),
+    /// `--max-deliveries` for a pipeline whose queues are in the process.
+    #[error("--max-deliveries is for a pipeline with a broker ({names}); {0} has none", names = pipeline_registry::with_broker_names())]
+    NoDeliveries(&'static str),
+    /// `worker` without `--broker`, and no broker's variable set.
+    #[error("no broker: give --broker URL, or set {vars}", vars = pipeline_registry::broker_variables())]
+    WorkerWithoutBroker,
+    /// `worker --broker URL` whose scheme no pipeline's broker takes.
+    #[error("no pipeline has a broker at '{0}': use a URL of {urls}", urls = pipeline_registry::broker_urls())]
+    UnknownBrokerUrl(String),
     /// `--processes` with `--trace`, which records the threads of one process.
     #[error("--trace records the threads of one process: run it without --processes")]
     TraceOfProcesses,
@@ -80,6 +89,9 @@ impl LabError {
             | LabError::UnknownBackend(_)
             | LabError::NoBroker(_)
             | LabError::NoProcesses(_)
+            | LabError::NoDeliveries(_)
+            | LabError::WorkerWithoutBroker
+            | LabError::UnknownBrokerUrl(_)
             | LabError::TraceOfProcesses
             | LabError::Gallery { .. }
             | LabError::Trace { .. } => 2,

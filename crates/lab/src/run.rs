@@ -3,10 +3,9 @@
 use std::sync::Arc;
 
 use pipeline_core::{
-    ConfigError, INTERRUPTED, ITEMS_MISSING, PipelineError, Probes, Report, STOPPED_FROM_OUTSIDE,
-    Stage,
+    BrokerUrl, ConfigError, INTERRUPTED, ITEMS_MISSING, OnBroker, PipelineError, Probes, Report,
+    Role, STOPPED_FROM_OUTSIDE, Spawn, Stage,
 };
-use pipeline_registry::stage_processes;
 
 use crate::args::RunArgs;
 use crate::config::{Plan, backend_named, check_gallery, prepare_gallery};
@@ -19,20 +18,33 @@ use crate::{output, progress, signals, table, trace};
 /// items are summed up on stderr, one line; a run where every item failed fails.
 pub fn run(args: &RunArgs) -> Result<(), LabError> {
     let backend = backend_named(&args.backend)?;
-    if let Some(url) = &args.broker {
-        if !backend.broker {
+    if backend.broker.is_none() {
+        if args.broker.is_some() {
             return Err(LabError::NoBroker(backend.name));
         }
-        pipeline_registry::use_broker(url)?;
-    }
-    if args.processes && !backend.broker {
-        return Err(LabError::NoProcesses(backend.name));
+        if args.processes {
+            return Err(LabError::NoProcesses(backend.name));
+        }
+        if args.max_deliveries.is_some() {
+            return Err(LabError::NoDeliveries(backend.name));
+        }
     }
     if args.processes && args.trace.is_some() {
         return Err(LabError::TraceOfProcesses);
     }
     let plan = Plan::from_args(&args.config)?;
     let mut config = backend.prepare(&plan.config)?;
+    if backend.broker.is_some() {
+        // Where the run's queues are, and what this process does of it.
+        config.max_deliveries = args.max_deliveries;
+        config.broker = Some(OnBroker {
+            url: args.broker.as_deref().map(BrokerUrl::new),
+            role: match args.processes {
+                true => Role::Coordinator(spawn_workers(args.kill)?),
+                false => Role::Whole,
+            },
+        });
+    }
     backend.check_machine(&config)?;
     // Every output is checked before any is created: the trace's is only
     // checked, the gallery's directory is made. And every refusal of the
@@ -41,7 +53,7 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     if let Some(gallery) = &args.gallery {
         check_gallery(gallery, &config)?;
     }
-    backend.check_broker()?;
+    backend.check_broker(&config)?;
     if let Some(gallery) = &args.gallery {
         prepare_gallery(gallery, &config)?;
         config.gallery = Some(gallery.clone());
@@ -54,10 +66,7 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
     let probes = Arc::new(Probes::new(&config));
     let live =
         || progress::run_live_with(&backend, &config, &title, probes.clone(), trace.is_some());
-    let outcome = match args.processes {
-        true => stage_processes::coordinating(spawn_workers(args.kill)?, live),
-        false => live(),
-    };
+    let outcome = live();
     let (mut report, stopped) = what_was_done(outcome)?;
     report.scenario = plan.scenario_name();
     if !args.processes {
@@ -105,8 +114,8 @@ pub fn run(args: &RunArgs) -> Result<(), LabError> {
 }
 
 /// How `run --processes` starts a stage's process: this executable's `worker`.
-fn spawn_workers(kill: Option<Stage>) -> Result<stage_processes::Spawn, LabError> {
-    Ok(stage_processes::Spawn {
+fn spawn_workers(kill: Option<Stage>) -> Result<Spawn, LabError> {
+    Ok(Spawn {
         program: std::env::current_exe()?,
         args: vec!["worker".into(), "--quiet".into()],
         kill,
@@ -126,7 +135,7 @@ pub fn what_was_done(
             let interrupted = signals::caught().filter(|_| report.outcome == STOPPED_FROM_OUTSIDE);
             return Ok(match interrupted {
                 Some(signal) => {
-                    report.outcome = INTERRUPTED.into();
+                    report.outcome = INTERRUPTED;
                     (
                         report,
                         Some(format!("interrupted by {}", signals::name(signal))),

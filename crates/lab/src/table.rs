@@ -24,7 +24,7 @@ pub fn run_report(report: &Report, stopped: Option<&str>) -> String {
         &format!("{}, scenario {scenario}", report.backend),
     );
     line(&mut out, "config", &config_line(&report.config));
-    line(&mut out, "outcome", &report.outcome);
+    line(&mut out, "outcome", &report.outcome.to_string());
     if let Some(reason) = stopped {
         line(
             &mut out,

@@ -3,11 +3,9 @@
 
 use std::sync::Arc;
 
-use pipeline_core::Probes;
-use pipeline_registry::stage_processes::{self, Assignment};
+use pipeline_core::{Assignment, BrokerUrl, Probes};
 
 use crate::args::WorkerArgs;
-use crate::config::backend_named;
 use crate::error::LabError;
 use crate::run::what_was_done;
 use crate::{output, signals};
@@ -22,20 +20,27 @@ pub fn work(args: &WorkerArgs) -> Result<(), LabError> {
     // Where no kernel signal ends a stage process with its coordinator, a pipe
     // from the coordinator does.
     signals::watch_parent();
-    let backend = backend_named("redis")?;
-    pipeline_registry::use_broker(&args.broker)?;
+    let url = match &args.broker {
+        Some(url) => BrokerUrl::new(url.as_str()),
+        None => pipeline_registry::broker_url_from_env().ok_or(LabError::WorkerWithoutBroker)?,
+    };
+    let pipeline = pipeline_registry::with_broker_for(&url)
+        .ok_or_else(|| LabError::UnknownBrokerUrl(url.to_string()))?;
+    let backend = pipeline.backend;
+    let kind = backend.broker.ok_or(LabError::NoBroker(backend.name))?;
     let assignment = Assignment {
         run: args.run.clone(),
         stage: args.stage,
         workers: args.workers,
     };
-    let config = stage_processes::config_of(&assignment)?;
+    // The run's config, as its coordinator published it, in this stage's role.
+    let config = (kind.config_of)(Some(&url), &assignment)?;
     backend.check_fit(&config)?;
     let probes = Arc::new(Probes::new(&config));
     let outcome = {
         // Ctrl-C and SIGTERM stop the stage's workers, which publish what they did.
         let _stoppable = signals::stoppable(&probes);
-        stage_processes::working(assignment, || backend.run_with(&config, probes))
+        backend.run_with(&config, probes)
     };
     let (report, stopped) = what_was_done(outcome)?;
     let process = report.processes.first();

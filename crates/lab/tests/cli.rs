@@ -39,7 +39,7 @@ fn backend_names() -> Vec<&'static str> {
 fn runnable_backends() -> Vec<pipeline_core::Backend> {
     pipeline_registry::backends()
         .into_iter()
-        .filter(|b| !b.broker || pipeline_registry::broker_available_for_tests())
+        .filter(|b| b.broker.is_none() || pipeline_registry::broker_available_for_tests())
         .collect()
 }
 

@@ -23,7 +23,7 @@ const WAIT_MS: &str = "60000";
 fn backends() -> Vec<(&'static str, bool)> {
     let mut names: Vec<(&str, bool)> = pipeline_registry::ALL
         .iter()
-        .filter(|pipeline| !pipeline.backend.broker)
+        .filter(|pipeline| pipeline.backend.broker.is_none())
         .map(|pipeline| (pipeline.backend.name, pipeline.backend.tasks))
         .collect();
     names.dedup();

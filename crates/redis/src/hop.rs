@@ -1,45 +1,43 @@
-//! One hop through the broker, timed on its own: what crossing a process
-//! costs an item, without the pipeline around it.
+//! One hop through the broker, as the benches time it: the operations of a
+//! hop alone (what crossing a process costs an item, without the pipeline
+//! around it), and the steps of `redis-benchmark`'s measurement of the same
+//! commands on the same server.
 //!
-//! A producer thread puts `items` entries on one stream and a consumer thread
-//! of one consumer group takes them, each on its own connection, in one of two
-//! ways ([`hop`]):
+//! A hop's queue ([`queue`]) is one stream read by one consumer group, a
+//! connection for its producer and one for its consumer, used in one of two
+//! ways:
 //!
 //! - **unbatched** (`batch` 1): one `XADD` per item, one `XREADGROUP … COUNT 1`
 //!   per item and one `XACK` per item, as the pipeline's workers do: three
 //!   round trips per item;
 //! - **batched** (`batch` n): `n` `XADD`s pipelined in one round trip, one
-//!   `XREADGROUP … COUNT n`, and one `XACK` of the ids it read.
+//!   `XREADGROUP … COUNT n`, and one `XACK` of the ids it read, sent with the
+//!   next read.
 //!
-//! [`ceiling`] asks `redis-benchmark` (Debian's `redis-server` package installs
-//! it beside the server) how many of the same commands the same server answers
-//! per second, pipelined and from many clients at once: the server's own
-//! ceiling, which a hop is measured against.
+//! [`BENCHMARK`] plans `redis-benchmark`'s runs (Debian's `redis-server`
+//! package installs it beside the server): how many of the same commands the
+//! same server answers per second, pipelined and from many clients at once,
+//! the ceiling a hop is measured against. The benches run the program and time
+//! the hop; this module knows only Redis.
 //!
 //! Every key lives under a prefix of its own and is deleted afterwards.
-//!
-//! ```
-//! if let Ok(broker) = pipeline_redis::server::broker() {
-//!     let timing = pipeline_redis::hop::hop(&broker, 200, 16)?;
-//!     assert_eq!((timing.items, timing.batch), (200, 16));
-//!     assert!(timing.wall_s > 0.0);
-//! }
-//! # Ok::<(), pipeline_redis::hop::HopError>(())
-//! ```
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use redis::streams::StreamRangeReply;
-use redis::{Connection, RedisResult, Value};
-use thiserror::Error;
+use redis::{
+    Connection, ConnectionAddr, IntoConnectionInfo, RedisResult, Value,
+};
 
-use crate::server;
-pub use crate::server::{Broker, broker};
+use pipeline_core::{
+    BenchmarkPlan, BenchmarkStep, BrokerFailure, BrokerUrl, HopConsumer,
+    HopProducer, HopQueue, ServerBenchmark,
+};
+
+use crate::server::{self, Broker};
 
 /// The consumer group the consumer reads with.
 const GROUP: &str = "hop";
@@ -47,62 +45,11 @@ const GROUP: &str = "hop";
 /// How long one `XREADGROUP` blocks in the server before it returns empty.
 const BLOCK_MS: u64 = 1_000;
 
-/// How long a whole hop may take before it is given up.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-/// Requests `redis-benchmark` sends per round trip ([`ceiling`]).
+/// Requests `redis-benchmark` sends per round trip.
 pub const PIPELINED: u32 = 16;
 
 /// How long a reply may take: a lost server ends a hop, it never hangs it.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Why a hop or a ceiling could not be measured.
-#[derive(Debug, Error)]
-pub enum HopError {
-    /// The broker refused a command, or went away.
-    #[error("the broker at {url}: {source}")]
-    Redis {
-        /// The broker's URL.
-        url: String,
-        /// What the client said.
-        source: redis::RedisError,
-    },
-    /// The consumer had not taken every item by the deadline.
-    #[error("the hop took {got} of {items} items in {DEADLINE:?}")]
-    Stalled {
-        /// Items taken.
-        got: u64,
-        /// Items put.
-        items: u64,
-    },
-    /// No `redis-benchmark` beside the server or on the `PATH`.
-    #[error(
-        "redis-benchmark not found: it comes with Debian's `{}` package",
-        server::PACKAGE
-    )]
-    NoBenchmark,
-    /// `redis-benchmark` did not run, failed, or printed no rate.
-    #[error("redis-benchmark: {0}")]
-    Benchmark(String),
-}
-
-/// What one hop measured.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Timing {
-    /// Items put and taken.
-    pub items: u64,
-    /// Items per round trip (1: unbatched).
-    pub batch: usize,
-    /// Seconds from the first put to the last ack.
-    pub wall_s: f64,
-}
-
-impl Timing {
-    /// Seconds per item.
-    pub fn per_item_s(&self) -> f64 {
-        self.wall_s / self.items.max(1) as f64
-    }
-}
 
 /// A key prefix no other hop of any process uses.
 fn prefix() -> String {
@@ -124,174 +71,158 @@ fn connect(broker: &Broker) -> RedisResult<Connection> {
     Ok(conn)
 }
 
-/// Puts `items` entries on a stream and takes them with a consumer group,
-/// `batch` at a time (1: one command per item and step), on `broker`: a
-/// producer thread and a consumer thread, a connection each. Times from the
-/// moment both are connected to the last ack.
-pub fn hop(
-    broker: &Broker,
-    items: u64,
-    batch: usize,
-) -> Result<Timing, HopError> {
-    let failed = |source| HopError::Redis {
-        url: broker.url.clone(),
-        source,
-    };
-    let batch = batch.max(1);
+/// How one hand-off of a hop is made, in a table's words.
+pub fn hand_off(batch: Option<usize>) -> String {
+    match batch {
+        None => "one at a time: XADD, XREADGROUP COUNT 1, XACK".into(),
+        Some(n) => format!(
+            "batches of {n}: {n} XADDs pipelined, XREADGROUP COUNT {n}, one XACK"
+        ),
+    }
+}
+
+/// A stream and its consumer group on one broker, for one hop; deleted when
+/// dropped.
+struct Queue {
+    broker: Broker,
+    key: String,
+    setup: Connection,
+}
+
+/// A new hop's stream and group on the broker at `url`.
+pub fn queue(url: &BrokerUrl) -> Result<Box<dyn HopQueue>, BrokerFailure> {
+    let broker = Broker::at(url.secret())?;
     let key = format!("{}:stream", prefix());
-    let mut setup = connect(broker).map_err(failed)?;
+    let mut setup = connect(&broker)?;
     redis::cmd("XGROUP")
         .arg("CREATE")
         .arg(&key)
         .arg(GROUP)
         .arg("0")
         .arg("MKSTREAM")
-        .query::<()>(&mut setup)
-        .map_err(failed)?;
-    let result = timed(broker, &key, items, batch);
-    // Deleted whatever happened; a broker that went away takes the key with it.
-    let _ = redis::cmd("DEL").arg(&key).query::<()>(&mut setup);
-    let (wall_s, got) = result.map_err(failed)?;
-    if got < items {
-        return Err(HopError::Stalled { got, items });
-    }
-    Ok(Timing {
-        items,
-        batch,
-        wall_s,
-    })
+        .query::<()>(&mut setup)?;
+    Ok(Box::new(Queue { broker, key, setup }))
 }
 
-/// The producer and the consumer on `key`: the seconds they took, and the
-/// items the consumer acked.
-fn timed(
-    broker: &Broker,
-    key: &str,
-    items: u64,
-    batch: usize,
-) -> RedisResult<(f64, u64)> {
-    let mut producer = connect(broker)?;
-    let mut consumer = connect(broker)?;
-    let start = Arc::new(Barrier::new(2));
-    thread::scope(|s| {
-        let ready = Arc::clone(&start);
-        let put = s.spawn(move || -> RedisResult<()> {
-            ready.wait();
-            put_all(&mut producer, key, items, batch)
-        });
-        start.wait();
-        let started = Instant::now();
-        let got = take_all(&mut consumer, key, items, batch, started);
-        let wall_s = started.elapsed().as_secs_f64();
-        put.join().expect("the producer panicked")?;
-        Ok((wall_s, got?))
-    })
+impl HopQueue for Queue {
+    fn producer(&self) -> Result<Box<dyn HopProducer>, BrokerFailure> {
+        Ok(Box::new(End {
+            conn: connect(&self.broker)?,
+            key: self.key.clone(),
+        }))
+    }
+
+    fn consumer(&self) -> Result<Box<dyn HopConsumer>, BrokerFailure> {
+        Ok(Box::new(End {
+            conn: connect(&self.broker)?,
+            key: self.key.clone(),
+        }))
+    }
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        // A broker that went away takes the key with it.
+        let _ = redis::cmd("DEL")
+            .arg(&self.key)
+            .query::<()>(&mut self.setup);
+    }
+}
+
+/// One end of a hop's stream: its connection and the stream's key.
+struct End {
+    conn: Connection,
+    key: String,
+}
+
+impl HopProducer for End {
+    fn put(&mut self, ids: Range<u64>) -> Result<(), BrokerFailure> {
+        Ok(put(&mut self.conn, &self.key, ids)?)
+    }
+}
+
+impl HopConsumer for End {
+    fn take(
+        &mut self,
+        done: &[String],
+        max: usize,
+    ) -> Result<Vec<String>, BrokerFailure> {
+        Ok(take(&mut self.conn, &self.key, done, max)?)
+    }
+
+    fn ack(&mut self, done: &[String]) -> Result<(), BrokerFailure> {
+        Ok(ack(&mut self.conn, &self.key, done)?)
+    }
 }
 
 // ANCHOR: put
-/// The producer: `items` entries, one `XADD` per item, or `batch` of them
-/// pipelined in one round trip.
-fn put_all(
-    conn: &mut Connection,
-    key: &str,
-    items: u64,
-    batch: usize,
-) -> RedisResult<()> {
-    let mut id = 0;
-    while id < items {
-        let end = (id + batch as u64).min(items);
-        if batch == 1 {
-            redis::cmd("XADD")
-                .arg(key)
-                .arg("*")
-                .arg("i")
-                .arg(id)
-                .query::<()>(conn)?;
-        } else {
-            let mut pipe = redis::pipe();
-            for item in id..end {
-                pipe.cmd("XADD")
-                    .arg(key)
-                    .arg("*")
-                    .arg("i")
-                    .arg(item)
-                    .ignore();
-            }
-            pipe.query::<()>(conn)?;
-        }
-        id = end;
+/// The producer's round trip: one `XADD` for one item, or one `XADD` per item
+/// pipelined.
+fn put(conn: &mut Connection, key: &str, ids: Range<u64>) -> RedisResult<()> {
+    if ids.end - ids.start == 1 {
+        return redis::cmd("XADD")
+            .arg(key)
+            .arg("*")
+            .arg("i")
+            .arg(ids.start)
+            .query::<()>(conn);
     }
-    Ok(())
+    let mut pipe = redis::pipe();
+    for item in ids {
+        pipe.cmd("XADD")
+            .arg(key)
+            .arg("*")
+            .arg("i")
+            .arg(item)
+            .ignore();
+    }
+    pipe.query::<()>(conn)
 }
 // ANCHOR_END: put
 
 // ANCHOR: take
-/// The consumer: reads up to `batch` entries at a time and acks them, until
-/// it has acked `items` or the deadline passed. Unbatched, one `XACK` per
-/// entry after its read; batched, one `XACK` for all it read, sent in the
-/// same round trip as the next read.
-fn take_all(
+/// The consumer's round trip: an `XACK` of what it finished, if anything, and
+/// an `XREADGROUP` of up to `max` new entries, in one pipeline.
+fn take(
     conn: &mut Connection,
     key: &str,
-    items: u64,
-    batch: usize,
-    started: Instant,
-) -> RedisResult<u64> {
-    let mut got = 0;
-    let mut unacked: Vec<String> = Vec::new();
-    while got < items && started.elapsed() < DEADLINE {
-        let mut read = redis::cmd("XREADGROUP");
-        read.arg("GROUP")
-            .arg(GROUP)
-            .arg("consumer")
-            .arg("COUNT")
-            .arg(batch)
-            .arg("BLOCK")
-            .arg(BLOCK_MS)
-            .arg("STREAMS")
+    done: &[String],
+    max: usize,
+) -> RedisResult<Vec<String>> {
+    let mut read = redis::cmd("XREADGROUP");
+    read.arg("GROUP")
+        .arg(GROUP)
+        .arg("consumer")
+        .arg("COUNT")
+        .arg(max.max(1))
+        .arg("BLOCK")
+        .arg(BLOCK_MS)
+        .arg("STREAMS")
+        .arg(key)
+        .arg(">");
+    let reply: Value = if done.is_empty() {
+        read.query(conn)?
+    } else {
+        let mut pipe = redis::pipe();
+        pipe.cmd("XACK")
             .arg(key)
-            .arg(">");
-        let reply: Value = if unacked.is_empty() {
-            read.query(conn)?
-        } else {
-            let mut pipe = redis::pipe();
-            pipe.cmd("XACK")
-                .arg(key)
-                .arg(GROUP)
-                .arg(&unacked)
-                .ignore()
-                .add_command(read);
-            let (reply,): (Value,) = pipe.query(conn)?;
-            got += unacked.len() as u64;
-            unacked.clear();
-            reply
-        };
-        let ids = entry_ids(&reply);
-        if batch == 1 {
-            for id in &ids {
-                redis::cmd("XACK")
-                    .arg(key)
-                    .arg(GROUP)
-                    .arg(id)
-                    .query::<()>(conn)?;
-            }
-            got += ids.len() as u64;
-        } else if got + ids.len() as u64 >= items {
-            // The last batch: acked on its own, as there is no next read.
-            redis::cmd("XACK")
-                .arg(key)
-                .arg(GROUP)
-                .arg(&ids)
-                .query::<()>(conn)?;
-            got += ids.len() as u64;
-        } else {
-            unacked = ids;
-        }
-    }
-    Ok(got)
+            .arg(GROUP)
+            .arg(done)
+            .ignore()
+            .add_command(read);
+        let (reply,): (Value,) = pipe.query(conn)?;
+        reply
+    };
+    Ok(entry_ids(&reply))
 }
-// ANCHOR_END: take
 
+/// An `XACK` of `done` alone.
+fn ack(conn: &mut Connection, key: &str, done: &[String]) -> RedisResult<()> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    redis::cmd("XACK").arg(key).arg(GROUP).arg(done).query(conn)
+}
 /// The ids of the entries an `XREADGROUP` of one stream gave (its fields
 /// are there, and not looked at: the hop times the hand-off alone).
 fn entry_ids(reply: &Value) -> Vec<String> {
@@ -336,42 +267,25 @@ fn ids_of(entries: &Value) -> Vec<String> {
 }
 // ANCHOR_END: take
 
-/// What `redis-benchmark` measured for the commands of a hop, on one server:
-/// requests per second of each, pipelined and from many clients at once.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Ceiling {
-    /// Items per batch in the batched commands.
-    pub batch: usize,
-    /// `XADD` of one entry.
-    pub xadd: f64,
-    /// `XREADGROUP … COUNT 1` (each request takes one new entry).
-    pub read_one: f64,
-    /// `XACK` of one id.
-    pub ack_one: f64,
-    /// `XREADGROUP … COUNT batch`.
-    pub read_batch: f64,
-    /// `XACK` of `batch` ids.
-    pub ack_batch: f64,
-    /// `XADD` from one client waiting for each reply: the round trip a hop
-    /// item by item waits for three times per item.
-    pub xadd_serial: f64,
-}
-
-impl Ceiling {
-    /// Items per second the server could hand over if it did nothing but the
-    /// commands of an unbatched hop (an `XADD`, an `XREADGROUP … COUNT 1` and an
-    /// `XACK` per item), at the rates it reached for each.
-    pub fn unbatched_items_per_s(&self) -> f64 {
-        1.0 / (1.0 / self.xadd + 1.0 / self.read_one + 1.0 / self.ack_one)
-    }
-
-    /// The same for a batched hop: an `XADD` per item, and a read and an ack per
-    /// `batch` items.
-    pub fn batched_items_per_s(&self) -> f64 {
-        let per_batch = 1.0 / self.read_batch + 1.0 / self.ack_batch;
-        1.0 / (1.0 / self.xadd + per_batch / self.batch.max(1) as f64)
-    }
-}
+/// `redis-benchmark`, as the benches run it: where it is, the steps of a
+/// measurement, and the rate in its CSV output.
+pub const BENCHMARK: ServerBenchmark = ServerBenchmark {
+    program: "redis-benchmark",
+    pipelined: PIPELINED,
+    find: || {
+        benchmark_binary().ok_or_else(|| {
+            format!(
+                "redis-benchmark not found: it comes with Debian's `{}` package",
+                server::PACKAGE
+            )
+        })
+    },
+    plan: |url, requests, batch| {
+        Ok(Box::new(Plan::new(url, requests, batch)?)
+            as Box<dyn BenchmarkPlan>)
+    },
+    rate: parse_csv,
+};
 
 /// The `redis-benchmark` beside the `redis-server` this process would start,
 /// else the one on the `PATH`.
@@ -389,24 +303,22 @@ pub fn benchmark_binary() -> Option<PathBuf> {
 }
 
 /// `redis-benchmark`'s arguments that reach the server at `url`: `-s SOCKET`
-/// for a Unix socket, `-h HOST -p PORT` for TCP.
+/// for a Unix socket, `-h HOST -p PORT` for TCP (its password is not a
+/// hop's: the private server has none, and a command line is no place for it).
 pub fn target_args(url: &str) -> Option<Vec<String>> {
-    if let Some(path) = url
-        .strip_prefix("redis+unix://")
-        .or_else(|| url.strip_prefix("unix://"))
-    {
-        let path = path.split(['?', '#']).next().unwrap_or(path);
-        return (!path.is_empty()).then(|| vec!["-s".into(), path.into()]);
+    match url.into_connection_info().ok()?.addr() {
+        ConnectionAddr::Tcp(host, port) => Some(vec![
+            "-h".into(),
+            host.clone(),
+            "-p".into(),
+            port.to_string(),
+        ]),
+        #[cfg(unix)]
+        ConnectionAddr::Unix(path) => {
+            Some(vec!["-s".into(), path.to_string_lossy().into_owned()])
+        }
+        _ => None,
     }
-    let rest = url.strip_prefix("redis://")?;
-    // Credentials and a database number are not a hop's: a plain host and port.
-    let host_port = rest.rsplit('@').next()?.split('/').next()?;
-    let (host, port) = match host_port.rsplit_once(':') {
-        Some((host, port)) => (host, port),
-        None => (host_port, "6379"),
-    };
-    let host = if host.is_empty() { "127.0.0.1" } else { host };
-    Some(vec!["-h".into(), host.into(), "-p".into(), port.into()])
 }
 
 /// The requests per second in `redis-benchmark --csv`'s output: the `rps`
@@ -427,179 +339,189 @@ fn fields(line: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs `redis-benchmark` on the server at `target` for one command,
-/// `requests` times, [`PIPELINED`] to a round trip from its default 50
-/// clients: its requests per second.
-fn bench_one(
-    binary: &Path,
-    target: &[String],
-    requests: u64,
-    command: &[&str],
-) -> Result<f64, HopError> {
-    let pipelined = PIPELINED.to_string();
-    bench_with(binary, target, requests, &["-P", &pipelined], command)
-}
-
-/// [`bench_one`] with `options` instead of its pipelining.
-fn bench_with(
-    binary: &Path,
-    target: &[String],
-    requests: u64,
-    options: &[&str],
-    command: &[&str],
-) -> Result<f64, HopError> {
-    let spawned = Command::new(binary)
-        .args(target)
-        .arg("-n")
-        .arg(requests.max(1).to_string())
-        .args(options)
-        .arg("--csv")
-        .args(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let started = |e: std::io::Error| {
-        HopError::Benchmark(format!("{}: {e}", binary.display()))
-    };
-    let mut child = spawned.map_err(started)?;
-    // It retries a server it cannot reach for ever: a deadline ends it.
-    let until = Instant::now() + DEADLINE;
-    while child.try_wait().map_err(started)?.is_none() {
-        if Instant::now() >= until {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(HopError::Benchmark(format!(
-                "{}: no answer within {DEADLINE:?}",
-                command[0]
-            )));
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    let output = child.wait_with_output().map_err(started)?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(HopError::Benchmark(format!(
-            "{} ({}): {}",
-            command[0],
-            output.status,
-            stderr.trim()
-        )));
-    }
-    parse_csv(&stdout).ok_or_else(|| {
-        HopError::Benchmark(format!(
-            "{}: no rate in {:?}",
-            command[0],
-            stdout.trim()
-        ))
-    })
-}
-
-/// The server's own rate for every command of a hop ([`Ceiling`]), measured
-/// by `redis-benchmark` on `broker` with `requests` requests of each: first
-/// `XADD`s (which fill a stream, with at least `batch × 2,500` entries, so
-/// that the batched reads last long enough to be timed), then reads of it by
-/// two consumer groups, one a request per entry, the other `batch` entries
-/// per request (as many requests as there are batches), and acks (of ids the group holds, again and
-/// again: a lookup in its pending entries each time, as a first ack is); last,
-/// `XADD`s from one client that waits for each reply: the round trip itself.
-pub fn ceiling(
-    broker: &Broker,
+/// One measurement of a hop's commands by `redis-benchmark` ([`BENCHMARK`]):
+/// first `XADD`s (which fill a stream, with at least `batch × 2,500` entries,
+/// so that the batched reads last long enough to be timed), then reads of it
+/// by two consumer groups, one a request per entry, the other `batch` entries
+/// per request (as many requests as there are batches), and acks (of ids the
+/// group holds, again and again: a lookup in its pending entries each time, as
+/// a first ack is); last, `XADD`s from one client that waits for each reply:
+/// the round trip itself.
+struct Plan {
+    target: Vec<String>,
+    conn: Connection,
+    key: String,
     requests: u64,
     batch: usize,
-) -> Result<Ceiling, HopError> {
-    let binary = benchmark_binary().ok_or(HopError::NoBenchmark)?;
-    let target = target_args(&broker.url).ok_or_else(|| {
-        HopError::Benchmark(format!("cannot reach {} with it", broker.url))
-    })?;
-    let failed = |source| HopError::Redis {
-        url: broker.url.clone(),
-        source,
-    };
-    let batch = batch.max(1);
-    let key = format!("{}:bench", prefix());
-    let mut conn = connect(broker).map_err(failed)?;
-    let measured = (|| {
-        // Enough entries for the batched reads to last as long as a tenth of
-        // a second or so, not one burst of the benchmark's clients.
-        let fill = requests.max(batch as u64 * 2_500);
-        let xadd =
-            bench_one(&binary, &target, fill, &["XADD", &key, "*", "f", "v"])?;
-        let mut groups = Vec::new();
-        for group in ["one", "batch"] {
-            redis::cmd("XGROUP")
-                .arg("CREATE")
-                .arg(&key)
-                .arg(group)
-                .arg("0")
-                .query::<()>(&mut conn)
-                .map_err(failed)?;
-            groups.push(group);
+    fill: u64,
+    done: usize,
+}
+
+impl Plan {
+    fn new(
+        url: &BrokerUrl,
+        requests: u64,
+        batch: usize,
+    ) -> Result<Plan, BrokerFailure> {
+        let target = target_args(url.secret())
+            .ok_or_else(|| format!("redis-benchmark cannot reach {url}"))?;
+        let broker = Broker::at(url.secret())?;
+        let batch = batch.max(1);
+        Ok(Plan {
+            target,
+            conn: connect(&broker)?,
+            key: format!("{}:bench", prefix()),
+            requests: requests.max(1),
+            batch,
+            // Enough entries for the batched reads to last as long as a
+            // tenth of a second or so, not one burst of the clients.
+            fill: requests.max(batch as u64 * 2_500),
+            done: 0,
+        })
+    }
+
+    /// A step of `requests` requests of `command`, [`PIPELINED`] to a round
+    /// trip from the benchmark's default 50 clients.
+    fn step(
+        &self,
+        label: String,
+        requests: u64,
+        command: &[&str],
+        per_item: [f64; 2],
+    ) -> BenchmarkStep {
+        let mut args = self.target.clone();
+        args.extend(["-n".into(), requests.max(1).to_string()]);
+        args.extend(["-P".into(), PIPELINED.to_string(), "--csv".into()]);
+        args.extend(command.iter().map(|a| a.to_string()));
+        BenchmarkStep {
+            command: label,
+            args,
+            per_item,
+            round_trip: false,
         }
-        let read = |group: &str, count: usize, requests: u64| {
-            let n = count.to_string();
-            let command = [
-                "XREADGROUP",
-                "GROUP",
-                group,
-                "c",
-                "COUNT",
-                &n,
-                "STREAMS",
-                &key,
-                ">",
-            ];
-            bench_one(&binary, &target, requests, &command)
-        };
-        let read_one = read(groups[0], 1, requests)?;
-        let read_batch = read(groups[1], batch, fill / batch as u64)?;
-        // Ids the groups hold: the stream's first `batch`.
+    }
+
+    /// The ids the groups hold: the stream's first `batch`.
+    fn first_ids(&mut self) -> Result<Vec<String>, BrokerFailure> {
         let first: StreamRangeReply = redis::cmd("XRANGE")
-            .arg(&key)
+            .arg(&self.key)
             .arg("-")
             .arg("+")
             .arg("COUNT")
-            .arg(batch)
-            .query(&mut conn)
-            .map_err(failed)?;
-        let ids: Vec<&str> =
-            first.ids.iter().map(|entry| entry.id.as_str()).collect();
-        let Some(&one) = ids.first() else {
-            return Err(HopError::Benchmark(
-                "the XADDs left an empty stream".into(),
-            ));
+            .arg(self.batch)
+            .query(&mut self.conn)?;
+        let ids: Vec<String> = first.ids.into_iter().map(|e| e.id).collect();
+        if ids.is_empty() {
+            return Err("the XADDs left an empty stream".into());
+        }
+        Ok(ids)
+    }
+}
+
+impl BenchmarkPlan for Plan {
+    fn next_step(&mut self) -> Result<Option<BenchmarkStep>, BrokerFailure> {
+        let (key, batch, n) =
+            (self.key.clone(), self.batch, self.batch.to_string());
+        let per_batch = 1.0 / batch as f64;
+        let step = match self.done {
+            0 => self.step(
+                "XADD".into(),
+                self.fill,
+                &["XADD", &key, "*", "f", "v"],
+                [1.0, 1.0],
+            ),
+            1 => {
+                for group in ["one", "batch"] {
+                    redis::cmd("XGROUP")
+                        .arg("CREATE")
+                        .arg(&key)
+                        .arg(group)
+                        .arg("0")
+                        .arg("MKSTREAM")
+                        .query::<()>(&mut self.conn)?;
+                }
+                self.step(
+                    "XREADGROUP COUNT 1".into(),
+                    self.requests,
+                    &[
+                        "XREADGROUP",
+                        "GROUP",
+                        "one",
+                        "c",
+                        "COUNT",
+                        "1",
+                        "STREAMS",
+                        &key,
+                        ">",
+                    ],
+                    [1.0, 0.0],
+                )
+            }
+            2 => self.step(
+                format!("XREADGROUP COUNT {batch}"),
+                self.fill / batch as u64,
+                &[
+                    "XREADGROUP",
+                    "GROUP",
+                    "batch",
+                    "c",
+                    "COUNT",
+                    &n,
+                    "STREAMS",
+                    &key,
+                    ">",
+                ],
+                [0.0, per_batch],
+            ),
+            3 => {
+                let ids = self.first_ids()?;
+                self.step(
+                    "XACK of one id".into(),
+                    self.requests,
+                    &["XACK", &key, "one", &ids[0]],
+                    [1.0, 0.0],
+                )
+            }
+            4 => {
+                let ids = self.first_ids()?;
+                let mut ack = vec!["XACK", key.as_str(), "batch"];
+                ack.extend(ids.iter().map(String::as_str));
+                self.step(
+                    format!("XACK of {batch} ids"),
+                    self.requests,
+                    &ack,
+                    [0.0, per_batch],
+                )
+            }
+            5 => {
+                // One client, one request per round trip: what a hop item by
+                // item waits for (a twentieth of the requests: each takes a
+                // round trip).
+                let mut args = self.target.clone();
+                let serial = (self.requests / 20).max(100).to_string();
+                args.extend(["-n".into(), serial, "-c".into(), "1".into()]);
+                args.extend(["-P".into(), "1".into(), "--csv".into()]);
+                args.extend(
+                    ["XADD", &key, "*", "f", "v"].iter().map(|a| a.to_string()),
+                );
+                BenchmarkStep {
+                    command: "XADD".into(),
+                    args,
+                    per_item: [0.0, 0.0],
+                    round_trip: true,
+                }
+            }
+            _ => return Ok(None),
         };
-        let ack_one = bench_one(
-            &binary,
-            &target,
-            requests,
-            &["XACK", &key, groups[0], one],
-        )?;
-        let mut ack = vec!["XACK", key.as_str(), groups[1]];
-        ack.extend(&ids);
-        let ack_batch = bench_one(&binary, &target, requests, &ack)?;
-        // One client, one request per round trip: what a hop item by item
-        // waits for (a twentieth of the requests: each takes a round trip).
-        let xadd_serial = bench_with(
-            &binary,
-            &target,
-            (requests / 20).max(100),
-            &["-c", "1", "-P", "1"],
-            &["XADD", &key, "*", "f", "v"],
-        )?;
-        Ok(Ceiling {
-            batch,
-            xadd,
-            read_one,
-            ack_one,
-            read_batch,
-            ack_batch,
-            xadd_serial,
-        })
-    })();
-    let _ = redis::cmd("DEL").arg(&key).query::<()>(&mut conn);
-    measured
+        self.done += 1;
+        Ok(Some(step))
+    }
+}
+
+impl Drop for Plan {
+    fn drop(&mut self) {
+        let _ = redis::cmd("DEL").arg(&self.key).query::<()>(&mut self.conn);
+    }
 }
 
 #[cfg(test)]
@@ -621,85 +543,100 @@ mod tests {
 
     #[test]
     fn the_benchmark_reaches_the_server_the_url_names() {
-        let socket = target_args("redis+unix:///tmp/x/redis.sock");
-        assert_eq!(socket, Some(vec!["-s".into(), "/tmp/x/redis.sock".into()]));
+        #[cfg(unix)]
+        {
+            let socket = target_args("redis+unix:///tmp/x/redis.sock");
+            assert_eq!(
+                socket,
+                Some(vec!["-s".into(), "/tmp/x/redis.sock".into()])
+            );
+        }
         let tcp = target_args("redis://127.0.0.1:6380/0");
-        assert_eq!(
-            tcp,
-            Some(vec![
-                "-h".into(),
-                "127.0.0.1".into(),
-                "-p".into(),
-                "6380".into()
-            ])
-        );
+        let expected = ["-h", "127.0.0.1", "-p", "6380"].map(String::from);
+        assert_eq!(tcp, Some(expected.to_vec()));
         let default = target_args("redis://user:pw@db.example");
-        assert_eq!(
-            default,
-            Some(vec![
-                "-h".into(),
-                "db.example".into(),
-                "-p".into(),
-                "6379".into()
-            ])
-        );
+        let expected = ["-h", "db.example", "-p", "6379"].map(String::from);
+        assert_eq!(default, Some(expected.to_vec()));
         assert_eq!(target_args("nats://x"), None);
     }
 
     #[test]
-    fn a_ceiling_is_the_server_time_of_one_item_s_commands() {
-        let ceiling = Ceiling {
-            batch: 10,
-            xadd: 100.0,
-            read_one: 100.0,
-            ack_one: 100.0,
-            read_batch: 50.0,
-            ack_batch: 50.0,
-            xadd_serial: 10.0,
-        };
-        assert!((ceiling.unbatched_items_per_s() - 100.0 / 3.0).abs() < 1e-9);
-        // An XADD (0.01 s) and a fifth of a read and an ack (0.04 s / 10).
-        assert!((ceiling.batched_items_per_s() - 1.0 / 0.014).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_hop_hands_every_item_over_and_leaves_no_key() {
+    fn a_hop_queue_hands_items_over_and_leaves_no_key() {
         if !server::available_for_tests() {
             return;
         }
-        let broker = server::broker().unwrap();
-        for batch in [1, 7] {
-            let timing = hop(&broker, 50, batch).unwrap();
-            assert_eq!((timing.items, timing.batch), (50, batch));
-            assert!(timing.wall_s > 0.0 && timing.per_item_s() > 0.0);
-        }
+        let url = BrokerUrl::new(server::broker().unwrap().url);
+        let queue = queue(&url).unwrap();
+        let (mut producer, mut consumer) =
+            (queue.producer().unwrap(), queue.consumer().unwrap());
+        producer.put(0..1).unwrap();
+        producer.put(1..10).unwrap();
+        let first = consumer.take(&[], 1).unwrap();
+        assert_eq!(first.len(), 1);
+        let rest = consumer.take(&first, 100).unwrap();
+        assert_eq!(rest.len(), 9);
+        consumer.ack(&rest).unwrap();
+        drop((producer, consumer, queue));
+        let broker = Broker::at(url.secret()).unwrap();
         let mut conn = connect(&broker).unwrap();
         let left: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("pipeline-hop:{}:*:stream", std::process::id()))
+            .arg(format!("pipeline-hop:{}:*", std::process::id()))
             .query(&mut conn)
             .unwrap();
         assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]
-    fn the_benchmark_gives_a_rate_for_every_command() {
-        if !server::available_for_tests() || benchmark_binary().is_none() {
+    fn the_benchmark_plan_has_every_command_of_a_hop() {
+        if !server::available_for_tests() {
             return;
         }
-        let broker = server::broker().unwrap();
-        let ceiling = ceiling(&broker, 2_000, 8).unwrap();
-        for rate in [
-            ceiling.xadd,
-            ceiling.read_one,
-            ceiling.ack_one,
-            ceiling.read_batch,
-            ceiling.ack_batch,
-            ceiling.xadd_serial,
-        ] {
-            assert!(rate > 0.0, "{ceiling:?}");
+        let Ok(program) = (BENCHMARK.find)() else {
+            return;
+        };
+        let url = BrokerUrl::new(server::broker().unwrap().url);
+        let mut plan = (BENCHMARK.plan)(&url, 100, 8).unwrap();
+        let mut steps = Vec::new();
+        while let Some(step) = plan.next_step().unwrap() {
+            // Each step runs before the next is planned: the acks need the
+            // entries the XADDs made.
+            let output = std::process::Command::new(&program)
+                .args(&step.args)
+                .output()
+                .unwrap();
+            let rate =
+                (BENCHMARK.rate)(&String::from_utf8_lossy(&output.stdout));
+            assert!(
+                rate.is_some_and(|r| r > 0.0),
+                "{}: {output:?}",
+                step.command
+            );
+            steps.push(step);
         }
-        assert!(
-            ceiling.batched_items_per_s() > ceiling.unbatched_items_per_s()
+        let commands: Vec<&str> =
+            steps.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(
+            commands,
+            [
+                "XADD",
+                "XREADGROUP COUNT 1",
+                "XREADGROUP COUNT 8",
+                "XACK of one id",
+                "XACK of 8 ids",
+                "XADD"
+            ]
         );
+        // Item by item: an XADD, a read and an ack; in batches, an XADD and
+        // an eighth of a read and of an ack.
+        let per_item = |i: usize| -> f64 {
+            steps
+                .iter()
+                .filter(|s| !s.round_trip)
+                .map(|s| s.per_item[i])
+                .sum()
+        };
+        assert_eq!(per_item(0), 3.0);
+        assert_eq!(per_item(1), 1.25);
+        assert!(steps[5].round_trip);
     }
 }

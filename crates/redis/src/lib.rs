@@ -38,7 +38,6 @@ pub mod server;
 mod stream;
 pub mod wire;
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
@@ -46,11 +45,10 @@ use std::time::{Duration, Instant};
 use redis::{Connection, RedisResult};
 
 use pipeline_core::{
-    Config, ConfigError, Handoff, Job, PipelineError, Probe, Probing, Receipt,
-    Report, Run, Stage, StageError,
+    BrokerKind, BrokerUrl, Config, ConfigError, Handoff, Job, PipelineError,
+    Probe, Probing, Receipt, Report, Role, Run, Stage, StageError,
 };
 
-use processes::Role;
 pub use server::{Broker, BrokerError, broker};
 pub use stream::BLOCK;
 use stream::{Entry, Got, Stream};
@@ -68,64 +66,48 @@ impl Handoff for Redis {
     const NAME: &'static str = "redis";
     const RENDEZVOUS: bool = false;
     const POLLS: bool = false;
-    const BROKER: bool = true;
-
-    fn ready() -> Result<(), ConfigError> {
-        chosen_broker()
-            .map(|_| ())
-            .map_err(|e| ConfigError::Broker(e.to_string()))
-    }
+    const BROKER: Option<&'static BrokerKind> = Some(&KIND);
 
     fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
         pipeline::<P>(run)
     }
 }
 
-/// Runs the Redis pipeline on `config`, on this process's broker.
+/// What Redis offers the lab and the benches beside its pipeline: its URLs,
+/// its private server, its stage processes, and one hop timed alone against
+/// `redis-benchmark`.
+pub const KIND: BrokerKind = BrokerKind {
+    name: "Redis",
+    schemes: &["redis", "rediss", "redis+unix", "unix"],
+    env: server::URL_ENV,
+    check: |url| {
+        broker_at(url)
+            .map(|_| ())
+            .map_err(|e| ConfigError::Broker(e.to_string()))
+    },
+    default_url: || {
+        server::broker()
+            .map(|b| BrokerUrl::new(b.url))
+            .map_err(|e| ConfigError::Broker(e.to_string()))
+    },
+    available_for_tests: server::available_for_tests,
+    config_of: processes::config_of,
+    hand_off: hop::hand_off,
+    hop: hop::queue,
+    benchmark: hop::BENCHMARK,
+};
+
+/// Runs the Redis pipeline on `config`, on its broker (`config.broker`'s URL,
+/// or the default one).
 pub fn run(config: &Config) -> Result<Report, PipelineError> {
     BACKEND.run(config)
 }
 
-thread_local! {
-    static CHOSEN: RefCell<Option<Broker>> = const { RefCell::new(None) };
-}
-
-/// The broker every run of this process uses unless [`on_broker`] says
-/// otherwise: the lab's `--broker URL`.
-static CHOSEN_FOR_PROCESS: std::sync::Mutex<Option<Broker>> =
-    std::sync::Mutex::new(None);
-
-/// Makes `broker` the broker of every later Redis run in this process (a
-/// thread's [`on_broker`] still comes first).
-pub fn use_broker(broker: Broker) {
-    let mut chosen = CHOSEN_FOR_PROCESS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    *chosen = Some(broker);
-}
-
-/// Runs `f` with `broker` as the broker of every Redis run it starts on this
-/// thread (instead of [`server::broker`]'s): `--broker URL`, or a test's own
-/// server.
-pub fn on_broker<R>(broker: &Broker, f: impl FnOnce() -> R) -> R {
-    let previous = CHOSEN.with(|chosen| chosen.replace(Some(broker.clone())));
-    let result = f();
-    CHOSEN.with(|chosen| *chosen.borrow_mut() = previous);
-    result
-}
-
-fn chosen_broker() -> Result<Broker, BrokerError> {
-    let for_process = || {
-        CHOSEN_FOR_PROCESS
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    };
-    match CHOSEN
-        .with(|chosen| chosen.borrow().clone())
-        .or_else(for_process)
-    {
-        Some(broker) => Ok(broker),
+/// The broker at `url`, or the default one ([`server::broker`]): `REDIS_URL`'s,
+/// or a private server started for this process.
+fn broker_at(url: Option<&BrokerUrl>) -> Result<Broker, BrokerError> {
+    match url {
+        Some(url) => Broker::at(url.secret()),
         None => server::broker(),
     }
 }
@@ -139,6 +121,8 @@ struct Shared {
     epoch: Instant,
     /// How long an entry must sit unacked before another consumer takes it.
     claim_after: Duration,
+    /// How many times an entry may be delivered before it is set aside.
+    max_deliveries: u64,
     /// Entries each stage's workers claimed from another consumer.
     redelivered: [AtomicU64; 3],
     /// The largest memory the server said it used, sampled by the collector.
@@ -189,27 +173,23 @@ impl Shared {
     }
 }
 
-/// Whether `error` is a call that a signal cut short (`EINTR`).
+/// Whether `error` is a call that a signal cut short (`EINTR`), from its
+/// I/O error's kind (the client keeps the I/O error behind an `Arc`).
 fn interrupted(error: &redis::RedisError) -> bool {
+    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(error) = source {
-        if let Some(io) = error.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::Interrupted
-        {
+        let io = error.downcast_ref::<std::io::Error>().or_else(|| {
+            error
+                .downcast_ref::<Shared>()
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+        });
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted) {
             return true;
         }
         source = error.source();
     }
-    // The client may keep only the I/O error's words.
-    let interrupted =
-        std::io::Error::from(std::io::ErrorKind::Interrupted).to_string();
-    #[cfg(unix)]
-    let errno = std::io::Error::from_raw_os_error(libc::EINTR).to_string();
-    #[cfg(not(unix))]
-    let errno = interrupted.clone();
-    error.is_io_error()
-        && (error.to_string().contains(&errno)
-            || error.to_string().contains(&interrupted))
+    false
 }
 
 /// How often the collector reads the server's memory.
@@ -344,7 +324,8 @@ fn keep_alive(shared: &Shared, queues: &Queues, ended: &AtomicBool) {
 /// the config's, before a thread starts.
 fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
     let refuse = |e: &dyn std::fmt::Display| ConfigError::Broker(e.to_string());
-    let broker = chosen_broker().map_err(|e| refuse(&e))?;
+    let broker =
+        broker_at(run.config().broker_url()).map_err(|e| refuse(&e))?;
     let client = broker.client().map_err(|e| refuse(&e))?;
     let shared = Shared {
         broker,
@@ -355,6 +336,10 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         },
         epoch: Instant::now(),
         claim_after: CLAIM_AFTER,
+        max_deliveries: run
+            .config()
+            .max_deliveries
+            .map_or(stream::MAX_DELIVERIES, u64::from),
         redelivered: Default::default(),
         server_peak: AtomicU64::new(0),
         held: Default::default(),
@@ -383,7 +368,7 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
 }
 
 fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
-    let role = processes::role();
+    let role = run.config().role().clone();
     let (shared, queues) = prepare(run, &role)?;
     let report = match &role {
         Role::Whole => whole::<P>(run, &shared, &queues),
@@ -744,7 +729,7 @@ fn start_stage<'scope, P: Probing, In: Wire + 'scope, Out: Wire + 'scope>(
 ) -> Vec<ScopedJoinHandle<'scope, ()>> {
     // In a stage process of its own, a consumer's name says which process.
     let pid =
-        matches!(processes::role(), Role::Worker(_)).then(std::process::id);
+        matches!(run.config().role(), Role::Worker(_)).then(std::process::id);
     (0..run.workers_of(stage))
         .filter_map(|index| {
             run.spawn_worker(s, stage, index, move || {
@@ -900,7 +885,7 @@ impl Worker<'_> {
         if claimed {
             self.shared.redelivered[self.stage.index()].fetch_add(1, Relaxed);
         }
-        if deliveries > stream::MAX_DELIVERIES {
+        if deliveries > self.shared.max_deliveries {
             // Every worker that took it before ended without handling it (a
             // poison item kills its worker): set aside, counted as failed,
             // and the run goes on.
@@ -937,5 +922,20 @@ impl Worker<'_> {
         }
         self.input.ack(conn, &id)?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_call_cut_short_by_a_signal_is_known_by_its_kind() {
+        let cut = std::io::Error::from(std::io::ErrorKind::Interrupted);
+        assert!(super::interrupted(&redis::RedisError::from(cut)));
+        // The same words in a message are not an interrupted call.
+        let words =
+            std::io::Error::other("Interrupted system call (os error 4)");
+        assert!(!super::interrupted(&redis::RedisError::from(words)));
+        let timeout = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        assert!(!super::interrupted(&redis::RedisError::from(timeout)));
     }
 }

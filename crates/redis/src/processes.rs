@@ -3,19 +3,17 @@
 //! broker alone. A stage process can run on another machine: it needs the
 //! broker's URL and the run's id, and reads the run's config from the broker.
 //!
-//! The process that starts the run ([`coordinating`]) publishes the config,
+//! The process that starts the run (its config's role
+//! [`pipeline_core::Role::Coordinator`]) publishes the config,
 //! starts one process per stage with the command it is given, watches them,
 //! starts again one that dies (the new one's consumers claim what the dead one
 //! held, once it has been idle long enough), and at the end merges what every
 //! process published into the run's one report. A stage process
-//! ([`working`]) runs its stage's workers and publishes its counts, its CPU
+//! ([`pipeline_core::Role::Worker`]) runs its stage's workers and publishes its counts, its CPU
 //! time and its peak memory every [`PUBLISH_EVERY`] and when it ends, so that
 //! a process killed without warning leaves counts a fraction of a second old.
 
-use std::cell::RefCell;
-use std::ffi::OsString;
 use std::io;
-use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::thread;
@@ -41,72 +39,7 @@ const GRACE: Duration = Duration::from_secs(10);
 /// How often the coordinator looks at its processes and the queues' depths.
 const TICK: Duration = Duration::from_millis(20);
 
-/// How the process that starts a run starts its stage processes.
-#[derive(Debug, Clone)]
-pub struct Spawn {
-    /// The program: the lab's own executable.
-    pub program: PathBuf,
-    /// The arguments before the worker's own (`worker`).
-    pub args: Vec<OsString>,
-    /// A stage whose process is killed with SIGKILL once, at a random moment
-    /// (after a random number of receipts, up to half the items): the demo of
-    /// a worker that dies holding items.
-    pub kill: Option<Stage>,
-    /// Told, before the processes start, the command that starts one more
-    /// worker of a stage (on this machine or another that reaches the broker).
-    pub announce: fn(&str),
-}
-
-/// What a stage process is asked to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assignment {
-    /// The run's id: the prefix of its keys on the broker.
-    pub run: String,
-    /// The stage.
-    pub stage: Stage,
-    /// Its worker threads in this process.
-    pub workers: usize,
-}
-
-/// The role of the Redis runs started on this thread.
-#[derive(Debug, Clone, Default)]
-pub(crate) enum Role {
-    /// The whole pipeline in this process.
-    #[default]
-    Whole,
-    /// The camera and the collector here, the stages in processes.
-    Coordinator(Spawn),
-    /// One stage of a run another process started.
-    Worker(Assignment),
-}
-
-thread_local! {
-    static ROLE: RefCell<Role> = const { RefCell::new(Role::Whole) };
-}
-
-pub(crate) fn role() -> Role {
-    ROLE.with(|role| role.borrow().clone())
-}
-
-fn with_role<R>(role: Role, f: impl FnOnce() -> R) -> R {
-    let previous = ROLE.with(|r| r.replace(role));
-    let result = f();
-    ROLE.with(|r| *r.borrow_mut() = previous);
-    result
-}
-
-/// Runs `f` with every Redis run it starts on this thread running its stages
-/// as processes, started with `spawn`.
-pub fn coordinating<R>(spawn: Spawn, f: impl FnOnce() -> R) -> R {
-    with_role(Role::Coordinator(spawn), f)
-}
-
-/// Runs `f` with every Redis run it starts on this thread being `assignment`:
-/// one stage of the run another process started. The config to run is
-/// [`config_of`]'s.
-pub fn working<R>(assignment: Assignment, f: impl FnOnce() -> R) -> R {
-    with_role(Role::Worker(assignment), f)
-}
+pub use pipeline_core::{Assignment, Spawn};
 
 fn config_key(run: &str) -> String {
     format!("{run}:config")
@@ -123,8 +56,11 @@ fn published_key(run: &str, stage: Stage, host: &str, pid: u32) -> String {
 /// The config of the run `assignment` names, as its coordinator published
 /// it, with the assignment's number of workers for its stage: refused in one
 /// line if there is no broker or no such run on it.
-pub fn config_of(assignment: &Assignment) -> Result<Config, ConfigError> {
-    let broker = crate::chosen_broker()
+pub fn config_of(
+    url: Option<&pipeline_core::BrokerUrl>,
+    assignment: &Assignment,
+) -> Result<Config, ConfigError> {
+    let broker = crate::broker_at(url)
         .map_err(|e| ConfigError::Broker(e.to_string()))?;
     let failed = |e: redis::RedisError| {
         ConfigError::Broker(format!(
@@ -164,6 +100,10 @@ pub fn config_of(assignment: &Assignment) -> Result<Config, ConfigError> {
         ));
     }
     config.workers[assignment.stage.index()] = assignment.workers;
+    config.broker = Some(pipeline_core::OnBroker {
+        url: url.cloned(),
+        role: pipeline_core::Role::Worker(assignment.clone()),
+    });
     Ok(config)
 }
 
@@ -667,7 +607,7 @@ pub(crate) fn merge(
         redelivered: 0,
         cpu_s: pipeline_core::process_cpu_time().as_secs_f64(),
         max_rss_bytes: pipeline_core::max_rss_bytes(),
-        ended: report.outcome.clone(),
+        ended: report.outcome.to_string(),
     };
     let mut processes = vec![me];
     for stage in &mut report.stages {
@@ -711,9 +651,9 @@ pub(crate) fn merge(
     // it took for missing may be one that failed.
     if report.outcome == pipeline_core::ITEMS_MISSING && report.unfinished == 0
     {
-        report.outcome = pipeline_core::COMPLETED.into();
+        report.outcome = pipeline_core::COMPLETED;
         if let Some(me) = processes.first_mut() {
-            me.ended = report.outcome.clone();
+            me.ended = report.outcome.to_string();
         }
     }
     report.process_cpu_s += cpu_s;

@@ -48,7 +48,8 @@ pub struct Stream {
 }
 
 /// How many times an entry is delivered before it is set aside as a dead
-/// letter: each delivery after the first is a claim from a consumer that held
+/// letter, unless the run's config says otherwise (the lab's
+/// `--max-deliveries`): each delivery after the first is a claim from a consumer that held
 /// it too long, most often because the worker died on it.
 pub const MAX_DELIVERIES: u64 = 3;
 

@@ -7,17 +7,29 @@ use std::thread;
 use std::time::Duration;
 
 use pipeline_core::testkit::within;
+use pipeline_core::{BrokerUrl, OnBroker, Role};
 use pipeline_core::{
     Config, ConfigError, PipelineError, Probes, Scenario, Stage,
 };
 use pipeline_redis::server;
 #[cfg(unix)]
 use pipeline_redis::server::Server;
-use pipeline_redis::{BACKEND, Broker, on_broker};
+use pipeline_redis::{BACKEND, Broker};
 
 /// Far longer than any of these runs takes on a loaded machine, far shorter
 /// than a hang.
 const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// `config` on `broker`, in the role `role`.
+fn on(broker: &Broker, role: Role, config: Config) -> Config {
+    Config {
+        broker: Some(OnBroker {
+            url: Some(BrokerUrl::new(broker.url.clone())),
+            role,
+        }),
+        ..config
+    }
+}
 
 fn config(items: u64) -> Config {
     Config {
@@ -36,7 +48,7 @@ fn a_broker_that_does_not_answer_is_refused_before_any_thread_starts() {
     let probes = Arc::new(Probes::new(&config(10)));
     let theirs = Arc::clone(&probes);
     let outcome = within("a run on no broker", WATCHDOG, move || {
-        on_broker(&nowhere, || BACKEND.run_with(&config(10), theirs))
+        BACKEND.run_with(&on(&nowhere, Role::Whole, config(10)), theirs)
     });
     match outcome {
         Err(PipelineError::Config(ConfigError::Broker(message))) => {
@@ -81,7 +93,7 @@ fn a_server_killed_mid_run_ends_it_within_seconds_with_what_was_done() {
     let watched = Arc::clone(&probes);
     let outcome = within("a run whose broker is killed", WATCHDOG, move || {
         let run = thread::spawn(move || {
-            on_broker(&broker, || BACKEND.run_with(&config, watched))
+            BACKEND.run_with(&on(&broker, Role::Whole, config), watched)
         });
         while probes.got_by(Stage::Upload) < 20 && !run.is_finished() {
             thread::sleep(Duration::from_millis(5));
@@ -127,7 +139,9 @@ fn a_run_leaves_no_key_behind() {
             workers: [2, 3, 2],
             ..config(300)
         };
-        let report = on_broker(&broker, || BACKEND.run(&config)).unwrap();
+        let report = BACKEND
+            .run(&on(&broker, Role::Whole, config.clone()))
+            .unwrap();
         assert_eq!(report.items_out, 300);
         assert_eq!(report.duplicates, 0);
     }
@@ -313,7 +327,13 @@ fn a_stage_process_that_keeps_failing_stops_the_run_and_says_how() {
     };
     let config = config(20);
     let outcome = within("a failing stage process", WATCHDOG, move || {
-        pipeline_redis::processes::coordinating(spawn, || BACKEND.run(&config))
+        BACKEND.run(&Config {
+            broker: Some(OnBroker {
+                url: None,
+                role: Role::Coordinator(spawn),
+            }),
+            ..config
+        })
     });
     match outcome {
         Err(PipelineError::ProcessFailed {
@@ -323,11 +343,7 @@ fn a_stage_process_that_keeps_failing_stops_the_run_and_says_how() {
         }) => {
             assert_eq!(process, "the download process");
             assert!(reason.contains("exit code 1"), "{reason}");
-            assert!(
-                report.outcome.starts_with("stopped:"),
-                "{}",
-                report.outcome
-            );
+            assert!(report.outcome.stopped(), "{}", report.outcome);
             assert_eq!(
                 report.items_in,
                 report.items_out + report.failed + report.unfinished

@@ -94,32 +94,73 @@ pub const BROKERED: Pipeline = Pipeline::blocking(pipeline_redis::BACKEND, Rgb(0
 /// pipeline that should not join every table and figure would be listed here).
 pub const BY_NAME_ONLY: &[Pipeline] = &[];
 
-/// One hand-off through the broker, timed on its own: a producer thread's
-/// `XADD`s, a consumer thread's `XREADGROUP`s and `XACK`s, item by item or in
-/// batches, and `redis-benchmark`'s rate for the same commands on the same
-/// server (for the benches, which name no backend crate).
-pub use pipeline_redis::hop as broker_hop;
-
-/// The stages of a run on the broker as processes of their own: the lab's
-/// `run --processes` (the camera and the collector in its process) and its
-/// `worker` (one stage, started by the lab or by hand on another machine).
-pub use pipeline_redis::processes as stage_processes;
-
-/// Makes the broker at `url` the one every later run of a pipeline with a broker
-/// uses in this process (the lab's `--broker URL`): refused, in one line naming
-/// the URL, if it does not parse or nothing answers there.
-pub fn use_broker(url: &str) -> Result<(), pipeline_core::ConfigError> {
-    let broker = pipeline_redis::Broker::at(url)
-        .map_err(|e| pipeline_core::ConfigError::Broker(e.to_string()))?;
-    pipeline_redis::use_broker(broker);
-    Ok(())
+/// The pipeline whose broker takes `url` (by its scheme: `redis://…`), for the
+/// lab's `worker`, which is given a broker's URL and no backend.
+pub fn with_broker_for(url: &pipeline_core::BrokerUrl) -> Option<Pipeline> {
+    ALL.iter()
+        .chain(BY_NAME_ONLY)
+        .copied()
+        .find(|p| p.backend.broker.is_some_and(|kind| kind.takes(url)))
 }
 
-/// Whether a pipeline with a broker can run here (a `REDIS_URL`, or a
-/// `redis-server` to start), for the tests: where it cannot, says why in one line
-/// (naming the package to install), or panics if `PIPELINE_REQUIRE_REDIS=1`.
+/// Every broker a pipeline of [`ALL`] runs on, once each.
+pub fn brokers() -> Vec<&'static pipeline_core::BrokerKind> {
+    let mut kinds: Vec<&'static pipeline_core::BrokerKind> = Vec::new();
+    for kind in ALL.iter().filter_map(|p| p.backend.broker) {
+        if !kinds.iter().any(|k| std::ptr::eq(*k, kind)) {
+            kinds.push(kind);
+        }
+    }
+    kinds
+}
+
+/// The backends with a broker, for messages: `redis`.
+pub fn with_broker_names() -> String {
+    let names: Vec<&str> = ALL
+        .iter()
+        .chain(BY_NAME_ONLY)
+        .filter(|p| p.backend.broker.is_some())
+        .map(|p| p.backend.name)
+        .collect();
+    let mut names = names;
+    names.dedup();
+    names.join(", ")
+}
+
+/// The URLs the brokers take, for help and messages: `redis://…, rediss://…`.
+pub fn broker_urls() -> String {
+    brokers()
+        .iter()
+        .flat_map(|kind| kind.schemes.iter().map(|s| format!("{s}://…")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The variables that name each broker's server, for help and messages.
+pub fn broker_variables() -> String {
+    brokers()
+        .iter()
+        .map(|kind| kind.env)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// The broker URL a stage process is given: its `--broker`, else the first
+/// broker variable that is set.
+pub fn broker_url_from_env() -> Option<pipeline_core::BrokerUrl> {
+    brokers()
+        .iter()
+        .find_map(|kind| std::env::var(kind.env).ok().filter(|u| !u.is_empty()))
+        .map(pipeline_core::BrokerUrl::new)
+}
+
+/// Whether every pipeline with a broker can run here, for the tests: where one
+/// cannot, says why in one line (naming the package to install), or panics if
+/// its `PIPELINE_REQUIRE_…=1` is set.
 pub fn broker_available_for_tests() -> bool {
-    pipeline_redis::server::available_for_tests()
+    brokers()
+        .into_iter()
+        .all(|kind| (kind.available_for_tests)())
 }
 
 /// A colour as red, green and blue, free of any plotting crate.
@@ -370,9 +411,11 @@ mod tests {
             assert!(backends[i + 1..].iter().all(|b| b.name != a.name));
         }
         assert!(ALL.iter().all(|p| backend_named(p.backend.name).is_some()));
-        assert_eq!(backend_named("redis").map(|b| b.broker), Some(true));
+        assert!(backend_named("redis").is_some_and(|b| b.broker.is_some()));
         assert_eq!(
-            ALL.iter().filter(|p| p.backend.broker).collect::<Vec<_>>(),
+            ALL.iter()
+                .filter(|p| p.backend.broker.is_some())
+                .collect::<Vec<_>>(),
             [&BROKERED],
             "one row needs a server"
         );

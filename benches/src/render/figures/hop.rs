@@ -78,10 +78,16 @@ pub(crate) fn hop(results: &Results, path: &Path) -> anyhow::Result<()> {
         });
     }
     let mut legend = pipeline_legend(&pipelines, Swatch::Box);
-    if ceiling {
+    if let Some(c) = ceiling
+        .then(|| crate::data::hop::ceiling(results))
+        .flatten()
+    {
         legend.push((
             Swatch::Line(BLACK),
-            "the server's own time for the same commands (redis-benchmark)".into(),
+            format!(
+                "the server's own time for the same commands ({})",
+                c.program
+            ),
         ));
     }
     if !chart.references.is_empty() {

@@ -100,7 +100,7 @@ pub fn table(results: &Results) -> String {
     text.push_str(&super::not_run_notes(&not_run));
     // Where a broker's rows stop, and why.
     let most = LEVELS[LEVELS.len() - 1];
-    for pipeline in ALL.iter().filter(|p| p.backend.broker) {
+    for pipeline in ALL.iter().filter(|p| p.backend.broker.is_some()) {
         // Said where it ran: without its server, the rows say why it did not.
         let top = points
             .iter()

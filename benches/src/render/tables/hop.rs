@@ -15,11 +15,18 @@ use pipeline_registry::{ALL, Pipeline};
 /// How a mode hands over, in a table's words.
 fn mode_label(pipeline: Pipeline, mode: Mode) -> String {
     match (pipeline.backend.broker, mode) {
-        (false, _) => "one at a time: a send, a receive".into(),
-        (true, Mode::OneAtATime) => "one at a time: XADD, XREADGROUP COUNT 1, XACK".into(),
-        (true, Mode::Batched(n)) => {
-            format!("batches of {n}: {n} XADDs pipelined, XREADGROUP COUNT {n}, one XACK")
-        }
+        (None, _) => "one at a time: a send, a receive".into(),
+        (Some(kind), Mode::OneAtATime) => (kind.hand_off)(None),
+        (Some(kind), Mode::Batched(n)) => (kind.hand_off)(Some(n)),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -75,29 +82,37 @@ pub fn table(results: &Results) -> String {
     );
     text.push_str(&not_run_notes(&reasons));
     if let Some(c) = ceiling(results) {
+        let rates: Vec<String> = c
+            .rates
+            .iter()
+            .map(|r| format!("{} {}", format::count(r.per_s.round() as u64), r.command))
+            .collect();
         text.push_str(&format!(
-            "\n*The server's rate: redis-benchmark on the same server, {} requests per \
-             round trip, answered {} XADDs, {} XREADGROUP COUNT 1, {} XACKs of one id, \
-             {} XREADGROUP COUNT {n} and {} XACKs of {n} ids per second: a hop's items \
-             per second if the server did nothing but its commands. One client waiting \
-             for each reply got {} XADDs per second, a round trip of {}: an item by \
-             item hop waits for three.*\n",
+            "\n*The server's rate: {} on the same server, {} requests per round trip, \
+             answered {} per second: a hop's items per second if the server did nothing \
+             but its commands.",
+            c.program,
             c.pipelined,
-            format::count(c.xadd.round() as u64),
-            format::count(c.read_one.round() as u64),
-            format::count(c.ack_one.round() as u64),
-            format::count(c.read_batch.round() as u64),
-            format::count(c.ack_batch.round() as u64),
-            format::count(c.xadd_serial.round() as u64),
-            format::per_item(1.0 / c.xadd_serial),
-            n = c.batch,
+            and_list(&rates),
         ));
+        if let Some(r) = &c.round_trip {
+            let trips: f64 = c.rates.iter().map(|r| r.per_item[0]).sum();
+            text.push_str(&format!(
+                " One client waiting for each reply got {} {} per second, a round trip \
+                 of {}: an item by item hop waits for {}.",
+                format::count(r.per_s.round() as u64),
+                r.command,
+                format::per_item(1.0 / r.per_s),
+                format::count(trips.round() as u64),
+            ));
+        }
+        text.push_str("*\n");
     } else if let Some(why) = ceiling_not_run(results) {
         text.push_str(&format!("\n*The server's rate: not run here: {why}.*\n"));
     }
     let batched = points
         .iter()
-        .find(|p| p.pipeline.backend.broker && matches!(p.mode, Mode::Batched(_)));
+        .find(|p| p.pipeline.backend.broker.is_some() && matches!(p.mode, Mode::Batched(_)));
     if let Some(b) = batched {
         let mut goals = format!(
             "\n*Goals: a batched hop at most {} per item ({}: {})",
@@ -133,7 +148,7 @@ pub(crate) fn fastest_in_process<'a>(
 ) -> Option<(Pipeline, &'a Report)> {
     let capacity = *results.capacities(scenario).first()?;
     ALL.iter()
-        .filter(|p| !p.backend.broker)
+        .filter(|p| p.backend.broker.is_none())
         .filter_map(|&p| Some((p, results.report(scenario, capacity, p)?)))
         .min_by(|a, b| a.1.wall_s.total_cmp(&b.1.wall_s))
 }
@@ -160,7 +175,7 @@ fn waits_table(results: &Results) -> String {
         let Some(&capacity) = results.capacities(scenario).first() else {
             continue;
         };
-        for &pipeline in ALL.iter().filter(|p| p.backend.broker) {
+        for &pipeline in ALL.iter().filter(|p| p.backend.broker.is_some()) {
             let mut row = vec![scenario.to_string(), pipeline.label.to_string()];
             match results.report(scenario, capacity, pipeline) {
                 Some(r) => {

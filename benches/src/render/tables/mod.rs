@@ -469,7 +469,7 @@ mod tests {
         );
         let pollers = ALL.iter().filter(|p| !p.blocks()).count();
         assert_eq!(pollers, 2, "the page counts the pollers");
-        let brokered = ALL.iter().filter(|p| p.backend.broker).count();
+        let brokered = ALL.iter().filter(|p| p.backend.broker.is_some()).count();
         assert_eq!(brokered, 1, "the page names the one pipeline with a broker");
         assert!(fanout.contains(&goal), "fanout/measured.md: {goal}");
         let results = crate::data::json::read_results(
