@@ -37,9 +37,11 @@ pub enum Command {
 /// `lab worker`: one stage of a run on a broker, in this process.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// The broker the run is on: `redis://host:port` or `redis+unix:///path`
-    /// (a URL with a password is better given in REDIS_URL, which other users
-    /// cannot read, than on the command line, which they can).
+    /// The broker the run is on: `redis://host:port`, `rediss://host:port`
+    /// (TLS; REDIS_CA_CERT names a PEM file of the authorities to trust
+    /// instead of the system's) or `redis+unix:///path` (a URL with a password
+    /// is better given in REDIS_URL, which other users cannot read, than on
+    /// the command line, which they can).
     #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true)]
     pub broker: String,
     /// The run's id, as `run --processes` prints it (the prefix of its keys).
@@ -83,9 +85,11 @@ pub struct RunArgs {
     /// (open it at ui.perfetto.dev or in chrome://tracing).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// The broker of a pipeline with one (redis): `redis://host:port` or
-    /// `redis+unix:///path`; without it, `REDIS_URL`'s, or a private
-    /// `redis-server` started for the run.
+    /// The broker of a pipeline with one (redis): `redis://host:port`,
+    /// `rediss://host:port` (TLS, checked against the system's roots, or the
+    /// PEM file of authorities `REDIS_CA_CERT` names) or `redis+unix:///path`;
+    /// without it, `REDIS_URL`'s, or a private `redis-server` started for the
+    /// run. A password in the URL is never printed.
     #[arg(long, value_name = "URL")]
     pub broker: Option<String>,
     /// A pipeline with a broker only: run each stage as a process of its own
