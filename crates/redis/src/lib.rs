@@ -32,6 +32,7 @@
 //! # Ok::<(), pipeline_core::PipelineError>(())
 //! ```
 
+pub mod expiry;
 pub mod hop;
 pub mod processes;
 pub mod server;
@@ -146,6 +147,8 @@ struct Shared {
     /// The entry each worker of this process works on, by consumer name:
     /// touched by [`keep_alive`].
     held: std::sync::Mutex<std::collections::HashMap<String, (Stage, String)>>,
+    /// Set once the broker failed this run: the run's ending asks it nothing.
+    lost: AtomicBool,
 }
 
 impl Shared {
@@ -183,9 +186,23 @@ impl Shared {
     fn lost(&self, run: &Run, error: &redis::RedisError) {
         if interrupted(error) {
             run.probes().stop();
+        } else if error.is_timeout() {
+            self.lost.store(true, Relaxed);
+            let waited = BLOCK + TIMEOUT;
+            let reason = format!(
+                "it stopped answering (no reply within {:.1} s)",
+                waited.as_secs_f64()
+            );
+            run.lost_broker(&self.broker.shown(), &reason);
         } else {
+            self.lost.store(true, Relaxed);
             run.lost_broker(&self.broker.shown(), &error.to_string());
         }
+    }
+
+    /// Whether the broker failed this run.
+    fn is_lost(&self) -> bool {
+        self.lost.load(Relaxed)
     }
 }
 
@@ -311,7 +328,7 @@ const KEEP_ALIVE_EVERY: Duration = Duration::from_millis(250);
 /// taken from a live worker). A failed touch is tried again at the next turn.
 fn keep_alive(shared: &Shared, queues: &Queues, ended: &AtomicBool) {
     let mut conn = None;
-    while !ended.load(Relaxed) {
+    while !ended.load(Relaxed) && !shared.is_lost() {
         let held: Vec<(Stage, String, String)> = shared
             .held
             .lock()
@@ -358,6 +375,7 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         redelivered: Default::default(),
         server_peak: AtomicU64::new(0),
         held: Default::default(),
+        lost: AtomicBool::new(false),
     };
     let broker_error = |e: redis::RedisError| {
         ConfigError::Broker(format!(
@@ -379,24 +397,44 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         processes::publish_config(&mut conn, &shared.prefix, run.config())
             .map_err(broker_error)?;
     }
+    // Every key expires unless this process lives to renew it.
+    if !matches!(role, Role::Worker(_)) {
+        expiry::refresh(&mut conn, &shared.prefix).map_err(broker_error)?;
+    }
     Ok((shared, queues))
 }
 
 fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let role = processes::role();
     let (shared, queues) = prepare(run, &role)?;
-    let report = match &role {
-        Role::Whole => whole::<P>(run, &shared, &queues),
-        Role::Coordinator(spawn) => coordinate(run, &shared, &queues, spawn),
-        Role::Worker(assignment) => {
-            // The coordinator removes the run's keys when it ends.
-            return work::<P>(run, &shared, &queues, assignment);
+    let fresh_ended = AtomicBool::new(false);
+    let report = thread::scope(|s| {
+        // The run's keys expire unless this process lives (`expiry`).
+        if !matches!(role, Role::Worker(_)) {
+            s.spawn(|| expiry::keep_fresh(&shared, &fresh_ended));
         }
-    };
+        let report = match &role {
+            Role::Whole => whole::<P>(run, &shared, &queues),
+            Role::Coordinator(spawn) => {
+                coordinate(run, &shared, &queues, spawn)
+            }
+            // The coordinator removes the run's keys when it ends.
+            Role::Worker(assignment) => {
+                work::<P>(run, &shared, &queues, assignment)
+            }
+        };
+        fresh_ended.store(true, Relaxed);
+        report
+    });
+    if let Role::Worker(_) = role {
+        return report;
+    }
     let mut report = report;
     // The run's dead letters into its report, then its keys go with it (a
-    // lost server took them already).
-    if let Ok(mut conn) = shared.connect() {
+    // lost server took them already, or does not answer).
+    if !shared.is_lost()
+        && let Ok(mut conn) = shared.connect()
+    {
         if let Some(report) = report_of(&mut report) {
             if let Ok(dead) = stream::dead_letters(&mut conn, &shared.prefix) {
                 report.dead_letters = dead;
@@ -588,7 +626,9 @@ fn coordinate(
         (run.finish(collector), watched)
     });
     if let Some(report) = report_of(&mut report) {
-        let mut conn = shared.connect().ok();
+        // A broker that failed the run is not waited for once more.
+        let mut conn =
+            (!shared.is_lost()).then(|| shared.connect().ok()).flatten();
         processes::merge(
             report,
             conn.as_mut(),
@@ -641,6 +681,7 @@ fn work<P: Probing>(
             }
         };
         s.spawn(|| keep_alive(shared, queues, &alive_ended));
+        s.spawn(|| expiry::watch_coordinator(shared, run, &alive_ended));
         let publishing = s.spawn(|| {
             publisher.keep_publishing(&ended, || run.stage_report(stage))
         });
@@ -658,7 +699,13 @@ fn work<P: Probing>(
         false => "completed",
     };
     // A broker lost now leaves the report without this process's line.
-    let last = publisher.last(run.stage_report(stage), how);
+    let last = match shared.is_lost() {
+        false => publisher.last(run.stage_report(stage), how),
+        true => Err(redis::RedisError::from((
+            redis::ErrorKind::Io,
+            "the broker was lost",
+        ))),
+    };
     if let (Some(report), Ok(process)) = (report_of(&mut report), last) {
         report.processes = vec![process];
     }

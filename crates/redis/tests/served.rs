@@ -1,8 +1,8 @@
 //! The pipeline on a broker served over TCP by a `redis-server` each test
 //! starts on a loopback port of its own: TLS with a certificate authority made
-//! for the test, and a password that is never shown. Each test skips, saying
-//! why in one line, where `redis-server` is missing (unless
-//! `PIPELINE_REQUIRE_REDIS=1`).
+//! for the test, a password that is never shown, run keys that expire, and a
+//! server that stops answering. Each test skips, saying why in one line, where
+//! `redis-server` is missing (unless `PIPELINE_REQUIRE_REDIS=1`).
 //!
 //! Unix only: Redis has no Windows build.
 #![cfg(unix)]
@@ -237,4 +237,185 @@ fn an_unreadable_ca_file_is_refused_naming_it() {
     assert!(message.contains("REDIS_CA_CERT"), "{message}");
     assert!(!message.contains(PASSWORD), "{message}");
     assert!(!message.contains('\n'), "{message}");
+}
+
+/// A connection of the test's own to `served`.
+fn connection(served: &Served) -> redis::Connection {
+    let broker = served.broker().expect("the broker answers");
+    broker.client().unwrap().get_connection().unwrap()
+}
+
+/// Every key of the run under way on `conn`'s server, with its time to
+/// live in ms (-1: none).
+fn run_keys(conn: &mut redis::Connection) -> Vec<(String, i64)> {
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg("pipeline:*").query(conn).unwrap();
+    keys.into_iter()
+        .filter_map(|key| {
+            let ttl: i64 = redis::cmd("PTTL").arg(&key).query(conn).unwrap();
+            // -2: gone since the listing.
+            (ttl != -2).then_some((key, ttl))
+        })
+        .collect()
+}
+
+/// Every key of a run gets a time to live within two renewals and keeps
+/// one while the run lives (so a coordinator killed without its exit leaves
+/// nothing on the server for long), and the run's `alive` key has the short
+/// one.
+#[test]
+fn every_key_of_a_run_expires_unless_its_coordinator_renews_it() {
+    use pipeline_redis::expiry::{ALIVE_TTL, REFRESH_EVERY, RUN_TTL};
+    let Some(served) = Served::start(false) else {
+        return;
+    };
+    let broker = served.broker().unwrap();
+    let mut conn = connection(&served);
+    let config = Config {
+        capacity: Some(8),
+        resize_ms: 2.0,
+        ..config(2_000)
+    };
+    let run =
+        std::thread::spawn(move || on_broker(&broker, || BACKEND.run(&config)));
+    let keys = within("a run's keys", WATCHDOG, move || {
+        // Until the run is under way: its streams and its alive key.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while run_keys(&mut conn).len() < 5 {
+            assert!(Instant::now() < deadline, "the run started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(REFRESH_EVERY * 2);
+        let first = run_keys(&mut conn);
+        std::thread::sleep(REFRESH_EVERY * 2);
+        let second = run_keys(&mut conn);
+        (first, second)
+    });
+    let report = run.join().unwrap().expect("the run completes");
+    assert_eq!(report.items_out, 2_000);
+    let (first, second) = keys;
+    for (key, ttl) in &first {
+        assert!(
+            *ttl <= RUN_TTL.as_millis() as i64,
+            "{key}: {ttl} ms to live"
+        );
+        if key.ends_with(":alive") {
+            assert!(*ttl > 0 && *ttl <= ALIVE_TTL.as_millis() as i64);
+        }
+        // A key made since the last renewal has none yet: by the next
+        // listing, two renewals later, it has one (unless it is gone).
+        // (A putter's list of the slot it took lives from its BLMOVE to its
+        // MULTI: a new one each put.)
+        if *ttl == -1 && !key.contains(":taken:") {
+            let later = second.iter().find(|(k, _)| k == key);
+            assert!(
+                later.is_none_or(|(_, ttl)| *ttl > 0),
+                "{key} has no time to live after two renewals: {second:?}"
+            );
+        }
+    }
+    for name in ["download", "resize", "upload", "done", "alive"] {
+        assert!(
+            first.iter().any(
+                |(key, ttl)| key.ends_with(&format!(":{name}")) && *ttl > 0
+            ),
+            "{name} has a time to live: {first:?}"
+        );
+    }
+    let mut conn = connection(&served);
+    assert!(
+        run_keys(&mut conn).is_empty(),
+        "the ended run removed its keys"
+    );
+}
+
+/// A stage process asked to join a run whose coordinator is gone (its keys
+/// still there, waiting to expire, but no `alive` key) is refused in one
+/// line saying so, before it works for no collector.
+#[test]
+fn a_worker_for_a_run_without_its_coordinator_is_refused() {
+    use pipeline_redis::processes::{Assignment, config_of};
+    let Some(served) = Served::start(false) else {
+        return;
+    };
+    let broker = served.broker().unwrap();
+    let mut conn = connection(&served);
+    let run = "pipeline:1-2-3";
+    let json = serde_json::to_string(&config(10)).unwrap();
+    redis::cmd("SET")
+        .arg(format!("{run}:config"))
+        .arg(json)
+        .query::<()>(&mut conn)
+        .unwrap();
+    let assignment = Assignment {
+        run: run.into(),
+        stage: pipeline_core::Stage::Resize,
+        workers: 1,
+    };
+    let refused = on_broker(&broker, || config_of(&assignment))
+        .expect_err("no coordinator");
+    let message = refused.to_string();
+    assert!(message.contains("no coordinator any more"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+    assert!(!message.contains(PASSWORD), "{message}");
+    // With its coordinator's alive key, the same run is joined.
+    redis::cmd("SET")
+        .arg(pipeline_redis::expiry::alive_key(run))
+        .arg(1)
+        .query::<()>(&mut conn)
+        .unwrap();
+    let config = on_broker(&broker, || config_of(&assignment)).unwrap();
+    assert_eq!(config.items, 10);
+}
+
+/// A server that stops answering (SIGSTOP: a hung broker) ends the run while
+/// it is still stopped, saying so, with what was done: a pause longer than
+/// the client's timeout does not hang the run until the server goes on.
+#[test]
+fn a_broker_that_stops_answering_ends_the_run_while_it_is_stopped() {
+    let Some(served) = Served::start(false) else {
+        return;
+    };
+    let broker = served.broker().unwrap();
+    let config = Config {
+        resize_ms: 1.0,
+        ..config(5_000)
+    };
+    let probes = std::sync::Arc::new(pipeline_core::Probes::new(&config));
+    let watched = std::sync::Arc::clone(&probes);
+    let pid = served.pid();
+    let (outcome, waited) =
+        within("a run on a stopped broker", WATCHDOG, move || {
+            let run = std::thread::spawn(move || {
+                on_broker(&broker, || BACKEND.run_with(&config, watched))
+            });
+            while probes.got_by(pipeline_core::Stage::Upload) < 20
+                && !run.is_finished()
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            // SAFETY: kill(2) on the test's own child; continued when dropped.
+            unsafe { libc::kill(pid, libc::SIGSTOP) };
+            let stopped_at = Instant::now();
+            let outcome = run.join().expect("the run's thread ends");
+            (outcome, stopped_at.elapsed())
+        });
+    // Still stopped here: the run ended without it.
+    eprintln!("the run ended {waited:.1?} after its broker stopped");
+    match outcome {
+        Err(pipeline_core::PipelineError::BrokerLost {
+            broker,
+            reason,
+            report,
+        }) => {
+            assert!(broker.contains(":***@127.0.0.1"), "{broker}");
+            assert!(reason.contains("stopped answering"), "{reason}");
+            assert_eq!(report.outcome, "stopped: lost the broker");
+            assert_eq!(
+                report.items_out + report.failed + report.unfinished,
+                report.items_in
+            );
+        }
+        other => panic!("a run on a stopped broker gave {other:?}"),
+    }
 }
