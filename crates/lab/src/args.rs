@@ -172,6 +172,15 @@ fn parse_workers_of_a_stage(text: &str) -> Result<usize, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameSize(pub Option<(u32, u32)>);
 
+/// Whether the command line is `worker … --quiet` (or `-q`), read before it is
+/// parsed: a stage process started by a coordinator says nothing from its first
+/// moment.
+pub fn is_quiet_worker(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.into_iter().skip(1).collect();
+    args.first().is_some_and(|command| command == "worker")
+        && args.iter().any(|arg| arg == "--quiet" || arg == "-q")
+}
+
 /// Parses the command line. A usage error is printed as one `error: …` line and
 /// exits with code 2; `--help` and `--version` print and exit with code 0.
 pub fn parse() -> Cli {
@@ -327,6 +336,20 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_quiet_worker_is_known_before_its_command_line_is_parsed() {
+        let args = |words: &[&str]| words.iter().map(Into::into).collect::<Vec<_>>();
+        assert!(is_quiet_worker(args(&[
+            "lab", "worker", "--quiet", "--run", "r"
+        ])));
+        assert!(is_quiet_worker(args(&[
+            "lab", "worker", "--run", "r", "-q"
+        ])));
+        assert!(!is_quiet_worker(args(&["lab", "worker", "--run", "r"])));
+        assert!(!is_quiet_worker(args(&["lab", "run", "--quiet"])));
+        assert!(!is_quiet_worker(args(&["lab"])));
     }
 
     #[test]
