@@ -384,6 +384,15 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         ))
     };
     let mut conn = shared.connect().map_err(broker_error)?;
+    // A connection per worker: more than the server takes is refused now,
+    // not reset in the middle of the run.
+    let workers = match role {
+        Role::Worker(assignment) => assignment.workers,
+        _ => run.config().workers.iter().sum(),
+    };
+    let needed = workers as u64 + server::CONNECTIONS_BESIDES_WORKERS;
+    server::check_room(&mut conn, needed, &shared.broker.shown())
+        .map_err(ConfigError::Broker)?;
     let queues = Queues::new(&shared.prefix, run.config().capacity);
     // A stage process joins queues its coordinator made.
     if !matches!(role, Role::Worker(_)) {

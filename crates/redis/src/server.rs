@@ -469,6 +469,84 @@ extern "C" fn stop_process_server() {
     }
 }
 
+/// File descriptors a private server keeps beside its clients' (Redis
+/// reserves 32 for itself, and this process needs some of its own).
+const FD_MARGIN: u64 = 64;
+/// Redis's own default `maxclients`, the most a private server is given.
+const MAX_CLIENTS: u64 = 10_000;
+
+/// The `maxclients` of a private server under an open-file limit of
+/// `nofile` (`ulimit -n`; `None` if unknown): the limit less
+/// [`FD_MARGIN`], at most Redis's default. Each connection is a file
+/// descriptor in the server and one in this process, which has the same
+/// limit: a server allowed more clients than that fails them with
+/// "Connection reset by peer".
+pub fn maxclients_for(nofile: Option<u64>) -> u64 {
+    match nofile {
+        Some(limit) => limit.saturating_sub(FD_MARGIN).clamp(1, MAX_CLIENTS),
+        None => 4096,
+    }
+}
+
+/// This process's soft limit on open files, if it has one.
+#[cfg(unix)]
+fn open_file_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit(2) writes the limit into the struct it is given.
+    let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    // `rlim_t` is not 64 bits on every Unix.
+    #[allow(clippy::unnecessary_cast)]
+    let soft = limit.rlim_cur as u64;
+    (got == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(soft)
+}
+
+/// Connections a run opens besides one per worker: the camera, the
+/// collector, the watches and their renewals, in every process of the run.
+pub const CONNECTIONS_BESIDES_WORKERS: u64 = 16;
+
+/// Refuses, in one line, a run that needs `needed` connections to a server
+/// that takes fewer clients than that (`maxclients`, less those connected
+/// now); a server that does not say (`CONFIG` renamed away) is not refused.
+pub fn check_room(
+    conn: &mut redis::Connection,
+    needed: u64,
+    shown: &str,
+) -> Result<(), String> {
+    let Ok(config) = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxclients")
+        .query::<Vec<String>>(conn)
+    else {
+        return Ok(());
+    };
+    let Some(maxclients) = config.get(1).and_then(|n| n.parse::<u64>().ok())
+    else {
+        return Ok(());
+    };
+    let info: String = redis::cmd("INFO")
+        .arg("clients")
+        .query(conn)
+        .unwrap_or_default();
+    let connected = info
+        .lines()
+        .find_map(|line| line.strip_prefix("connected_clients:"))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    // This connection is closed before the run opens its own.
+    let room = maxclients.saturating_sub(connected.saturating_sub(1));
+    if needed <= room {
+        return Ok(());
+    }
+    Err(format!(
+        "the run needs {needed} connections to the broker at {shown}, which \
+         takes {room} more (maxclients {maxclients}, {connected} connected): \
+         use fewer workers, or a server that takes more clients"
+    ))
+}
+
 /// Redis has no Windows build: no private server there.
 #[cfg(windows)]
 fn start_private() -> Result<Broker, BrokerError> {
@@ -551,8 +629,10 @@ fn spawn_server(binary: &Path, dir: &Path, socket: &Path) -> io::Result<Child> {
         .arg("no")
         .arg("--dir")
         .arg(dir)
+        // As many clients as a file descriptor each allows, in the server
+        // and in this process.
         .arg("--maxclients")
-        .arg("4096")
+        .arg(maxclients_for(open_file_limit()).to_string())
         // Its own words, where a failed start can be read from.
         .arg("--logfile")
         .arg(dir.join(LOG))

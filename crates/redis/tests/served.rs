@@ -63,6 +63,11 @@ impl Served {
     /// authority made here, `ca.pem` in its directory), and waits until it
     /// answers.
     fn start(tls: bool) -> Option<Served> {
+        Served::start_with(tls, &[])
+    }
+
+    /// [`Served::start`], with `extra` arguments for the server.
+    fn start_with(tls: bool, extra: &[&str]) -> Option<Served> {
         let binary = binary()?;
         let dir = tempfile::tempdir().unwrap();
         // A port nothing listens on now.
@@ -78,7 +83,8 @@ impl Served {
             .arg("--dir")
             .arg(dir.path())
             .arg("--logfile")
-            .arg(dir.path().join("redis.log"));
+            .arg(dir.path().join("redis.log"))
+            .args(extra);
         if tls {
             make_certificates(dir.path());
             let file = |name: &str| dir.path().join(name);
@@ -418,4 +424,49 @@ fn a_broker_that_stops_answering_ends_the_run_while_it_is_stopped() {
         }
         other => panic!("a run on a stopped broker gave {other:?}"),
     }
+}
+
+/// A private server takes as many clients as the open-file limit allows,
+/// less a margin, and never more than Redis's default.
+#[test]
+fn a_private_server_takes_the_clients_the_open_file_limit_allows() {
+    use pipeline_redis::server::maxclients_for;
+    assert_eq!(maxclients_for(Some(1024)), 960);
+    assert_eq!(maxclients_for(Some(4096)), 4032);
+    assert_eq!(maxclients_for(Some(1_048_576)), 10_000);
+    assert_eq!(maxclients_for(Some(10)), 1);
+    assert_eq!(maxclients_for(None), 4096);
+}
+
+/// A run that needs more connections than the server takes is refused
+/// before any thread starts, in one line that says so, instead of having its
+/// connections reset in the middle.
+#[test]
+fn a_run_needing_more_connections_than_the_server_takes_is_refused() {
+    let Some(served) = Served::start_with(false, &["--maxclients", "40"])
+    else {
+        return;
+    };
+    let broker = served.broker().unwrap();
+    let crowd = Config {
+        workers: [10, 10, 10],
+        ..config(10)
+    };
+    let refused = on_broker(&broker, || BACKEND.run(&crowd));
+    match refused {
+        Err(pipeline_core::PipelineError::Config(error)) => {
+            let message = error.to_string();
+            assert!(message.contains("needs 46 connections"), "{message}");
+            assert!(message.contains("maxclients 40"), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+            assert!(!message.contains(PASSWORD), "{message}");
+        }
+        other => panic!("a crowd too large for the server gave {other:?}"),
+    }
+    let fits = Config {
+        workers: [2, 2, 2],
+        ..config(10)
+    };
+    let report = on_broker(&broker, || BACKEND.run(&fits)).unwrap();
+    assert_eq!(report.items_out, 10);
 }
