@@ -216,10 +216,10 @@ fn coordinator(
 }
 
 /// The password is in no output of the run, on no stage process's command
-/// line; a broker that stops answering (SIGSTOP) ends the run while it is
-/// still stopped, exit code 1, with one line for the run that says so (not one
-/// per process, none cut into another), and no stage process says the
-/// coordinator's SIGTERM.
+/// line; a broker that stops answering for five seconds (SIGSTOP, then
+/// SIGCONT) ends the run while it is still stopped, exit code 1, with one line
+/// for the run that says so (not one per process, none cut into another), and
+/// no stage process says the coordinator's SIGTERM.
 #[test]
 fn a_broker_with_a_password_that_stops_answering_ends_the_run_in_one_line() {
     let Some(served) = Served::start() else {
@@ -246,12 +246,26 @@ fn a_broker_with_a_password_that_stops_answering_ends_the_run_in_one_line() {
     }
     served.signal(libc::SIGSTOP);
     let stopped_at = Instant::now();
+    let continued = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pause = {
+        let continued = std::sync::Arc::clone(&continued);
+        let pid = served.child.id() as i32;
+        thread::spawn(move || {
+            thread::sleep(Duration::from_secs(5));
+            continued.store(true, std::sync::atomic::Ordering::SeqCst);
+            // SAFETY: kill(2) on the test's own child.
+            unsafe { libc::kill(pid, libc::SIGCONT) };
+        })
+    };
     let output = to_its_end(child, out, err);
-    // Still stopped here: the run ended without it.
-    eprintln!(
-        "the run ended {:.1?} after its broker stopped",
-        stopped_at.elapsed()
+    let waited = stopped_at.elapsed();
+    assert!(
+        !continued.load(std::sync::atomic::Ordering::SeqCst),
+        "the run ended only once the broker went on, {waited:.1?} after it stopped: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    pause.join().unwrap();
+    eprintln!("the run ended {waited:.1?} after its broker stopped");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");

@@ -10,6 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Child;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use pipeline_core::testkit::within;
@@ -374,9 +375,9 @@ fn a_worker_for_a_run_without_its_coordinator_is_refused() {
     assert_eq!(config.items, 10);
 }
 
-/// A server that stops answering (SIGSTOP: a hung broker) ends the run while
-/// it is still stopped, saying so, with what was done: a pause longer than
-/// the client's timeout does not hang the run until the server goes on.
+/// A server that stops answering for five seconds (SIGSTOP, then SIGCONT: a
+/// hung broker) ends the run while it is still stopped, saying so, with what
+/// was done: the run does not hang until the server goes on.
 #[test]
 fn a_broker_that_stops_answering_ends_the_run_while_it_is_stopped() {
     let Some(served) = Served::start(false) else {
@@ -390,8 +391,10 @@ fn a_broker_that_stops_answering_ends_the_run_while_it_is_stopped() {
     let probes = std::sync::Arc::new(pipeline_core::Probes::new(&config));
     let watched = std::sync::Arc::clone(&probes);
     let pid = served.pid();
-    let (outcome, waited) =
-        within("a run on a stopped broker", WATCHDOG, move || {
+    let (outcome, waited) = within(
+        "a run on a stopped broker",
+        WATCHDOG,
+        move || {
             let run = std::thread::spawn(move || {
                 on_broker(&broker, || BACKEND.run_with(&config, watched))
             });
@@ -403,10 +406,27 @@ fn a_broker_that_stops_answering_ends_the_run_while_it_is_stopped() {
             // SAFETY: kill(2) on the test's own child; continued when dropped.
             unsafe { libc::kill(pid, libc::SIGSTOP) };
             let stopped_at = Instant::now();
+            let continued = std::sync::Arc::new(AtomicBool::new(false));
+            let pause = {
+                let continued = std::sync::Arc::clone(&continued);
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_secs(5));
+                    continued.store(true, SeqCst);
+                    // SAFETY: kill(2) on the test's own child.
+                    unsafe { libc::kill(pid, libc::SIGCONT) };
+                })
+            };
             let outcome = run.join().expect("the run's thread ends");
-            (outcome, stopped_at.elapsed())
-        });
-    // Still stopped here: the run ended without it.
+            let waited = stopped_at.elapsed();
+            assert!(
+                !continued.load(SeqCst),
+                "the run ended only once the broker went on, {waited:.1?} after \
+             it stopped: {outcome:?}"
+            );
+            pause.join().unwrap();
+            (outcome, waited)
+        },
+    );
     eprintln!("the run ended {waited:.1?} after its broker stopped");
     match outcome {
         Err(pipeline_core::PipelineError::BrokerLost {
