@@ -367,3 +367,100 @@ fn a_worker_for_a_run_whose_coordinator_was_killed_ends_in_one_line() {
         assert!(ttl != -1, "{key} never expires");
     }
 }
+
+/// A certificate authority (`ca.pem`) and a server certificate for 127.0.0.1
+/// that it signed (`server.pem`, `server.key`), in `dir`.
+fn make_certificates(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server_params = CertificateParams::new(vec!["127.0.0.1".into()]).unwrap();
+    let server_cert = server_params.signed_by(&server_key, &ca).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("server.pem"), server_cert.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), server_key.serialize_pem()).unwrap();
+}
+
+/// `lab run --processes --broker rediss://…` on a server that speaks TLS
+/// only, its certificate signed by an authority `REDIS_CA_CERT` names: every
+/// stage process reaches it too, and every item comes out.
+#[test]
+fn stage_processes_run_on_a_broker_over_tls() {
+    let Some(binary) = redis_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    make_certificates(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let file = |name: &str| dir.path().join(name);
+    let child = Command::new(binary)
+        .args(["--port", "0", "--tls-port", &port.to_string()])
+        .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args(["--requirepass", PASSWORD, "--tls-auth-clients", "no"])
+        .arg("--tls-cert-file")
+        .arg(file("server.pem"))
+        .arg("--tls-key-file")
+        .arg(file("server.key"))
+        .arg("--tls-ca-cert-file")
+        .arg(file("ca.pem"))
+        .arg("--dir")
+        .arg(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    let ca = file("ca.pem");
+    let served = Served {
+        child,
+        _dir: dir,
+        port,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("rediss://:{PASSWORD}@127.0.0.1:{}", served.port);
+    let mut command = lab();
+    command.env("REDIS_CA_CERT", &ca);
+    command.args(["run", "--backend", "redis", "--processes", "--broker", &url]);
+    command.args(["--scenario", "camera", "--items", "300", "--json"]);
+    let mut child = started(&mut command);
+    let out = read_all(child.stdout.take().unwrap());
+    let err = read_all(child.stderr.take().unwrap());
+    let output = to_its_end(child, out, err);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    let report: pipeline_core::Report = serde_json::from_slice(&output.stdout).expect("the report");
+    assert_eq!((report.items_in, report.items_out), (300, 300));
+    assert_eq!(report.processes.len(), 4, "{:?}", report.processes);
+    // Without the authority, the server's certificate is refused before any
+    // run: exit code 2, one line.
+    let mut untrusted = lab();
+    untrusted.env_remove("REDIS_CA_CERT");
+    untrusted.args([
+        "run",
+        "--backend",
+        "redis",
+        "--items",
+        "10",
+        "--broker",
+        &url,
+    ]);
+    let mut child = started(&mut untrusted);
+    let out = read_all(child.stdout.take().unwrap());
+    let err = read_all(child.stderr.take().unwrap());
+    let output = to_its_end(child, out, err);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+}
