@@ -510,10 +510,13 @@ impl Watch<'_> {
             if processes.iter().all(|p| p.ended.is_some()) {
                 break;
             }
-            // A broker that failed once is asked nothing more: each call
-            // would wait for its timeout.
+            // A broker that failed the run is asked nothing more: each call
+            // would wait for its timeout. A connection that failed (a signal
+            // cut a read short) is made again.
             if self.shared.is_lost() {
                 conn = None;
+            } else if conn.is_none() {
+                conn = self.shared.connect().ok();
             }
             if let Some(c) = conn.as_mut() {
                 let mut answered = self.sample(c, &mut watched.peaks);
