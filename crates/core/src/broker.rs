@@ -30,6 +30,9 @@ pub struct BrokerKind {
     /// The schemes its URLs start with (`redis`, `rediss`, `redis+unix`): a
     /// `--broker` URL finds its pipeline by them.
     pub schemes: &'static [&'static str],
+    /// What a user should know of its URLs, for the lab's help (TLS, the
+    /// authorities trusted): one sentence.
+    pub url_note: &'static str,
     /// The environment variable that names a server to use instead of a
     /// private one (`REDIS_URL`); a stage process is given its URL there too,
     /// never on its command line.

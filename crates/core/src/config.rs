@@ -165,28 +165,48 @@ pub struct OnBroker {
 /// assert_eq!(url.scheme(), Some("redis"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct BrokerUrl(String);
+pub struct BrokerUrl {
+    url: String,
+    authorities: Option<PathBuf>,
+}
 
 impl BrokerUrl {
     /// The URL as given.
     pub fn new(url: impl Into<String>) -> BrokerUrl {
-        BrokerUrl(url.into())
+        BrokerUrl {
+            url: url.into(),
+            authorities: None,
+        }
+    }
+
+    /// The same URL, reached over TLS trusting the certificate authorities of
+    /// the PEM file `path` rather than the broker's default ones.
+    pub fn trusting(self, path: impl Into<PathBuf>) -> BrokerUrl {
+        BrokerUrl {
+            authorities: Some(path.into()),
+            ..self
+        }
+    }
+
+    /// The PEM file of the certificate authorities to trust, if given.
+    pub fn authorities(&self) -> Option<&std::path::Path> {
+        self.authorities.as_deref()
     }
 
     /// The URL with its password, for the client that connects (and for nothing
     /// that prints, logs or passes it on a command line).
     pub fn secret(&self) -> &str {
-        &self.0
+        &self.url
     }
 
     /// The part before `://`, which says which broker the URL is for.
     pub fn scheme(&self) -> Option<&str> {
-        self.0.split_once("://").map(|(scheme, _)| scheme)
+        self.url.split_once("://").map(|(scheme, _)| scheme)
     }
 
     /// The URL with the password of its user information replaced by `***`.
     pub fn shown(&self) -> String {
-        redacted(&self.0)
+        redacted(&self.url)
     }
 }
 

@@ -67,9 +67,10 @@ fn backend_help() -> String {
 /// `run --broker`'s help: the brokers' URLs and variables, from the registry.
 fn run_broker_help() -> String {
     format!(
-        "The broker of a pipeline with one: {}; without it, the URL in {}, or a private \
-         server started for the run",
+        "The broker of a pipeline with one: {} ({}); without it, the URL in {}, or a \
+         private server started for the run. A password in the URL is never printed",
         pipeline_registry::broker_urls(),
+        pipeline_registry::broker_url_notes(),
         pipeline_registry::broker_variables(),
     )
 }
@@ -77,10 +78,11 @@ fn run_broker_help() -> String {
 /// `worker --broker`'s help.
 fn worker_broker_help() -> String {
     format!(
-        "The broker the run is on: {}; without it, the URL in {} (a URL with a password \
-         is better given there, which other users cannot read, than on the command line, \
-         which they can)",
+        "The broker the run is on: {} ({}); without it, the URL in {} (a URL with a \
+         password is better given there, which other users cannot read, than on the \
+         command line, which they can)",
         pipeline_registry::broker_urls(),
+        pipeline_registry::broker_url_notes(),
         pipeline_registry::broker_variables(),
     )
 }
@@ -202,6 +204,15 @@ fn parse_workers_of_a_stage(text: &str) -> Result<usize, String> {
 /// A frame size from the command line: `None` carries no pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameSize(pub Option<(u32, u32)>);
+
+/// Whether the command line is `worker … --quiet` (or `-q`), read before it is
+/// parsed: a stage process started by a coordinator says nothing from its first
+/// moment.
+pub fn is_quiet_worker(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.into_iter().skip(1).collect();
+    args.first().is_some_and(|command| command == "worker")
+        && args.iter().any(|arg| arg == "--quiet" || arg == "-q")
+}
 
 /// Parses the command line. A usage error is printed as one `error: …` line and
 /// exits with code 2; `--help` and `--version` print and exit with code 0.
@@ -358,6 +369,20 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_quiet_worker_is_known_before_its_command_line_is_parsed() {
+        let args = |words: &[&str]| words.iter().map(Into::into).collect::<Vec<_>>();
+        assert!(is_quiet_worker(args(&[
+            "lab", "worker", "--quiet", "--run", "r"
+        ])));
+        assert!(is_quiet_worker(args(&[
+            "lab", "worker", "--run", "r", "-q"
+        ])));
+        assert!(!is_quiet_worker(args(&["lab", "worker", "--run", "r"])));
+        assert!(!is_quiet_worker(args(&["lab", "run", "--quiet"])));
+        assert!(!is_quiet_worker(args(&["lab"])));
     }
 
     #[test]

@@ -42,7 +42,12 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    // Then the signals, so that a Ctrl-C from the first moment stops cleanly.
+    // Then the signals, so that a Ctrl-C from the first moment stops cleanly; a
+    // stage process its coordinator started (`worker --quiet`) is quiet from
+    // before then, so that its coordinator's SIGTERM is never said twice.
+    if args::is_quiet_worker(std::env::args_os()) {
+        signals::quiet();
+    }
     let signals = signals::install();
     panics::install_one_line_hook();
     let cli = args::parse();

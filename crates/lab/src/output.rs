@@ -19,11 +19,15 @@ pub fn json(value: &impl Serialize) -> io::Result<()> {
 }
 
 /// Writes `line` and a newline to stderr, each of its overlong words cut (see
-/// [`shorten`]). A stderr that is closed or whose reader is gone loses the line,
-/// and nothing else: the exit code stays what it was.
+/// [`shorten`]), in one `write`: the lines of processes that share a stderr
+/// (a run's stage processes) never interleave. A stderr that is closed or whose
+/// reader is gone loses the line, and nothing else: the exit code stays what it
+/// was.
 pub fn error_line(line: &str) {
+    let mut whole = shorten(line);
+    whole.push('\n');
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "{}", shorten(line));
+    let _ = stderr.write_all(whole.as_bytes());
     let _ = stderr.flush();
 }
 

@@ -14,6 +14,22 @@ use crate::{output, signals};
 /// `args.stage`, and says what they did: a line on stderr, or this process's
 /// line of the report as JSON on stdout.
 pub fn work(args: &WorkerArgs) -> Result<(), LabError> {
+    match joined(args) {
+        // A stage process its coordinator started says nothing the coordinator
+        // says: a stop it was asked for, or a broker they both lost (one line
+        // for the run, not one per process).
+        Err(error)
+            if args.quiet
+                && (signals::caught().is_some()
+                    || error.to_string().starts_with("lost the broker")) =>
+        {
+            Err(LabError::Quiet(error.exit_code()))
+        }
+        other => other,
+    }
+}
+
+fn joined(args: &WorkerArgs) -> Result<(), LabError> {
     if args.quiet {
         signals::quiet();
     }

@@ -91,7 +91,7 @@ struct Queue {
 
 /// A new hop's stream and group on the broker at `url`.
 pub fn queue(url: &BrokerUrl) -> Result<Box<dyn HopQueue>, BrokerFailure> {
-    let broker = Broker::at(url.secret())?;
+    let broker = crate::broker_at(Some(url))?;
     let key = format!("{}:stream", prefix());
     let mut setup = connect(&broker)?;
     redis::cmd("XGROUP")
@@ -365,7 +365,7 @@ impl Plan {
     ) -> Result<Plan, BrokerFailure> {
         let target = target_args(url.secret())
             .ok_or_else(|| format!("redis-benchmark cannot reach {url}"))?;
-        let broker = Broker::at(url.secret())?;
+        let broker = crate::broker_at(Some(url))?;
         let batch = batch.max(1);
         Ok(Plan {
             target,

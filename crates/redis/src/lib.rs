@@ -32,6 +32,7 @@
 //! # Ok::<(), pipeline_core::PipelineError>(())
 //! ```
 
+pub mod expiry;
 pub mod hop;
 pub mod processes;
 pub mod server;
@@ -79,6 +80,8 @@ impl Handoff for Redis {
 pub const KIND: BrokerKind = BrokerKind {
     name: "Redis",
     schemes: &["redis", "rediss", "redis+unix", "unix"],
+    url_note: "rediss:// is TLS, the server's certificate checked against the system's \
+               roots or the PEM file of authorities REDIS_CA_CERT names",
     env: server::URL_ENV,
     check: |url| {
         broker_at(url)
@@ -106,8 +109,11 @@ pub fn run(config: &Config) -> Result<Report, PipelineError> {
 /// The broker at `url`, or the default one ([`server::broker`]): `REDIS_URL`'s,
 /// or a private server started for this process.
 fn broker_at(url: Option<&BrokerUrl>) -> Result<Broker, BrokerError> {
-    match url {
-        Some(url) => Broker::at(url.secret()),
+    match url.map(|url| (url, url.authorities())) {
+        Some((url, Some(authorities))) => {
+            Broker::trusting(url.secret(), Some(authorities.to_path_buf()))
+        }
+        Some((url, None)) => Broker::at(url.secret()),
         None => server::broker(),
     }
 }
@@ -130,6 +136,8 @@ struct Shared {
     /// The entry each worker of this process works on, by consumer name:
     /// touched by [`keep_alive`].
     held: std::sync::Mutex<std::collections::HashMap<String, (Stage, String)>>,
+    /// Set once the broker failed this run: the run's ending asks it nothing.
+    lost: AtomicBool,
 }
 
 impl Shared {
@@ -167,9 +175,23 @@ impl Shared {
     fn lost(&self, run: &Run, error: &redis::RedisError) {
         if interrupted(error) {
             run.probes().stop();
+        } else if error.is_timeout() {
+            self.lost.store(true, Relaxed);
+            let waited = BLOCK + TIMEOUT;
+            let reason = format!(
+                "it stopped answering (no reply within {:.1} s)",
+                waited.as_secs_f64()
+            );
+            run.lost_broker(&self.broker.shown(), &reason);
         } else {
+            self.lost.store(true, Relaxed);
             run.lost_broker(&self.broker.shown(), &error.to_string());
         }
+    }
+
+    /// Whether the broker failed this run.
+    fn is_lost(&self) -> bool {
+        self.lost.load(Relaxed)
     }
 }
 
@@ -291,7 +313,7 @@ const KEEP_ALIVE_EVERY: Duration = Duration::from_millis(250);
 /// taken from a live worker). A failed touch is tried again at the next turn.
 fn keep_alive(shared: &Shared, queues: &Queues, ended: &AtomicBool) {
     let mut conn = None;
-    while !ended.load(Relaxed) {
+    while !ended.load(Relaxed) && !shared.is_lost() {
         let held: Vec<(Stage, String, String)> = shared
             .held
             .lock()
@@ -343,6 +365,7 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         redelivered: Default::default(),
         server_peak: AtomicU64::new(0),
         held: Default::default(),
+        lost: AtomicBool::new(false),
     };
     let broker_error = |e: redis::RedisError| {
         ConfigError::Broker(format!(
@@ -351,6 +374,15 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         ))
     };
     let mut conn = shared.connect().map_err(broker_error)?;
+    // A connection per worker: more than the server takes is refused now,
+    // not reset in the middle of the run.
+    let workers = match role {
+        Role::Worker(assignment) => assignment.workers,
+        _ => run.config().workers.iter().sum(),
+    };
+    let needed = workers as u64 + server::CONNECTIONS_BESIDES_WORKERS;
+    server::check_room(&mut conn, needed, &shared.broker.shown())
+        .map_err(ConfigError::Broker)?;
     let queues = Queues::new(&shared.prefix, run.config().capacity);
     // A stage process joins queues its coordinator made.
     if !matches!(role, Role::Worker(_)) {
@@ -364,24 +396,44 @@ fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
         processes::publish_config(&mut conn, &shared.prefix, run.config())
             .map_err(broker_error)?;
     }
+    // Every key expires unless this process lives to renew it.
+    if !matches!(role, Role::Worker(_)) {
+        expiry::refresh(&mut conn, &shared.prefix).map_err(broker_error)?;
+    }
     Ok((shared, queues))
 }
 
 fn pipeline<P: Probing>(run: &Run) -> Result<Report, PipelineError> {
     let role = run.config().role().clone();
     let (shared, queues) = prepare(run, &role)?;
-    let report = match &role {
-        Role::Whole => whole::<P>(run, &shared, &queues),
-        Role::Coordinator(spawn) => coordinate(run, &shared, &queues, spawn),
-        Role::Worker(assignment) => {
-            // The coordinator removes the run's keys when it ends.
-            return work::<P>(run, &shared, &queues, assignment);
+    let fresh_ended = AtomicBool::new(false);
+    let report = thread::scope(|s| {
+        // The run's keys expire unless this process lives (`expiry`).
+        if !matches!(role, Role::Worker(_)) {
+            s.spawn(|| expiry::keep_fresh(&shared, &fresh_ended));
         }
-    };
+        let report = match &role {
+            Role::Whole => whole::<P>(run, &shared, &queues),
+            Role::Coordinator(spawn) => {
+                coordinate(run, &shared, &queues, spawn)
+            }
+            // The coordinator removes the run's keys when it ends.
+            Role::Worker(assignment) => {
+                work::<P>(run, &shared, &queues, assignment)
+            }
+        };
+        fresh_ended.store(true, Relaxed);
+        report
+    });
+    if let Role::Worker(_) = role {
+        return report;
+    }
     let mut report = report;
     // The run's dead letters into its report, then its keys go with it (a
-    // lost server took them already).
-    if let Ok(mut conn) = shared.connect() {
+    // lost server took them already, or does not answer).
+    if !shared.is_lost()
+        && let Ok(mut conn) = shared.connect()
+    {
         if let Some(report) = report_of(&mut report) {
             if let Ok(dead) = stream::dead_letters(&mut conn, &shared.prefix) {
                 report.dead_letters = dead;
@@ -573,7 +625,9 @@ fn coordinate(
         (run.finish(collector), watched)
     });
     if let Some(report) = report_of(&mut report) {
-        let mut conn = shared.connect().ok();
+        // A broker that failed the run is not waited for once more.
+        let mut conn =
+            (!shared.is_lost()).then(|| shared.connect().ok()).flatten();
         processes::merge(
             report,
             conn.as_mut(),
@@ -626,6 +680,7 @@ fn work<P: Probing>(
             }
         };
         s.spawn(|| keep_alive(shared, queues, &alive_ended));
+        s.spawn(|| expiry::watch_coordinator(shared, run, &alive_ended));
         let publishing = s.spawn(|| {
             publisher.keep_publishing(&ended, || run.stage_report(stage))
         });
@@ -643,7 +698,13 @@ fn work<P: Probing>(
         false => "completed",
     };
     // A broker lost now leaves the report without this process's line.
-    let last = publisher.last(run.stage_report(stage), how);
+    let last = match shared.is_lost() {
+        false => publisher.last(run.stage_report(stage), how),
+        true => Err(redis::RedisError::from((
+            redis::ErrorKind::Io,
+            "the broker was lost",
+        ))),
+    };
     if let (Some(report), Ok(process)) = (report_of(&mut report), last) {
         report.processes = vec![process];
     }

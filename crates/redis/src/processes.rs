@@ -88,6 +88,16 @@ pub fn config_of(
             broker.shown()
         )));
     };
+    // A run whose coordinator is gone (killed: its keys still wait to
+    // expire) has no one to collect what a worker would do.
+    if !crate::expiry::is_alive(&mut conn, &assignment.run).map_err(failed)? {
+        return Err(ConfigError::Broker(format!(
+            "run {} on the broker at {} has no coordinator any more (it was \
+             killed): nothing would collect what this worker does",
+            assignment.run,
+            broker.shown()
+        )));
+    }
     let mut config: Config = serde_json::from_str(&text).map_err(|e| {
         ConfigError::Broker(format!(
             "run {}: a config that does not parse: {e}",
@@ -168,16 +178,22 @@ impl Publisher<'_> {
         let key = published_key(&a.run, a.stage, &self.host, self.pid);
         let json =
             serde_json::to_string(&published).expect("a report serialises");
-        redis::pipe()
+        // With the time to live every key of the run has (`expiry`): a SET
+        // without one would keep it past a coordinator that was killed.
+        let ttl = crate::expiry::RUN_TTL.as_millis() as u64;
+        let mut publish = redis::pipe();
+        publish
             .cmd("SET")
             .arg(&key)
             .arg(json)
+            .arg("PX")
+            .arg(ttl)
             .ignore()
             .cmd("SADD")
             .arg(members_key(&a.run))
             .arg(&key)
-            .ignore()
-            .query(conn)
+            .ignore();
+        crate::stream::in_one_go(conn, &publish)
     }
 
     /// Publishes every [`PUBLISH_EVERY`] until `ended` is set.
@@ -270,6 +286,10 @@ impl Watch<'_> {
             // The URL may hold a password: in the environment, which only the
             // process's own user can read, never on its command line.
             .env(crate::server::URL_ENV, &self.shared.broker.url)
+            .envs(
+                (self.shared.broker.ca_cert.as_ref())
+                    .map(|ca| (crate::server::CA_ENV, ca)),
+            )
             .arg("--run")
             .arg(&self.shared.prefix)
             .arg("--stage")
@@ -430,11 +450,22 @@ impl Watch<'_> {
             if processes.iter().all(|p| p.ended.is_some()) {
                 break;
             }
-            if let Some(conn) = conn.as_mut() {
-                self.sample(conn, &mut watched.peaks);
-                if last_mirror.elapsed() >= PUBLISH_EVERY {
-                    self.mirror(conn);
+            // A broker that failed the run is asked nothing more: each call
+            // would wait for its timeout. A connection that failed (a signal
+            // cut a read short) is made again.
+            if self.shared.is_lost() {
+                conn = None;
+            } else if conn.is_none() {
+                conn = self.shared.connect().ok();
+            }
+            if let Some(c) = conn.as_mut() {
+                let mut answered = self.sample(c, &mut watched.peaks);
+                if answered && last_mirror.elapsed() >= PUBLISH_EVERY {
+                    answered = self.mirror(c);
                     last_mirror = Instant::now();
+                }
+                if !answered {
+                    conn = None;
                 }
             }
             // Once the work is done or the run stopped, the processes have a
@@ -470,12 +501,13 @@ impl Watch<'_> {
     /// Shows in this process's probes what every stage's processes have
     /// published so far (each stage's first slot holds the sum), for whoever
     /// watches the run here: the lab's progress bars and their queue depths.
-    fn mirror(&self, conn: &mut Connection) {
-        let Ok(published) =
-            gather(conn, &self.shared.prefix, &[], Duration::ZERO)
-        else {
-            return;
-        };
+    /// `false` if the connection to the broker failed.
+    fn mirror(&self, conn: &mut Connection) -> bool {
+        let published =
+            match gather(conn, &self.shared.prefix, &[], Duration::ZERO) {
+                Ok(published) => published,
+                Err(error) => return !error.is_io_error(),
+            };
         let probes = self.run.probes();
         for stage in Stage::ALL {
             if probes.workers_of(stage) == 0 {
@@ -490,15 +522,23 @@ impl Watch<'_> {
             }
             probes.mirror(stage, 0, sum);
         }
+        true
     }
 
-    fn sample(&self, conn: &mut Connection, peaks: &mut [u64; 3]) {
+    /// Each stage's input's depth into its peak; `false` if the connection
+    /// to the broker failed (an error of the server's is not that).
+    fn sample(&self, conn: &mut Connection, peaks: &mut [u64; 3]) -> bool {
         for stage in Stage::ALL {
-            if let Ok((lag, _)) = self.queues.input_of(stage).depth(conn) {
-                let peak = &mut peaks[stage.index()];
-                *peak = (*peak).max(lag);
+            match self.queues.input_of(stage).depth(conn) {
+                Ok((lag, _)) => {
+                    let peak = &mut peaks[stage.index()];
+                    *peak = (*peak).max(lag);
+                }
+                Err(error) if error.is_io_error() => return false,
+                Err(_) => {}
             }
         }
+        true
     }
 }
 

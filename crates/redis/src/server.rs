@@ -26,6 +26,11 @@ use thiserror::Error;
 /// The environment variable that names an existing server to use instead of a
 /// private one: `redis://host:port` or `redis+unix:///path/to/socket`.
 pub const URL_ENV: &str = "REDIS_URL";
+/// The environment variable that names a file of PEM certificates to trust
+/// for a `rediss://` broker (TLS) in place of the system's roots: the
+/// certificate authority of a server whose certificate no public one signed.
+/// Stage processes inherit it with the rest of the environment.
+pub const CA_ENV: &str = "REDIS_CA_CERT";
 /// The environment variable that names the `redis-server` binary (default:
 /// `redis-server` on the `PATH`).
 pub const SERVER_ENV: &str = "PIPELINE_REDIS_SERVER";
@@ -88,6 +93,18 @@ pub enum BrokerError {
         /// What the client said.
         reason: String,
     },
+    /// The certificates to trust for TLS cannot be read.
+    #[error(
+        "cannot read the certificates to trust for {url} ({CA_ENV}) from {path}: {reason}"
+    )]
+    BadCaCert {
+        /// The URL given, its password hidden.
+        url: String,
+        /// The file named.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
     /// The server is older than the commands the pipeline needs.
     #[error(
         "the broker at {url} is Redis {found}: the pipeline needs Redis \
@@ -143,25 +160,76 @@ fn version_of(info: &str) -> Option<(String, (u32, u32))> {
     Some((found, (major, minor)))
 }
 
-/// A server to connect to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A server to connect to. Its `Debug` shows the URL with its password
+/// hidden, as every message does.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Broker {
     /// Its URL, as given to the client.
     pub url: String,
     /// Whether it was started for this process (and dies with it).
     pub private: bool,
+    /// For a `rediss://` URL: a PEM file of the certificates to trust in
+    /// place of the system's roots ([`CA_ENV`]).
+    pub ca_cert: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("url", &self.shown())
+            .field("private", &self.private)
+            .field("ca_cert", &self.ca_cert)
+            .finish()
+    }
+}
+
+/// The file [`CA_ENV`] names, if it is set.
+fn ca_cert_from_env() -> Option<PathBuf> {
+    std::env::var_os(CA_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Whether `url` asks for TLS.
+fn is_tls(url: &str) -> bool {
+    url.get(..9)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss://"))
 }
 
 impl Broker {
     /// The broker at `url`, checked: the URL parses, the server answers
     /// `PING` within [`CHECK_TIMEOUT`], and it is Redis [`MIN_VERSION`] or
     /// newer.
+    /// A `rediss://` URL is reached over TLS, trusting the certificates of
+    /// the file [`CA_ENV`] names if set, else the system's.
     pub fn at(url: &str) -> Result<Broker, BrokerError> {
-        let client =
-            redis::Client::open(url).map_err(|e| BrokerError::BadUrl {
+        Broker::trusting(url, ca_cert_from_env())
+    }
+
+    /// [`Broker::at`], trusting the certificates of the PEM file `ca_cert`
+    /// (if given) for a `rediss://` URL instead of the system's roots.
+    pub fn trusting(
+        url: &str,
+        ca_cert: Option<PathBuf>,
+    ) -> Result<Broker, BrokerError> {
+        let broker = Broker {
+            url: url.to_string(),
+            private: false,
+            ca_cert,
+        };
+        if let (Some(path), true) = (&broker.ca_cert, is_tls(url))
+            && let Err(e) = std::fs::read(path)
+        {
+            return Err(BrokerError::BadCaCert {
                 url: redacted(url),
+                path: path.display().to_string(),
                 reason: e.to_string(),
-            })?;
+            });
+        }
+        let client = broker.client().map_err(|e| BrokerError::BadUrl {
+            url: redacted(url),
+            reason: e.to_string(),
+        })?;
         let unreachable = |e: redis::RedisError| BrokerError::Unreachable {
             url: redacted(url),
             reason: e.to_string(),
@@ -198,15 +266,36 @@ impl Broker {
                 });
             }
         }
-        Ok(Broker {
-            url: url.to_string(),
-            private: false,
-        })
+        Ok(broker)
     }
 
-    /// A client of this broker.
+    /// A client of this broker: over TLS for a `rediss://` URL, trusting
+    /// [`Broker::ca_cert`]'s certificates if given, else the system's.
     pub fn client(&self) -> redis::RedisResult<redis::Client> {
-        redis::Client::open(self.url.as_str())
+        if !is_tls(&self.url) {
+            return redis::Client::open(self.url.as_str());
+        }
+        // The process's TLS cryptography, once: ring, as for every other
+        // TLS client of the workspace (a second install is refused, and
+        // harmless).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let Some(path) = &self.ca_cert else {
+            return redis::Client::open(self.url.as_str());
+        };
+        let root_cert = std::fs::read(path).map_err(|e| {
+            redis::RedisError::from((
+                redis::ErrorKind::InvalidClientConfig,
+                "cannot read the certificates to trust",
+                format!("{}: {e}", path.display()),
+            ))
+        })?;
+        redis::Client::build_with_tls(
+            self.url.as_str(),
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root_cert),
+            },
+        )
     }
 
     /// Its URL as it may be shown: the password hidden ([`redacted`]).
@@ -320,7 +409,11 @@ impl Server {
         let mut server = Server {
             child,
             dir,
-            broker: Broker { url, private: true },
+            broker: Broker {
+                url,
+                private: true,
+                ca_cert: None,
+            },
         };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -374,6 +467,84 @@ extern "C" fn stop_process_server() {
     if let Some(mut server) = running.take() {
         server.stop();
     }
+}
+
+/// File descriptors a private server keeps beside its clients' (Redis
+/// reserves 32 for itself, and this process needs some of its own).
+const FD_MARGIN: u64 = 64;
+/// Redis's own default `maxclients`, the most a private server is given.
+const MAX_CLIENTS: u64 = 10_000;
+
+/// The `maxclients` of a private server under an open-file limit of
+/// `nofile` (`ulimit -n`; `None` if unknown): the limit less
+/// [`FD_MARGIN`], at most Redis's default. Each connection is a file
+/// descriptor in the server and one in this process, which has the same
+/// limit: a server allowed more clients than that fails them with
+/// "Connection reset by peer".
+pub fn maxclients_for(nofile: Option<u64>) -> u64 {
+    match nofile {
+        Some(limit) => limit.saturating_sub(FD_MARGIN).clamp(1, MAX_CLIENTS),
+        None => 4096,
+    }
+}
+
+/// This process's soft limit on open files, if it has one.
+#[cfg(unix)]
+fn open_file_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit(2) writes the limit into the struct it is given.
+    let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    // `rlim_t` is not 64 bits on every Unix.
+    #[allow(clippy::unnecessary_cast)]
+    let soft = limit.rlim_cur as u64;
+    (got == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(soft)
+}
+
+/// Connections a run opens besides one per worker: the camera, the
+/// collector, the watches and their renewals, in every process of the run.
+pub const CONNECTIONS_BESIDES_WORKERS: u64 = 16;
+
+/// Refuses, in one line, a run that needs `needed` connections to a server
+/// that takes fewer clients than that (`maxclients`, less those connected
+/// now); a server that does not say (`CONFIG` renamed away) is not refused.
+pub fn check_room(
+    conn: &mut redis::Connection,
+    needed: u64,
+    shown: &str,
+) -> Result<(), String> {
+    let Ok(config) = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxclients")
+        .query::<Vec<String>>(conn)
+    else {
+        return Ok(());
+    };
+    let Some(maxclients) = config.get(1).and_then(|n| n.parse::<u64>().ok())
+    else {
+        return Ok(());
+    };
+    let info: String = redis::cmd("INFO")
+        .arg("clients")
+        .query(conn)
+        .unwrap_or_default();
+    let connected = info
+        .lines()
+        .find_map(|line| line.strip_prefix("connected_clients:"))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    // This connection is closed before the run opens its own.
+    let room = maxclients.saturating_sub(connected.saturating_sub(1));
+    if needed <= room {
+        return Ok(());
+    }
+    Err(format!(
+        "the run needs {needed} connections to the broker at {shown}, which \
+         takes {room} more (maxclients {maxclients}, {connected} connected): \
+         use fewer workers, or a server that takes more clients"
+    ))
 }
 
 /// Redis has no Windows build: no private server there.
@@ -458,8 +629,10 @@ fn spawn_server(binary: &Path, dir: &Path, socket: &Path) -> io::Result<Child> {
         .arg("no")
         .arg("--dir")
         .arg(dir)
+        // As many clients as a file descriptor each allows, in the server
+        // and in this process.
         .arg("--maxclients")
-        .arg("4096")
+        .arg(maxclients_for(open_file_limit()).to_string())
         // Its own words, where a failed start can be read from.
         .arg("--logfile")
         .arg(dir.join(LOG))

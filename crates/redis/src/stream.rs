@@ -111,9 +111,13 @@ impl Stream {
             .arg(why)
             .arg("deliveries")
             .arg(deliveries)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(&self.dead)
+            .arg(ttl_ms())
             .ignore();
         self.done_with(&mut set_aside, id);
-        set_aside.query(conn)
+        in_one_go(conn, &set_aside)
     }
 
     /// Every key this queue may have made but its putters' taken slots.
@@ -207,7 +211,7 @@ impl Stream {
         if let Some(taken) = &taken {
             add.cmd("LPOP").arg(taken).ignore();
         }
-        add.query::<()>(conn)?;
+        in_one_go(conn, &add)?;
         Ok(true)
     }
     // ANCHOR_END: put
@@ -235,6 +239,11 @@ impl Stream {
                 return Ok(returned);
             }
             returned += 1;
+            // A list emptied and made again has lost its time to live.
+            redis::cmd("PEXPIRE")
+                .arg(slots)
+                .arg(ttl_ms())
+                .query::<()>(conn)?;
         }
     }
 
@@ -360,19 +369,27 @@ impl Stream {
     }
 
     /// Gives back the slot of the entry `id`, unless it was given back
-    /// already: the set of freed ids says so, in the same script.
+    /// already: the set of freed ids says so, in the same script. The set
+    /// and the list, which come and go as they empty and fill, get the
+    /// run's time to live each time.
     fn free_slot_of(&self, conn: &mut Connection, id: &str) -> RedisResult<()> {
         static FREE: LazyLock<redis::Script> = LazyLock::new(|| {
             redis::Script::new(
                 "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then \
                      redis.call('RPUSH', KEYS[2], 1) \
-                 end",
+                 end \
+                 redis.call('PEXPIRE', KEYS[1], ARGV[2]) \
+                 redis.call('PEXPIRE', KEYS[2], ARGV[2])",
             )
         });
         let Some(slots) = &self.slots else {
             return Ok(());
         };
-        FREE.key(&self.freed).key(slots).arg(id).invoke::<()>(conn)
+        FREE.key(&self.freed)
+            .key(slots)
+            .arg(id)
+            .arg(ttl_ms())
+            .invoke::<()>(conn)
     }
     // ANCHOR_END: claim
 
@@ -383,7 +400,7 @@ impl Stream {
     /// entries a worker has and has not acked.
     pub fn ack(&self, conn: &mut Connection, id: &str) -> RedisResult<()> {
         let mut ack = redis::pipe();
-        self.done_with(ack.atomic(), id).query(conn)
+        in_one_go(conn, self.done_with(ack.atomic(), id))
     }
 
     /// Adds to `pipe` what acks and deletes the entry `id`.
@@ -411,7 +428,12 @@ impl Stream {
     /// No more entries will be added (the camera is done, or the stage that
     /// feeds this queue has handled all of its own input).
     pub fn close(&self, conn: &mut Connection) -> RedisResult<()> {
-        redis::cmd("SET").arg(&self.closed).arg(1).query::<()>(conn)
+        redis::cmd("SET")
+            .arg(&self.closed)
+            .arg(1)
+            .arg("PX")
+            .arg(ttl_ms())
+            .query::<()>(conn)
     }
 
     // ANCHOR: finished
@@ -474,6 +496,31 @@ impl Stream {
         let pending = self.group(conn)?.pending;
         Ok((length.saturating_sub(pending), pending))
     }
+}
+
+/// How long each reply of a pipeline may take. A server sends a `MULTI`
+/// block's replies together, but the client reads them one by one, each
+/// with the connection's timeout: a server that stopped answering would hold
+/// a block of five replies five times as long as one command.
+pub const STEP_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Sends `pipe` and reads its replies with [`STEP_TIMEOUT`] each, then puts
+/// back the connection's timeout for a reply ([`BLOCK`] and the client's
+/// own time).
+pub fn in_one_go(
+    conn: &mut Connection,
+    pipe: &redis::Pipeline,
+) -> RedisResult<()> {
+    conn.set_read_timeout(Some(STEP_TIMEOUT))?;
+    let done = pipe.query::<()>(conn);
+    conn.set_read_timeout(Some(BLOCK + crate::TIMEOUT))?;
+    done
+}
+
+/// The run's time to live in ms, for a key made in the middle of a run (the
+/// coordinator renews it: see [`crate::expiry`]).
+fn ttl_ms() -> u64 {
+    crate::expiry::RUN_TTL.as_millis() as u64
 }
 
 /// A consumer group's state, from `XINFO GROUPS`.

@@ -44,6 +44,7 @@ fn a_broker_that_does_not_answer_is_refused_before_any_thread_starts() {
     let nowhere = Broker {
         url: "redis://127.0.0.1:1".into(),
         private: false,
+        ca_cert: None,
     };
     let probes = Arc::new(Probes::new(&config(10)));
     let theirs = Arc::clone(&probes);

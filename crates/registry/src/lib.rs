@@ -136,6 +136,15 @@ pub fn broker_urls() -> String {
         .join(", ")
 }
 
+/// What each broker says of its URLs (TLS, the authorities trusted), for help.
+pub fn broker_url_notes() -> String {
+    brokers()
+        .iter()
+        .map(|kind| kind.url_note)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The variables that name each broker's server, for help and messages.
 pub fn broker_variables() -> String {
     brokers()
