@@ -198,7 +198,7 @@ impl CaseResult {
             Outcome::ChannelHop { channel_hop } => channel_hop
                 .timings
                 .iter()
-                .map(|t| t.per_item_s * channel_hop.items as f64)
+                .map(|t| t.per_item_s * t.items as f64)
                 .sum(),
             Outcome::Refused { .. } | Outcome::TimedOut { .. } | Outcome::NotRun { .. } => f64::NAN,
         }

@@ -354,7 +354,7 @@ pub fn anchor_ratios(points: &[ChannelPoint]) -> Vec<(Pipeline, f64)> {
 
 /// Whether a ratio is within [`ANCHOR_FACTOR`] either way.
 pub fn within_anchor_factor(ratio: f64) -> bool {
-    ratio <= ANCHOR_FACTOR && ratio >= 1.0 / ANCHOR_FACTOR
+    (1.0 / ANCHOR_FACTOR..=ANCHOR_FACTOR).contains(&ratio)
 }
 
 /// The smallest and largest of `values`.
@@ -428,10 +428,7 @@ pub fn facts(f: &mut Facts, results: &Results) {
     {
         f.insert("hop.channels.streaming.slowest", names(last));
     }
-    f.insert(
-        "hop.channels.streaming.order",
-        Fact::Name(ranking_line(&groups)),
-    );
+
     if let Some(range) = min_max(streamed.iter().map(|p| p.per_item.median)) {
         f.insert("hop.channels.streaming.range-ns", ns_range(range));
     }
@@ -660,9 +657,12 @@ pub(crate) mod tests {
         }
     }
 
+    /// A channel's runs' nanoseconds per item under each condition.
+    pub(crate) type Timed = (Pipeline, Vec<(Condition, Vec<f64>)>);
+
     /// Results of channel hop cases: for each pipeline its runs' nanoseconds per
     /// item under each condition, the runs in turn.
-    pub(crate) fn channel_hops(per: &[(Pipeline, Vec<(Condition, Vec<f64>)>)]) -> Results {
+    pub(crate) fn channel_hops(per: &[Timed]) -> Results {
         let most = per
             .iter()
             .flat_map(|(_, c)| c.iter().map(|(_, ns)| ns.len()))

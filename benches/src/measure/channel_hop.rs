@@ -37,9 +37,9 @@ const RUNS: (u32, u32) = (5, 3);
 /// Items per streamed timing, full and quick.
 const ITEMS: (u64, u64) = (500_000, 100_000);
 
-/// A bounded queue on one CPU switches threads every [`BOUND`] items: it streams
-/// this many times fewer, to take about as long as the others.
-const ONE_CPU_BOUNDED_FEWER: u64 = 10;
+/// A bounded queue that fills parks and wakes a thread every few items: it
+/// streams this many times fewer items, to take about as long as the others.
+const BOUNDED_FEWER: u64 = 10;
 
 /// A ping-pong makes this many times fewer round trips than a stream has items.
 const PING_PONG_FEWER: u64 = 50;
@@ -420,11 +420,7 @@ fn measure<C: Channel>(items: u64, placements: &Placements) -> Vec<HopTiming> {
             per_item_s: secs / items as f64,
             full_sends: None,
         });
-        let fewer = if placement == Placement::OneCpu {
-            items / ONE_CPU_BOUNDED_FEWER
-        } else {
-            items
-        };
+        let fewer = (items / BOUNDED_FEWER).max(1);
         let (secs, full) = stream(fewer, cpus, C::bounded(BOUND), C::put_bounded, C::take);
         timings.push(HopTiming {
             condition: condition(Pattern::Streaming, Queue::Bounded(BOUND)),

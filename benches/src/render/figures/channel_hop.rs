@@ -9,7 +9,6 @@ use plotters::prelude::*;
 
 use crate::data::channel_hop::{ChannelPoint, Condition, Pattern, Placement, Queue, points};
 use crate::data::results::Results;
-use crate::format;
 use crate::render::figures::chart::*;
 use pipeline_registry::Pipeline;
 
@@ -24,8 +23,11 @@ fn placement_label(placement: Placement, pattern: Pattern) -> String {
     }
 }
 
+/// A panel: its title, and which conditions it shows.
+type Panel = (String, fn(&Condition) -> bool);
+
 /// The panels: their titles and which points each shows.
-fn panels() -> [(String, fn(&Condition) -> bool); 3] {
+fn panels() -> [Panel; 3] {
     [
         ("streamed, unbounded".into(), |c| {
             c.queue == Queue::Unbounded && c.pattern != Pattern::PingPong
@@ -120,13 +122,12 @@ pub(crate) fn channel_hop(results: &Results, path: &Path) -> anyhow::Result<()> 
                     .iter()
                     .find(|p| p.pipeline == pipeline && p.condition == *condition);
                 values.push(point.map(|p| p.per_item.median * 1e9));
+                // No number over the bars: side by side they would
+                // overlap; the table has them.
                 if let Some(p) = point {
                     chart
                         .whiskers
                         .push((c, s, p.per_item.min * 1e9, p.per_item.max * 1e9));
-                    chart
-                        .notes
-                        .push((c, s, format::per_item(p.per_item.median)));
                 }
             }
             chart.series.push((pipeline, values));

@@ -57,7 +57,7 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         let text = i == 0
             || matches!(
                 name,
-                "pipeline" | "scenario" | "hand-off" | "fastest in process"
+                "pipeline" | "scenario" | "hand-off" | "fastest in process" | "threads" | "queue"
             );
         (name, if text { Align::Left } else { Align::Right })
     }));
