@@ -370,6 +370,11 @@ fn ns_range((lo, hi): (f64, f64)) -> Fact {
     Fact::range(Fact::Number(lo * 1e9, 0), Fact::Number(hi * 1e9, 0))
 }
 
+/// Microseconds, with one decimal, from `lo` to `hi` seconds.
+fn us_range((lo, hi): (f64, f64)) -> Fact {
+    Fact::range(Fact::Number(lo * 1e6, 1), Fact::Number(hi * 1e6, 1))
+}
+
 /// Ratios from `lo` to `hi`.
 fn ratio_range((lo, hi): (f64, f64)) -> Fact {
     Fact::range(Fact::Ratio(lo), Fact::Ratio(hi))
@@ -435,7 +440,7 @@ pub fn facts(f: &mut Facts, results: &Results) {
     // Nothing queued: half a round trip, against the streamed item.
     let ping = with(head, Pattern::PingPong, head.placement);
     if let Some(range) = min_max(under(&points, ping).iter().map(|p| p.per_item.median)) {
-        f.insert("hop.channels.ping-pong.range-ns", ns_range(range));
+        f.insert("hop.channels.ping-pong.range-us", us_range(range));
     }
     if let Some(range) = min_max(ratios(&points, ping, head).into_iter().map(|r| r.1)) {
         f.insert("hop.channels.ping-pong.over-streaming", ratio_range(range));
@@ -455,11 +460,8 @@ pub fn facts(f: &mut Facts, results: &Results) {
             .iter()
             .map(|p| p.per_item.median)
             .collect::<Vec<_>>();
-        if let Some((lo, hi)) = min_max(medians.into_iter()) {
-            f.insert(
-                "hop.channels.one-cpu.ping-pong",
-                Fact::range(Fact::Seconds(lo), Fact::Seconds(hi)),
-            );
+        if let Some(range) = min_max(medians.into_iter()) {
+            f.insert("hop.channels.one-cpu.ping-pong-us", us_range(range));
         }
     }
     // A bound that fills.
@@ -473,6 +475,13 @@ pub fn facts(f: &mut Facts, results: &Results) {
             "hop.channels.bounded.filled",
             Fact::Bool(bounded.iter().all(|p| p.filled() == Some(true))),
         );
+        let least = bounded
+            .iter()
+            .filter_map(|p| p.full_sends.map(|s| s.min))
+            .fold(f64::INFINITY, f64::min);
+        if least.is_finite() {
+            f.insert("hop.channels.bounded.least-full", Fact::Percent(least));
+        }
         let full = bounded
             .iter()
             .filter(|p| p.condition.placement == head.placement)
@@ -842,7 +851,8 @@ pub(crate) mod tests {
             f.get("hop.channels.streaming.all-tied"),
             Some(&Fact::Bool(false))
         );
-        assert_eq!(show("hop.channels.ping-pong.range-ns"), "200–300");
+        assert_eq!(show("hop.channels.ping-pong.range-us"), "0.2–0.3");
+        assert_eq!(show("hop.channels.bounded.least-full"), "50.0%");
         assert_eq!(show("hop.channels.runs"), "3");
         assert_eq!(
             f.get("hop.channels.bounded.filled"),
