@@ -14,7 +14,10 @@
 //!   builds the book.
 //!
 //! `PIPELINE_BENCH_QUICK=1` makes both quick ([`measure::plan::Plan`]);
-//! `PIPELINE_BENCH_OUT=DIR` sends the report elsewhere (and skips the book).
+//! `PIPELINE_BENCH_OUT=DIR` sends the report elsewhere (and skips the book);
+//! `PIPELINE_BENCH_ONLY=hop` runs only the hops (the other tables stay empty).
+//! `report -- --compare-hops A/results.json B/results.json` sets two runs' channel
+//! hops side by side and fails when a median moved by more than a quarter.
 //!
 //! The pipelines are the registry's ([`pipeline_registry::ALL`]): every backend, the
 //! polling one both sleeping 10 ms between empty polls and spinning. The one with a

@@ -53,6 +53,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
+    if let Some(at) = args.iter().position(|a| a == "--compare-hops") {
+        return compare_hops(args.get(at + 1..at + 3).unwrap_or_default());
+    }
     let started = Instant::now();
     let plan = Plan::from_env_and_args(args);
     let root = pipeline_book::workspace_root();
@@ -96,7 +99,11 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     );
     let sleep = sleep::measure(&sleep::REQUESTED_MS, plan.sleep_samples());
 
-    let cases = cases::cases(&plan);
+    let mut cases = cases::cases(&plan);
+    if let Some(only) = Plan::only() {
+        cases.retain(|c| c.scenario == only);
+        eprintln!("report: only the {} cases of `{only}`", cases.len());
+    }
     let (runs, failures) = run_cases(&cases)?;
     let results = Results {
         schema: RESULTS_SCHEMA,
@@ -191,6 +198,59 @@ fn run_cases(cases: &[Case]) -> anyhow::Result<(Vec<CaseResult>, Vec<String>)> {
     }
     bar.finish_and_clear();
     Ok((runs, failures))
+}
+
+/// `--compare-hops A B`: every channel's hop median in two runs' `results.json`,
+/// side by side; fails when one differs from the other by more than
+/// [`channel_hop::REPEATS_WITHIN`].
+fn compare_hops(paths: &[String]) -> anyhow::Result<ExitCode> {
+    use crate::data::channel_hop::{self, REPEATS_WITHIN};
+    let [a, b] = paths else {
+        anyhow::bail!("--compare-hops takes two results.json files");
+    };
+    let read =
+        |p: &String| json::read_results(Path::new(p)).with_context(|| format!("cannot read {p}"));
+    let (first, second) = (read(a)?, read(b)?);
+    let rows = channel_hop::repeated(&first, &second);
+    if rows.is_empty() {
+        anyhow::bail!("no channel hop was timed in both runs");
+    }
+    let mut table = Table::new([
+        ("hand-off", Align::Left),
+        ("threads", Align::Left),
+        ("queue", Align::Left),
+        ("channel", Align::Left),
+        ("first", Align::Right),
+        ("second", Align::Right),
+        ("second / first", Align::Right),
+        ("", Align::Left),
+    ]);
+    let mut off = 0;
+    for r in &rows {
+        off += usize::from(!r.agrees());
+        table.row([
+            r.condition.pattern.label().to_string(),
+            r.condition.placement.label().to_string(),
+            r.condition.queue.label(),
+            r.pipeline.label.to_string(),
+            format::per_item(r.first),
+            format::per_item(r.second),
+            format::ratio(r.second / r.first),
+            if r.agrees() { "ok" } else { "differs" }.to_string(),
+        ]);
+    }
+    println!("{}", table.to_markdown());
+    println!(
+        "{} of {} hops within {:.0}% of each other",
+        rows.len() - off,
+        rows.len(),
+        REPEATS_WITHIN * 100.0
+    );
+    Ok(if off == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `path`, or `root/path` when it is relative: cargo runs a bench in its package's

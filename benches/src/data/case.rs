@@ -4,6 +4,7 @@
 use pipeline_core::{Config, Report, Timeline};
 use serde::{Deserialize, Serialize};
 
+use crate::data::channel_hop::ChannelHopRun;
 use crate::data::depth::DepthSeries;
 use crate::data::hop::HopRun;
 use pipeline_registry::Pipeline;
@@ -35,6 +36,10 @@ pub enum CaseKind {
     /// channel's, or the broker's item by item and in batches, against the
     /// server's own ceiling.
     Hop,
+    /// One hand-off through an in-process channel under every condition of
+    /// [`crate::data::channel_hop`], once: each run of it in its own process, the
+    /// channels in turn.
+    ChannelHop,
 }
 
 impl CaseKind {
@@ -88,7 +93,7 @@ impl Case {
             CaseKind::Sweep => format!(", {} items", self.config.items),
             CaseKind::Parallel => format!(", {} resize workers", self.config.workers[1]),
             CaseKind::Crowd => format!(", {} concurrent waits", self.config.items),
-            CaseKind::Hop => format!(", {} items", self.config.items),
+            CaseKind::Hop | CaseKind::ChannelHop => format!(", {} items", self.config.items),
             _ => String::new(),
         };
         let bare = match self.kind {
@@ -176,6 +181,11 @@ pub enum Outcome {
         /// What it measured.
         hop: HopRun,
     },
+    /// One run of an in-process channel's hop ([`CaseKind::ChannelHop`]).
+    ChannelHop {
+        /// What it measured.
+        channel_hop: ChannelHopRun,
+    },
 }
 
 impl CaseResult {
@@ -185,6 +195,11 @@ impl CaseResult {
             Outcome::Report { report, .. } => report.wall_s,
             Outcome::Bare { bare } => bare.wall_s,
             Outcome::Hop { hop } => hop.unbatched_s.iter().sum(),
+            Outcome::ChannelHop { channel_hop } => channel_hop
+                .timings
+                .iter()
+                .map(|t| t.per_item_s * t.items as f64)
+                .sum(),
             Outcome::Refused { .. } | Outcome::TimedOut { .. } | Outcome::NotRun { .. } => f64::NAN,
         }
     }
@@ -241,6 +256,14 @@ impl CaseResult {
     pub fn hop(&self) -> Option<&HopRun> {
         match &self.outcome {
             Outcome::Hop { hop } => Some(hop),
+            _ => None,
+        }
+    }
+
+    /// What a run of an in-process channel's hop measured.
+    pub fn channel_hop(&self) -> Option<&ChannelHopRun> {
+        match &self.outcome {
+            Outcome::ChannelHop { channel_hop } => Some(channel_hop),
             _ => None,
         }
     }

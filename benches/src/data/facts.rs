@@ -54,6 +54,7 @@ pub fn facts(results: &Results, python: Option<&PythonResult>) -> Facts {
     crowd(&mut f, results);
     tasks(&mut f, results);
     broker(&mut f, results);
+    crate::data::channel_hop::facts(&mut f, results);
     f
 }
 
@@ -100,6 +101,24 @@ fn broker(f: &mut Facts, results: &Results) {
     let best = channels
         .iter()
         .min_by(|a, b| a.per_item_s.total_cmp(&b.per_item_s));
+    // Results whose channels were timed under named conditions give the
+    // fastest of those, streamed unbounded on two cores.
+    let timed = crate::data::channel_hop::fastest(results).filter(|_| channels.is_empty());
+    if let Some((pipeline, per_item_s, items)) = timed {
+        let medians = crate::data::channel_hop::headline_medians(results);
+        let (lo, hi) = min_max(medians.iter().map(|s| s * 1e9));
+        f.insert("hop.in-process.best-ns", Fact::Number(per_item_s * 1e9, 0));
+        f.insert(
+            "hop.in-process.best",
+            Fact::Name(pipeline.label.to_string()),
+        );
+        f.insert(
+            "hop.in-process.range-ns",
+            Fact::range(Fact::Number(lo, 0), Fact::Number(hi, 0)),
+        );
+        f.insert("hop.in-process.items", Fact::Count(items));
+    }
+    let best_s = best.map(|b| b.per_item_s).or(timed.map(|t| t.1));
     if let Some(best) = best {
         let (lo, hi) = min_max(channels.iter().map(|p| p.per_item_s * 1e9));
         f.insert(
@@ -132,10 +151,10 @@ fn broker(f: &mut Facts, results: &Results) {
             format!("hop.{who}.per-second"),
             Fact::Count(p.items_per_s().round() as u64),
         );
-        if let Some(best) = best {
+        if let Some(best_s) = best_s {
             f.insert(
                 format!("hop.{who}.over-in-process"),
-                Fact::Ratio(p.per_item_s / best.per_item_s),
+                Fact::Ratio(p.per_item_s / best_s),
             );
         }
         if let Some(of) = p.of_ceiling() {

@@ -3,6 +3,7 @@
 //! against). It knows nothing of how the runs were made nor of how they are drawn.
 
 pub mod case;
+pub mod channel_hop;
 pub mod crowd;
 pub mod depth;
 pub mod facts;

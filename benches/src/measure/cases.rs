@@ -97,7 +97,14 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
     cases.extend(crate::measure::parallel::cases(plan));
     cases.extend(crate::measure::crowd::cases());
     cases.extend(crate::measure::timeline::cases());
-    cases.extend(crate::measure::hop::cases(plan));
+    // The broker's hop; the in-process channels' is timed under named
+    // conditions, each run in turn.
+    cases.extend(
+        crate::measure::hop::cases(plan)
+            .into_iter()
+            .filter(|c| c.pipeline.backend.broker.is_some()),
+    );
+    cases.extend(crate::measure::channel_hop::cases(plan));
     cases
 }
 

@@ -16,7 +16,7 @@ use pipeline_core::{ConfigError, PipelineError, Probes, max_rss_bytes};
 use crate::data::case::{Case, CaseKind, CaseResult, Outcome};
 use crate::data::timeline::WINDOW_MS;
 use crate::measure::sampler::{self, DEPTH_INTERVAL_MS};
-use crate::measure::{bare, hop, timeline};
+use crate::measure::{bare, channel_hop, hop, timeline};
 
 /// The argument that makes the report bench run one case and print its result.
 pub const CASE_ARG: &str = "--case";
@@ -36,6 +36,9 @@ pub fn run_here(case: &Case) -> Result<CaseResult, PipelineError> {
     }
     if case.kind == CaseKind::Hop {
         return hop::run(case);
+    }
+    if case.kind == CaseKind::ChannelHop {
+        return channel_hop::run(case);
     }
     let bare = match case.kind {
         CaseKind::Bare => Some(bare::run(case.pipeline, &case.config)),

@@ -3,9 +3,11 @@
 //! process CPU time, the bare runs and the pipeline written by hand, the worker
 //! sweep, the recorded timelines and the hops. It produces the data layer's types.
 
+pub mod anchor;
 pub mod bare;
 pub mod broker_hop;
 pub mod cases;
+pub mod channel_hop;
 pub mod child;
 pub mod cpu;
 pub mod crowd;

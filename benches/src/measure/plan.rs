@@ -12,6 +12,10 @@ pub const QUICK_ENV: &str = "PIPELINE_BENCH_QUICK";
 /// The environment variable that sends the report bench's files elsewhere than `reports/`.
 pub const OUT_ENV: &str = "PIPELINE_BENCH_OUT";
 
+/// The environment variable that keeps only the cases of one scenario (`hop`: the
+/// hops alone), for a short run whose other tables stay empty.
+pub const ONLY_ENV: &str = "PIPELINE_BENCH_ONLY";
+
 /// Items per run of the report bench in quick mode, where fewer than the preset's.
 const QUICK_REPORT_ITEMS: [(Scenario, u64); 6] = [
     (Scenario::CAMERA, 200),
@@ -54,6 +58,11 @@ impl Plan {
         let env = std::env::var(QUICK_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
         let flag = args.iter().any(|a| a.as_ref() == "--quick");
         Plan { quick: env || flag }
+    }
+
+    /// The scenario whose cases alone run, when [`ONLY_ENV`] names one.
+    pub fn only() -> Option<String> {
+        std::env::var(ONLY_ENV).ok().filter(|v| !v.is_empty())
     }
 
     /// `"quick"` or `"full"`.

@@ -119,6 +119,12 @@ impl<'a> Row<'a> {
                 );
                 row
             }
+            // A channel's hop under every condition: its streamed items; the
+            // channels' hop table has each condition's time.
+            Outcome::ChannelHop { channel_hop } => {
+                row.items_out = channel_hop.items;
+                row
+            }
             // Refused before it started, or not run here: every measure is empty.
             Outcome::Refused { .. } | Outcome::TimedOut { .. } | Outcome::NotRun { .. } => row,
         }

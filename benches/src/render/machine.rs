@@ -105,6 +105,9 @@ pub fn machine_md(
     if let Some(s) = results.elapsed_s.or(elapsed_s) {
         rows.push(("length of the run", format!("{s:.0} s")));
     }
+    if let Some(line) = crate::data::channel_hop::topology_line(results) {
+        rows.push(("cores the hops were placed on", format!("`{line}`")));
+    }
     let mut table = Table::new([("what", Align::Left), ("this machine", Align::Left)]);
     for (what, value) in rows {
         table.row([what.to_string(), value]);

@@ -9,6 +9,7 @@ use pipeline_core::Scenario;
 
 use crate::data::results::Results;
 
+mod channel_hop;
 pub mod chart;
 mod crowd;
 mod depth;
@@ -22,7 +23,7 @@ pub mod timeline;
 mod timing;
 
 /// The file name of every figure [`all`] draws, in its order.
-pub const FIGURES: [&str; 14] = [
+pub const FIGURES: [&str; 15] = [
     "polls.svg",
     "cpu.svg",
     "memory_heap.svg",
@@ -37,6 +38,7 @@ pub const FIGURES: [&str; 14] = [
     "resize_busy.svg",
     "concurrency.svg",
     "hop.svg",
+    "hop-channels.svg",
 ];
 
 /// Draws every figure into `dir`; returns the files written.
@@ -73,6 +75,7 @@ pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("resize_busy.svg", timing::resize_busy),
         ("concurrency.svg", crowd::concurrency),
         ("hop.svg", hop::hop),
+        ("hop-channels.svg", channel_hop::channel_hop),
     ];
     let mut written = Vec::new();
     for (name, draw) in figures {
@@ -99,7 +102,11 @@ mod tests {
         let written = all(&results, dir.path()).expect("the figures draw");
         // The hop figure needs hop cases, which results older than them lack.
         let no_hops = crate::data::hop::points(&results).is_empty();
-        assert_eq!(written.len(), FIGURES.len() - usize::from(no_hops));
+        let no_channel_hops = crate::data::channel_hop::points(&results).is_empty();
+        assert_eq!(
+            written.len(),
+            FIGURES.len() - usize::from(no_hops) - usize::from(no_channel_hops)
+        );
         let size = regex_lite_number("font-size=\"");
         for path in written {
             let name = path.file_name().unwrap().to_string_lossy().to_string();

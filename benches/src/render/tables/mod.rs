@@ -9,6 +9,7 @@ use crate::data::sleep;
 use crate::format;
 use pipeline_registry::ALL;
 
+pub mod channel_hop;
 pub mod crowd;
 pub mod hop;
 pub mod parallel;
@@ -56,7 +57,7 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         let text = i == 0
             || matches!(
                 name,
-                "pipeline" | "scenario" | "hand-off" | "fastest in process"
+                "pipeline" | "scenario" | "hand-off" | "fastest in process" | "threads" | "queue"
             );
         (name, if text { Align::Left } else { Align::Right })
     }));
@@ -428,6 +429,7 @@ pub fn all(results: &Results) -> Vec<(String, String)> {
     files.push(("sweep.md".into(), sweep_table(results)));
     files.push(("concurrency.md".into(), crowd::table(results)));
     files.push(("hop.md".into(), hop::table(results)));
+    files.push(("hop-channels.md".into(), channel_hop::table(results)));
     files
 }
 

@@ -44,6 +44,9 @@ pub(crate) struct Bars<'a> {
     pub(crate) series: Vec<(Pipeline, Vec<Option<f64>>)>,
     /// A short horizontal mark on one bar (category, series index, value).
     pub(crate) marks: Vec<(usize, usize, f64)>,
+    /// A range drawn over a bar as a vertical line with caps (category, series
+    /// index, lowest, highest): the spread of the runs whose median the bar is.
+    pub(crate) whiskers: Vec<(usize, usize, f64, f64)>,
     /// Text above a bar (category, series index, text).
     pub(crate) notes: Vec<(usize, usize, String)>,
     pub(crate) references: Vec<Reference>,
@@ -68,8 +71,12 @@ impl Bars<'_> {
             .iter()
             .flat_map(|(_, v)| v.iter().flatten().copied());
         let marks = self.marks.iter().map(|m| m.2);
+        let whiskers = self.whiskers.iter().flat_map(|w| [w.2, w.3]);
         let refs = self.references.iter().map(|r| r.value);
-        bars.chain(marks).chain(refs).filter(|v| v.is_finite())
+        bars.chain(marks)
+            .chain(whiskers)
+            .chain(refs)
+            .filter(|v| v.is_finite())
     }
 
     pub(crate) fn draw(&self, area: &Area<'_>) -> anyhow::Result<()> {
@@ -234,6 +241,21 @@ impl Bars<'_> {
                 BLACK.stroke_width(3),
             )))?;
         }
+        for &(c, s, lo, hi) in &self.whiskers {
+            let (lo, hi) = (scale.to_axis(lo).max(y0), scale.to_axis(hi).max(y0));
+            let x = left(c, s) + width / 2.0;
+            let cap = width * 0.2;
+            for path in [
+                vec![(x, at(lo)), (x, at(hi))],
+                vec![(x - cap, at(lo)), (x + cap, at(lo))],
+                vec![(x - cap, at(hi)), (x + cap, at(hi))],
+            ] {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    path,
+                    BLACK.stroke_width(2),
+                )))?;
+            }
+        }
         let note_style =
             TextStyle::from((FONT, VALUES).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
         for (c, s, text) in &self.notes {
@@ -245,7 +267,12 @@ impl Bars<'_> {
                 .iter()
                 .filter(|m| m.0 == *c && m.1 == *s)
                 .map(|m| scale.to_axis(m.2));
-            let top = marks.fold(top, f64::max);
+            let whiskers = self
+                .whiskers
+                .iter()
+                .filter(|w| w.0 == *c && w.1 == *s)
+                .map(|w| scale.to_axis(w.3));
+            let top = marks.chain(whiskers).fold(top, f64::max);
             let place = (left(*c, *s) + width / 2.0, at(top + (y1 - y0) * 0.01));
             chart.draw_series(std::iter::once(Text::new(
                 text.clone(),
@@ -334,6 +361,7 @@ pub(crate) fn bars<'a>(
         categories: Vec::new(),
         series: Vec::new(),
         marks: Vec::new(),
+        whiskers: Vec::new(),
         notes: Vec::new(),
         references: Vec::new(),
         floor: None,
