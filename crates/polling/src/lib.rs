@@ -208,11 +208,11 @@ pub fn put<T>(
 }
 // ANCHOR_END: put
 
+// ANCHOR: nap
 /// A poller's nap once its run is stopped, at most: short, as the stop asks
 /// for an end, but not none, or the poller would spin.
 const STOPPED_NAP: Duration = Duration::from_millis(1);
 
-// ANCHOR: nap
 /// The wait before the next poll: a sleep of `poll_sleep_ms`, which a stop of
 /// the run cuts short, or with no sleep set, a yield of the core.
 #[derive(Debug, Clone, Copy)]
