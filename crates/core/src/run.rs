@@ -3,7 +3,7 @@
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Relaxed, fence};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
@@ -381,8 +381,9 @@ pub struct Run {
     /// When the source started, by the wall clock and the process's CPU clock.
     started: OnceLock<(Instant, Duration)>,
     items_in: AtomicU64,
-    /// The stages that panicked, when (as their workers caught it) and why.
-    panics: Mutex<Vec<(Stage, Instant, String)>>,
+    /// The stages that panicked, when (as their workers caught it) and why;
+    /// shared with the workers' threads, which note their own panic.
+    panics: Arc<Mutex<Vec<(Stage, Instant, String)>>>,
     /// Asked before each thread starts.
     gate: ThreadGate,
     /// The first thread the OS refused, or the broker's failure, and why.
@@ -433,7 +434,7 @@ impl Run {
             recording: P::RECORDS,
             started: OnceLock::new(),
             items_in: AtomicU64::new(0),
-            panics: Mutex::new(Vec::new()),
+            panics: Arc::default(),
         })
     }
 
@@ -576,17 +577,33 @@ impl Run {
     }
 
     /// Joins a stage's workers, noting any that panicked.
+    ///
+    /// A stopped run waits for each worker's loop to end, not for its thread:
+    /// the operating system takes thousands of threads down one after the
+    /// other (each gives back its stacks under the process's one lock on its
+    /// memory map), which can take seconds on a loaded machine. The threads
+    /// are left to end on their own, and the report does not wait for them.
     pub fn join<'scope>(
         &self,
         stage: Stage,
         workers: impl IntoIterator<Item = ScopedJoinHandle<'scope, ()>>,
     ) {
         for worker in workers {
+            if self.probes.is_stopped() {
+                while !worker.is_finished() {
+                    thread::sleep(FINISHED_POLL);
+                }
+                // What the worker wrote before its end is seen from here on.
+                fence(Acquire);
+                // Dropped unjoined: its thread ends without anyone waiting,
+                // and the scope's end waits only for the worker's closure. A
+                // panic it ended with is noted already (`spawn_worker`).
+                continue;
+            }
+            // A worker of `spawn_worker` notes its panic and ends without
+            // one; a thread started otherwise is noted as it is joined.
             if let Err(payload) = worker.join() {
-                let (at, message) = match payload.downcast::<CaughtPanic>() {
-                    Ok(caught) => (caught.at, caught.message),
-                    Err(payload) => (Instant::now(), panic_message(&*payload).to_string()),
-                };
+                let (at, message) = (Instant::now(), panic_message(&*payload).to_string());
                 self.panics
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -771,12 +788,15 @@ impl Run {
         worker: impl FnOnce() + Send + 'scope,
     ) -> Option<ScopedJoinHandle<'scope, ()>> {
         let name = worker_thread_name(stage, index);
+        let panics = Arc::clone(&self.panics);
         let body = move || {
             let result = panic::catch_unwind(AssertUnwindSafe(worker));
             if let Err(payload) = result {
+                // Noted here, not by the join: a stopped run does not join.
                 let at = Instant::now();
                 let message = panic_message(&*payload).to_string();
-                panic::resume_unwind(Box::new(CaughtPanic { at, message }));
+                let mut panics = panics.lock().unwrap_or_else(PoisonError::into_inner);
+                panics.push((stage, at, message));
             }
         };
         // A run stopped while its workers start (a signal, a refused thread)
@@ -892,6 +912,9 @@ pub struct Collector<'run> {
     record: Option<Buffer>,
 }
 
+/// How often a stopped run's join looks whether a worker has ended.
+const FINISHED_POLL: Duration = Duration::from_millis(1);
+
 /// How often the collector reads every queue's depth for the peaks, at most.
 const DEPTH_SAMPLE_INTERVAL: Duration = Duration::from_millis(1);
 
@@ -966,12 +989,6 @@ impl Collector<'_> {
         self.arrived(receipt);
         true
     }
-}
-
-/// A worker's panic, as its thread ends with it: when and why.
-struct CaughtPanic {
-    at: Instant,
-    message: String,
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 //! it starts. Linux only (the signals, `/proc`).
 //!
 //! Every run is under a watchdog ([`WATCHDOG`]): a hung `lab` fails the test.
+//! A stop must end a crowd within [`STOP_BOUND`], also while busy loops keep
+//! every core busy.
 #![cfg(target_os = "linux")]
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,10 @@ const WATCHDOG: Duration = Duration::from_secs(120);
 /// A download's wait in these crowds, the longest there is: far longer than
 /// any stop may take.
 const WAIT_MS: &str = "60000";
+
+/// The longest a crowd may take from its stop signal to its exit: twice the
+/// second a stop should take, for a loaded machine.
+const STOP_BOUND: Duration = Duration::from_secs(2);
 
 /// The pipelines without a broker, by the name `--backend` takes.
 fn backends() -> Vec<(&'static str, bool)> {
@@ -35,6 +41,17 @@ fn backends() -> Vec<(&'static str, bool)> {
 fn crowd_size() -> u64 {
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u64);
     (1_000 * cores).min(2_000)
+}
+
+/// Held by each test while its crowds run: one crowd at a time, so that the
+/// time a stop takes is not another test's crowd's.
+static ONE_CROWD_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Takes [`ONE_CROWD_AT_A_TIME`] (also from a test that failed with it).
+fn one_crowd_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_CROWD_AT_A_TIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A process that is killed if the test ends first.
@@ -108,6 +125,33 @@ fn read_all(mut from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     rx
 }
 
+/// Reads `from` line by line in a thread; each line comes through the
+/// receiver as soon as it is read.
+fn read_lines(from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for `lab` to exit under the watchdog: its exit code.
+fn exit_of(lab: &mut Lab) -> Option<i32> {
+    let deadline = Instant::now() + WATCHDOG;
+    loop {
+        if let Some(status) = lab.0.try_wait().unwrap() {
+            return status.code();
+        }
+        assert!(Instant::now() < deadline, "watchdog: lab did not exit");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Waits for `lab` to end under the watchdog: its exit code, stdout, stderr.
 fn finish(mut lab: Lab) -> (Option<i32>, String, String) {
     let stdout = read_all(lab.0.stdout.take().unwrap());
@@ -132,6 +176,7 @@ fn finish(mut lab: Lab) -> (Option<i32>, String, String) {
 /// report says what was done, exit code 143.
 #[test]
 fn a_first_sigterm_stops_every_crowd_with_its_report() {
+    let _alone = one_crowd_at_a_time();
     for (backend, tasks) in backends() {
         let lab = start_crowd((backend, tasks));
         let sent = Instant::now();
@@ -142,12 +187,55 @@ fn a_first_sigterm_stops_every_crowd_with_its_report() {
         let report: serde_json::Value = serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("{backend}: no report ({e}): {stderr}"));
         assert_eq!(report["outcome"], "interrupted", "{backend}");
-        let items = report["items_in"].as_u64().unwrap();
-        let out = report["items_out"].as_u64().unwrap();
+        let count = |key: &str| report[key].as_u64().unwrap();
+        let (items, out) = (count("items_in"), count("items_out"));
         assert!(out < crowd_size(), "{backend}: {out} of {items} out");
+        assert_eq!(
+            items,
+            out + count("failed") + count("unfinished"),
+            "{backend}: every item accounted for"
+        );
         // The waits are a minute long: the run ended because the stop cut
-        // them short, not because they ended.
-        assert!(took < Duration::from_secs(50), "{backend}: {took:?}");
+        // them short, and the stop reached thousands of waiters at once.
+        eprintln!("{backend}: SIGTERM to exit in {took:?}");
+        assert!(took < STOP_BOUND, "{backend}: the stop took {took:?}");
+    }
+}
+
+/// A second SIGTERM, sent once the first one is seen, ends the process at
+/// once: exit code 143 within the bound, and either no report (the drain was
+/// cut short) or a whole one (it had ended), never half of one.
+#[test]
+fn a_second_sigterm_after_the_first_quits_every_crowd_at_once() {
+    let _alone = one_crowd_at_a_time();
+    for (backend, tasks) in backends() {
+        let mut lab = start_crowd((backend, tasks));
+        let lines = read_lines(lab.0.stderr.take().unwrap());
+        let sent = Instant::now();
+        signal(&lab, libc::SIGTERM);
+        loop {
+            let line = lines
+                .recv_timeout(WATCHDOG)
+                .expect("watchdog: the first SIGTERM was never seen");
+            if line.contains("stopping the run") {
+                break;
+            }
+        }
+        signal(&lab, libc::SIGTERM);
+        let stdout = read_all(lab.0.stdout.take().unwrap());
+        let code = exit_of(&mut lab);
+        assert_eq!(code, Some(143), "{backend}");
+        assert!(
+            sent.elapsed() < STOP_BOUND,
+            "{backend}: two SIGTERMs took {:?}",
+            sent.elapsed()
+        );
+        let stdout = stdout.recv_timeout(WATCHDOG).expect("watchdog: stdout");
+        if !stdout.is_empty() {
+            let report: serde_json::Value = serde_json::from_str(&stdout)
+                .unwrap_or_else(|e| panic!("{backend}: half a report ({e}): {stdout}"));
+            assert_eq!(report["outcome"], "interrupted", "{backend}");
+        }
     }
 }
 
@@ -156,6 +244,7 @@ fn a_first_sigterm_stops_every_crowd_with_its_report() {
 /// and the exit code is the second signal's.
 #[test]
 fn a_second_signal_quits_every_crowd_at_once() {
+    let _alone = one_crowd_at_a_time();
     for (backend, tasks) in backends() {
         let lab = start_crowd((backend, tasks));
         signal(&lab, libc::SIGTERM);

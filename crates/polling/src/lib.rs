@@ -209,6 +209,10 @@ pub fn put<T>(
 // ANCHOR_END: put
 
 // ANCHOR: nap
+/// A poller's nap once its run is stopped, at most: short, as the stop asks
+/// for an end, but not none, or the poller would spin.
+const STOPPED_NAP: Duration = Duration::from_millis(1);
+
 /// The wait before the next poll: a sleep of `poll_sleep_ms`, which a stop of
 /// the run cuts short, or with no sleep set, a yield of the core.
 #[derive(Debug, Clone, Copy)]
@@ -231,8 +235,10 @@ impl Nap<'_> {
     pub fn take(&self) {
         if self.sleep.is_zero() {
             thread::yield_now();
-        } else {
-            self.stop.sleep(self.sleep);
+        } else if !self.stop.sleep(self.sleep) {
+            // Stopped: a poller that drains (the collector) naps a moment
+            // instead of spinning while the workers end.
+            thread::sleep(self.sleep.min(STOPPED_NAP));
         }
     }
 }
