@@ -79,6 +79,29 @@ fn broker(f: &mut Facts, results: &Results) {
     }
     let ran = brokered().any(|p| results.ran(p));
     f.insert("broker.ran", Fact::Bool(ran));
+    // The server's peak memory on `bottleneck`, unbounded against bounded: the
+    // bound caps what the broker holds, as it caps a process's heap.
+    let bottleneck = Scenario::BOTTLENECK.name;
+    let bound = results.capacities(bottleneck).into_iter().flatten().next();
+    for pipeline in brokered() {
+        let peak = |capacity| {
+            results
+                .report(bottleneck, capacity, pipeline)
+                .and_then(|r| r.broker_peak_bytes)
+        };
+        if let (Some(unbounded), Some(bounded), Some(n)) = (peak(None), peak(bound), bound) {
+            f.insert("broker.memory.unbounded", Fact::Mib(unbounded));
+            f.insert("broker.memory.bounded", Fact::Mib(bounded));
+            f.insert("broker.memory.bound", Fact::Count(n as u64));
+            let caps = bounded.saturating_mul(4) <= unbounded;
+            f.insert("broker.memory.bound-caps-it", Fact::Bool(caps));
+            f.insert("broker.memory.cap-missed", Fact::Bool(!caps));
+            f.insert(
+                "broker.memory.smaller-by",
+                Fact::Ratio(unbounded as f64 / bounded.max(1) as f64),
+            );
+        }
+    }
     if !ran {
         let why = results
             .runs

@@ -35,6 +35,7 @@ struct Row<'a> {
     queue_peak_upload: Option<u64>,
     peak_heap_bytes: Option<u64>,
     max_rss_bytes: Option<u64>,
+    broker_peak_bytes: Option<u64>,
     bottleneck_utilisation: Option<String>,
 }
 
@@ -69,6 +70,7 @@ impl<'a> Row<'a> {
             queue_peak_upload: None,
             peak_heap_bytes: None,
             max_rss_bytes: None,
+            broker_peak_bytes: None,
             bottleneck_utilisation: None,
         };
         match &run.outcome {
@@ -97,6 +99,7 @@ impl<'a> Row<'a> {
                     queue_peak_upload: peak(2),
                     peak_heap_bytes: report.peak_heap_bytes,
                     max_rss_bytes: report.max_rss_bytes,
+                    broker_peak_bytes: report.broker_peak_bytes,
                     bottleneck_utilisation: report
                         .bottleneck_utilisation()
                         .map(|u| format!("{u:.4}")),
@@ -154,7 +157,7 @@ mod tests {
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().unwrap().split(',').collect();
         let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-        assert_eq!(header.len(), 26);
+        assert_eq!(header.len(), 27);
         assert_eq!(row.len(), header.len(), "{csv}");
         let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
         assert_eq!(cell("kind"), "bare");
@@ -162,6 +165,7 @@ mod tests {
         assert_eq!(cell("wall_s"), "1.500000");
         assert_eq!(cell("failed"), "");
         assert_eq!(cell("bottleneck_utilisation"), "");
+        assert_eq!(cell("broker_peak_bytes"), "");
         assert_eq!(lines.next(), None);
     }
 }

@@ -299,9 +299,7 @@ impl Backend {
         if config.capacity == Some(0) && !self.rendezvous {
             return Err(ConfigError::NoRendezvous(self.name));
         }
-        if self.broker.is_none() && (config.max_deliveries.is_some() || config.broker.is_some()) {
-            return Err(ConfigError::NoBroker(self.name));
-        }
+        self.check_broker_options(&config)?;
         match (self.polls, config.poll_sleep_ms) {
             (true, None) => config.poll_sleep_ms = Some(DEFAULT_POLL_SLEEP_MS),
             (false, Some(_)) => {
@@ -312,6 +310,16 @@ impl Backend {
         Ok(config)
     }
     // ANCHOR_END: prepare
+
+    /// Refuses a broker's options (its URL, a role, a maximum of deliveries)
+    /// for a pipeline whose queues are in the process.
+    fn check_broker_options(&self, config: &Config) -> Result<(), ConfigError> {
+        let asked = config.broker.is_some() || config.max_deliveries.is_some();
+        match self.broker {
+            None if asked => Err(ConfigError::NoBroker(self.name)),
+            _ => Ok(()),
+        }
+    }
 
     /// Refuses `config` (prepared) if this machine cannot run it: its frames do
     /// not fit in memory, or, when every worker is a thread, the operating
@@ -795,7 +803,8 @@ impl Run {
                 // Noted here, not by the join: a stopped run does not join.
                 let at = Instant::now();
                 let message = panic_message(&*payload).to_string();
-                let mut panics = panics.lock().unwrap_or_else(PoisonError::into_inner);
+                let held = panics.lock();
+                let mut panics = held.unwrap_or_else(PoisonError::into_inner);
                 panics.push((stage, at, message));
             }
         };

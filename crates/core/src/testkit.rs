@@ -515,7 +515,7 @@ pub fn counts_add_up_on_every_ending(backend: &Backend) {
         };
         let report = any_report(run(backend, &first));
         assert!(
-            matches!(report.outcome, crate::Outcome::Panicked(_)),
+            matches!(report.outcome, crate::report::Outcome::Panicked(_)),
             "{}",
             report.outcome
         );

@@ -294,6 +294,11 @@ fn a_ctrl_c_stops_every_process_and_the_report_says_what_was_done() {
         report.items_out + report.failed + report.unfinished,
         "every item accounted for"
     );
+    // Each unfinished item is found where it is, once: an item its worker put
+    // downstream before the stop cut its ack is counted downstream only.
+    let located: u64 =
+        report.stages.iter().map(|s| s.queued + s.held).sum::<u64>() + report.uncollected;
+    assert_eq!(located, report.unfinished, "{:?}", report.stages);
     for process in &report.processes[1..] {
         assert_eq!(process.ended, "stopped", "{process:?}");
         assert!(!alive(process.pid), "{} is still running", process.pid);

@@ -595,7 +595,7 @@ mod tests {
             return;
         };
         let url = BrokerUrl::new(server::broker().unwrap().url);
-        let mut plan = (BENCHMARK.plan)(&url, 100, 8).unwrap();
+        let mut plan = (BENCHMARK.plan)(&url, 5_000, 8).unwrap();
         let mut steps = Vec::new();
         while let Some(step) = plan.next_step().unwrap() {
             // Each step runs before the next is planned: the acks need the

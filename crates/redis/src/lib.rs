@@ -593,6 +593,7 @@ fn coordinate(
     spawn: &processes::Spawn,
 ) -> Result<Report, PipelineError> {
     let collected = AtomicU64::new(0);
+    let mut collected_ids = std::collections::HashSet::new();
     let collected_all = AtomicBool::new(false);
     let uploads_ended = AtomicBool::new(false);
     let watch = processes::Watch {
@@ -612,8 +613,10 @@ fn coordinate(
         let mut collector = run.collector();
         let ended = || uploads_ended.load(Relaxed);
         let got = collect(run, shared, &queues.done, ended, |job| {
+            let id = job.id;
             if collector.arrived_at_least_once(job) {
                 collected.fetch_add(1, Relaxed);
+                collected_ids.insert(id);
             }
         });
         collected_all.store(true, Relaxed);
@@ -634,6 +637,7 @@ fn coordinate(
             queues,
             &shared.prefix,
             &watched,
+            &collected_ids,
         );
     }
     report

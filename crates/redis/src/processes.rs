@@ -13,6 +13,7 @@
 //! time and its peak memory every [`PUBLISH_EVERY`] and when it ends, so that
 //! a process killed without warning leaves counts a fraction of a second old.
 
+use std::collections::HashSet;
 use std::io;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -115,6 +116,39 @@ pub fn config_of(
         role: pipeline_core::Role::Worker(assignment.clone()),
     });
     Ok(config)
+}
+
+/// Where a stopped run left each item it did not finish, as the broker has
+/// them: a receipt not collected, or an entry waiting in a stage's input
+/// (queued) or delivered and not acked (held). An item is counted once, at
+/// the furthest place it reached: a worker that put its result downstream and
+/// was stopped before its ack leaves the item in two streams, and its
+/// downstream copy is the one that counts; an item already collected counts
+/// nowhere. A place the broker cannot tell keeps its count from the probes.
+fn locate(
+    report: &mut Report,
+    conn: &mut Connection,
+    queues: &Queues,
+    collected: &HashSet<u64>,
+) {
+    let mut seen: HashSet<u64> = collected.clone();
+    if let Ok(items) = queues.done.items(conn) {
+        report.uncollected =
+            items.iter().filter(|(id, _)| seen.insert(*id)).count() as u64;
+    }
+    for stage in Stage::ALL.iter().rev() {
+        let Ok(items) = queues.input_of(*stage).items(conn) else {
+            continue;
+        };
+        let (mut queued, mut held) = (0, 0);
+        for (id, holding) in items {
+            if seen.insert(id) {
+                *(if holding { &mut held } else { &mut queued }) += 1;
+            }
+        }
+        let at = &mut report.stages[stage.index()];
+        (at.queued, at.held) = (queued, held);
+    }
 }
 
 /// What a stage process publishes: its report line and its stage's counts.
@@ -612,6 +646,7 @@ pub(crate) fn merge(
     queues: &Queues,
     run: &str,
     watched: &Watched,
+    collected: &HashSet<u64>,
 ) {
     let dead: Vec<Ending> = watched
         .endings
@@ -628,14 +663,7 @@ pub(crate) fn merge(
     // a queue, or held by a consumer that had not acked them (none, for a run
     // that completed).
     if let Some(conn) = conn {
-        for (stage, report) in Stage::ALL.iter().zip(&mut report.stages) {
-            if let Ok((queued, held)) = queues.input_of(*stage).depth(conn) {
-                (report.queued, report.held) = (queued, held);
-            }
-        }
-        if let Ok((queued, held)) = queues.done.depth(conn) {
-            report.uncollected = queued + held;
-        }
+        locate(report, conn, queues, collected);
     }
     let me = ProcessReport {
         role: "camera+collector".into(),

@@ -489,6 +489,37 @@ impl Stream {
         })
     }
 
+    /// The item of each entry on the stream, and whether a consumer holds it
+    /// (delivered, not acked): where a stopped run left its items. An entry
+    /// that does not say its item is left out.
+    pub fn items(
+        &self,
+        conn: &mut Connection,
+    ) -> RedisResult<Vec<(u64, bool)>> {
+        let range: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&self.key)
+            .arg("-")
+            .arg("+")
+            .query(conn)?;
+        let pending: redis::streams::StreamPendingCountReply =
+            redis::cmd("XPENDING")
+                .arg(&self.key)
+                .arg(GROUP)
+                .arg("-")
+                .arg("+")
+                .arg(range.ids.len().max(1))
+                .query(conn)?;
+        let held: std::collections::HashSet<&str> =
+            pending.ids.iter().map(|p| p.id.as_str()).collect();
+        Ok(range
+            .ids
+            .iter()
+            .filter_map(|e| {
+                Some((e.get::<u64>("id")?, held.contains(e.id.as_str())))
+            })
+            .collect())
+    }
+
     /// How many entries wait in the queue, and how many are held unacked:
     /// exact, since an acked entry is deleted (`XLEN` counts the two).
     pub fn depth(&self, conn: &mut Connection) -> RedisResult<(u64, u64)> {

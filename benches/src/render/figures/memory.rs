@@ -1,5 +1,6 @@
-//! Memory on `bottleneck`: peak heap and max RSS, unbounded against bounded, and
-//! peak heap against item count.
+//! Memory on `bottleneck`: peak heap (with a broker's server's peak beside its
+//! pipeline's) and max RSS, unbounded against bounded, and peak heap against item
+//! count.
 
 use std::path::Path;
 
@@ -7,7 +8,7 @@ use pipeline_core::Scenario;
 
 use crate::data::results::Results;
 use crate::render::figures::chart::*;
-use pipeline_registry::REFERENCE;
+use pipeline_registry::{Pipeline, REFERENCE};
 
 /// One of the memory measures on `bottleneck`, unbounded against bounded.
 pub(crate) fn memory(
@@ -16,6 +17,7 @@ pub(crate) fn memory(
     what: &str,
     y_label: &str,
     get: fn(&pipeline_core::Report) -> Option<u64>,
+    with_servers: bool,
 ) -> anyhow::Result<()> {
     let capacities = results.capacities(Scenario::BOTTLENECK.name);
     let configs: Vec<(String, Option<usize>)> = capacities
@@ -31,7 +33,29 @@ pub(crate) fn memory(
     let items = results
         .report(Scenario::BOTTLENECK.name, None, REFERENCE)
         .map_or(0, |r| r.config.items);
-    let legend = pipeline_legend(&ran(results), Swatch::Box);
+    let mut legend = pipeline_legend(&ran(results), Swatch::Box);
+    if with_servers {
+        // A broker's queues are in its server: its peak memory beside the
+        // process's, a darker bar of the same colour.
+        let servers = per_config(results, &configs, |r| {
+            r.broker_peak_bytes.map(|b| b as f64 / (1024.0 * 1024.0))
+        });
+        for (pipeline, values) in servers {
+            if pipeline.backend.broker.is_none() || values.iter().all(Option::is_none) {
+                continue;
+            }
+            let label: &'static str =
+                Box::leak(format!("{}: its server's peak", pipeline.label).into_boxed_str());
+            let pipeline_registry::Rgb(r, g, b) = pipeline.colour;
+            let server = Pipeline {
+                label,
+                colour: pipeline_registry::Rgb(r / 2, g / 2, b / 2),
+                ..pipeline
+            };
+            legend.push((Swatch::Box(rgb(server.colour)), label.to_string()));
+            chart.series.push((server, values));
+        }
+    }
     with_panels(
         path,
         (WIDTH, 480),

@@ -48,12 +48,24 @@ pub fn all(results: &Results, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("polls.svg", scenarios::polls),
         ("cpu.svg", scenarios::cpu),
         ("memory_heap.svg", |r, p| {
-            memory::memory(r, p, "Peak heap", "peak heap (MiB)", |r| r.peak_heap_bytes)
+            memory::memory(
+                r,
+                p,
+                "Peak heap",
+                "peak heap (MiB)",
+                |r| r.peak_heap_bytes,
+                true,
+            )
         }),
         ("memory_rss.svg", |r, p| {
-            memory::memory(r, p, "Max RSS", "max resident set size (MiB)", |r| {
-                r.max_rss_bytes
-            })
+            memory::memory(
+                r,
+                p,
+                "Max RSS",
+                "max resident set size (MiB)",
+                |r| r.max_rss_bytes,
+                false,
+            )
         }),
         ("depth_unbounded.svg", |r, p| depth::depth(r, p, None)),
         ("depth_bounded.svg", |r, p| {

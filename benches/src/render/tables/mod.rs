@@ -137,7 +137,11 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
                 [
                     who,
                     peaks.collect(),
-                    vec![format::mib(r.peak_heap_bytes), format::mib(r.max_rss_bytes)],
+                    vec![
+                        format::mib(r.peak_heap_bytes),
+                        format::mib(r.max_rss_bytes),
+                        format::mib(r.broker_peak_bytes),
+                    ],
                 ]
                 .concat(),
             );
@@ -161,6 +165,7 @@ pub fn scenario_table(results: &Results, scenario: &str) -> String {
         "in upload queue",
         "peak heap (MiB)",
         "max RSS (MiB)",
+        "broker's peak (MiB)",
     ];
     format!(
         "*Time, CPU and polls:*\n\n{}{}{}\n*Latency per item, from entering the \
