@@ -5,8 +5,8 @@
 //! the blocking pipelines take no poll sleep. With `--capacity 0` the pipelines without a rendezvous queue are
 //! skipped with a note on stderr: comparing the rendezvous channels is a lesson
 //! of its own, so it should not be refused because two pipelines cannot join in.
-//! A pipeline whose broker cannot be had here (no `redis-server`, no
-//! `REDIS_URL`) is a row that says so, and the others run.
+//! A pipeline whose broker cannot be had here (no server installed, none
+//! named) is a row that says so, and the others run.
 
 use pipeline_core::{Backend, Config, ConfigError, Report};
 

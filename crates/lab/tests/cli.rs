@@ -983,6 +983,18 @@ const REFUSED: &[(&str, &str)] = &[
         "run -b {blocking} --items 100000 --frame 4096x4096 --resize-ms 0",
         "unbounded queues may hold up to 106251 frames of 48 MiB",
     ),
+    (
+        "run -b {blocking} --max-deliveries 3",
+        "--max-deliveries is for a pipeline with a broker",
+    ),
+    (
+        "run -b {blocking} --max-deliveries 0",
+        "use a whole number of deliveries between 1 and 1000",
+    ),
+    (
+        "worker --broker nats://127.0.0.1:4222 --run x --stage resize",
+        "no pipeline has a broker at 'nats://127.0.0.1:4222'",
+    ),
 ];
 
 #[test]

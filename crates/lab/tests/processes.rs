@@ -572,3 +572,29 @@ fn an_entry_deleted_by_someone_else_is_said_missing() {
         report.items_out + report.failed + report.unfinished
     );
 }
+
+/// `--max-deliveries 1`: the item whose resize panics in every process is set
+/// aside on its second delivery, not its fourth, and the run completes.
+#[test]
+fn max_deliveries_sets_a_poison_item_aside_sooner() {
+    if !available() {
+        return;
+    }
+    let mut coordinator = on_processes();
+    coordinator.args(["--scenario", "camera", "--items", "100"]);
+    coordinator.args(["--panic-at", "resize:5", "--max-deliveries", "1"]);
+    coordinator.arg("--json");
+    let output = within_watchdog(coordinator);
+    assert!(output.status.success(), "{output:?}");
+    let report = report_of(&output);
+    assert_eq!(report.outcome, "completed");
+    assert_eq!((report.items_out, report.failed), (99, 1), "{report:?}");
+    assert_eq!(report.config.max_deliveries, Some(1));
+    let dead: Vec<_> = report
+        .dead_letters
+        .iter()
+        .filter(|d| d.queue == "resize")
+        .collect();
+    assert_eq!(dead.len(), 1, "{:?}", report.dead_letters);
+    assert_eq!(dead[0].deliveries, 2, "{dead:?}");
+}
