@@ -30,6 +30,14 @@ pub(crate) fn memory(
         get(r).map(|b| b as f64 / (1024.0 * 1024.0))
     });
     chart.value_labels = true;
+    // Eleven bars a group: a label no wider than its bar (whole MiB from 10 up).
+    chart.label = |v| {
+        if v >= 10.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
     let items = results
         .report(Scenario::BOTTLENECK.name, None, REFERENCE)
         .map_or(0, |r| r.config.items);
