@@ -352,6 +352,29 @@ pub fn anchor_ratios(points: &[ChannelPoint]) -> Vec<(Pipeline, f64)> {
     ratios(points, ours, with(ours, Pattern::Anchor, Placement::Os))
 }
 
+/// Per channel, whether the plain harness agrees with the bench: their
+/// medians within [`ANCHOR_FACTOR`] either way, or the two ranges of runs
+/// (fastest to slowest) overlapping under the same placement (placed by the
+/// operating system, the two threads share a CPU in some runs and not in
+/// others, and the two cost several-fold apart).
+pub fn anchor_agrees(points: &[ChannelPoint]) -> Vec<(Pipeline, bool)> {
+    let ours = Condition {
+        pattern: Pattern::Streaming,
+        placement: Placement::Os,
+        queue: Queue::Unbounded,
+    };
+    let harness = under(points, with(ours, Pattern::Anchor, Placement::Os));
+    under(points, ours)
+        .into_iter()
+        .filter_map(|p| {
+            let h = harness.iter().find(|h| h.pipeline == p.pipeline)?;
+            let ratio = p.per_item.median / h.per_item.median;
+            let overlap = p.per_item.overlaps(&h.per_item);
+            Some((p.pipeline, within_anchor_factor(ratio) || overlap))
+        })
+        .collect()
+}
+
 /// Whether a ratio is within [`ANCHOR_FACTOR`] either way.
 pub fn within_anchor_factor(ratio: f64) -> bool {
     (1.0 / ANCHOR_FACTOR..=ANCHOR_FACTOR).contains(&ratio)
@@ -507,6 +530,10 @@ pub fn facts(f: &mut Facts, results: &Results) {
         f.insert(
             "hop.channels.anchor.within",
             Fact::Bool(anchor.iter().all(|r| within_anchor_factor(r.1))),
+        );
+        f.insert(
+            "hop.channels.anchor.agrees",
+            Fact::Bool(anchor_agrees(&points).iter().all(|a| a.1)),
         );
         let harness = with(head, Pattern::Anchor, Placement::Os);
         let medians = under(
@@ -822,6 +849,9 @@ pub(crate) mod tests {
         assert!((ratios[0].1 - 21.0 / 30.0).abs() < 1e-9);
         assert!(within_anchor_factor(ratios[0].1));
         assert!(!within_anchor_factor(ratios[1].1));
+        // Four times apart, and the ranges (25–27 and 100–110) apart: no
+        // agreement.
+        assert!(anchor_agrees(&points).iter().any(|a| !a.1));
         assert_eq!(headline(&points), Some(TWO_CORES));
         let ping = ratios_of_ping(&points);
         assert!((ping - 200.0 / 22.0).abs() < 1e-9);

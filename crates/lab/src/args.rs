@@ -43,13 +43,19 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "URL", help = worker_broker_help())]
     pub broker: Option<String>,
     /// The run's id, as `run --processes` prints it (the prefix of its keys).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = parse_run_id)]
     pub run: String,
     /// The stage to run: download, resize or upload.
     #[arg(long, value_name = "STAGE")]
     pub stage: Stage,
     /// Worker threads of the stage in this process.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_workers_of_a_stage)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = parse_workers_of_a_stage,
+        allow_negative_numbers = true
+    )]
     pub workers: usize,
     /// Print this process's line of the report as JSON on stdout.
     #[arg(long)]
@@ -85,6 +91,14 @@ fn worker_broker_help() -> String {
         pipeline_registry::broker_url_notes(),
         pipeline_registry::broker_variables(),
     )
+}
+
+/// A run's id: not empty.
+fn parse_run_id(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("give the run id that `run --processes` printed".into()),
+        id => Ok(id.to_string()),
+    }
 }
 
 /// A maximum of deliveries: 1 or more.

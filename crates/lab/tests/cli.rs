@@ -992,6 +992,10 @@ const REFUSED: &[(&str, &str)] = &[
         "use a whole number of deliveries between 1 and 1000",
     ),
     (
+        "worker --broker redis://127.0.0.1:1 --run x --stage resize --workers -1",
+        "use a whole number of workers, 1 or more",
+    ),
+    (
         "worker --broker nats://127.0.0.1:4222 --run x --stage resize",
         "no pipeline has a broker at 'nats://127.0.0.1:4222'",
     ),
@@ -1002,6 +1006,10 @@ fn bad_input_is_refused_with_one_line_and_exit_code_2() {
     for (line, hint) in REFUSED {
         assert_refused(words(line), hint);
     }
+    // An empty run id, which no line of words can hold.
+    let empty_run = ["worker", "--broker", "redis://127.0.0.1:1", "--run", ""];
+    let args = [&empty_run[..], &["--stage", "resize"]].concat();
+    assert_refused(args, "give the run id that `run --processes` printed");
 }
 
 #[test]
