@@ -342,9 +342,42 @@ fn keep_alive(shared: &Shared, queues: &Queues, ended: &AtomicBool) {
     }
 }
 
+/// The most workers of one stage in one process: each idle worker asks the
+/// server again after every empty block of [`BLOCK`], and claims, and asks
+/// whether its input is done, so that a stage of thousands keeps the server
+/// busy answering polls and never lets its stage end (3,000 workers of one
+/// stage made some 40,000 requests a second of a server on two cores, and
+/// their stage did not end in two minutes).
+pub const MOST_READERS: usize = 1_000;
+
+/// Refuses, in one line, a stage of more than [`MOST_READERS`] workers in
+/// this process (a stage process has its own stage only).
+fn check_readers(config: &Config, role: &Role) -> Result<(), ConfigError> {
+    let stages: Vec<Stage> = match role {
+        Role::Worker(assignment) => vec![assignment.stage],
+        _ => Stage::ALL.to_vec(),
+    };
+    let crowded = stages
+        .into_iter()
+        .map(|stage| (stage, config.workers_of(stage)))
+        .find(|(_, n)| *n > MOST_READERS);
+    match crowded {
+        Some((stage, n)) => Err(ConfigError::Broker(format!(
+            "{n} workers of the {stage} stage would each ask the broker again every \
+             {} ms while idle ({} requests a second): more than {MOST_READERS} keep \
+             it answering polls and the stage never ends: use fewer workers, or \
+             more stage processes of fewer workers each",
+            BLOCK.as_millis(),
+            n as u128 * 3 * 1000 / BLOCK.as_millis().max(1),
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Connects, checks the server and makes the run's queues: any failure is
 /// the config's, before a thread starts.
 fn prepare(run: &Run, role: &Role) -> Result<(Shared, Queues), ConfigError> {
+    check_readers(run.config(), role)?;
     let refuse = |e: &dyn std::fmt::Display| ConfigError::Broker(e.to_string());
     let broker =
         broker_at(run.config().broker_url()).map_err(|e| refuse(&e))?;

@@ -389,3 +389,36 @@ fn a_server_that_fails_to_start_says_why_from_its_log() {
     );
     assert!(!message.contains('\n'), "{message}");
 }
+
+/// A stage of thousands of idle readers, each asking the server every block,
+/// would keep it answering polls and never end: refused in one line before any
+/// thread starts, in a stage process as in a whole run.
+#[test]
+fn a_stage_of_more_readers_than_the_broker_can_answer_is_refused() {
+    if !server::available_for_tests() {
+        return;
+    }
+    let crowd = Config {
+        workers: [1, pipeline_redis::MOST_READERS + 1, 1],
+        ..config(10)
+    };
+    let outcome =
+        within("a crowd of readers", WATCHDOG, move || BACKEND.run(&crowd));
+    match outcome {
+        Err(PipelineError::Config(ConfigError::Broker(message))) => {
+            assert!(
+                message.contains("1001 workers of the resize stage"),
+                "{message}"
+            );
+            assert!(!message.contains('\n'), "{message}");
+        }
+        other => panic!("a crowd of readers gave {other:?}"),
+    }
+    let fits = Config {
+        workers: [1, pipeline_redis::MOST_READERS, 1],
+        ..config(10)
+    };
+    let report =
+        within("a thousand readers", WATCHDOG, move || BACKEND.run(&fits));
+    assert_eq!(report.unwrap().items_out, 10);
+}
