@@ -28,10 +28,12 @@ pub fn alive_key(prefix: &str) -> String {
     format!("{prefix}:alive")
 }
 
-/// Renews the time to live of every key of the run whose keys start with
-/// `prefix`, and of its `alive` key.
-pub fn refresh(conn: &mut Connection, prefix: &str) -> RedisResult<()> {
-    let keys: Vec<String> = redis::cmd("SCAN")
+/// Every key of the run whose keys start with `prefix`.
+pub(crate) fn run_keys(
+    conn: &mut Connection,
+    prefix: &str,
+) -> RedisResult<Vec<String>> {
+    redis::cmd("SCAN")
         .cursor_arg(0)
         .arg("MATCH")
         .arg(format!("{prefix}:*"))
@@ -39,7 +41,13 @@ pub fn refresh(conn: &mut Connection, prefix: &str) -> RedisResult<()> {
         .arg(1000)
         .clone()
         .iter::<String>(conn)?
-        .collect::<RedisResult<_>>()?;
+        .collect()
+}
+
+/// Renews the time to live of every key of the run whose keys start with
+/// `prefix`, and of its `alive` key.
+pub fn refresh(conn: &mut Connection, prefix: &str) -> RedisResult<()> {
+    let keys = run_keys(conn, prefix)?;
     // One script, one reply: a server that stopped answering holds the
     // renewal one timeout long, not one per key.
     static RENEW: std::sync::LazyLock<redis::Script> =

@@ -284,15 +284,7 @@ impl Queues {
 /// Removes every key of the run whose keys start with `prefix`: its queues,
 /// and what its processes published.
 fn remove_run(conn: &mut Connection, prefix: &str) -> RedisResult<()> {
-    let keys: Vec<String> = redis::cmd("SCAN")
-        .cursor_arg(0)
-        .arg("MATCH")
-        .arg(format!("{prefix}:*"))
-        .arg("COUNT")
-        .arg(1000)
-        .clone()
-        .iter::<String>(conn)?
-        .collect::<RedisResult<_>>()?;
+    let keys = expiry::run_keys(conn, prefix)?;
     for chunk in keys.chunks(500) {
         redis::cmd("DEL").arg(chunk).query::<()>(conn)?;
     }
